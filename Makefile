@@ -1,0 +1,32 @@
+# Two entry points: `make reproduce` (validate, build, reproduce) and `make test`.
+# Each creates .venv when missing and (re)installs the project when its sources change.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SOURCES := pyproject.toml $(shell find src validators analysis queries -type f \( -name '*.py' -o -name '*.sql' -o -name '*.csv' \) 2>/dev/null)
+
+.PHONY: reproduce test validate build clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python $(SOURCES)
+	$(BIN)/python -m pip install --quiet ".[test]"
+	touch $(STAMP)
+
+validate: $(STAMP)
+	$(BIN)/rhil7 validate
+
+build: $(STAMP)
+	$(BIN)/rhil7 build
+
+reproduce: $(STAMP)
+	$(BIN)/rhil7 reproduce
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf build dist

@@ -1,0 +1,95 @@
+"""Forest plots in the RevMan/metafor style: studies with weights and CIs, pooled diamond, heterogeneity line,
+favours-labels. Plotting never computes: it draws a Comparison that pooling already fitted."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no screen here, and plots are files
+import matplotlib.pyplot as plt  # noqa: E402
+
+OUTCOME_LABELS = {"alc": "Absolute lymphocyte count", "cd4": "CD4+ T cells", "cd8": "CD8+ T cells",
+                  "icu_los": "ICU length of stay", "hospital_los": "Hospital length of stay", "mortality": "Mortality",
+                  "secondary_infection": "Secondary infection", "sae": "Serious adverse events"}
+
+
+def forest_plot(comparison, row: dict, model: str, out_stem: Path) -> list[Path]:
+    """Write out_stem.png and out_stem.svg; returns the paths."""
+    measure = row["measure"]
+    tr = math.exp if measure == "RR" else (lambda x: x)
+    fit = comparison.fits[model]
+    studies = comparison.inputs
+    n = len(studies)
+    fig_h = 2.2 + 0.45 * n
+    fig, ax = plt.subplots(figsize=(9.5, fig_h))
+    ys = list(range(n, 0, -1))
+    weights = fit.weights if len(fit.weights) == n else [1 / n] * n
+    for y, s, w in zip(ys, studies, weights):
+        se = math.sqrt(s.vi)
+        lo, hi = tr(s.yi - 1.959964 * se), tr(s.yi + 1.959964 * se)
+        ax.plot([lo, hi], [y, y], color="black", lw=1)
+        ax.plot(tr(s.yi), y, marker="s", color="#1f4e79", markersize=4 + 14 * math.sqrt(w), linestyle="none")
+        ax.text(1.02, y, f"{100 * w:5.1f}%   {tr(s.yi):.2f} [{lo:.2f}, {hi:.2f}]", transform=ax.get_yaxis_transform(),
+                va="center", fontsize=8, family="monospace")
+    est, lo, hi = tr(fit.estimate), tr(fit.ci_low), tr(fit.ci_high)
+    ax.fill([lo, est, hi, est], [0, 0.25, 0, -0.25], color="#c00000")
+    ax.text(1.02, 0, f"100.0%   {est:.2f} [{lo:.2f}, {hi:.2f}]", transform=ax.get_yaxis_transform(), va="center",
+            fontsize=8, family="monospace", weight="bold")
+    null = 1.0 if measure == "RR" else 0.0
+    ax.axvline(null, color="grey", lw=0.8)
+    if measure == "RR":
+        ax.set_xscale("log")
+    ax.set_yticks(ys + [0])
+    ax.set_yticklabels([s.label for s in studies] + [f"Total ({model}, k = {n})"], fontsize=8)
+    ax.set_ylim(-1.2, n + 0.8)
+    ax.set_xlabel(("Risk ratio" if measure == "RR" else "Mean difference") + " (95% CI)", fontsize=9)
+    ax.set_title(f"{OUTCOME_LABELS.get(row['outcome'], row['outcome'])}, {row['subgroup']}, {row['timepoint']}", fontsize=10)
+    het = (f"Heterogeneity: tau\u00b2 = {fit.tau2:.3f}; Q = {fit.q:.2f}, df = {fit.q_df}"
+           + (f" (p = {fit.q_p:.2f})" if fit.q_df > 0 else "") + f"; I\u00b2 = {100 * fit.i2:.0f}%"
+           + f"\nTest for overall effect: Z = {abs(fit.z):.2f} (p = {fit.p:.3g})")
+    ax.text(0, -0.32, het, transform=ax.transAxes, fontsize=8, va="top")
+    left, right = ("Favours rhIL-7", "Favours control") if measure == "RR" else ("Favours control", "Favours rhIL-7")
+    ax.text(0.25, 1.01, left, transform=ax.transAxes, ha="center", fontsize=8, style="italic")
+    ax.text(0.75, 1.01, right, transform=ax.transAxes, ha="center", fontsize=8, style="italic")
+    ax.text(1.02, n + 0.6, "Weight   Estimate [95% CI]", transform=ax.get_yaxis_transform(), fontsize=8,
+            family="monospace", weight="bold")
+    fig.subplots_adjust(left=0.28, right=0.62, bottom=0.28 if n < 4 else 0.2, top=0.88)
+    paths = []
+    out_stem.parent.mkdir(parents=True, exist_ok=True)
+    for ext in ("png", "svg"):
+        path = out_stem.with_suffix(f".{ext}")
+        fig.savefig(path, dpi=130)
+        paths.append(path)
+    plt.close(fig)
+    return paths
+
+
+def published_figures_plot(published, out_stem: Path) -> list[Path]:
+    """The abstract's pooled figures side by side, MD and RR panels: what the reproduction aims at."""
+    figures = published.dropna(subset=["estimate"])
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    for ax, measure in zip(axes, ("MD", "RR")):
+        part = figures[figures["measure"] == measure].reset_index(drop=True)
+        ys = list(range(len(part), 0, -1))
+        for y, r in zip(ys, part.itertuples()):
+            colour = {"sepsis": "#1f4e79", "covid19": "#7f6000", "all": "#c00000"}[r.subgroup]
+            ax.plot([r.ci_low, r.ci_high], [y, y], color=colour)
+            ax.plot(r.estimate, y, marker="D" if r.subgroup == "all" else "s", color=colour)
+        ax.set_yticks(ys)
+        ax.set_yticklabels([f"{OUTCOME_LABELS[r.outcome]}, {r.subgroup}, {r.timepoint}" for r in part.itertuples()], fontsize=8)
+        ax.axvline(1.0 if measure == "RR" else 0.0, color="grey", lw=0.8)
+        if measure == "RR":
+            ax.set_xscale("log")
+        ax.set_xlabel("Risk ratio (95% CI)" if measure == "RR" else "Mean difference, 10^9/L (95% CI)", fontsize=9)
+    fig.suptitle("Pooled figures published in the abstract (targets of the reproduction)", fontsize=10)
+    fig.tight_layout()
+    out_stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for ext in ("png", "svg"):
+        path = out_stem.with_suffix(f".{ext}")
+        fig.savefig(path, dpi=130)
+        paths.append(path)
+    plt.close(fig)
+    return paths

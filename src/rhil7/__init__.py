@@ -1,0 +1,14 @@
+"""rhIL-7 (CYT107) lymphopenia trials: data package, validation, SQL and reproduction."""
+__version__ = "0.1.0"
+
+
+def load(package_dir=None):
+    """The package's tables as pandas DataFrames and a DuckDB connection with the views.
+
+    >>> import rhil7
+    >>> pkg = rhil7.load()            # this repository, found from the working directory
+    >>> pkg.tables["studies"].shape   # doctest: +SKIP
+    """
+    from .loading import load_package
+
+    return load_package(package_dir)

@@ -1,0 +1,161 @@
+"""The rhil7 command line: argument parsing and rendering only; the work lives in importable functions.
+
+Exit codes: 0 success (valid), 1 invalid package / failed query / failed check, 2 usage or unreadable input.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rhil7", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="validate a data package (this repository's by default)")
+    p.add_argument("path", nargs="?", help="package directory (default: the nearest datapackage.json upward)")
+    p.add_argument("--format", choices=["text", "json", "github"], default="text")
+    p.add_argument("--max-bytes", type=int, help="largest table file accepted, in bytes")
+    p.add_argument("--max-rows", type=int, help="most rows accepted per table")
+
+    p = sub.add_parser("build", help="validate, then load the tables into build/rhil7.duckdb with the views and Parquet copies")
+    p.add_argument("path", nargs="?")
+
+    p = sub.add_parser("query", help="run read-only SQL against build/rhil7.duckdb")
+    p.add_argument("sql", nargs="?", help="SQL text")
+    p.add_argument("--file", help="a .sql file to run instead")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--database", help="database file (default: build/rhil7.duckdb of the package)")
+
+    p = sub.add_parser("reproduce", help="validate, build, recompute every pooled figure of the abstract, write build/report/")
+    p.add_argument("path", nargs="?")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--no-plots", action="store_true", help="skip the forest plots")
+
+    p = sub.add_parser("audit", help="check the published pooled figures for internal consistency")
+    p.add_argument("path", nargs="?")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    return parser
+
+
+def _package_dir(path):
+    from .paths import PackageNotFound, find_package_dir
+
+    try:
+        return find_package_dir(path)
+    except PackageNotFound as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_validate(args) -> int:
+    from rhil7.validators.limits import DEFAULT_LIMITS, Limits
+    from rhil7.validators.problems import RENDERERS
+    from rhil7.validators.run import validate_package
+    from rhil7.validators.untrusted import UnreadableInput
+
+    package_dir = _package_dir(args.path)
+    limits = Limits(max_table_bytes=args.max_bytes or DEFAULT_LIMITS.max_table_bytes,
+                    max_table_rows=args.max_rows or DEFAULT_LIMITS.max_table_rows)
+    try:
+        problems = validate_package(package_dir, limits)
+    except UnreadableInput as exc:
+        print(f"rhil7 validate: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.write(RENDERERS[args.format](problems, str(package_dir)))
+    return EXIT_INVALID if problems else EXIT_OK
+
+
+def cmd_build(args) -> int:
+    from .build import BuildRefused, build_database
+
+    package_dir = _package_dir(args.path)
+    try:
+        result = build_database(package_dir, progress=lambda m: print(m, file=sys.stderr))
+    except BuildRefused as exc:
+        print(f"rhil7 build: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"built {result.database} ({result.tables} tables, {result.views} views)")
+    return EXIT_OK
+
+
+def cmd_query(args) -> int:
+    from .query import QueryError, render, run_query
+
+    if bool(args.sql) == bool(args.file):
+        raise UsageError("give either SQL text or --file F.sql")
+    if args.file:
+        try:
+            sql = Path(args.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read {args.file}: {exc}") from None
+    else:
+        sql = args.sql
+    database = Path(args.database) if args.database else None
+    if database is None:
+        from .paths import build_dir
+
+        database = build_dir(_package_dir(None)) / "rhil7.duckdb"
+    try:
+        columns, rows = run_query(database, sql)
+    except QueryError as exc:
+        print(f"rhil7 query: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    sys.stdout.write(render(columns, rows, args.format))
+    return EXIT_OK
+
+
+def cmd_reproduce(args) -> int:
+    from .reproduce import ReproduceRefused, reproduce
+
+    package_dir = _package_dir(args.path)
+    try:
+        outcome = reproduce(package_dir, plots=not args.no_plots, progress=lambda m: print(m, file=sys.stderr))
+    except ReproduceRefused as exc:
+        print(f"rhil7 reproduce: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    from rhil7.analysis.presentation import reproduction_json, reproduction_text
+
+    sys.stdout.write(reproduction_json(outcome.rows) if args.format == "json" else reproduction_text(outcome.rows))
+    if args.format == "text":
+        print(f"\nreport: {outcome.report_path}")
+    return EXIT_OK
+
+
+def cmd_audit(args) -> int:
+    from rhil7.analysis.audit import audit_published
+    from rhil7.analysis.presentation import audit_json, audit_text
+
+    from .loading import read_tables
+
+    package_dir = _package_dir(args.path)
+    tables = read_tables(package_dir, ["published_results"])
+    checks = audit_published(tables["published_results"])
+    sys.stdout.write(audit_json(checks) if args.format == "json" else audit_text(checks))
+    return EXIT_OK
+
+
+COMMANDS = {"validate": cmd_validate, "build": cmd_build, "query": cmd_query, "reproduce": cmd_reproduce,
+            "audit": cmd_audit}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(f"rhil7 {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""pandera models for every table, derived from the Table Schemas in datapackage.json.
+
+The descriptor is the one source of truth: column names, types, required,
+enum, pattern, minimum/maximum, maxLength and unique come from it; what a
+Table Schema cannot say (rules within a row) is added from ``row_rules``.
+"""
+from __future__ import annotations
+
+import pandera.pandas as pa
+
+from .row_rules import ROW_RULES
+
+PANDERA_DTYPES = {"integer": "Int64", "number": "Float64", "date": "datetime64[ns]", "string": "object"}
+
+
+def column_checks(field: dict) -> list[pa.Check]:
+    constraints = field.get("constraints") or {}
+    checks = []
+    if "enum" in constraints:
+        checks.append(pa.Check.isin(constraints["enum"], name="enum"))
+    if "pattern" in constraints:
+        checks.append(pa.Check.str_matches(f"(?:{constraints['pattern']})\\Z", name="pattern"))
+    if "minimum" in constraints:
+        checks.append(pa.Check.ge(constraints["minimum"], name="minimum"))
+    if "maximum" in constraints:
+        checks.append(pa.Check.le(constraints["maximum"], name="maximum"))
+    if "maxLength" in constraints:
+        checks.append(pa.Check.str_length(max_value=constraints["maxLength"], name="maxLength"))
+    return checks
+
+
+def schema_for(resource: dict) -> pa.DataFrameSchema:
+    columns = {}
+    for field in resource["schema"]["fields"]:
+        constraints = field.get("constraints") or {}
+        columns[field["name"]] = pa.Column(
+            PANDERA_DTYPES.get(field.get("type", "string"), "object"),
+            checks=column_checks(field),
+            nullable=not constraints.get("required", False),
+            unique=bool(constraints.get("unique", False)),
+            required=True,
+        )
+    rules = ROW_RULES.get(resource["name"], [])
+    return pa.DataFrameSchema(
+        columns,
+        checks=[pa.Check(rule.check, name=rule.code, error=rule.expected) for rule in rules],
+        strict=True,
+        ordered=True,
+        name=resource["name"],
+    )
+
+
+def schemas_for(descriptor: dict) -> dict[str, pa.DataFrameSchema]:
+    return {r["name"]: schema_for(r) for r in descriptor.get("resources", []) if "schema" in r}

@@ -1,0 +1,63 @@
+"""Stage 2: pandera semantic checks, lazily collected into problems."""
+from __future__ import annotations
+
+import pandas as pd
+import pandera.errors as pa_errors
+
+from .problems import Problem
+from .row_rules import ROW_RULES
+from .schemas import schema_for
+
+
+def _fmt(value) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return "empty"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _constraint_text(resource: dict, field: str, check: str) -> str:
+    for f in resource["schema"]["fields"]:
+        if f["name"] == field:
+            constraints = f.get("constraints") or {}
+            if check in constraints:
+                return f"{check} {constraints[check]}"
+            if check in ("not_nullable",):
+                return "a value (required)"
+            if check == "field_uniqueness":
+                return "a unique value"
+            return f"{f.get('type', 'string')} {check}"
+    return check
+
+
+def pandera_problems(frame: pd.DataFrame, resource: dict, relpath: str) -> list[Problem]:
+    schema = schema_for(resource)
+    try:
+        schema.validate(frame, lazy=True)
+        return []
+    except pa_errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    rules = {rule.code: rule for rule in ROW_RULES.get(resource["name"], [])}
+    problems = []
+    for case in cases.itertuples(index=False):
+        check = str(case.check)
+        column = None if pd.isna(case.column) else str(case.column)
+        index = None if pd.isna(case.index) else int(case.index)
+        if check in rules:
+            rule = rules[check]
+            found = ", ".join(f"{c}={_fmt(frame.at[index, c])}" for c in rule.fields if c in frame) if index is not None else ""
+            problems.append(Problem(file=relpath, row=index, field=rule.fields[0], code=rule.code,
+                                    expected=rule.expected, found=found,
+                                    message=f"Row breaks the rule '{rule.code}'."))
+        elif check == "column_in_schema" or check == "column_in_dataframe" or check == "column_ordered":
+            problems.append(Problem(file=relpath, row=1, field=_fmt(case.failure_case), code="header-mismatch",
+                                    expected="the columns of the Table Schema, in order", found=_fmt(case.failure_case),
+                                    message="The header does not match the Table Schema."))
+        else:
+            code = {"not_nullable": "required-value", "field_uniqueness": "unique-value", "dtype": "type"}.get(
+                check.split("(")[0], "constraint")
+            problems.append(Problem(file=relpath, row=index, field=column, code=code,
+                                    expected=_constraint_text(resource, column or "", check.split("(")[0]),
+                                    found=_fmt(case.failure_case), message=f"Value fails the check {check}."))
+    return problems

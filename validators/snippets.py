@@ -1,0 +1,46 @@
+"""Does a verbatim snippet really contain the number extracted from it?
+
+Numbers are compared as values, not strings: "0.90" in a snippet supports a
+stored 0.9, "1,234" supports 1234, a Unicode minus supports a negative, and
+the number words of small counts ("fifteen patients", "Twenty-one") support integers,
+because trial abstracts spell counts out at the start of a sentence.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+NUMBER = re.compile(r"[-\u2212\u2013]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-\u2212]?\.\d+")
+WORDS = {
+    "zero": 0, "none": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}
+WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)?")
+
+
+def numbers_in(snippet: str) -> set[float]:
+    found: set[float] = set()
+    for token in NUMBER.findall(snippet or ""):
+        negative = token[0] in "-\u2212\u2013"
+        digits = token.lstrip("-\u2212\u2013").replace(",", "")
+        value = float(digits)
+        found.add(value)
+        if negative:
+            found.add(-value)
+    for word in WORD.findall(snippet or ""):
+        parts = word.lower().split("-")
+        if all(p in WORDS for p in parts):
+            if len(parts) == 2 and WORDS[parts[0]] >= 20 and WORDS[parts[1]] < 10:
+                found.add(float(WORDS[parts[0]] + WORDS[parts[1]]))  # "Twenty-seven" is 27
+            for p in parts:
+                found.add(float(WORDS[p]))
+    return found
+
+
+def snippet_supports(value: float, snippet: str) -> bool:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    candidates = numbers_in(snippet)
+    return any(math.isclose(float(value), c, rel_tol=0, abs_tol=1e-9) for c in candidates)

@@ -1,0 +1,118 @@
+"""Treat a contributed package as data, never as code.
+
+Before any library reads a file, this module decides which resources may be
+read at all: no remote URLs (no network fetch, ever), no absolute paths, no
+path that leaves the package directory (``..`` or a symlink pointing out),
+bounded sizes and row counts, UTF-8 only. It only reads; it never writes.
+"""
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .limits import DEFAULT_LIMITS, Limits
+from .problems import Problem
+
+REMOTE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+UTF8_BOM = codecs.BOM_UTF8
+
+
+class UnreadableInput(Exception):
+    """The package cannot be read at all (exit code 2)."""
+
+
+@dataclass
+class SafeResource:
+    name: str
+    relpath: str
+    path: Path
+    descriptor: dict
+    has_bom: bool
+
+
+def load_descriptor(package_dir: Path, limits: Limits = DEFAULT_LIMITS) -> dict:
+    descriptor_path = package_dir / "datapackage.json"
+    if not package_dir.is_dir():
+        raise UnreadableInput(f"{package_dir}: not a directory")
+    if not descriptor_path.is_file():
+        raise UnreadableInput(f"{descriptor_path}: no datapackage.json in this directory")
+    size = descriptor_path.stat().st_size
+    if size > limits.max_descriptor_bytes:
+        raise UnreadableInput(
+            f"{descriptor_path}: {size} bytes, more than the {limits.max_descriptor_bytes} allowed for a descriptor")
+    raw = descriptor_path.read_bytes()
+    try:
+        descriptor = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise UnreadableInput(f"{descriptor_path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise UnreadableInput(f"{descriptor_path}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
+        raise UnreadableInput(f"{descriptor_path}: expected a JSON object with a 'resources' list")
+    if len(descriptor["resources"]) > limits.max_resources:
+        raise UnreadableInput(f"{descriptor_path}: {len(descriptor['resources'])} resources, more than {limits.max_resources}")
+    return descriptor
+
+
+def _problem(file: str, code: str, expected: str, found: str, message: str, row: int | None = None) -> Problem:
+    return Problem(file=file, row=row, field=None, code=code, expected=expected, found=found,
+                   message=message, stage="safety")
+
+
+def _first_bad_utf8(data: bytes) -> tuple[int, int] | None:
+    """Byte offset and line number of the first byte that is not UTF-8, if any."""
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError as exc:
+        return exc.start, data.count(b"\n", 0, exc.start) + 1
+
+
+def check_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_LIMITS) -> tuple[SafeResource | None, list[Problem]]:
+    name = str(resource.get("name", "?"))
+    path_value = resource.get("path")
+    label = path_value if isinstance(path_value, str) else f"resource {name}"
+    if "data" in resource and path_value is None:
+        return None, [_problem(label, "inline-data", "a CSV file path", "inline data",
+                               "Inline data is not accepted; put the table in a CSV file inside the package.")]
+    if not isinstance(path_value, str) or not path_value:
+        return None, [_problem(label, "bad-path", "one relative path to a CSV file", repr(path_value),
+                               "A resource must name exactly one CSV file by a relative path.")]
+    if REMOTE.match(path_value):
+        return None, [_problem(path_value, "remote-path", "a relative path inside the package", path_value,
+                               "Remote resources are refused: validation never opens a network connection.")]
+    if path_value.startswith(("/", "\\")) or re.match(r"^[a-zA-Z]:", path_value):
+        return None, [_problem(path_value, "absolute-path", "a relative path inside the package", path_value,
+                               "Absolute paths are refused.")]
+    root = package_dir.resolve()
+    target = (package_dir / path_value).resolve()
+    if ".." in Path(path_value).parts or not target.is_relative_to(root):
+        return None, [_problem(path_value, "path-outside-package", "a path inside the package directory", path_value,
+                               "The path leaves the package directory.")]
+    if not target.is_file():
+        return None, [_problem(path_value, "missing-file", "an existing CSV file", "no such file",
+                               "The resource's file does not exist.")]
+    size = target.stat().st_size
+    if size > limits.max_table_bytes:
+        return None, [_problem(path_value, "file-too-large", f"at most {limits.max_table_bytes} bytes", f"{size} bytes",
+                               "The file is larger than the validator accepts.")]
+    data = target.read_bytes()
+    has_bom = data.startswith(UTF8_BOM)
+    body = data[len(UTF8_BOM):] if has_bom else data
+    if not body.strip():
+        return None, [_problem(path_value, "empty-file", "a header row and data rows", "an empty file",
+                               "The file is empty; even a table with no rows needs its header.")]
+    bad = _first_bad_utf8(body)
+    if bad is not None:
+        offset, line = bad
+        return None, [_problem(path_value, "encoding-error", "UTF-8 text",
+                               f"byte 0x{body[offset]:02x} at byte offset {offset + (3 if has_bom else 0)}",
+                               "The file is not UTF-8; save it as UTF-8 (a BOM is accepted).", row=line)]
+    rows = body.count(b"\n")
+    if rows > limits.max_table_rows:
+        return None, [_problem(path_value, "too-many-rows", f"at most {limits.max_table_rows} rows", f"{rows} lines",
+                               "The table has more rows than the validator accepts.")]
+    return SafeResource(name=name, relpath=path_value, path=target, descriptor=resource, has_bom=has_bom), []
