@@ -27,7 +27,7 @@ class EffectSizes:
 
 
 def mean_difference(m1, sd1, n1, m2, sd2, n2) -> EffectSizes:
-    m1, sd1, n1, m2, sd2, n2 = (np.asarray(x, dtype=float) for x in (m1, sd1, n1, m2, sd2, n2))
+    m1, sd1, n1, m2, sd2, n2 = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (m1, sd1, n1, m2, sd2, n2))
     yi = m1 - m2
     vi = sd1**2 / n1 + sd2**2 / n2
     ok = np.isfinite(yi) & np.isfinite(vi) & (vi > 0)
@@ -35,7 +35,7 @@ def mean_difference(m1, sd1, n1, m2, sd2, n2) -> EffectSizes:
 
 
 def log_risk_ratio(a, n1, c, n2, cc: float = CONTINUITY_CORRECTION) -> EffectSizes:
-    a, n1, c, n2 = (np.asarray(x, dtype=float) for x in (a, n1, c, n2))
+    a, n1, c, n2 = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (a, n1, c, n2))
     b, d = n1 - a, n2 - c
     double = ((a == 0) & (c == 0)) | ((b == 0) & (d == 0))
     zero = ((a == 0) | (b == 0) | (c == 0) | (d == 0)) & ~double

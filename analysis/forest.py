@@ -9,10 +9,16 @@ import matplotlib
 
 matplotlib.use("Agg")  # no screen here, and plots are files
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402,F401
+import matplotlib.transforms  # noqa: E402,F401
 
 OUTCOME_LABELS = {"alc": "Absolute lymphocyte count", "cd4": "CD4+ T cells", "cd8": "CD8+ T cells",
                   "icu_los": "ICU length of stay", "hospital_los": "Hospital length of stay", "mortality": "Mortality",
                   "secondary_infection": "Secondary infection", "sae": "Serious adverse events"}
+
+
+def _p(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
 
 
 def forest_plot(comparison, row: dict, model: str, out_stem: Path) -> list[Path]:
@@ -22,8 +28,9 @@ def forest_plot(comparison, row: dict, model: str, out_stem: Path) -> list[Path]
     fit = comparison.fits[model]
     studies = comparison.inputs
     n = len(studies)
-    fig_h = 2.2 + 0.45 * n
-    fig, ax = plt.subplots(figsize=(9.5, fig_h))
+    top_in, bottom_in = 0.8, 1.5  # room for the title above and the axis, favours-labels and heterogeneity below
+    fig_h = top_in + bottom_in + 0.4 * (n + 2)
+    fig, ax = plt.subplots(figsize=(10, fig_h))
     ys = list(range(n, 0, -1))
     weights = fit.weights if len(fit.weights) == n else [1 / n] * n
     for y, s, w in zip(ys, studies, weights):
@@ -41,21 +48,26 @@ def forest_plot(comparison, row: dict, model: str, out_stem: Path) -> list[Path]
     ax.axvline(null, color="grey", lw=0.8)
     if measure == "RR":
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}"))
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_yticks(ys + [0])
     ax.set_yticklabels([s.label for s in studies] + [f"Total ({model}, k = {n})"], fontsize=8)
     ax.set_ylim(-1.2, n + 0.8)
     ax.set_xlabel(("Risk ratio" if measure == "RR" else "Mean difference") + " (95% CI)", fontsize=9)
-    ax.set_title(f"{OUTCOME_LABELS.get(row['outcome'], row['outcome'])}, {row['subgroup']}, {row['timepoint']}", fontsize=10)
+    ax.set_title(f"{OUTCOME_LABELS.get(row['outcome'], row['outcome'])}, {row['subgroup']}, {row['timepoint']}",
+                 fontsize=10, pad=10)
     het = (f"Heterogeneity: tau\u00b2 = {fit.tau2:.3f}; Q = {fit.q:.2f}, df = {fit.q_df}"
-           + (f" (p = {fit.q_p:.2f})" if fit.q_df > 0 else "") + f"; I\u00b2 = {100 * fit.i2:.0f}%"
-           + f"\nTest for overall effect: Z = {abs(fit.z):.2f} (p = {fit.p:.3g})")
-    ax.text(0, -0.32, het, transform=ax.transAxes, fontsize=8, va="top")
+           + (f" (p {_p(fit.q_p)})" if fit.q_df > 0 else "") + f"; I\u00b2 = {100 * fit.i2:.0f}%"
+           + f"\nTest for overall effect: {'t' if '-HK' in model else 'Z'} = {abs(fit.z):.2f} (p {_p(fit.p)})")
+    below = matplotlib.transforms.offset_copy(ax.transAxes, fig=fig, y=-0.62, units="inches")
     left, right = ("Favours rhIL-7", "Favours control") if measure == "RR" else ("Favours control", "Favours rhIL-7")
-    ax.text(0.25, 1.01, left, transform=ax.transAxes, ha="center", fontsize=8, style="italic")
-    ax.text(0.75, 1.01, right, transform=ax.transAxes, ha="center", fontsize=8, style="italic")
+    ax.text(0.25, 0, left, transform=below, ha="center", fontsize=8, style="italic")
+    ax.text(0.75, 0, right, transform=below, ha="center", fontsize=8, style="italic")
+    lower = matplotlib.transforms.offset_copy(ax.transAxes, fig=fig, y=-0.85, units="inches")
+    ax.text(-0.4, 0, het, transform=lower, fontsize=8, va="top")
     ax.text(1.02, n + 0.6, "Weight   Estimate [95% CI]", transform=ax.get_yaxis_transform(), fontsize=8,
             family="monospace", weight="bold")
-    fig.subplots_adjust(left=0.28, right=0.62, bottom=0.28 if n < 4 else 0.2, top=0.88)
+    fig.subplots_adjust(left=0.3, right=0.62, bottom=bottom_in / fig_h, top=1 - top_in / fig_h)
     paths = []
     out_stem.parent.mkdir(parents=True, exist_ok=True)
     for ext in ("png", "svg"):

@@ -14,16 +14,16 @@ def _num(value, digits=2) -> str:
     return f"{value:.{digits}f}"
 
 
-def _figure(est, lo, hi) -> str:
+def _figure(est, lo, hi, digits=2) -> str:
     if est is None or (isinstance(est, float) and math.isnan(est)):
         return "no figure"
-    return f"{_num(est)} [{_num(lo)}, {_num(hi)}]"
+    return f"{_num(est, digits)} [{_num(lo, digits)}, {_num(hi, digits)}]"
 
 
 def reproduction_text(rows: list[dict]) -> str:
     header = ["target", "measure", "published", "ours", "k", "model", "status"]
-    body = [[r["target_id"], r["measure"], _figure(r["published_estimate"], r["published_ci_low"], r["published_ci_high"]),
-             _figure(r["estimate"], r["ci_low"], r["ci_high"]), str(r["k"]), str(r["model"] or "-"), r["status"]]
+    body = [[r["target_id"], r["measure"], _figure(r["published_estimate"], r["published_ci_low"], r["published_ci_high"], r.get("decimals", 2)),
+             _figure(r["estimate"], r["ci_low"], r["ci_high"], r.get("decimals", 2)), str(r["k"]), str(r["model"] or "-"), r["status"]]
             for r in rows]
     widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(header)]
     fmt = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
@@ -70,8 +70,8 @@ def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[st
            "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         out.append(f"| {r['target_id']} | {r['measure']} | "
-                   f"{_figure(r['published_estimate'], r['published_ci_low'], r['published_ci_high'])} | "
-                   f"{_figure(r['estimate'], r['ci_low'], r['ci_high'])} | {r['k']} | {r['model'] or '-'} | "
+                   f"{_figure(r['published_estimate'], r['published_ci_low'], r['published_ci_high'], r.get('decimals', 2))} | "
+                   f"{_figure(r['estimate'], r['ci_low'], r['ci_high'], r.get('decimals', 2))} | {r['k']} | {r['model'] or '-'} | "
                    f"{r['status']} | {_md_escape(r['note'])} |")
     if published_plot:
         out += ["", "## The published figures", "", f"![Published pooled figures]({published_plot})", ""]

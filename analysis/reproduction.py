@@ -21,7 +21,6 @@ from .derive import arm_mean_sd
 
 PLAN_PATH = Path(__file__).with_name("plan.csv")
 CLOSE_TOLERANCE = 0.05
-UNIDENTIFIED = "the unidentified fourth included trial (see open_questions: fourth_trial)"
 
 
 def read_plan(path: Path = PLAN_PATH) -> pd.DataFrame:
@@ -42,7 +41,9 @@ class Comparison:
     target: pd.Series
     plan: pd.Series
     inputs: list[StudyInput] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # inputs that exist somewhere but are not in the package
+    not_reported: list[str] = field(default_factory=list)  # trials that did not measure or report the outcome
+    caveats: list[str] = field(default_factory=list)  # open questions that may change the comparison
     fits: dict[str, pooling.Pooled] = field(default_factory=dict)
     sensitivity: dict[str, pooling.Pooled] = field(default_factory=dict)
 
@@ -75,6 +76,9 @@ def gather_inputs(target: pd.Series, plan: pd.Series, tables: dict[str, pd.DataF
         sid = study["study_id"]
         cov = coverage[(coverage["study_id"] == sid) & (coverage["outcome"] == outcome) & (coverage["timepoint"] == timepoint)]
         status = cov["status"].iloc[0] if len(cov) else "not in coverage"
+        if status == "not_reported":
+            comparison.not_reported.append(f"{sid} did not report {outcome} at {_timepoint_label(timepoint)}")
+            continue
         if status != "extracted":
             comparison.missing.append(f"{sid} {outcome} {_timepoint_label(timepoint)} ({status})")
             continue
@@ -100,8 +104,10 @@ def gather_inputs(target: pd.Series, plan: pd.Series, tables: dict[str, pd.DataF
                 comparison.missing.append(f"{sid} {outcome} (no events in either arm: no information on the RR scale)")
                 continue
         comparison.inputs.append(StudyInput(sid, study["short_citation"], float(es.yi[0]), float(es.vi[0]), detail))
-    if target["subgroup"] in ("covid19", "all"):
-        comparison.missing.append(UNIDENTIFIED)
+    questions = tables.get("open_questions")
+    if questions is not None:
+        for q in questions[questions["status"] == "open"].itertuples(index=False):
+            comparison.caveats.append(f"open question '{q.question_id}' is unresolved (tables/open_questions.csv)")
     return comparison
 
 
@@ -174,14 +180,16 @@ def reproduce_target(target: pd.Series, plan: pd.Series, tables: dict[str, pd.Da
         "published_ci_low": None if pd.isna(target["ci_low"]) else float(target["ci_low"]),
         "published_ci_high": None if pd.isna(target["ci_high"]) else float(target["ci_high"]),
         "estimate": None, "ci_low": None, "ci_high": None, "k": len(comparison.inputs),
-        "model": primary_model(plan), "status": "not_computable", "note": "",
+        "model": primary_model(plan), "status": "not_computable", "note": "", "decimals": int(target["decimals"]),
         "studies": [s.study_id for s in comparison.inputs],
     }
+    caveats = "; ".join(comparison.caveats)
     needed = comparison.missing
-    if needed:
-        row["note"] = "missing: " + "; ".join(needed)
+    if needed or not comparison.inputs:
+        row["note"] = "missing: " + ("; ".join(needed) if needed else "no study reports this outcome")
         if comparison.inputs:
             row["note"] += f" (the {len(comparison.inputs)} available stud{'y' if len(comparison.inputs) == 1 else 'ies'} alone would not be the published comparison)"
+        row["note"] += f". Caveat: {caveats}" if caveats else ""
         return row, comparison
     model = row["model"] if row["model"] in comparison.fits else "FE"
     result = comparison.fits[model]
@@ -192,10 +200,13 @@ def reproduce_target(target: pd.Series, plan: pd.Series, tables: dict[str, pd.Da
         row["status"] = "differs" if significant else "reproduced"
         row["note"] = ("the abstract states no effect without a figure; our CI " +
                        ("excludes" if significant else "includes") + " no effect")
-        return row, comparison
-    row["status"] = judge(target, row["estimate"], row["ci_low"], row["ci_high"])
-    if row["status"] != "reproduced":
-        row["note"] = _differs_reason(comparison, model, target)
+    else:
+        row["status"] = judge(target, row["estimate"], row["ci_low"], row["ci_high"])
+        if row["status"] != "reproduced":
+            row["note"] = _differs_reason(comparison, model, target)
+    extras = comparison.not_reported + ([f"caveat: {caveats}"] if caveats else [])
+    if extras:
+        row["note"] = "; ".join(filter(None, [row["note"], *extras]))
     return row, comparison
 
 
@@ -209,8 +220,9 @@ def reproduce_all(tables: dict[str, pd.DataFrame], plan: pd.DataFrame | None = N
                          "timepoint": target["timepoint"], "measure": target["measure"],
                          "published_estimate": target["estimate"], "published_ci_low": target["ci_low"],
                          "published_ci_high": target["ci_high"], "estimate": None, "ci_low": None, "ci_high": None,
-                         "k": 0, "model": None, "status": "not_computable",
+                         "k": 0, "model": None, "status": "not_computable", "decimals": int(target["decimals"]),
                          "note": "no analysis-plan row for this target (analysis/plan.csv)", "studies": []})
+            comparisons.append(Comparison(target, pd.Series(dtype=object)))  # keeps rows and comparisons aligned
             continue
         row, comparison = reproduce_target(target, plan.loc[target_id], tables)
         rows.append(row)

@@ -1,10 +1,11 @@
 """The rhil7 command line: argument parsing and rendering only; the work lives in importable functions.
 
-Exit codes: 0 success (valid), 1 invalid package / failed query / failed check, 2 usage or unreadable input.
+Exit codes: 0 success (valid), 1 invalid package / failed query, 2 usage or unreadable input, 3 internal error.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -41,6 +42,14 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("audit", help="check the published pooled figures for internal consistency")
     p.add_argument("path", nargs="?")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p = sub.add_parser("release", help="write dist/rhil7-lymphopenia-<version>.zip (deterministic, checksummed)")
+    p.add_argument("path", nargs="?")
+    p.add_argument("--out", help="output directory (default: dist/ of the package)")
+
+    p = sub.add_parser("diff", help="rows added, removed and changed between two package versions, and moved pooled estimates")
+    p.add_argument("old", help="package directory or git revision of this repository")
+    p.add_argument("new", help="package directory or git revision of this repository")
     p.add_argument("--format", choices=["text", "json"], default="text")
     return parser
 
@@ -141,8 +150,33 @@ def cmd_audit(args) -> int:
     return EXIT_OK
 
 
+def cmd_release(args) -> int:
+    from .release import ReleaseRefused, make_release
+
+    package_dir = _package_dir(args.path)
+    try:
+        archive = make_release(package_dir, Path(args.out) if args.out else None,
+                               progress=lambda m: print(m, file=sys.stderr))
+    except ReleaseRefused as exc:
+        print(f"rhil7 release: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    print(archive)
+    return EXIT_OK
+
+
+def cmd_diff(args) -> int:
+    from .diff import DiffError, diff_packages, render_diff
+
+    try:
+        result = diff_packages(args.old, args.new)
+    except DiffError as exc:
+        raise UsageError(str(exc)) from None
+    sys.stdout.write(render_diff(result, args.format))
+    return EXIT_OK
+
+
 COMMANDS = {"validate": cmd_validate, "build": cmd_build, "query": cmd_query, "reproduce": cmd_reproduce,
-            "audit": cmd_audit}
+            "audit": cmd_audit, "release": cmd_release, "diff": cmd_diff}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,6 +189,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug, not bad input: still no traceback for the user, but say so plainly
+        print(f"rhil7 {args.command}: internal error: {type(exc).__name__}: {exc} "
+              "(please report it with the command you ran; set RHIL7_DEBUG=1 for the traceback)", file=sys.stderr)
+        if os.environ.get("RHIL7_DEBUG"):
+            raise
+        return 3
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ def reproduce(package_dir: Path, plots: bool = True, progress: Callable[[str], N
     checks = audit_published(tables["published_results"])
     out = build_dir(Path(package_dir))
     staging = Path(tempfile.mkdtemp(prefix=".report-", dir=out))
+    staging.chmod(0o755)  # mkdtemp's private mode would carry over to build/report
     try:
         plot_paths: dict[str, str] = {}
         published_plot = None
