@@ -209,3 +209,4 @@ def coverage_consistent(tables) -> list[Problem]:
 
 CROSS_RULES = [snippets_hold_numbers, studies_have_provenance, arms_complete, outcome_rows_consistent,
                timepoints_within_follow_up, coverage_consistent]
+from .spreadsheet_safety import formula_like_text; CROSS_RULES.append(formula_like_text)  # noqa: E402  (issue 7)

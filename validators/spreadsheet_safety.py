@@ -1,0 +1,42 @@
+"""Spreadsheet safety: no text cell may be read as a formula when a CSV is opened in a spreadsheet.
+
+Excel, LibreOffice and Google Sheets evaluate a cell that starts with =, +, - or @ (and, in some
+versions, one that starts with a tab or a carriage return) as a formula ("CSV injection", OWASP).
+A text value of this package must therefore never begin with one of these characters; numbers are
+typed fields and are not concerned (-0.15 in a number field is a number, not text).
+
+Like the rules in cross_rules.py, the function takes the typed frames by table name (text fields are
+object columns holding str or None) and returns problems with file = table name.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .problems import Problem
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_SHOWN = {"\t": "a tab", "\r": "a carriage return"}
+
+
+def _is_text_column(series: pd.Series) -> bool:
+    return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
+
+
+def formula_like_text(tables) -> list[Problem]:
+    problems = []
+    for table in sorted(tables):
+        frame = tables[table]
+        for field in frame.columns:
+            column = frame[field]
+            if not _is_text_column(column):
+                continue
+            for row, value in column.items():
+                if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+                    first = _SHOWN.get(value[0], value[0])
+                    problems.append(Problem(
+                        file=table, row=int(row), field=str(field), code="formula-like-text",
+                        expected="text that does not start with =, +, -, @, a tab or a carriage return",
+                        found=value[:80],
+                        message=f"The text starts with {first} and would be evaluated as a formula when the CSV is "
+                                "opened in a spreadsheet; reword it so it starts with a letter, digit or bracket."))
+    return problems
