@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SOURCES := pyproject.toml $(shell find src validators analysis queries -type f \( -name '*.py' -o -name '*.sql' -o -name '*.csv' \) 2>/dev/null)
 
-.PHONY: reproduce test validate build clean
+.PHONY: reproduce test validate build docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ reproduce: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+docs: $(STAMP)
+	$(BIN)/python -m rhil7.dictionary
 
 clean:
 	rm -rf build dist

@@ -1,0 +1,169 @@
+"""docs/data-dictionary.md, generated from the Table Schemas of datapackage.json.
+
+    python -m rhil7.dictionary            # rewrite docs/data-dictionary.md of this package
+    python -m rhil7.dictionary --check    # exit 1 when the committed file is out of date
+    make docs
+
+Every table, field, type, unit, constraint and description comes from the descriptor; nothing is
+written by hand, so the dictionary cannot drift from the schemas (a test compares the committed file).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+DICTIONARY_PATH = Path("docs") / "data-dictionary.md"
+
+
+def _cell(text) -> str:
+    """Markdown table cell: one line, pipes escaped."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _code(text) -> str:
+    text = str(text)
+    fence = "``" if "`" in text else "`"
+    return f"{fence}{text}{fence}".replace("|", "\\|")
+
+
+def _value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _constraints(field: dict) -> str:
+    parts = []
+    for key, value in (field.get("constraints") or {}).items():
+        if key == "required":
+            continue
+        if key == "enum":
+            parts.append("one of " + ", ".join(_code(v) for v in value))
+        elif key == "pattern":
+            parts.append("pattern " + _code(value))
+        elif key == "unique":
+            if value:
+                parts.append("unique")
+        else:
+            parts.append(f"{key} {_code(_value(value))}")
+    return "; ".join(parts)
+
+
+def _required(field: dict) -> str:
+    return "yes" if (field.get("constraints") or {}).get("required") else ""
+
+
+def _anchor(name: str) -> str:
+    return name.lower()  # GitHub heading anchors keep underscores
+
+
+def render_dictionary(descriptor: dict) -> str:
+    """The data dictionary as Markdown (deterministic: same descriptor, same text)."""
+    resources = [r for r in descriptor.get("resources", []) if isinstance(r, dict)]
+    licenses = ", ".join(str(l.get("name") or l.get("title") or l.get("path")) for l in descriptor.get("licenses", []))
+    out = [
+        "# Data dictionary",
+        "",
+        "<!-- Generated from datapackage.json by `python -m rhil7.dictionary` (or `make docs`); do not edit by hand. -->",
+        "",
+        f"Package `{descriptor.get('name', '')}`, version {descriptor.get('version', '')}"
+        + (f", license {licenses}" if licenses else "") + ".",
+        "",
+        _cell(descriptor.get("description", "")),
+        "",
+        "Conventions: every table is a UTF-8 CSV file with a header row; an empty cell is a missing value; "
+        "`required` fields are never empty; a unit applies to every value of its field. "
+        "Row numbers in validation messages count the header as row 1.",
+        "",
+        "| table | file | rows are | primary key |",
+        "|---|---|---|---|",
+    ]
+    for r in resources:
+        pk = (r.get("schema") or {}).get("primaryKey") or []
+        pk = [pk] if isinstance(pk, str) else pk
+        out.append(f"| [`{r.get('name')}`](#{_anchor(r.get('name', ''))}) | `{r.get('path', '')}` | "
+                   f"{_cell(r.get('title', ''))} | {', '.join(f'`{k}`' for k in pk)} |")
+    for r in resources:
+        schema = r.get("schema") or {}
+        pk = schema.get("primaryKey") or []
+        pk = [pk] if isinstance(pk, str) else pk
+        out += ["", f"## {r.get('name')}", ""]
+        if r.get("title"):
+            out += [f"**{_cell(r['title'])}** (`{r.get('path', '')}`)", ""]
+        if r.get("description"):
+            out += [_cell(r["description"]), ""]
+        if pk:
+            out.append("- Primary key: " + ", ".join(f"`{k}`" for k in pk))
+        for fk in schema.get("foreignKeys") or []:
+            fields = fk.get("fields")
+            fields = [fields] if isinstance(fields, str) else fields or []
+            ref = fk.get("reference") or {}
+            ref_fields = ref.get("fields")
+            ref_fields = [ref_fields] if isinstance(ref_fields, str) else ref_fields or []
+            out.append(f"- Foreign key: {', '.join(f'`{f}`' for f in fields)} -> "
+                       f"`{ref.get('resource') or r.get('name')}` ({', '.join(f'`{f}`' for f in ref_fields)})")
+        if pk or schema.get("foreignKeys"):
+            out.append("")
+        out += ["| field | type | unit | required | constraints | description |", "|---|---|---|---|---|---|"]
+        for f in schema.get("fields", []):
+            type_ = f.get("type", "string") + (f" ({f['format']})" if f.get("format") not in (None, "default") else "")
+            out.append(f"| `{f.get('name')}` | {type_} | {_cell(f.get('unit', ''))} | {_required(f)} | "
+                       f"{_constraints(f)} | {_cell(f.get('description', ''))} |")
+    return "\n".join(out) + "\n"
+
+
+def write_dictionary(package_dir: Path, target: Path | None = None) -> Path:
+    from .loading import read_descriptor
+
+    package_dir = Path(package_dir)
+    target = Path(target) if target else package_dir / DICTIONARY_PATH
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = render_dictionary(read_descriptor(package_dir))
+    fd, tmp = tempfile.mkstemp(prefix=".data-dictionary-", suffix=".md.tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
+def is_up_to_date(package_dir: Path) -> bool:
+    from .loading import read_descriptor
+
+    path = Path(package_dir) / DICTIONARY_PATH
+    return path.is_file() and path.read_text(encoding="utf-8") == render_dictionary(read_descriptor(package_dir))
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .paths import PackageNotFound, find_package_dir
+
+    parser = argparse.ArgumentParser(prog="python -m rhil7.dictionary", description=__doc__.splitlines()[0])
+    parser.add_argument("path", nargs="?", help="package directory (default: the nearest datapackage.json upward)")
+    parser.add_argument("--check", action="store_true", help="exit 1 if docs/data-dictionary.md is out of date")
+    args = parser.parse_args(argv)
+    try:
+        package_dir = find_package_dir(args.path)
+    except PackageNotFound as exc:
+        print(f"rhil7.dictionary: {exc}", file=sys.stderr)
+        return 2
+    if args.check:
+        if is_up_to_date(package_dir):
+            print(f"{package_dir / DICTIONARY_PATH} is up to date")
+            return 0
+        print(f"{package_dir / DICTIONARY_PATH} is out of date; run `make docs`", file=sys.stderr)
+        return 1
+    print(write_dictionary(package_dir))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
