@@ -1,0 +1,159 @@
+"""The pooling engine reproduces results that others published, to the printed precision.
+
+Sources and excerpts: tests/reference/README.md and research/reference_examples.md.
+"""
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from rhil7.analysis import effect_sizes, pooling
+
+REF = Path(__file__).parent / "reference"
+
+
+def _rows(name):
+    with (REF / name).open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def bcg():
+    rows = _rows("bcg_colditz1994.csv")
+    t = np.array([int(r["tpos"]) for r in rows]); tn = np.array([int(r["tneg"]) for r in rows])
+    c = np.array([int(r["cpos"]) for r in rows]); cn = np.array([int(r["cneg"]) for r in rows])
+    return t, t + tn, c, c + cn
+
+
+def test_bcg_log_risk_ratios_match_escalc(bcg):
+    es = effect_sizes.log_risk_ratio(*bcg)
+    printed_yi = [-0.8893, -1.5854, -1.3481, -1.4416, -0.2175, -0.7861, -1.6209, 0.0120, -0.4694, -1.3713, -0.3394, 0.4459, -0.0173]
+    printed_vi = [0.3256, 0.1946, 0.4154, 0.0200, 0.0512, 0.0069, 0.2230, 0.0040, 0.0564, 0.0730, 0.0124, 0.5325, 0.0714]
+    assert np.round(es.yi, 4).tolist() == printed_yi
+    assert np.round(es.vi, 4).tolist() == printed_vi
+
+
+def test_bcg_fixed_effect(bcg):
+    es = effect_sizes.log_risk_ratio(*bcg)
+    fit = pooling.fixed_effect(es.yi, es.vi)
+    assert (round(fit.estimate, 4), round(fit.ci_low, 4), round(fit.ci_high, 4)) == (-0.4303, -0.5097, -0.3509)
+    assert round(fit.z, 4) == -10.6247
+    assert round(fit.q, 4) == 152.2330 and fit.q_df == 12
+    assert [round(np.exp(x), 4) for x in (fit.estimate, fit.ci_low, fit.ci_high)] == [0.6503, 0.6007, 0.7040]
+
+
+def test_bcg_dersimonian_laird(bcg):
+    es = effect_sizes.log_risk_ratio(*bcg)
+    fit = pooling.random_effects(es.yi, es.vi, "DL")
+    assert round(fit.tau2, 4) == 0.3088
+    assert (round(fit.estimate, 4), round(fit.ci_low, 4), round(fit.ci_high, 4)) == (-0.7141, -1.0644, -0.3638)
+    assert round(fit.z, 4) == -3.9952
+    assert round(100 * fit.i2, 4) == 92.1173
+    assert [round(np.exp(x), 4) for x in (fit.estimate, fit.ci_low, fit.ci_high)] == [0.4896, 0.3449, 0.6950]
+
+
+def test_bcg_reml(bcg):
+    es = effect_sizes.log_risk_ratio(*bcg)
+    fit = pooling.random_effects(es.yi, es.vi, "REML")
+    assert round(fit.tau2, 4) == 0.3132
+    assert (round(fit.estimate, 4), round(fit.se, 4), round(fit.z, 4)) == (-0.7145, 0.1798, -3.9744)
+    assert (round(fit.ci_low, 4), round(fit.ci_high, 4)) == (-1.0669, -0.3622)
+    assert round(100 * fit.i2, 2) == 92.22
+
+
+def test_bcg_mantel_haenszel(bcg):
+    fit = pooling.mantel_haenszel_rr(*bcg)
+    assert (round(fit.estimate, 4), round(fit.se, 4), round(fit.z, 4)) == (-0.4537, 0.0393, -11.5338)
+    assert (round(fit.ci_low, 4), round(fit.ci_high, 4)) == (-0.5308, -0.3766)
+    assert [round(np.exp(x), 4) for x in (fit.estimate, fit.ci_low, fit.ci_high)] == [0.6353, 0.5881, 0.6862]
+    assert round(fit.q, 4) == 152.5676
+    assert round(100 * fit.i2, 2) == 92.13
+
+
+def test_rothman_mantel_haenszel_at_90_percent():
+    """Rothman 2008 Table 15-1 (metafor test): MH RR 1.3256, 90% CI [0.8658, 2.0296]; Q 0.4472."""
+    a, b, c, d = np.array([8, 22]), np.array([98, 76]), np.array([5, 16]), np.array([115, 69])
+    fit = pooling.mantel_haenszel_rr(a, a + b, c, c + d)
+    z90 = stats.norm.ppf(0.95)
+    low, high = fit.estimate - z90 * fit.se, fit.estimate + z90 * fit.se
+    assert (round(fit.estimate, 4), round(low, 4), round(high, 4)) == (0.2818, -0.1442, 0.7078)
+    assert [round(np.exp(x), 4) for x in (fit.estimate, low, high)] == [1.3256, 0.8658, 2.0296]
+    assert round(fit.q, 4) == 0.4472
+
+
+def test_normand_reml_mean_difference():
+    rows = _rows("normand1999.csv")
+    f = lambda k: np.array([float(r[k]) for r in rows])
+    es = effect_sizes.mean_difference(f("m1i"), f("sd1i"), f("n1i"), f("m2i"), f("sd2i"), f("n2i"))
+    assert np.round(es.vi, 4).tolist() == [40.5080, 2.0806, 15.6984, 150.2222, 17.3077, 1.1673, 94.5891, 6.3109, 19.8423]
+    fit = pooling.random_effects(es.yi, es.vi, "REML")
+    assert round(fit.tau2, 4) == 684.6462
+    assert (round(fit.estimate, 4), round(fit.se, 4), round(fit.z, 4)) == (-15.1060, 8.9466, -1.6885)
+    assert (round(fit.ci_low, 4), round(fit.ci_high, 4)) == (-32.6409, 2.4289)
+    assert round(fit.q, 4) == 238.9158
+    assert round(100 * fit.i2, 2) == 98.97
+
+
+# Raudenbush (2009) Table 16.3 via metafor's test: (tau2, mu, se, ci.lb, ci.ub) for the z test and knha
+RAUDENBUSH = {
+    ("DL", False): (0.0259, 0.0893, 0.0558, -0.0200, 0.1987),
+    ("REML", False): (0.0188, 0.0837, 0.0516, -0.0175, 0.1849),
+    ("DL", True): (0.0259, 0.0893, 0.0636, -0.0442, 0.2229),
+    ("REML", True): (0.0188, 0.0837, 0.0616, -0.0457, 0.2131),
+}
+
+
+@pytest.mark.parametrize("method,hk", list(RAUDENBUSH))
+def test_raudenbush_random_effects_and_hartung_knapp(method, hk):
+    rows = _rows("raudenbush1985.csv")
+    yi = [float(r["yi"]) for r in rows]; vi = [float(r["vi"]) for r in rows]
+    fit = pooling.random_effects(yi, vi, method, hartung_knapp=hk)
+    got = tuple(round(x, 4) for x in (fit.tau2, fit.estimate, fit.se, fit.ci_low, fit.ci_high))
+    assert got == RAUDENBUSH[(method, hk)]
+    assert fit.model == method + ("-HK" if hk else "")
+
+
+def test_raudenbush_fixed_effect_q():
+    rows = _rows("raudenbush1985.csv")
+    fit = pooling.fixed_effect([float(r["yi"]) for r in rows], [float(r["vi"]) for r in rows])
+    assert (round(fit.estimate, 4), round(fit.se, 4)) == (0.0604, 0.0365)
+    assert round(fit.q, 2) == 35.83
+
+
+def test_statsmodels_agrees_on_fixed_and_dl(bcg):
+    """A second opinion, not the oracle: statsmodels' combine_effects for FE and DL."""
+    sm = pytest.importorskip("statsmodels.stats.meta_analysis")
+    es = effect_sizes.log_risk_ratio(*bcg)
+    res = sm.combine_effects(es.yi, es.vi, method_re="dl")
+    assert res.mean_effect_fe == pytest.approx(pooling.fixed_effect(es.yi, es.vi).estimate, abs=1e-10)
+    assert res.mean_effect_re == pytest.approx(pooling.random_effects(es.yi, es.vi, "DL").estimate, abs=1e-10)
+    assert res.tau2 == pytest.approx(pooling.tau2_dersimonian_laird(es.yi, es.vi), abs=1e-10)
+
+
+def test_pool_many_matches_one_at_a_time(bcg):
+    es = effect_sizes.log_risk_ratio(*bcg)
+    groups = np.array(["a"] * 6 + ["b"] * 7)
+    many = pooling.pool_many(groups, es.yi, es.vi)
+    for i, g in enumerate(many["group"]):
+        mask = groups == g
+        assert many["fe"][i] == pytest.approx(pooling.fixed_effect(es.yi[mask], es.vi[mask]).estimate, abs=1e-12)
+        assert many["dl"][i] == pytest.approx(pooling.random_effects(es.yi[mask], es.vi[mask]).estimate, abs=1e-12)
+        assert many["tau2"][i] == pytest.approx(pooling.tau2_dersimonian_laird(es.yi[mask], es.vi[mask]), abs=1e-12)
+
+
+def test_subgroup_difference_is_zero_for_equal_subgroups_and_large_for_distant_ones():
+    assert pooling.subgroup_difference([0.5, 0.5], [0.1, 0.2]).q_between == pytest.approx(0.0)
+    far = pooling.subgroup_difference([0.0, 1.0], [0.1, 0.1])
+    assert far.q_between == pytest.approx(50.0) and far.df == 1 and far.p < 1e-10
+
+
+def test_tau2_is_zero_without_excess_heterogeneity():
+    assert pooling.tau2_dersimonian_laird([0.1, 0.1, 0.1], [0.1, 0.2, 0.3]) == 0.0
+    assert pooling.tau2_reml([0.1, 0.1, 0.1], [0.1, 0.2, 0.3]) == 0.0
+
+
+def test_pooling_refuses_empty_input():
+    with pytest.raises(ValueError, match="no study"):
+        pooling.fixed_effect([np.nan], [np.nan])

@@ -1,0 +1,107 @@
+"""Reproduction: statuses, notes naming missing inputs, JSON keys, report and plots."""
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from rhil7.analysis.presentation import REQUIRED_KEYS
+from rhil7.analysis.reproduction import judge, read_plan, reproduce_all
+from rhil7.loading import read_tables
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _plan(**rows):
+    frame = pd.DataFrame([dict(target_id=k, **v) for k, v in rows.items()]).set_index("target_id")
+    return frame.fillna("")
+
+
+MD_REML = dict(measure="MD", model="random", tau2_estimator="REML", pooling="IV", target_unit="days", conversion="wan2014", rationale="")
+MD_DL = dict(MD_REML, tau2_estimator="DL")
+RR_DL = dict(measure="RR", model="random", tau2_estimator="DL", pooling="MH", target_unit="", conversion="", rationale="")
+
+
+def test_plan_covers_every_published_target():
+    published = pd.read_csv(ROOT / "tables/published_results.csv")
+    plan = read_plan()
+    assert set(published["target_id"]) == set(plan.index)
+    assert (plan.loc[published["target_id"], "measure"].values == published["measure"].values).all()
+
+
+def test_reference_figures_reproduce_with_the_authors_model(reference_package):
+    tables = read_tables(reference_package)
+    rows, comps = reproduce_all(tables, _plan(all_hospital_los=MD_REML, all_secondary_infection=RR_DL))
+    by = {r["target_id"]: r for r in rows}
+    assert by["all_hospital_los"]["status"] == "reproduced" and by["all_hospital_los"]["k"] == 9
+    assert by["all_secondary_infection"]["status"] == "reproduced" and by["all_secondary_infection"]["k"] == 13
+    assert round(by["all_secondary_infection"]["estimate"], 4) == 0.4896
+
+
+def test_another_model_differs_and_the_note_names_the_model_that_reproduces(reference_package):
+    tables = read_tables(reference_package)
+    rows, _ = reproduce_all(tables, _plan(all_hospital_los=MD_DL, all_secondary_infection=RR_DL))
+    los = next(r for r in rows if r["target_id"] == "all_hospital_los")
+    assert los["status"] == "differs"
+    assert "REML model reproduces" in los["note"]
+
+
+def test_missing_plan_row_is_not_computable(reference_package):
+    rows, comps = reproduce_all(read_tables(reference_package), _plan(all_secondary_infection=RR_DL))
+    los = next(r for r in rows if r["target_id"] == "all_hospital_los")
+    assert los["status"] == "not_computable" and "plan" in los["note"]
+    assert len(rows) == len(comps)
+
+
+def test_not_reachable_input_makes_target_not_computable_and_is_named(reference_package):
+    tables = read_tables(reference_package)
+    cov = tables["coverage"]
+    cov.loc[(cov["study_id"] == "bcg_4") & (cov["outcome"] == "secondary_infection"), "status"] = "not_reachable"
+    rows, _ = reproduce_all(tables, _plan(all_hospital_los=MD_REML, all_secondary_infection=RR_DL))
+    bcg = next(r for r in rows if r["target_id"] == "all_secondary_infection")
+    assert bcg["status"] == "not_computable" and bcg["estimate"] is None
+    assert "bcg_4 secondary_infection end of study (not_reachable)" in bcg["note"]
+
+
+def test_judge_rounds_to_published_precision():
+    target = pd.Series(dict(estimate=1.33, ci_low=0.29, ci_high=2.38, decimals=2))
+    assert judge(target, 1.334, 0.2851, 2.3849) == "reproduced"
+    assert judge(target, 1.36, 0.30, 2.40) == "close"
+    assert judge(target, 1.45, 0.29, 2.38) == "differs"
+
+
+def test_real_package_every_target_has_status_and_names_missing_inputs():
+    rows, _ = reproduce_all(read_tables(ROOT))
+    assert len(rows) >= 15
+    for r in rows:
+        assert r["status"] == "not_computable"
+        assert "not_reachable" in r["note"]
+        assert "fourth_trial" in r["note"]
+    sepsis = next(r for r in rows if r["target_id"] == "sepsis_cd8_week2")
+    assert "francois2018 cd8 week2 (not_reachable)" in sepsis["note"] and "daix2023 cd8 week2 (not_reachable)" in sepsis["note"]
+
+
+def test_reproduce_cli_json_report_and_plots(cli, reference_package, tmp_path):
+    env = dict(os.environ, RHIL7_BUILD=str(tmp_path / "build"))
+    out = cli("reproduce", str(ROOT), "--format", "json", env=env)
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert len(rows) == 16 and all(set(REQUIRED_KEYS) <= set(r) for r in rows)
+    report = (tmp_path / "build" / "report" / "report.md").read_text(encoding="utf-8")
+    assert "## Audit of the published figures" in report and "## Coverage" in report
+    assert (tmp_path / "build" / "report" / "published_figures.png").stat().st_size > 10_000
+    # a package with data gets forest plots in PNG and SVG, linked from the report with the input rows
+    env = dict(os.environ, RHIL7_BUILD=str(tmp_path / "refbuild"))
+    ref = cli("reproduce", str(reference_package), env=env)
+    assert ref.returncode == 0, ref.stderr
+    forest = tmp_path / "refbuild" / "report" / "forest"
+    assert {p.name for p in forest.iterdir()} == {"all_secondary_infection.png", "all_secondary_infection.svg"}
+    ref_report = (tmp_path / "refbuild" / "report" / "report.md").read_text(encoding="utf-8")
+    assert "forest/all_secondary_infection.png" in ref_report and "`bcg_1_intervention_tb`" in ref_report
+
+
+def test_reproduce_refuses_an_invalid_package(cli, package_copy, tmp_path):
+    (package_copy / "tables" / "studies.csv").write_text("study_id\nx\n", encoding="utf-8")
+    out = cli("reproduce", str(package_copy), env=dict(os.environ, RHIL7_BUILD=str(tmp_path / "b")))
+    assert out.returncode == 1 and "invalid" in out.stderr and "Traceback" not in out.stderr

@@ -1,0 +1,72 @@
+"""Field names, types and constraints live in datapackage.json; pandera, SQL and docs agree with it."""
+import json
+import re
+from pathlib import Path
+
+import duckdb
+
+from rhil7.database import SQL_TYPES, VIEW_ORDER, create_tables, create_views
+from rhil7.loading import read_tables
+from rhil7.validators.schemas import schema_for
+
+ROOT = Path(__file__).resolve().parents[1]
+DESCRIPTOR = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def test_pandera_models_mirror_the_table_schemas():
+    for resource in DESCRIPTOR["resources"]:
+        schema = schema_for(resource)
+        fields = resource["schema"]["fields"]
+        assert list(schema.columns) == [f["name"] for f in fields]
+        for f in fields:
+            column = schema.columns[f["name"]]
+            required = (f.get("constraints") or {}).get("required", False)
+            assert column.nullable is (not required), (resource["name"], f["name"])
+            names = {c.name for c in column.checks}
+            for key in ("enum", "pattern", "minimum", "maximum"):
+                assert (key in (f.get("constraints") or {})) == (key in names), (resource["name"], f["name"], key)
+
+
+def test_raw_tables_in_duckdb_have_the_schema_columns_and_types():
+    con = duckdb.connect(":memory:")
+    create_tables(con, DESCRIPTOR, read_tables(ROOT))
+    for resource in DESCRIPTOR["resources"]:
+        cols = con.execute(f"DESCRIBE raw.{resource['name']}").fetchall()
+        assert [(c[0], c[1]) for c in cols] == [(f["name"], SQL_TYPES[f["type"]]) for f in resource["schema"]["fields"]]
+
+
+def test_view_headers_document_the_columns_they_return():
+    """Each view file's header comment lists its columns; the view returns exactly those."""
+    con = duckdb.connect(":memory:")
+    create_tables(con, DESCRIPTOR, read_tables(ROOT))
+    create_views(con)
+    fields = {r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in DESCRIPTOR["resources"]}
+    for view in VIEW_ORDER:
+        sql = (ROOT / "queries" / f"{view}.sql").read_text(encoding="utf-8")
+        columns = [d[0] for d in con.execute(f"SELECT * FROM {view} LIMIT 0").description]
+        header = " ".join(line for line in sql.splitlines() if line.startswith("--"))
+        if "every column of tables/" in header or "all columns of" in header:
+            source = {"studies": "studies", "sources": "sources", "published": "published_results"}[view]
+            assert columns == fields[source]
+        else:
+            for column in columns:
+                assert re.search(rf"\b{column}\b", header), (view, column)
+
+
+def test_readme_documents_every_view_and_its_columns():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    con = duckdb.connect(":memory:")
+    create_tables(con, DESCRIPTOR, read_tables(ROOT))
+    create_views(con)
+    for view in VIEW_ORDER:
+        row = next((line for line in readme.splitlines() if line.startswith(f"| `{view}` |")), None)
+        assert row, view
+        columns = [d[0] for d in con.execute(f"SELECT * FROM {view} LIMIT 0").description]
+        if "all columns of" not in row:
+            for column in columns:
+                assert column in row, (view, column)
+
+
+def test_validators_folder_is_not_an_importable_top_level_package():
+    assert not (ROOT / "validators" / "__init__.py").exists()
+    assert not (ROOT / "analysis" / "__init__.py").exists()

@@ -1,0 +1,192 @@
+"""The DuckDB build, its public views, the example queries and the query command."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+
+from rhil7.analysis import effect_sizes, pooling
+from rhil7.build import BuildRefused, build_database
+from rhil7.database import VIEW_ORDER
+from rhil7.loading import read_tables
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "queries" / "examples").glob("*.sql"))
+
+
+@pytest.fixture(scope="module")
+def real_db(tmp_path_factory):
+    out = tmp_path_factory.mktemp("build")
+    os.environ["RHIL7_BUILD"] = str(out)
+    try:
+        result = build_database(ROOT)
+    finally:
+        del os.environ["RHIL7_BUILD"]
+    return result.database
+
+
+@pytest.fixture(scope="module")
+def reference_db(reference_package, tmp_path_factory):
+    out = tmp_path_factory.mktemp("refbuild")
+    os.environ["RHIL7_BUILD"] = str(out)
+    try:
+        return build_database(reference_package).database
+    finally:
+        del os.environ["RHIL7_BUILD"]
+
+
+def q(db, sql):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_every_view_exists_and_runs(real_db):
+    for view in VIEW_ORDER:
+        q(real_db, f"SELECT * FROM {view}")
+    assert {r[0] for r in q(real_db, "SELECT table_name FROM information_schema.tables WHERE table_type = 'VIEW'")} == set(VIEW_ORDER)
+
+
+def test_real_views_hold_known_values(real_db):
+    assert q(real_db, "SELECT study_id, condition, n_randomized FROM studies ORDER BY study_id") == [
+        ("daix2023", "sepsis", 21), ("francois2018", "sepsis", 27), ("shankarhari2025", "covid19", 109)]
+    assert q(real_db, "SELECT arm_id, condition, n_randomized FROM arms WHERE study_id = 'daix2023' ORDER BY 1") == [
+        ("daix2023_cyt107", "sepsis", 15), ("daix2023_placebo", "sepsis", 6)]
+    assert q(real_db, "SELECT estimate, ci_low, ci_high FROM published WHERE target_id = 'covid19_secondary_infection'") == [
+        (0.58, 0.46, 0.74)]
+    assert q(real_db, "SELECT count(*) FROM published") == [(16,)]
+    assert q(real_db, "SELECT status, count(*) FROM coverage GROUP BY 1") == [("not_reachable", 26)]
+    # v0.1.0 holds no arm-level outcome data: the derived views are empty, not wrong
+    assert q(real_db, "SELECT count(*) FROM effect_sizes") == [(0,)]
+    assert q(real_db, "SELECT count(*) FROM pooled") == [(0,)]
+
+
+def test_examples_run_on_the_real_database(real_db):
+    assert len(EXAMPLES) >= 8
+    for path in EXAMPLES:
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("--"), f"{path.name} must open with a comment saying what it answers"
+        q(real_db, text)
+
+
+def test_example_answers_on_the_real_database(real_db):
+    rows = q(real_db, (ROOT / "queries/examples/cd4_at_week3_availability.sql").read_text())
+    assert [(r[0], r[2]) for r in rows] == [("daix2023", "not_reachable"), ("francois2018", "not_reachable")]
+    gaps = q(real_db, (ROOT / "queries/examples/coverage_gaps_by_trial.sql").read_text())
+    assert [(r[0], r[2], r[4]) for r in gaps] == [("daix2023", 0, 9), ("francois2018", 0, 9), ("shankarhari2025", 0, 8)]
+
+
+def test_examples_return_known_values_on_reference_data(reference_db):
+    rows = q(reference_db, (ROOT / "queries/examples/secondary_infection_pooled.sql").read_text())
+    by = {(r[0], r[1]): r for r in rows}
+    assert by[("all", "DL")][2:6] == (13, 0.49, 0.34, 0.70)  # metafor: 0.4896 [0.3449, 0.6950]
+    assert by[("all", "FE")][2:6] == (13, 0.65, 0.60, 0.70)  # metafor: 0.6503 [0.6007, 0.7040]
+    es = q(reference_db, (ROOT / "queries/examples/effect_sizes_by_subgroup.sql").read_text())
+    assert len(es) == 9 + 13
+
+
+def test_effect_sizes_view_matches_escalc(reference_db):
+    rows = q(reference_db, "SELECT study_id, yi, vi FROM effect_sizes WHERE study_id IN ('bcg_1', 'normand_4') ORDER BY 1")
+    assert [(r[0], round(r[1], 4), round(r[2], 4)) for r in rows] == [("bcg_1", -0.8893, 0.3256), ("normand_4", -71.0, 150.2222)]
+
+
+def test_sql_pooled_equals_python_to_1e9(reference_db, reference_package):
+    tables = read_tables(reference_package)
+    es_rows = q(reference_db, "SELECT outcome, timepoint, subgroup, yi, vi FROM effect_sizes")
+    pooled = q(reference_db, "SELECT outcome, timepoint, subgroup, model, estimate, ci_low, ci_high, tau2, q, i2, k, measure FROM pooled")
+    assert len(pooled) == 12
+    for outcome, timepoint, subgroup, model, est, low, high, tau2, qq, i2, k, measure in pooled:
+        sel = [(y, v) for o, t, s, y, v in es_rows if o == outcome and t == timepoint and (subgroup == "all" or s == subgroup)]
+        yi, vi = np.array([s[0] for s in sel]), np.array([s[1] for s in sel])
+        fit = pooling.fixed_effect(yi, vi) if model == "FE" else pooling.random_effects(yi, vi, "DL")
+        tr = np.exp if measure == "RR" else (lambda x: x)
+        assert k == fit.k
+        for ours, theirs in ((est, tr(fit.estimate)), (low, tr(fit.ci_low)), (high, tr(fit.ci_high)), (tau2, fit.tau2),
+                             (qq, fit.q), (i2, fit.i2)):
+            assert abs(ours - theirs) <= 1e-9 * max(1.0, abs(theirs)), (outcome, subgroup, model)
+    assert tables["studies"].shape[0] == 22
+
+
+def test_zero_cells_in_sql_match_python(reference_package):
+    """A study with a zero cell gets +0.5 in SQL exactly as in the Python effect sizes; double zeros drop out."""
+    from rhil7.database import connect_in_memory
+    from rhil7.loading import read_descriptor
+
+    tables = read_tables(reference_package)
+    dich = tables["outcomes_dichotomous"]
+    dich.loc[dich["row_id"] == "bcg_1_intervention_tb", "events"] = 0          # one zero cell
+    dich.loc[dich["row_id"].isin(["bcg_2_intervention_tb", "bcg_2_control_tb"]), "events"] = 0  # double zero
+    con = connect_in_memory(tables, read_descriptor(reference_package))
+    rows = dict(con.execute("SELECT study_id, yi FROM effect_sizes WHERE measure = 'RR'").fetchall())
+    flags = dict(con.execute("SELECT study_id, continuity_corrected FROM effect_sizes WHERE measure = 'RR'").fetchall())
+    python = effect_sizes.log_risk_ratio([0, 0], [123, 306], [11, 0], [139, 303])
+    assert "bcg_2" not in rows and not python.included[1]
+    assert rows["bcg_1"] == pytest.approx(python.yi[0], abs=1e-12) and flags["bcg_1"] is True
+    assert flags["bcg_3"] is False and len(rows) == 12
+
+
+def test_build_refuses_an_invalid_package(package_copy, tmp_path, monkeypatch):
+    csv = package_copy / "tables" / "arms.csv"
+    csv.write_text(csv.read_text(encoding="utf-8").replace("daix2023_cyt107,daix2023,intervention", "daix2023_cyt107,daix2023,treatment"), encoding="utf-8")
+    monkeypatch.setenv("RHIL7_BUILD", str(tmp_path / "out"))
+    with pytest.raises(BuildRefused, match="invalid"):
+        build_database(package_copy)
+    assert not (tmp_path / "out" / "rhil7.duckdb").exists()
+
+
+def test_interrupted_build_leaves_previous_database(package_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("RHIL7_BUILD", str(tmp_path / "out"))
+    first = build_database(package_copy).database
+    before = first.read_bytes()
+    import rhil7.database as database
+
+    def explode(con):
+        raise RuntimeError("interrupted")
+
+    monkeypatch.setattr(database, "create_views", explode)
+    with pytest.raises(RuntimeError):
+        build_database(package_copy)
+    assert first.read_bytes() == before
+    assert [p.name for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_query_cli_formats_and_errors(cli, real_db):
+    db = str(real_db)
+    table = cli("query", "--database", db, "SELECT study_id, n_randomized FROM studies ORDER BY 1")
+    assert table.returncode == 0 and "daix2023" in table.stdout and "(3 rows)" in table.stdout
+    as_csv = cli("query", "--database", db, "--format", "csv", "SELECT study_id, n_randomized FROM studies ORDER BY 1")
+    assert as_csv.stdout.splitlines() == ["study_id,n_randomized", "daix2023,21", "francois2018,27", "shankarhari2025,109"]
+    as_json = cli("query", "--database", db, "--format", "json", "SELECT target_id, estimate FROM published WHERE target_id = 'all_alc_week4'")
+    assert json.loads(as_json.stdout) == [{"target_id": "all_alc_week4", "estimate": 0.8}]
+    bad = cli("query", "--database", db, "SELECT nope FROM studies")
+    assert bad.returncode == 1 and "nope" in bad.stderr and "Traceback" not in bad.stderr
+    for write in ("DELETE FROM raw.studies", "CREATE TABLE x (a INT)", "COPY studies TO '/tmp/leak.csv'",
+                  "ATTACH ':memory:' AS other", "INSTALL httpfs"):
+        refused = cli("query", "--database", db, write)
+        assert refused.returncode == 1 and "refused" in refused.stderr, write
+    assert q(real_db, "SELECT count(*) FROM raw.studies") == [(3,)]
+
+
+def test_query_cli_reads_a_file_and_reports_missing_database(cli, real_db, tmp_path):
+    sql = tmp_path / "q.sql"
+    sql.write_text("SELECT count(*) AS n FROM coverage", encoding="utf-8")
+    ok = cli("query", "--database", str(real_db), "--file", str(sql), "--format", "csv")
+    assert ok.stdout == "n\n26\n"
+    missing = cli("query", "--database", str(tmp_path / "none.duckdb"), "SELECT 1")
+    assert missing.returncode == 1 and "rhil7 build" in missing.stderr
+    usage = cli("query")
+    assert usage.returncode == 2
+
+
+def test_database_opens_in_plain_duckdb(real_db):
+    """What the duckdb CLI does: open the file and use the views, with no rhil7 code loaded."""
+    code = ("import duckdb; con = duckdb.connect(r'%s', read_only=True); "
+            "print(con.execute('SELECT count(*) FROM coverage').fetchone()[0])" % real_db)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/")
+    assert out.stdout.strip() == "26"
