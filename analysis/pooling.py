@@ -60,8 +60,19 @@ def _clean(yi, vi):
     return yi[keep], vi[keep]
 
 
+def i2_from_tau2(vi: np.ndarray, tau2: float) -> float:
+    """I^2 = tau^2 / (tau^2 + s^2), s^2 the 'typical' within-study variance (Higgins & Thompson 2002, eq. 9;
+    metafor's definition for every tau^2 estimator; equal to (Q - df)/Q under DerSimonian-Laird)."""
+    w = 1 / vi
+    k = len(vi)
+    s2 = (k - 1) * np.sum(w) / (np.sum(w) ** 2 - np.sum(w**2)) if k > 1 else 0.0
+    return float(tau2 / (tau2 + s2)) if tau2 + s2 > 0 else 0.0
+
+
 def _result(model, mu, se, yi, vi, tau2, w, t_df=None) -> Pooled:
     q, df, q_p, i2 = heterogeneity(yi, vi, around=mu if model == "MH" else None)
+    if model not in ("FE", "MH"):
+        i2 = i2_from_tau2(vi, tau2)
     crit = stats.t.ppf(0.975, t_df) if t_df else Z975
     z = mu / se
     p = float(2 * (stats.t.sf(abs(z), t_df) if t_df else stats.norm.sf(abs(z))))
