@@ -60,7 +60,8 @@ def _md_escape(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[str, str], published_plot: str | None) -> str:
+def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[str, str], published_plot: str | None,
+                    subgroup_tests: list[dict] | None = None) -> str:
     """The reproduction report: verdicts, per-figure inputs linked to source rows, sensitivity, audit, gaps."""
     out = ["# Reproduction report: rhIL-7 for infection-associated lymphopenia (Respiratory Medicine 2026)", "",
            "Each pooled figure of the abstract, what the paper says, what this package's data give, and whether they agree.",
@@ -91,6 +92,12 @@ def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[st
                 tr = math.exp if row["measure"] == "RR" else (lambda x: x)
                 out.append(f"| {name} | {tr(f.estimate):.3f} | [{tr(f.ci_low):.3f}, {tr(f.ci_high):.3f}] | {f.tau2:.4f} | "
                            f"{100 * f.i2:.1f}% | {f.q:.2f} ({f.q_df}, {_num(f.q_p, 3)}) |")
+            if comp.sensitivity:
+                out += ["", "Median-to-mean conversion sensitivity (primary model):", "",
+                        "| conversion | estimate | 95% CI |", "|---|---|---|"]
+                for name, f in comp.sensitivity.items():
+                    tr = math.exp if row["measure"] == "RR" else (lambda x: x)
+                    out.append(f"| {name} | {tr(f.estimate):.3f} | [{tr(f.ci_low):.3f}, {tr(f.ci_high):.3f}] |")
             if row["target_id"] in plots:
                 out += ["", f"![Forest plot {row['target_id']}]({plots[row['target_id']]})"]
         else:
@@ -98,7 +105,13 @@ def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[st
         if comp.missing:
             out += ["", "Missing inputs:", ""] + [f"- {m}" for m in comp.missing]
         out.append("")
-    out += ["## Audit of the published figures", "",
+    out += ["## Test for subgroup differences (sepsis vs COVID-19)", ""]
+    if subgroup_tests:
+        out += ["| outcome | time point | Q between | df | p |", "|---|---|---|---|---|"]
+        out += [f"| {t['outcome']} | {t['timepoint']} | {t['q_between']:.2f} | {t['df']} | {_num(t['p'], 3)} |" for t in subgroup_tests]
+    else:
+        out.append("No outcome has computed figures in both subgroups yet.")
+    out += ["", "## Audit of the published figures", "",
             "Each figure checked on its own, allowing for the published rounding.", "",
             "| target | check | result | detail |", "|---|---|---|---|"]
     out += [f"| {c.target_id} | {c.check} | {'ok' if c.passed else '**flag**'} | {_md_escape(c.detail)} |" for c in checks]

@@ -134,7 +134,20 @@ def fit(comparison: Comparison) -> Comparison:
 def primary_model(plan: pd.Series) -> str:
     if plan["model"] == "fixed":
         return "MH" if plan["pooling"] == "MH" else "FE"
-    return plan["tau2_estimator"] or "DL"
+    hk = "-HK" if str(plan.get("adjustment", "")).upper() == "HK" else ""
+    return (plan["tau2_estimator"] or "DL") + hk
+
+
+def conversion_sensitivity(target: pd.Series, plan: pd.Series, tables, model: str) -> dict[str, pooling.Pooled]:
+    """The primary model refitted with each median-to-mean conversion, when any arm was converted."""
+    from .conversions import METHODS
+
+    results = {}
+    for name in METHODS:
+        comp = fit(gather_inputs(target, plan, tables, conversion=name))
+        if comp.fits and not comp.missing:
+            results[name] = comp.fits.get(model, comp.fits["FE"])
+    return results
 
 
 def to_published_scale(value: float, measure: str) -> float:
@@ -155,6 +168,7 @@ def judge(target: pd.Series, estimate: float, low: float, high: float) -> str:
 
 
 def _differs_reason(comparison: Comparison, model: str, target: pd.Series) -> str:
+    """The likely reason a computed figure differs: a model or a conversion that does reproduce it, if any."""
     hints = []
     methods = {s.detail["intervention"].get("method", "") for s in comparison.inputs} | \
               {s.detail["control"].get("method", "") for s in comparison.inputs}
@@ -165,6 +179,10 @@ def _differs_reason(comparison: Comparison, model: str, target: pd.Series) -> st
             lo, hi = to_published_scale(other.ci_low, target["measure"]), to_published_scale(other.ci_high, target["measure"])
             if judge(target, to_published_scale(other.estimate, target["measure"]), lo, hi) == "reproduced":
                 hints.append(f"the {name} model reproduces the published figure")
+    for name, other in comparison.sensitivity.items():
+        lo, hi = to_published_scale(other.ci_low, target["measure"]), to_published_scale(other.ci_high, target["measure"])
+        if judge(target, to_published_scale(other.estimate, target["measure"]), lo, hi) == "reproduced":
+            hints.append(f"the {name} median conversion reproduces the published figure")
     if not hints:
         hints.append("different inputs, time points or model than the authors used; see the sensitivity table")
     return "; ".join(hints)
@@ -193,6 +211,9 @@ def reproduce_target(target: pd.Series, plan: pd.Series, tables: dict[str, pd.Da
         return row, comparison
     model = row["model"] if row["model"] in comparison.fits else "FE"
     result = comparison.fits[model]
+    converted = any("converted" in s.detail[arm].get("method", "") for s in comparison.inputs for arm in ("intervention", "control"))
+    if converted:
+        comparison.sensitivity = conversion_sensitivity(target, plan, tables, model)
     row.update(estimate=to_published_scale(result.estimate, measure), ci_low=to_published_scale(result.ci_low, measure),
                ci_high=to_published_scale(result.ci_high, measure), model=model)
     if row["published_estimate"] is None:
@@ -228,3 +249,17 @@ def reproduce_all(tables: dict[str, pd.DataFrame], plan: pd.DataFrame | None = N
         rows.append(row)
         comparisons.append(comparison)
     return rows, comparisons
+
+
+def subgroup_tests(rows: list[dict], comparisons: list[Comparison]) -> list[dict]:
+    """Test for subgroup differences (sepsis vs COVID-19) wherever both subgroup figures were computed."""
+    fitted = {(r["outcome"], r["timepoint"], r["subgroup"]): c.fits.get(r["model"]) for r, c in zip(rows, comparisons)
+              if r["status"] != "not_computable" and c.fits}
+    tests = []
+    for (outcome, timepoint, subgroup), fit_ in fitted.items():
+        other = fitted.get((outcome, timepoint, "covid19"))
+        if subgroup == "sepsis" and fit_ is not None and other is not None:
+            result = pooling.subgroup_difference([fit_.estimate, other.estimate], [fit_.se, other.se])
+            tests.append({"outcome": outcome, "timepoint": timepoint, "q_between": result.q_between, "df": result.df,
+                          "p": result.p})
+    return tests

@@ -102,7 +102,7 @@ def build_reference_package(target: Path) -> Path:
     published = [
         dict(target_id="all_hospital_los", outcome="hospital_los", subgroup="all", timepoint="hospital_stay", measure="MD",
              estimate=-15.1060, ci_low=-32.6409, ci_high=2.4289, decimals=4, finding="no significant difference",
-             source_id="metadat_normand1999", snippet="-15.1060  8.9466  -1.6885  0.0913  -32.6409  2.4289"),
+             source_id="metadat_normand1999", snippet="estimate se zval pval ci.lb ci.ub -15.1060  8.9466  -1.6885  0.0913  -32.6409  2.4289"),
         dict(target_id="all_secondary_infection", outcome="secondary_infection", subgroup="all", timepoint="end_of_study",
              measure="RR", estimate=0.4896, ci_low=0.3449, ci_high=0.6950, decimals=4, finding="significantly reduced",
              source_id="metadat_colditz1994", snippet="sav$pred 0.4896 sav$ci.lb 0.3449 sav$ci.ub 0.6950"),

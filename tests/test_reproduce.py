@@ -105,3 +105,27 @@ def test_reproduce_refuses_an_invalid_package(cli, package_copy, tmp_path):
     (package_copy / "tables" / "studies.csv").write_text("study_id\nx\n", encoding="utf-8")
     out = cli("reproduce", str(package_copy), env=dict(os.environ, RHIL7_BUILD=str(tmp_path / "b")))
     assert out.returncode == 1 and "invalid" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_median_arms_are_converted_labelled_and_shown_under_each_conversion(reference_package):
+    tables = read_tables(reference_package)
+    cont = tables["outcomes_continuous"]
+    row = cont["row_id"] == "normand_1_intervention_los"
+    cont.loc[row, ["statistic", "mean", "sd", "median", "q1", "q3"]] = ["median_iqr", None, None, 48.0, 25.0, 80.0]
+    rows, comps = reproduce_all(tables, _plan(all_hospital_los=MD_REML, all_secondary_infection=RR_DL))
+    los, comp = next((r, c) for r, c in zip(rows, comps) if r["target_id"] == "all_hospital_los")
+    methods = {s.detail["intervention"]["method"] for s in comp.inputs}
+    assert "converted from median_iqr by wan2014" in methods
+    assert set(comp.sensitivity) == {"wan2014", "luo2018_wan2014", "luo2018_shi2020"}
+    assert comp.sensitivity["wan2014"].estimate != comp.sensitivity["luo2018_wan2014"].estimate
+    assert los["status"] in {"close", "differs"}
+    # the reported statistic is untouched: conversion happens on the way to pooling only
+    assert tables["outcomes_continuous"].loc[row, "mean"].isna().all()
+
+
+def test_hartung_knapp_option_in_the_plan(reference_package):
+    hk = dict(MD_REML, adjustment="HK")
+    rows, comps = reproduce_all(read_tables(reference_package), _plan(all_hospital_los=hk, all_secondary_infection=RR_DL))
+    los = next(r for r in rows if r["target_id"] == "all_hospital_los")
+    assert los["model"] == "REML-HK" and los["status"] == "differs"
+    assert "REML model reproduces" in los["note"]

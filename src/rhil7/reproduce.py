@@ -26,7 +26,7 @@ class ReproduceOutcome:
 def reproduce(package_dir: Path, plots: bool = True, progress: Callable[[str], None] = lambda m: None) -> ReproduceOutcome:
     from rhil7.analysis.audit import audit_published
     from rhil7.analysis.presentation import report_markdown
-    from rhil7.analysis.reproduction import reproduce_all
+    from rhil7.analysis.reproduction import reproduce_all, subgroup_tests
 
     from .build import BuildRefused, build_database
     from .loading import read_tables
@@ -56,7 +56,8 @@ def reproduce(package_dir: Path, plots: bool = True, progress: Callable[[str], N
                     plot_paths[row["target_id"]] = f"forest/{row['target_id']}.png"
             published_figures_plot(tables["published_results"], staging / "published_figures")
             published_plot = "published_figures.png"
-        text = report_markdown(rows, comparisons, checks, tables["coverage"], tables["sources"], plot_paths, published_plot)
+        text = report_markdown(rows, comparisons, checks, tables["coverage"], tables["sources"], plot_paths, published_plot,
+                               subgroup_tests(rows, comparisons))
         (staging / "report.md").write_text(text, encoding="utf-8")
         from rhil7.analysis.presentation import reproduction_json
 
