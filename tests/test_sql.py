@@ -190,3 +190,17 @@ def test_database_opens_in_plain_duckdb(real_db):
             "print(con.execute('SELECT count(*) FROM coverage').fetchone()[0])" % real_db)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/")
     assert out.stdout.strip() == "26"
+
+
+def test_readme_view_examples_run(real_db):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    examples = {}
+    for line in readme.splitlines():
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) == 4 and parts[1].startswith("`") and parts[2].startswith("`SELECT"):
+            examples[parts[1].strip("`")] = parts[2].strip("`")
+    assert set(examples) == set(VIEW_ORDER)
+    for view, sql in examples.items():
+        assert view in sql
+        q(real_db, sql)
+    assert q(real_db, examples["arms"]) == [("daix2023_cyt107", "intervention", 15), ("daix2023_placebo", "control", 6)]
