@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SOURCES := pyproject.toml $(shell find src validators analysis queries -type f \( -name '*.py' -o -name '*.sql' -o -name '*.csv' \) 2>/dev/null)
 
-.PHONY: reproduce test validate build docs clean
+.PHONY: reproduce test validate build docs release clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ test: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m rhil7.dictionary
+
+release: $(STAMP)
+	$(BIN)/rhil7 release
 
 clean:
 	rm -rf build dist
