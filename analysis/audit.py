@@ -23,6 +23,9 @@ class Check:
     passed: bool
     detail: str
 
+    def __post_init__(self):
+        object.__setattr__(self, "passed", bool(self.passed))  # numpy booleans do not serialise to JSON
+
     def as_dict(self) -> dict:
         return asdict(self)
 
