@@ -173,3 +173,16 @@ def test_release_metadata_agree():
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert f"## [{descriptor['version']}] - {citation['date-released']}" in changelog
     assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
+
+
+def test_database_file_is_byte_reproducible(tmp_path):
+    """DuckDB puts a random identifier in every new file; write_database replaces it with a content hash."""
+    from rhil7.release import DUCKDB_HEADER_SIZE, _header_ok, duckdb_identifier_span, write_database
+
+    first, second = tmp_path / "a" / "rhil7.duckdb", tmp_path / "b" / "rhil7.duckdb"
+    counts = write_database(ROOT, first)
+    assert counts == write_database(ROOT, second)
+    assert first.read_bytes() == second.read_bytes()
+    assert _header_ok(first.read_bytes()[:DUCKDB_HEADER_SIZE]), "the header checksum is recomputed"
+    span = duckdb_identifier_span()
+    assert span is None or span[1] - span[0] <= 64

@@ -314,8 +314,8 @@ def sha256sums(members: list[Member]) -> bytes:
     return "".join(f"{m.sha256}  {m.path}\n" for m in sorted(members, key=lambda m: m.path)).encode("utf-8")
 
 
-def write_zip(members: list[Member], top: str, target: Path) -> None:
-    """Deterministic zip, written under a temporary name and moved into place."""
+def write_zip(members: list[Member], top: str, target: Path, check: Callable[[Path], list[str]] | None = None) -> None:
+    """Deterministic zip, written under a temporary name, checked, and moved into place."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -331,6 +331,9 @@ def write_zip(members: list[Member], top: str, target: Path) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
+        problems = check(Path(tmp)) if check else []
+        if problems:
+            raise ReleaseRefused("the written archive does not check out: " + "; ".join(problems[:5]))
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
@@ -399,7 +402,7 @@ def make_release(package_dir: Path, out_dir: Path | None = None,
     plan.add("SHA256SUMS", sha256sums(plan.members))
     target = out_dir / f"{top}.zip"
     progress(f"writing {target} ({len(plan.members)} files)")
-    write_zip(plan.members, top, target)
+    write_zip(plan.members, top, target, check=verify_archive)
     return target
 
 
