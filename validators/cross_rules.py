@@ -122,7 +122,8 @@ def outcome_rows_consistent(tables) -> list[Problem]:
         if arms is None:
             continue
         arm_info = arms.set_index("arm_id")
-        merged = frame[["study_id", "arm_id"]].join(arm_info[["study_id", "n_randomized"]], on="arm_id", rsuffix="_arm")
+        arm_columns = arm_info[["study_id", "n_randomized"]].rename(columns={"study_id": "study_id_arm"})
+        merged = frame[["study_id", "arm_id"]].join(arm_columns, on="arm_id")
         wrong = merged["study_id_arm"].notna() & (merged["study_id"] != merged["study_id_arm"])
         for row in frame.index[wrong]:
             problems.append(_p(table, row, "arm_id", "arm-of-other-study", f"an arm of {frame.at[row, 'study_id']}",
@@ -165,18 +166,22 @@ def timepoints_within_follow_up(tables) -> list[Problem]:
     return problems
 
 
+OUTCOMES_BY_TABLE = {"outcomes_continuous": ("alc", "cd4", "cd8", "icu_los", "hospital_los"),
+                     "outcomes_dichotomous": ("mortality", "secondary_infection", "sae")}
+
+
 def coverage_consistent(tables) -> list[Problem]:
     coverage = tables.get("coverage")
     if coverage is None:
         return []
     problems = []
     present = set()
+    arms = tables.get("arms")
+    roles = dict(zip(arms["arm_id"], arms["arm_role"])) if arms is not None else {}
     for table in ("outcomes_continuous", "outcomes_dichotomous"):
         frame = tables.get(table)
         if frame is None or "analysis_timepoint" not in frame:
             continue
-        arms = tables.get("arms")
-        roles = dict(zip(arms["arm_id"], arms["arm_role"])) if arms is not None else {}
         for study, outcome, tp, arm in zip(frame["study_id"], frame["outcome"], frame["analysis_timepoint"], frame["arm_id"]):
             if tp:
                 present.add((study, outcome, tp, roles.get(arm)))
@@ -186,9 +191,15 @@ def coverage_consistent(tables) -> list[Problem]:
                 problems.append(_p(table, row, "analysis_timepoint", "missing-coverage",
                                    f"a coverage row ({study}, {outcome}, {tp}) with status extracted", "none",
                                    "A row mapped to a meta-analysis time point must be listed as extracted in coverage."))
+    # Whether "extracted" has its rows can only be told when the outcome's table and the arms
+    # (for the roles) were readable, and when no row of that cell names an unknown arm (role None):
+    # otherwise the unreadable table's or the foreign key's own problem says why.
+    checkable = {outcome for table, outcomes in OUTCOMES_BY_TABLE.items() if table in tables for outcome in outcomes}
+    if arms is None:
+        checkable = set()
     for row, study, outcome, tp, status in zip(coverage.index, coverage["study_id"], coverage["outcome"],
                                                coverage["timepoint"], coverage["status"]):
-        if status == "extracted":
+        if status == "extracted" and outcome in checkable and (study, outcome, tp, None) not in present:
             missing = [r for r in ("intervention", "control") if (study, outcome, tp, r) not in present]
             if missing:
                 problems.append(_p("coverage", row, "status", "extracted-without-rows",
@@ -201,11 +212,30 @@ def coverage_consistent(tables) -> list[Problem]:
         for row, outcome, subgroup, tp in zip(published.index, published["outcome"], published["subgroup"], published["timepoint"]):
             for study, condition in zip(studies["study_id"], studies["condition"]):
                 if subgroup in (condition, "all") and (study, outcome, tp) not in listed:
-                    problems.append(_p("coverage", None, "study_id", "coverage-gap",
-                                       f"a coverage row for ({study}, {outcome}, {tp})", "none",
-                                       f"Target {published.at[row, 'target_id']} could pool {study}, but coverage does not say whether its data are here."))
+                    # reported on the target that needs the coverage row: the missing row has no row number
+                    problems.append(_p("published_results", row, "target_id", "coverage-gap",
+                                       f"a row ({study}, {outcome}, {tp}) in coverage.csv", "none",
+                                       f"Target {published.at[row, 'target_id']} could pool {study}, but coverage.csv "
+                                       "does not say whether its data are here."))
     return problems
 
+
+# The cells each rule reads, besides the field it reports: when one of them already has a
+# structural problem in the same row, the rule's report is a consequence and is dropped (dedupe.py).
+_OUTCOME_KEY = ("study_id", "arm_id", "outcome", "timepoint", "statistic")
+RULE_INPUTS = {
+    "number-not-in-snippet": ("snippet",),
+    "missing-provenance": ("study_id",),
+    "missing-arm": ("study_id",),
+    "arms-do-not-add-up": ("study_id", "n_randomized"),
+    "duplicate-outcome-row": _OUTCOME_KEY,
+    "arm-of-other-study": ("study_id", "arm_id"),
+    "more-than-randomized": ("arm_id", "n", "total"),
+    "timepoint-after-follow-up": ("study_id", "timepoint"),
+    "missing-coverage": ("study_id", "outcome", "analysis_timepoint"),
+    "extracted-without-rows": ("study_id", "outcome", "timepoint", "status"),
+    "coverage-gap": ("outcome", "subgroup", "timepoint"),
+}
 
 CROSS_RULES = [snippets_hold_numbers, studies_have_provenance, arms_complete, outcome_rows_consistent,
                timepoints_within_follow_up, coverage_consistent]

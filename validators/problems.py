@@ -22,6 +22,9 @@ class Problem:
     found: str
     message: str
     stage: str = "semantic"
+    # physical line where the row starts in its file (a quoted snippet may span lines, so it can
+    # differ from the row number); filled in by run.py, used for GitHub annotations
+    line: int | None = None
 
     def sort_key(self) -> tuple:
         return (self.file, self.row if self.row is not None else -1, self.field or "", self.code)
@@ -69,8 +72,9 @@ def render_github(problems: list[Problem], package_dir: str) -> str:
     lines = []
     for p in sorted_problems(problems):
         props = [f"file={_escape_github(p.file, property_=True)}"]
-        if p.row is not None:
-            props.append(f"line={p.row}")
+        line = p.line if p.line is not None else p.row
+        if line is not None:
+            props.append(f"line={line}")
         title = f"{p.code}" + (f" ({p.field})" if p.field else "")
         props.append(f"title={_escape_github(title, property_=True)}")
         text = f"{p.message} Expected: {p.expected}. Found: {p.found}."

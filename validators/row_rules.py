@@ -15,7 +15,7 @@ import pandas as pd
 @dataclass(frozen=True)
 class RowRule:
     code: str
-    fields: tuple[str, ...]
+    fields: tuple[str, ...]  # the cells the rule reads; the first is the one a problem is reported on
     expected: str
     check: Callable[[pd.DataFrame], pd.Series]
 
@@ -115,7 +115,7 @@ ROW_RULES: dict[str, list[RowRule]] = {
         RowRule("quartiles-out-of-order", ("q1", "median", "q3"), "q1 <= median <= q3", quartiles_around_median),
         RowRule("range-out-of-order", ("min", "q1", "median", "q3", "max"), "min <= q1, q3 <= max and min <= median <= max",
                 range_encloses_quartiles),
-        RowRule("unit-not-for-outcome", ("outcome", "unit"),
+        RowRule("unit-not-for-outcome", ("unit", "outcome"),
                 "days for icu_los and hospital_los; cells/uL, cells/mm3, 10^9/L or 10^3/uL for alc, cd4, cd8",
                 unit_fits_outcome),
     ],
@@ -127,7 +127,7 @@ ROW_RULES: dict[str, list[RowRule]] = {
                 analysed_not_above_randomized),
     ],
     "published_results": [
-        RowRule("ci-excludes-estimate", ("ci_low", "estimate", "ci_high"), "ci_low <= estimate <= ci_high",
+        RowRule("ci-excludes-estimate", ("estimate", "ci_low", "ci_high"), "ci_low <= estimate <= ci_high",
                 ci_contains_estimate),
         RowRule("ci-incomplete", ("estimate", "ci_low", "ci_high"), "estimate, ci_low and ci_high all given or all empty",
                 ci_complete),

@@ -1,7 +1,7 @@
 """Validate a package directory: untrusted-input checks, frictionless structure, pandera semantics.
 
 Reads only. Every problem of every stage is collected (lazy), then
-deduplicated so one bad cell is reported once, by the earliest stage.
+deduplicated (dedupe.py) so one fault is reported once, by the earliest stage.
 """
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ from pathlib import Path
 import pandas as pd
 
 from .cross_rules import CROSS_RULES
+from .csv_syntax import QuotingError, Scan, scan
+from .dedupe import deduplicate
 from .limits import DEFAULT_LIMITS, Limits
-from .problems import Problem, sorted_problems
+from .problems import Problem
+from .references import package_reference_problems
 from .semantic import pandera_problems
 from .structure import structural_problems
 from .tables import field_names, read_table
-from .untrusted import check_resource, load_descriptor
+from .untrusted import SafeResource, check_resource, load_descriptor
 
 _HEADER_CODES = {"incorrect-label", "missing-label", "extra-label", "duplicate-label", "blank-label", "blank-header",
                  "source-error", "scheme-error", "format-error", "encoding-error", "header-mismatch"}
@@ -31,12 +34,22 @@ def _header_problem(frame: pd.DataFrame, resource: dict, relpath: str) -> Proble
                    found=",".join(map(str, found)), message="The header does not match the Table Schema.")
 
 
+def _quoting_problem(resource: SafeResource, error: QuotingError) -> Problem:
+    names = field_names(resource.descriptor)
+    field = names[error.column] if error.row > 1 and error.column < len(names) else None
+    return Problem(resource.relpath, error.row, field, "malformed-csv", error.expected, error.found,
+                   "The CSV quoting is broken (RFC 4180): a quote must enclose a whole field, and a quote inside "
+                   "a field is written twice. The rest of the file is not checked until this is fixed.",
+                   "structure", line=error.line)
+
+
 def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
     """All problems of the package; [] means valid. Raises UnreadableInput when nothing can be read."""
     package_dir = Path(package_dir)
     descriptor = load_descriptor(package_dir, limits)
-    problems: list[Problem] = []
+    problems: list[Problem] = package_reference_problems(descriptor)
     safe = []
+    scans: dict[str, Scan] = {}
     for resource in descriptor["resources"]:
         if not isinstance(resource, dict):
             problems.append(Problem("datapackage.json", None, None, "bad-resource", "a resource object",
@@ -44,16 +57,27 @@ def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS) -
             continue
         checked, found = check_resource(package_dir, resource, limits)
         problems += found
-        if checked is not None:
-            safe.append(checked)
+        if checked is None:
+            continue
+        # Lenient CSV readers (frictionless, pandas) silently repair broken quoting by gluing cells
+        # together, so a damaged row can look valid: scan strictly first, and read no further if broken.
+        scans[checked.relpath] = scan(checked.path.read_bytes().decode("utf-8-sig"))
+        if scans[checked.relpath].error is not None:
+            problems.append(_quoting_problem(checked, scans[checked.relpath].error))
+            continue
+        safe.append(checked)
     structural = structural_problems(package_dir, descriptor, safe)
     problems += structural
     broken_files = {p.file for p in structural if p.code in _HEADER_CODES or p.row is None}
+    # pandas refuses a row with more cells than the header; frictionless has said where (extra-cell)
+    ragged_files = {p.file for p in structural if p.code == "extra-cell"}
 
     tables: dict[str, pd.DataFrame] = {}
     paths: dict[str, str] = {}
     for res in safe:
         if res.relpath in broken_files or "schema" not in res.descriptor:
+            continue
+        if res.relpath in ragged_files:
             continue
         try:
             frame = read_table(res.path, res.descriptor)
@@ -70,19 +94,10 @@ def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS) -
         paths[res.name] = res.relpath
     for rule in CROSS_RULES:
         problems += [replace(p, file=paths.get(p.file, p.file)) for p in rule(tables)]
-    return _deduplicate(problems)
+    return [_with_line(p, scans) for p in deduplicate(problems)]
 
 
-def _deduplicate(problems: list[Problem]) -> list[Problem]:
-    """One bad cell, one problem: the earliest stage's report wins for a (file, row, field)."""
-    order = {"safety": 0, "structure": 1, "semantic": 2}
-    seen: set[tuple] = set()
-    kept = []
-    for p in sorted(problems, key=lambda p: order.get(p.stage, 3)):
-        where = (p.file, p.row, p.field)
-        if p.row is not None and p.field is not None and where in seen and p.stage == "semantic" \
-                and p.code in {"required-value", "unique-value", "type", "constraint"}:
-            continue
-        seen.add(where)
-        kept.append(p)
-    return sorted_problems(kept)
+def _with_line(problem: Problem, scans: dict[str, Scan]) -> Problem:
+    if problem.line is not None or problem.file not in scans:
+        return problem
+    return replace(problem, line=scans[problem.file].line_of_row(problem.row))

@@ -38,14 +38,22 @@ def pandera_problems(frame: pd.DataFrame, resource: dict, relpath: str) -> list[
         return []
     except pa_errors.SchemaErrors as exc:
         cases = exc.failure_cases
-    rules = {rule.code: rule for rule in ROW_RULES.get(resource["name"], [])}
+    # pandera names a failed frame-wide check by its error text (not its name) and repeats the
+    # failure once per column of the row; look rules up by both, and report each row once.
+    rules = {}
+    for rule in ROW_RULES.get(resource["name"], []):
+        rules[rule.code] = rules[rule.expected] = rule
     problems = []
+    reported_rows: set[tuple[str, int | None]] = set()
     for case in cases.itertuples(index=False):
         check = str(case.check)
         column = None if pd.isna(case.column) else str(case.column)
         index = None if pd.isna(case.index) else int(case.index)
         if check in rules:
             rule = rules[check]
+            if (rule.code, index) in reported_rows:
+                continue
+            reported_rows.add((rule.code, index))
             found = ", ".join(f"{c}={_fmt(frame.at[index, c])}" for c in rule.fields if c in frame) if index is not None else ""
             problems.append(Problem(file=relpath, row=index, field=rule.fields[0], code=rule.code,
                                     expected=rule.expected, found=found,

@@ -9,6 +9,7 @@ import copy
 from pathlib import Path
 
 from .problems import Problem
+from .references import custom_profile
 from .untrusted import SafeResource
 
 _LABEL_ERRORS = {"incorrect-label", "missing-label", "extra-label", "duplicate-label", "blank-label", "blank-header"}
@@ -27,6 +28,42 @@ def _field_expectation(schema: dict, field_name: str | None) -> str:
     return "a value that fits the Table Schema"
 
 
+class _NoNetwork:
+    """Stands in for frictionless' requests session: the last line of defence against a download."""
+
+    headers: dict = {}
+
+    def __getattr__(self, name):
+        def refuse(*args, **kwargs):
+            raise ConnectionError("validation never opens a network connection")
+        return refuse
+
+
+def _as_list(value) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def _key_values(key: list[str], error, schema: dict) -> str:
+    names = [f.get("name") for f in schema.get("fields", [])]
+    cells = list(getattr(error, "cells", None) or [])
+    values = [f"{k}={cells[names.index(k)]}" for k in key if k in names and names.index(k) < len(cells)]
+    return ", ".join(values) or ",".join(map(str, cells))
+
+
+def _collapse_header(problems: list[Problem], resource: SafeResource) -> list[Problem]:
+    """A header row that matches none of the names is one problem (a missing or foreign header), not one per column."""
+    labels = [p for p in problems if p.code == "incorrect-label"]
+    names = [f.get("name") for f in resource.descriptor.get("schema", {}).get("fields", [])]
+    if len(names) < 2 or len(labels) < len(names):
+        return problems
+    found = ",".join(p.found for p in labels)
+    merged = Problem(file=resource.relpath, row=1, field=None, code="incorrect-label",
+                     expected="header: " + ",".join(map(str, names)), found=found[:200],
+                     message="The first row is not the header: no label matches the Table Schema "
+                             "(is the header row missing?).", stage="structure")
+    return [p for p in problems if p.code != "incorrect-label"] + [merged]
+
+
 def _to_problem(error, resource: SafeResource) -> Problem:
     code = getattr(error, "type", "error")
     schema = resource.descriptor.get("schema", {})
@@ -41,18 +78,35 @@ def _to_problem(error, resource: SafeResource) -> Problem:
         expected = "header: " + ",".join(map(str, names))
         found = getattr(error, "label", None) or note
     elif code == "primary-key":
-        expected = "a unique primary key " + str(schema.get("primaryKey"))
-        found = ",".join(map(str, getattr(error, "cells", []) or [])) or note
+        key = _as_list(schema.get("primaryKey"))
+        field = ",".join(key)
+        expected = f"a primary key ({field}) that no other row has"
+        found = _key_values(key, error, schema) + f" ({note})"
     elif code == "foreign-key":
-        expected = "a key that exists in the referenced table"
-        found = ",".join(map(str, getattr(error, "cells", []) or [])) or note
+        # name the referencing field(s) and their values, not the whole row
+        field = ",".join(getattr(error, "field_names", None) or []) or None
+        cells = getattr(error, "field_cells", None) or []
+        reference = f"{getattr(error, 'reference_name', '') or 'this table'}." \
+                    f"{','.join(getattr(error, 'reference_field_names', None) or [])}"
+        expected = f"a value that exists in {reference}"
+        found = ",".join(map(str, cells)) or note
+    elif code == "blank-row":
+        expected, found = "a record (no empty lines inside a table)", "an empty line"
+    elif code == "extra-cell":
+        expected = f"at most {len(schema.get('fields', []))} cells, as in the header"
+        found, field = f"a cell beyond the header: {found!r}", None
+    elif code == "missing-cell":
+        expected = f"{len(schema.get('fields', []))} cells, as in the header"
+        found = f"the row ends before {field}"
     elif found is not None:
         expected = _field_expectation(schema, field)
     else:
         expected = "a well-formed CSV table"
         found = note or code
+    if found is None or str(found) == "":
+        found = "empty (no value)"
     message = f"{getattr(error, 'title', code)}: {note}".strip().rstrip(":")
-    return Problem(file=resource.relpath, row=row, field=field, code=code, expected=str(expected),
+    return Problem(file=resource.relpath, row=row, field=field or None, code=code, expected=str(expected),
                    found=str(found), message=message, stage="structure")
 
 
@@ -60,7 +114,9 @@ def structural_problems(package_dir: Path, descriptor: dict, safe: list[SafeReso
     from frictionless import Package, system  # lazy: frictionless costs start-up time
 
     names = {r.name for r in safe}
-    cleaned = copy.deepcopy({k: v for k, v in descriptor.items() if k != "resources"})
+    # custom profiles were reported by references.py; frictionless must not try to fetch them
+    cleaned = copy.deepcopy({k: v for k, v in descriptor.items()
+                             if k != "resources" and not (k in ("profile", "$schema") and custom_profile(v))})
     cleaned["resources"] = []
     by_name = {r.name: r for r in safe}
     for res in safe:
@@ -74,7 +130,7 @@ def structural_problems(package_dir: Path, descriptor: dict, safe: list[SafeReso
                                      if (fk.get("reference") or {}).get("resource", "") in names | {""}]
         cleaned["resources"].append(rd)
     problems: list[Problem] = []
-    with system.use_context(trusted=False):
+    with system.use_context(trusted=False, http_session=_NoNetwork()):
         try:
             package = Package(cleaned, basepath=str(package_dir))
             report = package.validate(limit_errors=100_000)
@@ -92,6 +148,5 @@ def structural_problems(package_dir: Path, descriptor: dict, safe: list[SafeReso
         resource = by_name.get(task.name)
         if resource is None:
             continue
-        for error in task.errors:
-            problems.append(_to_problem(error, resource))
+        problems += _collapse_header([_to_problem(error, resource) for error in task.errors], resource)
     return problems

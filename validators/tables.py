@@ -19,8 +19,10 @@ def field_names(resource: dict) -> list[str]:
 
 def read_table(path: Path, resource: dict) -> pd.DataFrame:
     """Typed frame indexed by CSV row number; raises ValueError on unparsable CSV."""
+    # skip_blank_lines=False: frictionless counts a blank line as a row (and reports it), so
+    # skipping it here would shift every later row number by one.
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig",
-                        on_bad_lines="error")
+                        on_bad_lines="error", skip_blank_lines=False)
     frame.index = pd.RangeIndex(2, 2 + len(frame))
     for field in resource.get("schema", {}).get("fields", []):
         name, type_ = field["name"], field.get("type", "string")

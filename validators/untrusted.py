@@ -7,16 +7,18 @@ bounded sizes and row counts, UTF-8 only. It only reads; it never writes.
 """
 from __future__ import annotations
 
+import bisect
 import codecs
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .csv_syntax import scan
 from .limits import DEFAULT_LIMITS, Limits
 from .problems import Problem
+from .references import REMOTE, resource_reference_problems
 
-REMOTE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 UTF8_BOM = codecs.BOM_UTF8
 
 
@@ -84,6 +86,9 @@ def check_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_L
     if REMOTE.match(path_value):
         return None, [_problem(path_value, "remote-path", "a relative path inside the package", path_value,
                                "Remote resources are refused: validation never opens a network connection.")]
+    references = resource_reference_problems(resource, path_value)
+    if references:
+        return None, references
     if path_value.startswith(("/", "\\")) or re.match(r"^[a-zA-Z]:", path_value):
         return None, [_problem(path_value, "absolute-path", "a relative path inside the package", path_value,
                                "Absolute paths are refused.")]
@@ -108,9 +113,13 @@ def check_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_L
     bad = _first_bad_utf8(body)
     if bad is not None:
         offset, line = bad
-        return None, [_problem(path_value, "encoding-error", "UTF-8 text",
-                               f"byte 0x{body[offset]:02x} at byte offset {offset + (3 if has_bom else 0)}",
-                               "The file is not UTF-8; save it as UTF-8 (a BOM is accepted).", row=line)]
+        # rows are counted as records (header = 1) like every other problem; the line is kept for editors
+        records = scan(body.decode("utf-8", errors="replace")).record_lines
+        row = bisect.bisect_right(records, line) or None
+        problem = _problem(path_value, "encoding-error", "UTF-8 text",
+                           f"byte 0x{body[offset]:02x} at byte offset {offset + (3 if has_bom else 0)}, line {line}",
+                           "The file is not UTF-8; save it as UTF-8 (a BOM is accepted).", row=row)
+        return None, [replace(problem, line=line)]
     rows = body.count(b"\n")
     if rows > limits.max_table_rows:
         return None, [_problem(path_value, "too-many-rows", f"at most {limits.max_table_rows} rows", f"{rows} lines",

@@ -1,0 +1,694 @@
+"""A corpus of invalid contributions: each is the real package plus one small change.
+
+Every case states the exact problems the validator must report, as (code, file, row, field):
+a contributor reading the report must be able to go to that cell. Each case is run twice:
+through ``validate_package`` (in process) and through the installed ``rhil7`` CLI (exit code,
+JSON output, no traceback). Cases that break the descriptor itself are unreadable (exit 2).
+"""
+from __future__ import annotations
+
+import json
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from corpus import (ARMS, ROOT, STUDY, append_rows, checksums, delete_rows, edit_descriptor,
+                    fixture_package, read_rows, resource, row_number, run_cli, set_cell, table_path, write_rows)
+from rhil7.validators.limits import Limits
+from rhil7.validators.run import validate_package
+from rhil7.validators.untrusted import UnreadableInput
+
+ALC_CYT = dict(row_id=f"{ARMS['intervention']}_alc_week3")
+ALC_PLA = dict(row_id=f"{ARMS['control']}_alc_week3")
+ICU_CYT = dict(row_id=f"{ARMS['intervention']}_icu_los_icu_stay")
+DEATHS_CYT = dict(row_id=f"{ARMS['intervention']}_mortality")
+DEATHS_PLA = dict(row_id=f"{ARMS['control']}_mortality")
+CONT, DICH = "tables/outcomes_continuous.csv", "tables/outcomes_dichotomous.csv"
+ARMS_CSV, STUDIES_CSV, COVERAGE_CSV = "tables/arms.csv", "tables/studies.csv", "tables/coverage.csv"
+PROV_CSV, SOURCES_CSV, PUBLISHED_CSV = "tables/study_provenance.csv", "tables/sources.csv", "tables/published_results.csv"
+
+
+@dataclass
+class Case:
+    """One invalid contribution. ``change`` edits the copy and returns the expected problems."""
+    id: str
+    change: Callable[[Path], set[tuple]]
+    limits: Limits = field(default_factory=Limits)
+    cli_args: tuple[str, ...] = ()
+    unreadable: bool = False  # the descriptor itself cannot be read: exit 2, message on stderr
+
+
+CASES: list[Case] = []
+
+
+def case(id: str, **kwargs):
+    def register(change):
+        CASES.append(Case(id, change, **kwargs))
+        return change
+    return register
+
+
+def _set(p, table, where, field, value, code, csv_path=None):
+    row = set_cell(p, table, where, field, value)
+    return {(code, csv_path or f"tables/{table}.csv", row, field)}
+
+
+# ------------------------------------------------------------------ structure: types, constraints, keys
+
+@case("type-error-year")
+def _(p):
+    return _set(p, "studies", dict(study_id=STUDY), "year", "2O23", "type-error")
+
+
+@case("type-error-number")
+def _(p):
+    return _set(p, "outcomes_continuous", ALC_CYT, "mean", "1.2.0", "type-error")
+
+
+@case("type-error-date")
+def _(p):
+    return _set(p, "sources", dict(source_id="daix2023_pmc"), "accessed", "27/11/2026", "type-error")
+
+
+@case("missing-required-label")
+def _(p):
+    return _set(p, "arms", dict(arm_id=ARMS["control"]), "label", "", "constraint-error")
+
+
+@case("missing-required-events")
+def _(p):
+    return _set(p, "outcomes_dichotomous", DEATHS_PLA, "events", "", "constraint-error")
+
+
+@case("negative-events")
+def _(p):
+    return _set(p, "outcomes_dichotomous", DEATHS_CYT, "events", "-2", "constraint-error")
+
+
+@case("negative-n-analysed")
+def _(p):
+    return _set(p, "arms", dict(arm_id=ARMS["control"]), "n_analysed", "-1", "constraint-error")
+
+
+@case("negative-sd")
+def _(p):
+    return _set(p, "outcomes_continuous", ALC_PLA, "sd", "-0.3", "constraint-error")
+
+
+@case("unknown-outcome-code")
+def _(p):
+    # a consequence, and true: coverage says ALC at week 3 is extracted, and now only one arm has an ALC row
+    return _set(p, "outcomes_continuous", ALC_CYT, "outcome", "lymphocytes", "constraint-error") | {
+        ("extracted-without-rows", COVERAGE_CSV, row_number(p, "coverage", study_id=STUDY, outcome="alc", timepoint="week3"),
+         "status")}
+
+
+@case("unknown-unit-code")
+def _(p):
+    return _set(p, "outcomes_continuous", ALC_CYT, "unit", "G/L", "constraint-error")
+
+
+@case("bad-timepoint-code")
+def _(p):
+    return _set(p, "outcomes_dichotomous", DEATHS_CYT, "timepoint", "90 days", "constraint-error")
+
+
+@case("snippet-too-long")
+def _(p):
+    return _set(p, "arms", dict(arm_id=ARMS["control"]), "snippet",
+                "Twenty-one patients were enrolled (fifteen CYT107 group, six placebo group). " + "x" * 600,
+                "constraint-error")
+
+
+@case("duplicate-primary-key")
+def _(p):
+    header, rows = read_rows(p, "arms")
+    rows.append(dict(rows[-1]))
+    write_rows(p, "arms", header, rows)
+    return {("primary-key", ARMS_CSV, len(rows) + 1, "arm_id")}
+
+
+@case("duplicate-composite-key")
+def _(p):
+    header, rows = read_rows(p, "coverage")
+    rows.append(dict(rows[0], detail="a second opinion on the same cell"))
+    write_rows(p, "coverage", header, rows)
+    return {("primary-key", COVERAGE_CSV, len(rows) + 1, "study_id,outcome,timepoint")}
+
+
+@case("orphan-arm-foreign-key")
+def _(p):
+    # the coverage row of this outcome cannot be checked for both arms while the arm is unknown: not reported
+    return _set(p, "outcomes_dichotomous", DEATHS_PLA, "arm_id", "daix2023_ghost", "foreign-key")
+
+
+@case("orphan-source-foreign-key")
+def _(p):
+    return _set(p, "studies", dict(study_id=STUDY), "source_id", "daix2023_lancet", "foreign-key")
+
+
+# ------------------------------------------------------------------ structure: header and CSV syntax
+
+@case("renamed-header")
+def _(p):
+    path = table_path(p, "arms")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("n_randomized", "n_randomised", 1), encoding="utf-8")
+    return {("incorrect-label", ARMS_CSV, 1, "n_randomized")}
+
+
+@case("missing-header")
+def _(p):
+    path = table_path(p, "outcomes_dichotomous")
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[1:]), encoding="utf-8")
+    return {("incorrect-label", DICH, 1, None)}
+
+
+@case("dropped-column")
+def _(p):
+    header, rows = read_rows(p, "outcomes_dichotomous")
+    header.remove("note")
+    write_rows(p, "outcomes_dichotomous", header, [{k: r[k] for k in header} for r in rows])
+    return {("missing-label", DICH, 1, "note")}
+
+
+@case("extra-column")
+def _(p):
+    header, rows = read_rows(p, "outcomes_dichotomous")
+    write_rows(p, "outcomes_dichotomous", header + ["risk_ratio"], [dict(r, risk_ratio="0.8") for r in rows])
+    return {("extra-label", DICH, 1, "risk_ratio")}
+
+
+@case("quote-closed-mid-field")
+def _(p):
+    path = table_path(p, "arms")
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    number = row_number(p, "arms", arm_id=ARMS["control"])
+    lines[number - 1] = lines[number - 1].replace('"Abstract, Results"', '"Abstract, Results', 1)
+    path.write_text("".join(lines), encoding="utf-8")
+    return {("malformed-csv", ARMS_CSV, number, "location")}
+
+
+@case("quote-never-closed")
+def _(p):
+    path = table_path(p, "outcomes_dichotomous")
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[1] = lines[1].replace("Table 2 (hypothetical)", '"Table 2 (hypothetical)', 1)
+    path.write_text("".join(lines), encoding="utf-8")
+    return {("malformed-csv", DICH, 2, "location")}
+
+
+@case("quote-inside-unquoted-field")
+def _(p):
+    return {("malformed-csv", CONT, _raw_replace(p, "outcomes_continuous", "1.20 (SD 0.50)", '1.20 ("SD" 0.50)'),
+             "snippet")}
+
+
+def _raw_replace(p: Path, table: str, old: str, new: str) -> int:
+    """Edit the file's text as a hand edit would (no re-quoting); returns the row number of the edit."""
+    path = table_path(p, table)
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return text[:text.index(old)].count("\n") + 1  # these tables have no multi-line cells
+
+
+@case("blank-line")
+def _(p):
+    # frictionless counts the blank line as a row; the semantic stage must count it too
+    path = table_path(p, "outcomes_dichotomous")
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:2] + ["\n"] + lines[2:]), encoding="utf-8")
+    return {("blank-row", DICH, 3, None)}
+
+
+@case("extra-cell")
+def _(p):
+    path = table_path(p, "outcomes_dichotomous")
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[-1] = lines[-1].rstrip("\n") + ",surplus\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    return {("extra-cell", DICH, len(lines), None)}
+
+
+# ------------------------------------------------------------------ semantic: rules within a row
+
+# In the rule cases the snippet is changed with the value (a misprint in the source itself):
+# the rule must catch what the snippet check cannot.
+
+@case("events-above-total")
+def _(p):
+    set_cell(p, "outcomes_dichotomous", DEATHS_PLA, "snippet", "Deaths by day 90: placebo 7 of 6")
+    return _set(p, "outcomes_dichotomous", DEATHS_PLA, "events", "7", "events-above-total")
+
+
+@case("sd-zero")
+def _(p):
+    set_cell(p, "outcomes_continuous", ALC_PLA, "snippet", "ALC at day 21, placebo (n = 6): 0.80 (SD 0)")
+    return _set(p, "outcomes_continuous", ALC_PLA, "sd", "0", "sd-not-positive")
+
+
+@case("se-zero")
+def _(p):
+    set_cell(p, "outcomes_continuous", ALC_PLA, "snippet", "ALC at day 21, placebo (n = 6): 0.80 (SE 0)")
+    set_cell(p, "outcomes_continuous", ALC_PLA, "statistic", "mean_se")
+    set_cell(p, "outcomes_continuous", ALC_PLA, "sd", "")
+    return _set(p, "outcomes_continuous", ALC_PLA, "se", "0", "se-not-positive")
+
+
+@case("q1-above-median")
+def _(p):
+    set_cell(p, "outcomes_continuous", ICU_CYT, "snippet", "ICU stay, CYT107 (n = 15): median 12 days (IQR 13 to 20)")
+    return _set(p, "outcomes_continuous", ICU_CYT, "q1", "13", "quartiles-out-of-order")
+
+
+@case("iqr-width-zero")
+def _(p):
+    set_cell(p, "outcomes_continuous", ICU_CYT, "snippet", "ICU stay, CYT107 (n = 15): median 12 days (IQR 12 to 12)")
+    set_cell(p, "outcomes_continuous", ICU_CYT, "q1", "12")
+    row = set_cell(p, "outcomes_continuous", ICU_CYT, "q3", "12")
+    return {("iqr-width-not-positive", CONT, row, "q1")}
+
+
+@case("statistic-without-its-values")
+def _(p):
+    return _set(p, "outcomes_continuous", ALC_CYT, "statistic", "mean_se", "statistic-fields")
+
+
+@case("unit-not-for-outcome")
+def _(p):
+    return _set(p, "outcomes_continuous", ALC_CYT, "unit", "days", "unit-not-for-outcome")
+
+
+@case("analysed-above-randomized")
+def _(p):
+    return _set(p, "arms", dict(arm_id=ARMS["control"]), "n_analysed", "8", "analysed-above-randomized")
+
+
+@case("ci-excludes-estimate")
+def _(p):
+    set_cell(p, "published_results", dict(target_id="sepsis_alc_week3"), "snippet",
+             "MD = 3.33 at 3 weeks; 95% CI [0.29, 2.38]")
+    return _set(p, "published_results", dict(target_id="sepsis_alc_week3"), "estimate", "3.33", "ci-excludes-estimate")
+
+
+# ------------------------------------------------------------------ semantic: rules across rows and tables
+
+@case("arms-do-not-add-up")
+def _(p):
+    arm = dict(arm_id=ARMS["intervention"])
+    set_cell(p, "arms", arm, "n_randomized", "16")
+    set_cell(p, "arms", arm, "snippet", "Twenty-one patients were enrolled (sixteen CYT107 group, six placebo group).")
+    return {("arms-do-not-add-up", STUDIES_CSV, row_number(p, "studies", study_id=STUDY), "n_randomized")}
+
+
+@case("arm-counts-swapped")
+def _(p):
+    # 15 + 6 still add up to 21, and the shared snippet holds both numbers, so neither the sum nor the
+    # snippet check can see the swap; the outcome rows' own n and total (15 > 6) do.
+    set_cell(p, "arms", dict(arm_id=ARMS["control"]), "n_randomized", "15")
+    set_cell(p, "arms", dict(arm_id=ARMS["intervention"]), "n_randomized", "6")
+    return {("more-than-randomized", CONT, row_number(p, "outcomes_continuous", row_id=f"{ARMS['intervention']}_{o}"), "n")
+            for o in ("alc_week3", "icu_los_icu_stay")} | {
+        ("more-than-randomized", DICH, row_number(p, "outcomes_dichotomous", **DEATHS_CYT), "total")}
+
+
+@case("number-not-in-snippet")
+def _(p):
+    return _set(p, "outcomes_continuous", ALC_CYT, "mean", "1.02", "number-not-in-snippet")
+
+
+@case("provenance-snippet-lacks-study-number")
+def _(p):
+    set_cell(p, "studies", dict(study_id=STUDY), "follow_up_days", "91")
+    return {("number-not-in-snippet", PROV_CSV, row_number(p, "study_provenance", study_id=STUDY, field="follow_up_days"),
+             "snippet")}
+
+
+@case("missing-provenance")
+def _(p):
+    delete_rows(p, "study_provenance", study_id=STUDY, field="route")
+    return {("missing-provenance", STUDIES_CSV, row_number(p, "studies", study_id=STUDY), "route")}
+
+
+@case("missing-control-arm")
+def _(p):
+    delete_rows(p, "arms", arm_id="shankarhari2025_placebo")
+    return {("missing-arm", STUDIES_CSV, row_number(p, "studies", study_id="shankarhari2025"), "study_id")}
+
+
+@case("duplicate-outcome-row")
+def _(p):
+    _, rows = read_rows(p, "outcomes_continuous")
+    twin = dict(next(r for r in rows if r["row_id"] == ALC_CYT["row_id"]), row_id="daix2023_cyt107_alc_day21")
+    (row,) = append_rows(p, "outcomes_continuous", [twin])
+    return {("duplicate-outcome-row", CONT, row, "row_id")}
+
+
+@case("arm-of-other-study")
+def _(p):
+    return _set(p, "outcomes_dichotomous", DEATHS_PLA, "arm_id", "francois2018_placebo", "arm-of-other-study")
+
+
+@case("more-than-randomized")
+def _(p):
+    set_cell(p, "outcomes_dichotomous", DEATHS_PLA, "total", "8")
+    row = set_cell(p, "outcomes_dichotomous", DEATHS_PLA, "snippet", "Deaths by day 90: placebo 1 of 8")
+    return {("more-than-randomized", DICH, row, "total")}
+
+
+@case("timepoint-after-follow-up")
+def _(p):
+    row = set_cell(p, "outcomes_dichotomous", DEATHS_CYT, "timepoint", "day120")
+    set_cell(p, "outcomes_dichotomous", DEATHS_CYT, "timepoint_reported", "day 120")
+    return {("timepoint-after-follow-up", DICH, row, "timepoint")}
+
+
+@case("row-without-coverage")
+def _(p):
+    row = set_cell(p, "outcomes_continuous", ALC_CYT, "analysis_timepoint", "week4")
+    return {("missing-coverage", CONT, row, "analysis_timepoint"),
+            ("extracted-without-rows", COVERAGE_CSV,
+             row_number(p, "coverage", study_id=STUDY, outcome="alc", timepoint="week3"), "status")}
+
+
+@case("extracted-without-rows")
+def _(p):
+    return _set(p, "coverage", dict(study_id=STUDY, outcome="cd4", timepoint="week3"), "status", "extracted",
+                "extracted-without-rows", COVERAGE_CSV)
+
+
+@case("coverage-gap")
+def _(p):
+    # two published targets (sepsis and all, ALC week 4) could pool daix2023: each names the gap
+    delete_rows(p, "coverage", study_id=STUDY, outcome="alc", timepoint="week4")
+    return {("coverage-gap", PUBLISHED_CSV, row_number(p, "published_results", target_id=t), "target_id")
+            for t in ("sepsis_alc_week4", "all_alc_week4")}
+
+
+# ------------------------------------------------------------------ untrusted input: files and paths
+
+def _point(p: Path, table: str, path_value: str) -> None:
+    edit_descriptor(p, lambda d: resource(d, table).__setitem__("path", path_value))
+
+
+@case("remote-schema")
+def _(p):
+    edit_descriptor(p, lambda d: resource(d, "arms").__setitem__("schema", "https://example.org/arms.schema.json"))
+    return {("remote-reference", ARMS_CSV, None, None)}
+
+
+@case("remote-dialect")
+def _(p):
+    edit_descriptor(p, lambda d: resource(d, "arms").__setitem__("dialect", "https://example.org/dialect.json"))
+    return {("remote-reference", ARMS_CSV, None, None)}
+
+
+@case("custom-remote-profile")
+def _(p):
+    edit_descriptor(p, lambda d: d.__setitem__("profile", "https://example.org/my-profile.json"))
+    return {("remote-reference", "datapackage.json", None, None)}
+
+
+@case("spreadsheet-format")
+def _(p):
+    edit_descriptor(p, lambda d: resource(d, "open_questions").__setitem__("format", "xlsx"))
+    return {("unsupported-format", "tables/open_questions.csv", None, None)}
+
+
+@case("inline-data")
+def _(p):
+    def change(d):
+        r = resource(d, "open_questions")
+        r.pop("path")
+        r["data"] = [["question_id"], ["q1"]]
+    edit_descriptor(p, change)
+    return {("inline-data", "resource open_questions", None, None)}
+
+
+@case("empty-file")
+def _(p):
+    table_path(p, "open_questions").write_bytes(b"")
+    return {("empty-file", "tables/open_questions.csv", None, None)}
+
+
+@case("remote-path")
+def _(p):
+    url = "https://example.org/rhil7/arms.csv"
+    _point(p, "arms", url)
+    return {("remote-path", url, None, None)}
+
+
+@case("path-traversal")
+def _(p):
+    (p.parent / "outside.csv").write_bytes(table_path(p, "arms").read_bytes())
+    _point(p, "arms", "../outside.csv")
+    return {("path-outside-package", "../outside.csv", None, None)}
+
+
+@case("absolute-path")
+def _(p):
+    target = str(table_path(p, "arms").resolve())
+    _point(p, "arms", target)
+    return {("absolute-path", target, None, None)}
+
+
+@case("symlink-out-of-package")
+def _(p):
+    outside = p.parent / "secret.csv"
+    outside.write_bytes(table_path(p, "open_questions").read_bytes())
+    table_path(p, "open_questions").unlink()
+    table_path(p, "open_questions").symlink_to(outside)
+    return {("path-outside-package", "tables/open_questions.csv", None, None)}
+
+
+@case("missing-file")
+def _(p):
+    table_path(p, "open_questions").unlink()
+    return {("missing-file", "tables/open_questions.csv", None, None)}
+
+
+@case("oversized-file", limits=Limits(max_table_bytes=10_000), cli_args=("--max-bytes", "10000"))
+def _(p):
+    sizes = {path.name: path.stat().st_size for path in (p / "tables").iterdir()}
+    assert [name for name, size in sizes.items() if size > 10_000] == ["coverage.csv"], sizes
+    return {("file-too-large", COVERAGE_CSV, None, None)}
+
+
+@case("too-many-rows", limits=Limits(max_table_rows=30), cli_args=("--max-rows", "30"))
+def _(p):
+    return {("too-many-rows", PROV_CSV, None, None)}
+
+
+@case("non-utf8-bytes")
+def _(p):
+    path = table_path(p, "arms")
+    path.write_bytes(path.read_bytes().replace("placebo group".encode(), "placebo gr\xfcppe".encode("latin-1"), 1))
+    return {("encoding-error", ARMS_CSV, row_number_of_bytes(path, b"gr\xfcppe"), None)}
+
+
+def row_number_of_bytes(path: Path, needle: bytes) -> int:
+    data = path.read_bytes()
+    return data.count(b"\n", 0, data.index(needle)) + 1
+
+
+# ------------------------------------------------------------------ unreadable descriptor (exit 2)
+
+@case("descriptor-not-json", unreadable=True)
+def _(p):
+    (p / "datapackage.json").write_text('{"name": "rhil7", "resources": [', encoding="utf-8")
+    return set()
+
+
+@case("descriptor-without-resources", unreadable=True)
+def _(p):
+    edit_descriptor(p, lambda d: d.pop("resources"))
+    return set()
+
+
+@case("descriptor-not-utf8", unreadable=True)
+def _(p):
+    path = p / "datapackage.json"
+    path.write_bytes(path.read_bytes().replace(b"Creative Commons", b"Cr\xe9ative Commons", 1))
+    return set()
+
+
+# ================================================================== the tests
+
+def _keys(problems) -> set[tuple]:
+    return {(p.code, p.file, p.row, p.field) for p in problems}
+
+
+def _build(case: Case, tmp_path: Path) -> tuple[Path, set[tuple]]:
+    package = fixture_package(tmp_path / "pkg")
+    expected = case.change(package)
+    assert case.unreadable or expected, f"{case.id}: a case must name the problems it plants"
+    return package, expected
+
+
+def test_the_corpus_is_large_and_its_base_is_valid(tmp_path):
+    assert len(CASES) >= 30 and len({c.id for c in CASES}) == len(CASES)
+    assert validate_package(fixture_package(tmp_path / "pkg")) == []
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_validator_reports_exactly_the_planted_problem(case, tmp_path):
+    package, expected = _build(case, tmp_path)
+    if case.unreadable:
+        with pytest.raises(UnreadableInput):
+            validate_package(package, case.limits)
+        return
+    problems = validate_package(package, case.limits)
+    assert _keys(problems) == expected
+    for p in problems:  # every report says what the contributor must change, and from what
+        assert p.expected and p.found and p.message, p
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_cli_reports_it_in_json_without_a_traceback(case, tmp_path):
+    package, expected = _build(case, tmp_path)
+    before = checksums(tmp_path)
+    result = run_cli("validate", str(package), "--format", "json", *case.cli_args)
+    assert "Traceback" not in result.stderr + result.stdout
+    assert checksums(tmp_path) == before
+    if case.unreadable:
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith("rhil7 validate: ") and "datapackage.json" in result.stderr
+        assert result.stdout == ""
+        return
+    assert result.returncode == 1, result.stderr
+    body = json.loads(result.stdout)
+    assert body["valid"] is False
+    assert {(p["code"], p["file"], p["row"], p["field"]) for p in body["problems"]} == expected
+
+
+def test_validation_never_changes_the_files_it_checks(tmp_path):
+    for number, case in enumerate(CASES):
+        package, _ = _build(case, tmp_path / str(number))
+        before = checksums(tmp_path / str(number))
+        try:
+            validate_package(package, case.limits)
+        except UnreadableInput:
+            pass
+        assert checksums(tmp_path / str(number)) == before, case.id
+
+
+# ------------------------------------------------------------------ what must be accepted
+
+@pytest.mark.parametrize("bom, crlf", [(True, False), (False, True), (True, True)], ids=["bom", "crlf", "bom+crlf"])
+def test_utf8_bom_and_crlf_line_endings_are_accepted(tmp_path, bom, crlf):
+    package = fixture_package(tmp_path / "pkg")
+    for path in (package / "tables").glob("*.csv"):
+        data = path.read_bytes()
+        if crlf:
+            data = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        if bom:
+            data = b"\xef\xbb\xbf" + data
+        path.write_bytes(data)
+    assert validate_package(package) == []
+    result = run_cli("validate", str(package))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_fault_after_a_bom_and_crlf_keeps_its_row(tmp_path):
+    package = fixture_package(tmp_path / "pkg")
+    row = set_cell(package, "outcomes_continuous", ALC_CYT, "mean", "1.02")
+    path = table_path(package, "outcomes_continuous")
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    assert _keys(validate_package(package)) == {("number-not-in-snippet", CONT, row, "mean")}
+
+
+# ------------------------------------------------------------------ no network, ever
+
+REMOTE_VARIANTS = {
+    "path": lambda d: resource(d, "arms").__setitem__("path", "https://example.org/arms.csv"),
+    "schema": lambda d: resource(d, "arms").__setitem__("schema", "https://example.org/arms.schema.json"),
+    "dialect": lambda d: resource(d, "arms").__setitem__("dialect", "https://example.org/dialect.json"),
+    "resource-profile": lambda d: resource(d, "arms").__setitem__("profile", "https://example.org/profile.json"),
+    "package-profile": lambda d: d.__setitem__("profile", "https://example.org/profile.json"),
+    "scheme": lambda d: resource(d, "arms").__setitem__("scheme", "https"),
+    "extrapaths": lambda d: resource(d, "arms").__setitem__("extrapaths", ["https://example.org/more.csv"]),
+}
+
+
+@pytest.fixture
+def network_calls(monkeypatch):
+    """Every way to reach the network records the attempt and fails."""
+    calls = []
+
+    def refuse(*args, **kwargs):
+        calls.append(args)
+        raise OSError("network access attempted during validation")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    return calls
+
+
+@pytest.mark.parametrize("where", REMOTE_VARIANTS)
+def test_a_remote_reference_opens_no_network_connection(tmp_path, network_calls, where):
+    package = fixture_package(tmp_path / "pkg")
+    edit_descriptor(package, REMOTE_VARIANTS[where])
+    problems = validate_package(package)
+    assert network_calls == []
+    assert problems and all(p.stage == "safety" for p in problems), problems
+
+
+# ------------------------------------------------------------------ GitHub annotations
+
+def _physical_start_lines(path: Path) -> list[int]:
+    import csv
+    starts, previous = [], 0
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        for _ in reader:
+            starts.append(previous + 1)
+            previous = reader.line_num
+    return starts
+
+
+def test_github_format_emits_error_annotations_at_the_right_lines(tmp_path):
+    package = fixture_package(tmp_path / "pkg")
+    set_cell(package, "studies", dict(study_id="shankarhari2025"), "n_randomized", "110")
+    prov_row = row_number(package, "study_provenance", study_id="shankarhari2025", field="n_randomized")
+    deaths = set_cell(package, "outcomes_dichotomous", DEATHS_CYT, "events", "-2")
+    result = run_cli("validate", str(package), "--format", "github")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    errors = [line for line in result.stdout.splitlines() if line.startswith("::error ")]
+    assert len(errors) == 2, result.stdout
+    # study_provenance.csv has snippets that span lines: the annotation names the line, not the row number
+    prov_line = _physical_start_lines(table_path(package, "study_provenance"))[prov_row - 1]
+    assert prov_line != prov_row
+    assert any(line.startswith(f"::error file=tables/study_provenance.csv,line={prov_line},title=number-not-in-snippet")
+               for line in errors), errors
+    assert any(line.startswith(f"::error file=tables/outcomes_dichotomous.csv,line={deaths},title=constraint-error")
+               for line in errors), errors
+    assert result.stdout.splitlines()[-1].startswith("INVALID:")
+
+
+# ------------------------------------------------------------------ the repository root is not an importable package
+
+def test_validators_at_the_repo_root_does_not_shadow_the_pypi_package():
+    import subprocess
+    import sys
+    code = "import frictionless, validators; print(validators.__file__)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    location = Path(result.stdout.strip())
+    assert "site-packages" in location.parts, location
+    assert not location.is_relative_to(ROOT / "validators")
+
+
+def test_frictionless_validates_the_package_from_the_repo_root():
+    import subprocess
+    import sys
+    frictionless = str(Path(sys.executable).with_name("frictionless"))
+    result = subprocess.run([frictionless, "validate", "datapackage.json"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

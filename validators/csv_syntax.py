@@ -1,0 +1,83 @@
+"""Strict RFC 4180 reading of a CSV's records: quoting errors and where each record starts.
+
+Why a scanner of our own: Python's csv module (used by frictionless and, in spirit, by
+pandas) is lenient. A stray quote such as ``"Abstract, Results,"Twenty-one ...`` is
+silently glued into one field, shifting the text of the following cells while the row
+still has the right number of cells, so a damaged row can validate clean. Here a quote
+is either a whole quoted field or an error.
+
+The scanner also records the physical line on which each record starts: a quoted
+snippet may span lines, so a record's row number (header = row 1, as frictionless
+counts) and the line an editor or a GitHub annotation shows are not the same.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_QUOTED = re.compile(r'"(?:[^"]|"")*"', re.S)
+_UNQUOTED = re.compile(r'[^",\r\n]*')
+_END = re.compile(r",|\r\n|\n|\r|\Z")
+
+
+@dataclass(frozen=True)
+class QuotingError:
+    row: int        # record number, header = 1
+    line: int       # physical line of the faulty character
+    column: int     # 0-based index of the field within its record
+    expected: str
+    found: str
+
+
+@dataclass(frozen=True)
+class Scan:
+    record_lines: list[int]          # record_lines[i] = physical line where record i+1 starts
+    error: QuotingError | None
+
+    def line_of_row(self, row: int | None) -> int | None:
+        if row is None or not 1 <= row <= len(self.record_lines):
+            return row
+        return self.record_lines[row - 1]
+
+
+def _excerpt(text: str, pos: int) -> str:
+    start = max(0, pos - 30)
+    return repr(text[start:pos + 30])[1:-1]
+
+
+def scan(text: str) -> Scan:
+    """Walk the records of ``text`` (a decoded CSV) and stop at the first quoting error."""
+    lines: list[int] = []
+    pos, line, column, at_record_start = 0, 1, 0, True
+    size = len(text)
+    while pos < size:
+        if at_record_start:
+            lines.append(line)
+            at_record_start = False
+        if text[pos] == '"':
+            match = _QUOTED.match(text, pos)
+            if match is None:
+                return Scan(lines, QuotingError(len(lines), line, column, "a closing quote for the quoted field",
+                                                f"a quote opened here and never closed: {_excerpt(text, pos)}"))
+        else:
+            match = _UNQUOTED.match(text, pos)
+        field_end = match.end()
+        line += text.count("\n", pos, field_end) + text.count("\r", pos, field_end) - text.count("\r\n", pos, field_end)
+        end = _END.match(text, field_end)
+        if end is None:
+            what = ("text after the closing quote" if text[pos] == '"' else
+                    "a quote inside an unquoted field")
+            return Scan(lines, QuotingError(len(lines), line, column,
+                                            "a comma or line end after a field; quote the whole field and double "
+                                            "any quote inside it (\"\")", f"{what}: {_excerpt(text, field_end)}"))
+        pos = end.end()
+        if end.group() == ",":
+            column += 1
+            if pos == size:  # a trailing comma at the very end still opens an (empty) last field
+                break
+        elif end.group():
+            line += 1
+            column, at_record_start = 0, True
+        else:
+            break
+    return Scan(lines, None)
