@@ -12,10 +12,13 @@ import hashlib
 import io
 import json
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
 from typing import Callable
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = str(Path(sys.executable).with_name("rhil7"))
@@ -35,6 +38,22 @@ def copy_package(target: Path) -> Path:
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     """The installed `rhil7` next to this interpreter, as a contributor or CI would run it."""
     return subprocess.run([CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def network_calls(monkeypatch):
+    """Every way to reach the network records the attempt and fails (import this fixture into a test module)."""
+    calls = []
+
+    def refuse(*args, **kwargs):
+        calls.append(args)
+        raise OSError("network access attempted during a test that must stay offline")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    return calls
 
 
 # ---------------------------------------------------------------- reading and editing tables

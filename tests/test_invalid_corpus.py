@@ -8,15 +8,15 @@ JSON output, no traceback). Cases that break the descriptor itself are unreadabl
 from __future__ import annotations
 
 import json
-import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
-from corpus import (ARMS, ROOT, STUDY, append_rows, checksums, delete_rows, edit_descriptor,
-                    fixture_package, read_rows, resource, row_number, run_cli, set_cell, table_path, write_rows)
+from corpus import (ARMS, ROOT, STUDY, append_rows, checksums, delete_rows, edit_descriptor,  # noqa: F401
+                    fixture_package, network_calls, read_rows, resource, row_number, run_cli, set_cell, table_path,
+                    write_rows)
 from rhil7.validators.limits import Limits
 from rhil7.validators.run import validate_package
 from rhil7.validators.untrusted import UnreadableInput
@@ -613,22 +613,6 @@ REMOTE_VARIANTS = {
     "scheme": lambda d: resource(d, "arms").__setitem__("scheme", "https"),
     "extrapaths": lambda d: resource(d, "arms").__setitem__("extrapaths", ["https://example.org/more.csv"]),
 }
-
-
-@pytest.fixture
-def network_calls(monkeypatch):
-    """Every way to reach the network records the attempt and fails."""
-    calls = []
-
-    def refuse(*args, **kwargs):
-        calls.append(args)
-        raise OSError("network access attempted during validation")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    return calls
 
 
 @pytest.mark.parametrize("where", REMOTE_VARIANTS)

@@ -51,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("old", help="package directory or git revision of this repository")
     p.add_argument("new", help="package directory or git revision of this repository")
     p.add_argument("--format", choices=["text", "json"], default="text")
+
+    p = sub.add_parser("quality", help="Great Expectations data-quality report of the tables, written to build/quality/")
+    p.add_argument("path", nargs="?")
+    p.add_argument("--out", help="output directory (default: build/quality/ of the package)")
     return parser
 
 
@@ -175,8 +179,26 @@ def cmd_diff(args) -> int:
     return EXIT_OK
 
 
+def cmd_quality(args) -> int:
+    # imported here only: Great Expectations is slow to import and must stay out of `rhil7 validate`
+    from rhil7.validators.quality_report import write_quality_report
+    from rhil7.validators.untrusted import UnreadableInput
+
+    from .paths import build_dir
+
+    package_dir = _package_dir(args.path)
+    try:
+        report, path = write_quality_report(package_dir, Path(args.out) if args.out else build_dir(package_dir) / "quality")
+    except UnreadableInput as exc:
+        print(f"rhil7 quality: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.write(report.text())
+    print(f"report: {path}")
+    return EXIT_OK if report.success else EXIT_INVALID
+
+
 COMMANDS = {"validate": cmd_validate, "build": cmd_build, "query": cmd_query, "reproduce": cmd_reproduce,
-            "audit": cmd_audit, "release": cmd_release, "diff": cmd_diff}
+            "audit": cmd_audit, "release": cmd_release, "diff": cmd_diff, "quality": cmd_quality}
 
 
 def main(argv: list[str] | None = None) -> int:

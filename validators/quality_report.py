@@ -1,0 +1,192 @@
+"""A Great Expectations data-quality report over the package tables (``rhil7 quality``).
+
+A second, independent opinion, not the gate: ``rhil7 validate`` decides validity and never
+imports this module (Great Expectations takes seconds to import and brings many
+dependencies). The expectations are derived from the same Table Schemas (columns in order,
+not-null for required fields, value sets from enums, patterns, bounds, unique and compound
+keys) plus the within-row rules GX can say (events <= total, n_analysed <= n_randomized,
+q1 <= q3, sd and se > 0).
+
+Offline by construction: analytics are switched off twice (the GX_ANALYTICS_ENABLED
+environment variable, set before the import, and the context's own setting), the context
+is ephemeral (in memory: nothing is written under the package, no cloud), and the result is
+written as JSON. Only files that pass the untrusted-input checks are read.
+"""
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .csv_syntax import scan
+from .limits import DEFAULT_LIMITS
+from .tables import read_table
+from .untrusted import check_resource, load_descriptor
+
+# Within-row rules, as (table, left column, right column, strictly greater?): left >= right.
+PAIR_RULES = [
+    ("outcomes_dichotomous", "total", "events", False),
+    ("arms", "n_randomized", "n_analysed", False),
+    ("outcomes_continuous", "q3", "q1", False),
+]
+POSITIVE = {"outcomes_continuous": ("sd", "se")}
+SAMPLE = 10  # unexpected values and rows kept per expectation
+
+
+@dataclass
+class Outcome:
+    table: str
+    expectation: str
+    columns: list[str]
+    success: bool
+    unexpected_count: int = 0
+    unexpected_rows: list[int] = field(default_factory=list)  # CSV row numbers, header = 1
+    unexpected_values: list = field(default_factory=list)
+
+
+@dataclass
+class QualityReport:
+    package: str
+    outcomes: list[Outcome]
+    skipped: dict[str, str]  # table -> why it was not read
+
+    @property
+    def success(self) -> bool:
+        return not self.skipped and all(o.success for o in self.outcomes)
+
+    def text(self) -> str:
+        failed = [o for o in self.outcomes if not o.success]
+        lines = [f"{'PASSED' if self.success else 'FAILED'}: {len(self.outcomes) - len(failed)} of "
+                 f"{len(self.outcomes)} expectations met ({self.package})"]
+        for o in failed:
+            rows = ", ".join(map(str, o.unexpected_rows)) or "-"
+            lines.append(f"  {o.table}: {o.expectation} {','.join(o.columns)}: {o.unexpected_count} unexpected "
+                         f"(rows {rows}; values {o.unexpected_values})")
+        lines += [f"  {table}: not read ({why})" for table, why in self.skipped.items()]
+        return "\n".join(lines) + "\n"
+
+
+def _import_gx():
+    # Before the import: GX reads the variable when it sets up its analytics client.
+    os.environ["GX_ANALYTICS_ENABLED"] = "False"
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (DataContextConfig, InMemoryStoreBackendDefaults,
+                                                            ProgressBarsConfig)
+
+    config = DataContextConfig(analytics_enabled=False, progress_bars=ProgressBarsConfig(globally=False),
+                               store_backend_defaults=InMemoryStoreBackendDefaults())
+    context = gx.get_context(mode="ephemeral", project_config=config)
+    return gx, context
+
+
+def expectations_for(gx, resource: dict) -> list:
+    """The expectations of one table, from its Table Schema and the within-row rules."""
+    e = gx.expectations
+    schema = resource["schema"]
+    found = [e.ExpectTableColumnsToMatchOrderedList(column_list=[f["name"] for f in schema["fields"]])]
+    for f in schema["fields"]:
+        name, constraints = f["name"], f.get("constraints") or {}
+        if constraints.get("required"):
+            found.append(e.ExpectColumnValuesToNotBeNull(column=name))
+        if "enum" in constraints:
+            found.append(e.ExpectColumnValuesToBeInSet(column=name, value_set=constraints["enum"]))
+        if "pattern" in constraints:
+            found.append(e.ExpectColumnValuesToMatchRegex(column=name, regex=f"^(?:{constraints['pattern']})$"))
+        if "minimum" in constraints or "maximum" in constraints:
+            found.append(e.ExpectColumnValuesToBeBetween(column=name, min_value=constraints.get("minimum"),
+                                                         max_value=constraints.get("maximum")))
+        if constraints.get("unique"):
+            found.append(e.ExpectColumnValuesToBeUnique(column=name))
+    key = schema.get("primaryKey")
+    if isinstance(key, list) and len(key) > 1:
+        found.append(e.ExpectCompoundColumnsToBeUnique(column_list=key))
+    for table, left, right, strict in PAIR_RULES:
+        if table == resource["name"]:
+            found.append(e.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=left, column_B=right, or_equal=not strict, ignore_row_if="either_value_is_missing"))
+    for column in POSITIVE.get(resource["name"], ()):
+        found.append(e.ExpectColumnValuesToBeBetween(column=column, min_value=0, strict_min=True))
+    return found
+
+
+def _readable_tables(package_dir: Path) -> tuple[dict[str, tuple[dict, object]], dict[str, str]]:
+    descriptor = load_descriptor(package_dir, DEFAULT_LIMITS)
+    tables, skipped = {}, {}
+    for resource in descriptor["resources"]:
+        if not isinstance(resource, dict) or not isinstance(resource.get("schema"), dict):
+            skipped[str(resource.get("name", "?") if isinstance(resource, dict) else "?")] = "no inline Table Schema"
+            continue
+        checked, problems = check_resource(package_dir, resource, DEFAULT_LIMITS)
+        if checked is None:
+            skipped[resource["name"]] = problems[0].code
+            continue
+        if scan(checked.path.read_bytes().decode("utf-8-sig")).error is not None:
+            skipped[resource["name"]] = "malformed-csv"
+            continue
+        try:
+            tables[resource["name"]] = (resource, read_table(checked.path, resource))
+        except ValueError as exc:
+            skipped[resource["name"]] = f"unreadable: {str(exc).splitlines()[0][:100]}"
+    return tables, skipped
+
+
+def _plain(value) -> str:
+    """numpy scalars and pairs of them as a reader writes them: 6, not np.int64(6); (6, 7) for a pair."""
+    if isinstance(value, (tuple, list)):
+        return "(" + ", ".join(_plain(v) for v in value) + ")"
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def _outcome(table: str, result) -> Outcome:
+    config = result.expectation_config
+    kwargs = config.kwargs
+    columns = [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs] or list(kwargs.get("column_list", []))
+    detail = result.result or {}
+    rows = detail.get("unexpected_index_list") or []
+    rows = [r if isinstance(r, int) else next(iter(r.values())) for r in rows]  # plain or {index column: value}
+    values = detail.get("partial_unexpected_list") or detail.get("unexpected_list") or []
+    return Outcome(table=table, expectation=config.type, columns=[str(c) for c in columns],
+                   success=bool(result.success), unexpected_count=int(detail.get("unexpected_count") or 0),
+                   unexpected_rows=[int(r) for r in rows[:SAMPLE]], unexpected_values=[_plain(v) for v in values[:SAMPLE]])
+
+
+def run_quality(package_dir: str | Path) -> tuple[QualityReport, dict]:
+    """The report and the raw GX results (by table) of the package's tables."""
+    package_dir = Path(package_dir)
+    tables, skipped = _readable_tables(package_dir)
+    gx, context = _import_gx()
+    source = context.data_sources.add_pandas("package")
+    outcomes, raw = [], {}
+    for name, (resource, frame) in tables.items():
+        batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("whole table")
+        suite = context.suites.add(gx.ExpectationSuite(name=f"{name}_suite"))
+        for expectation in expectations_for(gx, resource):
+            suite.add_expectation(expectation)
+        definition = context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
+        # COMPLETE: GX then reports the frame's index of each failing row, which read_table sets to the CSV row number
+        with warnings.catch_warnings():
+            # pandas warns that a pattern has groups (the schemas' alternations); GX only tests for a match
+            warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression")
+            result = definition.run(batch_parameters={"dataframe": frame},
+                                    result_format={"result_format": "COMPLETE", "partial_unexpected_count": SAMPLE})
+        raw[name] = result.describe_dict()
+        outcomes += [_outcome(name, r) for r in result.results]
+    return QualityReport(str(package_dir), outcomes, skipped), raw
+
+
+def write_quality_report(package_dir: str | Path, out_dir: Path) -> tuple[QualityReport, Path]:
+    """Run the report and write ``quality.json`` (summary) and ``gx_results.json`` (GX's own) to ``out_dir``."""
+    report, raw = run_quality(package_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = {"package": report.package, "success": report.success, "skipped": report.skipped,
+               "expectations": [asdict(o) for o in report.outcomes]}
+    path = out_dir / "quality.json"
+    path.write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    (out_dir / "gx_results.json").write_text(json.dumps(raw, indent=2, ensure_ascii=False, default=str) + "\n",
+                                             encoding="utf-8")
+    return report, path
