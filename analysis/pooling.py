@@ -102,6 +102,8 @@ def tau2_reml(yi, vi, tol: float = 1e-10, max_iter: int = 500) -> float:
     information = tr(PP)/2; Py = W(y - mu), so everything reduces to sums over studies.
     """
     yi, vi = _clean(yi, vi)
+    if len(yi) < 2:
+        return 0.0  # one study carries no information on between-study variance
     tau2 = tau2_dersimonian_laird(yi, vi)
     for _ in range(max_iter):
         w = 1 / (vi + tau2)
