@@ -12,7 +12,7 @@ import re
 import pandas as pd
 
 from .problems import Problem
-from .snippets import snippet_supports
+from .snippets import numbers_in, snippet_supports
 
 NUMERIC_FIELDS = {
     "outcomes_continuous": ("n", "mean", "sd", "se", "median", "q1", "q3", "min", "max"),
@@ -41,13 +41,17 @@ def snippets_hold_numbers(tables) -> list[Problem]:
         frame = tables.get(table)
         if frame is None or "snippet" not in frame:
             continue
+        # each snippet is parsed once, however many of its row's fields it must hold
+        parsed: dict[str, set[float]] = {}
         for field in fields:
             if field not in frame:
                 continue
-            for row, value, snippet in zip(frame.index, frame[field], frame["snippet"]):
-                if pd.isna(value) or snippet is None:
-                    continue
-                if not snippet_supports(float(value), snippet):
+            present = frame[field].notna() & frame["snippet"].notna()
+            for row, value, snippet in zip(frame.index[present], frame[field][present], frame["snippet"][present]):
+                numbers = parsed.get(snippet)
+                if numbers is None:
+                    numbers = parsed[snippet] = numbers_in(snippet)
+                if float(value) not in numbers and not snippet_supports(float(value), snippet):
                     problems.append(_p(table, row, field, "number-not-in-snippet",
                                        f"the snippet to contain {_fmt(value)}", snippet[:120],
                                        f"The value {_fmt(value)} does not appear in its verbatim snippet (transcription error?)."))
@@ -88,19 +92,22 @@ def arms_complete(tables) -> list[Problem]:
     if studies is None or arms is None:
         return []
     problems = []
+    roles_of = arms.groupby("study_id")["arm_role"].agg(set).to_dict()
     for row, study in zip(studies.index, studies["study_id"]):
-        roles = set(arms.loc[arms["study_id"] == study, "arm_role"])
+        roles = roles_of.get(study, set())
         for role in ("intervention", "control"):
             if role not in roles:
                 problems.append(_p("studies", row, "study_id", "missing-arm", f"an {role} arm in arms", study,
                                    f"Study {study} has no {role} arm."))
-    totals = arms.groupby("study_id")["n_randomized"].agg(lambda s: s.sum() if s.notna().all() else pd.NA)
+    grouped = arms.groupby("study_id")["n_randomized"]
+    totals = grouped.sum().where(grouped.count() == grouped.size()).to_dict()  # unknown when an arm's n is missing
     for row, study, n in zip(studies.index, studies["study_id"], studies["n_randomized"]):
-        if pd.isna(n) or study not in totals.index or pd.isna(totals[study]):
+        total = totals.get(study)
+        if pd.isna(n) or total is None or pd.isna(total):
             continue
-        if int(totals[study]) != int(n):
+        if int(total) != int(n):
             problems.append(_p("studies", row, "n_randomized", "arms-do-not-add-up",
-                               f"the sum of the arms' n_randomized ({int(totals[study])})", int(n),
+                               f"the sum of the arms' n_randomized ({int(total)})", int(n),
                                f"The arms of {study} do not add up to the study's n_randomized."))
     return problems
 
@@ -138,15 +145,6 @@ def outcome_rows_consistent(tables) -> list[Problem]:
     return problems
 
 
-def _timepoint_days(code: str | None) -> int | None:
-    if not code:
-        return None
-    match = re.fullmatch(r"(day|week|month)([0-9]+)", code)
-    if not match:
-        return None
-    return int(match.group(2)) * {"day": 1, "week": 7, "month": 30}[match.group(1)]
-
-
 def timepoints_within_follow_up(tables) -> list[Problem]:
     studies = tables.get("studies")
     if studies is None or "follow_up_days" not in studies:
@@ -157,12 +155,14 @@ def timepoints_within_follow_up(tables) -> list[Problem]:
         frame = tables.get(table)
         if frame is None:
             continue
-        for row, study, code in zip(frame.index, frame["study_id"], frame["timepoint"]):
-            days, limit = _timepoint_days(code), follow_up.get(study)
-            if days is not None and limit is not None and not pd.isna(limit) and days > int(limit):
-                problems.append(_p(table, row, "timepoint", "timepoint-after-follow-up",
-                                   f"a time point within the study's follow-up ({int(limit)} days)", code,
-                                   "The time point lies after the end of the study's follow-up."))
+        parts = frame["timepoint"].astype("object").str.extract(r"^(day|week|month)([0-9]+)$")
+        days = pd.to_numeric(parts[1], errors="coerce") * parts[0].map({"day": 1, "week": 7, "month": 30})
+        limits = pd.to_numeric(frame["study_id"].map(follow_up), errors="coerce")
+        late = (days > limits).fillna(False).astype(bool)  # vectorized: a time point past its study's follow-up
+        for row, study, code in zip(frame.index[late], frame["study_id"][late], frame["timepoint"][late]):
+            problems.append(_p(table, row, "timepoint", "timepoint-after-follow-up",
+                               f"a time point within the study's follow-up ({int(follow_up[study])} days)", code,
+                               "The time point lies after the end of the study's follow-up."))
     return problems
 
 
@@ -185,9 +185,9 @@ def coverage_consistent(tables) -> list[Problem]:
         for study, outcome, tp, arm in zip(frame["study_id"], frame["outcome"], frame["analysis_timepoint"], frame["arm_id"]):
             if tp:
                 present.add((study, outcome, tp, roles.get(arm)))
+        extracted = set(zip(*(coverage.loc[coverage["status"] == "extracted", c] for c in ("study_id", "outcome", "timepoint"))))
         for row, study, outcome, tp in zip(frame.index, frame["study_id"], frame["outcome"], frame["analysis_timepoint"]):
-            if tp and not ((coverage["study_id"] == study) & (coverage["outcome"] == outcome)
-                           & (coverage["timepoint"] == tp) & (coverage["status"] == "extracted")).any():
+            if tp and (study, outcome, tp) not in extracted:
                 problems.append(_p(table, row, "analysis_timepoint", "missing-coverage",
                                    f"a coverage row ({study}, {outcome}, {tp}) with status extracted", "none",
                                    "A row mapped to a meta-analysis time point must be listed as extracted in coverage."))

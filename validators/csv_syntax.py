@@ -45,10 +45,37 @@ def _excerpt(text: str, pos: int) -> str:
     return repr(text[start:pos + 30])[1:-1]
 
 
+_FIELD = r'(?:"(?:[^"]|"")*"|[^",\r\n]*)'
+_RECORD = re.compile(_FIELD + r"(?:," + _FIELD + r")*(?:\r\n|\n|\r|\Z)")
+
+
 def scan(text: str) -> Scan:
-    """Walk the records of ``text`` (a decoded CSV) and stop at the first quoting error."""
+    """Walk the records of ``text`` (a decoded CSV) and stop at the first quoting error.
+
+    Whole well-formed records are matched by one regular expression each (fast: the cost is one
+    match per record, not per field); the first record that does not match is re-walked field by
+    field to say exactly what is wrong and where.
+    """
     lines: list[int] = []
-    pos, line, column, at_record_start = 0, 1, 0, True
+    pos, line, size = 0, 1, len(text)
+    match_record = _RECORD.match
+    while pos < size:
+        record = match_record(text, pos)
+        if record is None:
+            return _scan_fields(text, pos, line, lines)
+        end = record.end()
+        lines.append(line)
+        if text.find('"', pos, end) != -1:  # only quoted fields can hold line breaks of their own
+            line += text.count("\n", pos, end) + text.count("\r", pos, end) - text.count("\r\n", pos, end)
+        elif text[end - 1] in "\r\n":
+            line += 1
+        pos = end
+    return Scan(lines, None)
+
+
+def _scan_fields(text: str, pos: int, line: int, lines: list[int]) -> Scan:
+    """Field-by-field walk from ``pos`` (the start of a record), stopping at the first quoting error."""
+    column, at_record_start = 0, True
     size = len(text)
     while pos < size:
         if at_record_start:

@@ -18,7 +18,8 @@ from .problems import Problem
 from .references import package_reference_problems
 from .semantic import pandera_problems
 from .structure import structural_problems
-from .tables import field_names, read_table
+from .fast_structure import cell_problems, foreign_key_problems, primary_key_problems, read_text, shape_problems
+from .tables import field_names, read_raw, typed
 from .untrusted import SafeResource, check_resource, load_descriptor
 
 _HEADER_CODES = {"incorrect-label", "missing-label", "extra-label", "duplicate-label", "blank-label", "blank-header",
@@ -66,13 +67,22 @@ def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS) -
             problems.append(_quoting_problem(checked, scans[checked.relpath].error))
             continue
         safe.append(checked)
-    structural = structural_problems(package_dir, descriptor, safe)
+    large = {r.name for r in safe if r.lines > limits.frictionless_max_rows}
+    structural = structural_problems(package_dir, descriptor, [r for r in safe if r.name not in large])
+    if large:
+        headers = structural_problems(package_dir, descriptor, [r for r in safe if r.name in large], header_only=True)
+        structural += headers
+        bad_header = {p.file for p in headers}
+        for res in safe:
+            if res.name in large and res.relpath not in bad_header:  # rows are measured against a sound header
+                structural += shape_problems(res, read_text(res.path))[0]
     problems += structural
     broken_files = {p.file for p in structural if p.code in _HEADER_CODES or p.row is None}
     # pandas refuses a row with more cells than the header; frictionless has said where (extra-cell)
     ragged_files = {p.file for p in structural if p.code == "extra-cell"}
 
     tables: dict[str, pd.DataFrame] = {}
+    raws: dict[str, pd.DataFrame] = {}
     paths: dict[str, str] = {}
     for res in safe:
         if res.relpath in broken_files or "schema" not in res.descriptor:
@@ -80,7 +90,8 @@ def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS) -
         if res.relpath in ragged_files:
             continue
         try:
-            frame = read_table(res.path, res.descriptor)
+            raw = read_raw(res.path)
+            frame = typed(raw, res.descriptor)
         except (ValueError, pd.errors.ParserError) as exc:
             problems.append(Problem(res.relpath, None, None, "malformed-csv", "well-formed CSV (RFC 4180 quoting)",
                                     str(exc).splitlines()[0][:200], "The CSV cannot be parsed.", "semantic"))
@@ -89,12 +100,28 @@ def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS) -
         if header is not None:
             problems.append(header)
             continue
+        if res.name in large:
+            problems += cell_problems(res, raw, frame) + primary_key_problems(res, raw)
         problems += pandera_problems(frame, res.descriptor, res.relpath)
         tables[res.name] = frame
+        raws[res.name] = raw
         paths[res.name] = res.relpath
+    problems += _unchecked_foreign_keys(safe, raws, large)
     for rule in CROSS_RULES:
         problems += [replace(p, file=paths.get(p.file, p.file)) for p in rule(tables)]
     return [_with_line(p, scans) for p in deduplicate(problems)]
+
+
+def _unchecked_foreign_keys(safe: list[SafeResource], raws: dict[str, pd.DataFrame], large: set[str]) -> list[Problem]:
+    """Foreign keys frictionless did not see: those from or to a table checked by the vectorized engine."""
+    problems = []
+    for res in safe:
+        schema = res.descriptor.get("schema") or {}
+        for fk in schema.get("foreignKeys") or []:
+            target = (fk.get("reference") or {}).get("resource") or res.name
+            if (res.name in large or target in large) and res.name in raws and target in raws:
+                problems += foreign_key_problems(res, raws[res.name], fk, raws[target])
+    return problems
 
 
 def _with_line(problem: Problem, scans: dict[str, Scan]) -> Problem:

@@ -17,7 +17,9 @@ WORDS = {
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
     "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }
-WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)?")
+_WORDS = "|".join(sorted(WORDS, key=len, reverse=True))
+# only number words are matched (one C-level scan), not every word of the snippet
+WORD = re.compile(rf"\b(?:{_WORDS})(?:-(?:{_WORDS}))?\b", re.IGNORECASE)
 
 
 def numbers_in(snippet: str) -> set[float]:

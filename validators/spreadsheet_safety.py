@@ -30,8 +30,11 @@ def formula_like_text(tables) -> list[Problem]:
             column = frame[field]
             if not _is_text_column(column):
                 continue
-            for row, value in column.items():
-                if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            text = column.dropna()
+            text = text[text.map(type) == str] if column.dtype == object else text
+            flagged = text[text.str.startswith(FORMULA_STARTS)] if len(text) else text  # whole column at once
+            for row, value in flagged.items():
+                if isinstance(value, str):
                     first = _SHOWN.get(value[0], value[0])
                     problems.append(Problem(
                         file=table, row=int(row), field=str(field), code="formula-like-text",

@@ -110,7 +110,10 @@ def _to_problem(error, resource: SafeResource) -> Problem:
                    found=str(found), message=message, stage="structure")
 
 
-def structural_problems(package_dir: Path, descriptor: dict, safe: list[SafeResource]) -> list[Problem]:
+def structural_problems(package_dir: Path, descriptor: dict, safe: list[SafeResource],
+                        header_only: bool = False) -> list[Problem]:
+    """frictionless' report on ``safe``; with header_only, just the header of each (for tables whose rows the
+    vectorized engine checks: frictionless then reads one row and no foreign-key lookup tables)."""
     from frictionless import Package, system  # lazy: frictionless costs start-up time
 
     names = {r.name for r in safe}
@@ -125,6 +128,8 @@ def structural_problems(package_dir: Path, descriptor: dict, safe: list[SafeReso
         if res.has_bom:
             rd["encoding"] = "utf-8-sig"
         schema = rd.get("schema")
+        if header_only and isinstance(schema, dict):
+            schema.pop("foreignKeys", None)
         if isinstance(schema, dict) and schema.get("foreignKeys"):
             schema["foreignKeys"] = [fk for fk in schema["foreignKeys"]
                                      if (fk.get("reference") or {}).get("resource", "") in names | {""}]
@@ -133,7 +138,7 @@ def structural_problems(package_dir: Path, descriptor: dict, safe: list[SafeReso
     with system.use_context(trusted=False, http_session=_NoNetwork()):
         try:
             package = Package(cleaned, basepath=str(package_dir))
-            report = package.validate(limit_errors=100_000)
+            report = package.validate(limit_errors=100_000, limit_rows=1 if header_only else None)
         except Exception as exc:  # frictionless raises FrictionlessException on a bad descriptor
             error = getattr(exc, "error", None)
             note = getattr(error, "note", None) or str(exc)
@@ -148,5 +153,8 @@ def structural_problems(package_dir: Path, descriptor: dict, safe: list[SafeReso
         resource = by_name.get(task.name)
         if resource is None:
             continue
-        problems += _collapse_header([_to_problem(error, resource) for error in task.errors], resource)
+        found = [_to_problem(error, resource) for error in task.errors]
+        if header_only:
+            found = [p for p in found if p.code in _LABEL_ERRORS]
+        problems += _collapse_header(found, resource)
     return problems

@@ -33,6 +33,7 @@ class SafeResource:
     path: Path
     descriptor: dict
     has_bom: bool
+    lines: int = 0
 
 
 def load_descriptor(package_dir: Path, limits: Limits = DEFAULT_LIMITS) -> dict:
@@ -124,4 +125,4 @@ def check_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_L
     if rows > limits.max_table_rows:
         return None, [_problem(path_value, "too-many-rows", f"at most {limits.max_table_rows} rows", f"{rows} lines",
                                "The table has more rows than the validator accepts.")]
-    return SafeResource(name=name, relpath=path_value, path=target, descriptor=resource, has_bom=has_bom), []
+    return SafeResource(name=name, relpath=path_value, path=target, descriptor=resource, has_bom=has_bom, lines=rows), []

@@ -1,0 +1,147 @@
+"""Vectorized structural checks for large tables: the same problems frictionless reports, in whole columns.
+
+frictionless reads a table row by row in Python (about 70 us a row), so a table of a million rows
+takes over a minute. Above ``Limits.frictionless_max_rows`` lines a table is checked here instead:
+record shape (blank rows, missing and extra cells), types, required, enum, pattern, minimum,
+maximum, maxLength, unique, primary and foreign keys, with frictionless' codes, row numbers
+(header = row 1) and fields, so the rest of the pipeline (deduplication, rendering) cannot tell
+the two engines apart. tests/test_fast_structure.py runs both engines on the same faults.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from .problems import Problem
+from .structure import _field_expectation
+from .untrusted import SafeResource
+
+INTEGER = r"[+-]?\d+"
+MAX_REPORTS_PER_CHECK = 100_000
+
+
+def _problem(resource: SafeResource, row, field, code, expected, found, message) -> Problem:
+    return Problem(file=resource.relpath, row=int(row) if row is not None else None, field=field, code=code,
+                   expected=expected, found=found if found != "" else "empty (no value)", message=message,
+                   stage="structure")
+
+
+def shape_problems(resource: SafeResource, text: str) -> tuple[list[Problem], bool]:
+    """Blank rows, missing and extra cells, from a C-speed CSV pass; True when a row has extra cells."""
+    width = len(resource.descriptor.get("schema", {}).get("fields", []))
+    problems, ragged = [], False
+    reader = csv.reader(io.StringIO(text, newline=""))
+    next(reader, None)  # the header is frictionless' (label) business
+    names = [f["name"] for f in resource.descriptor["schema"]["fields"]]
+    for row, cells in enumerate(reader, start=2):
+        n = len(cells)
+        if n == width:
+            continue
+        if n == 0 or (n == 1 and cells[0] == ""):
+            problems.append(_problem(resource, row, None, "blank-row", "a record (no empty lines inside a table)",
+                                     "an empty line", "Blank Row: Row is completely blank"))
+        elif n > width:
+            ragged = True
+            problems.append(_problem(resource, row, None, "extra-cell", f"at most {width} cells, as in the header",
+                                     f"a cell beyond the header: {cells[width]!r}",
+                                     "Extra Cell: Row has more cells than the header"))
+        else:
+            problems += [_problem(resource, row, names[i], "missing-cell", f"{width} cells, as in the header",
+                                  f"the row ends before {names[i]}", "Missing Cell: Row has fewer cells than the header")
+                         for i in range(n, width)]
+    return problems, ragged
+
+
+def _bad_type(raw: pd.Series, typed: pd.Series, type_: str) -> pd.Series:
+    present = raw != ""
+    if type_ == "integer":
+        return present & ~raw.str.fullmatch(INTEGER).fillna(False).astype(bool)
+    if type_ in ("number", "date"):
+        return present & typed.isna()
+    return pd.Series(False, index=raw.index)
+
+
+def _constraint_failures(field: dict, raw: pd.Series, typed: pd.Series, bad_type: pd.Series) -> list[tuple[str, pd.Series]]:
+    constraints = field.get("constraints") or {}
+    present = (raw != "") & ~bad_type
+    failures = []
+    if constraints.get("required"):
+        failures.append(("required", raw == ""))
+    if "enum" in constraints:
+        allowed = set(map(str, constraints["enum"])) if field.get("type", "string") == "string" else set(constraints["enum"])
+        failures.append(("enum", present & ~typed.isin(allowed)))
+    if "pattern" in constraints:
+        failures.append(("pattern", present & ~raw.str.fullmatch(constraints["pattern"]).fillna(False).astype(bool)))
+    if "minimum" in constraints:
+        failures.append(("minimum", present & (typed < constraints["minimum"]).fillna(False).astype(bool)))
+    if "maximum" in constraints:
+        failures.append(("maximum", present & (typed > constraints["maximum"]).fillna(False).astype(bool)))
+    if "maxLength" in constraints:
+        failures.append(("maxLength", present & (raw.str.len() > constraints["maxLength"])))
+    return failures
+
+
+def cell_problems(resource: SafeResource, raw: pd.DataFrame, typed: pd.DataFrame) -> list[Problem]:
+    """Type errors, constraint errors and unique errors, column by column."""
+    schema = resource.descriptor["schema"]
+    problems = []
+    for field in schema["fields"]:
+        name, type_ = field["name"], field.get("type", "string")
+        if name not in raw:
+            continue
+        expected = _field_expectation(schema, name)
+        bad_type = _bad_type(raw[name], typed[name], type_)
+        for row in raw.index[bad_type][:MAX_REPORTS_PER_CHECK]:
+            problems.append(_problem(resource, row, name, "type-error", expected, raw.at[row, name],
+                                     f"Type Error: type is \"{type_}\""))
+        for constraint, failed in _constraint_failures(field, raw[name], typed[name], bad_type):
+            value = (field.get("constraints") or {})[constraint]
+            for row in raw.index[failed][:MAX_REPORTS_PER_CHECK]:
+                problems.append(_problem(resource, row, name, "constraint-error", expected, raw.at[row, name],
+                                         f"Constraint Error: constraint \"{constraint}\" is \"{value}\""))
+        if (field.get("constraints") or {}).get("unique"):
+            present = raw[name] != ""
+            duplicated = present & typed[name].duplicated(keep="first")
+            for row in raw.index[duplicated][:MAX_REPORTS_PER_CHECK]:
+                problems.append(_problem(resource, row, name, "unique-error", expected, raw.at[row, name],
+                                         "Unique Error: the value is not unique"))
+    return problems
+
+
+def primary_key_problems(resource: SafeResource, raw: pd.DataFrame) -> list[Problem]:
+    key = resource.descriptor["schema"].get("primaryKey")
+    key = [key] if isinstance(key, str) else list(key or [])
+    if not key or not set(key) <= set(raw.columns):
+        return []
+    duplicated = raw.duplicated(subset=key, keep="first") & (raw[key] != "").all(axis=1)
+    field = ",".join(key)
+    return [_problem(resource, row, field, "primary-key", f"a primary key ({field}) that no other row has",
+                     ", ".join(f"{k}={raw.at[row, k]}" for k in key) + " (the same values as an earlier row)",
+                     "Primary Key Error: the same as in an earlier row")
+            for row in raw.index[duplicated][:MAX_REPORTS_PER_CHECK]]
+
+
+def foreign_key_problems(resource: SafeResource, raw: pd.DataFrame, fk: dict, target: pd.DataFrame) -> list[Problem]:
+    """Rows whose key (all parts present) is not among the referenced resource's key values."""
+    fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
+    reference = fk.get("reference") or {}
+    ref_fields = reference.get("fields")
+    ref_fields = ref_fields if isinstance(ref_fields, list) else [ref_fields]
+    if not set(fields) <= set(raw.columns) or not set(ref_fields) <= set(target.columns):
+        return []
+    present = (raw[fields] != "").all(axis=1)
+    wanted = pd.MultiIndex.from_frame(raw[fields].astype(str))
+    known = pd.MultiIndex.from_frame(target[ref_fields].astype(str))
+    orphan = present & ~pd.Series(wanted.isin(known), index=raw.index)
+    name = ",".join(fields)
+    where = f"{reference.get('resource') or 'this table'}.{','.join(ref_fields)}"
+    return [_problem(resource, row, name, "foreign-key", f"a value that exists in {where}",
+                     ",".join(raw.loc[row, fields].astype(str)), "Foreign Key Error: the key is not in the referenced table")
+            for row in raw.index[orphan][:MAX_REPORTS_PER_CHECK]]
+
+
+def read_text(path: Path) -> str:
+    return path.read_bytes().decode("utf-8-sig")
