@@ -12,7 +12,7 @@ import re
 import pandas as pd
 
 from .problems import Problem
-from .snippets import numbers_in, snippet_supports
+from .snippets import digits_in, rows_to_check, snippet_supports
 
 NUMERIC_FIELDS = {
     "outcomes_continuous": ("n", "mean", "sd", "se", "median", "q1", "q3", "min", "max"),
@@ -42,15 +42,15 @@ def snippets_hold_numbers(tables) -> list[Problem]:
         if frame is None or "snippet" not in frame:
             continue
         # each snippet is parsed once, however many of its row's fields it must hold
-        parsed: dict[str, set[float]] = {}
+        parsed: dict[str, set[float]] = {}  # digits only; number words are looked for only on a miss
+        fields = [f for f in fields if f in frame]
+        frame = frame.loc[rows_to_check(frame, fields)]
         for field in fields:
-            if field not in frame:
-                continue
             present = frame[field].notna() & frame["snippet"].notna()
             for row, value, snippet in zip(frame.index[present], frame[field][present], frame["snippet"][present]):
                 numbers = parsed.get(snippet)
                 if numbers is None:
-                    numbers = parsed[snippet] = numbers_in(snippet)
+                    numbers = parsed[snippet] = digits_in(snippet)
                 if float(value) not in numbers and not snippet_supports(float(value), snippet):
                     problems.append(_p(table, row, field, "number-not-in-snippet",
                                        f"the snippet to contain {_fmt(value)}", snippet[:120],

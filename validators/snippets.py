@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import re
 
-NUMBER = re.compile(r"[-\u2212\u2013]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-\u2212]?\.\d+")
 WORDS = {
     "zero": 0, "none": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
@@ -22,22 +21,31 @@ _WORDS = "|".join(sorted(WORDS, key=len, reverse=True))
 WORD = re.compile(rf"\b(?:{_WORDS})(?:-(?:{_WORDS}))?\b", re.IGNORECASE)
 
 
+PLAIN = re.compile(r"\d+(?:\.\d+)?|\.\d+")
+SIGNED = re.compile(r"[-\u2212\u2013]((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)")
+GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
+def digits_in(snippet: str) -> set[float]:
+    """The numbers the snippet writes in digits (C-level scans only: called once per row of a large table)."""
+    if not snippet:
+        return set()
+    found = set(map(float, PLAIN.findall(snippet)))
+    if "," in snippet:
+        found.update(float(t.replace(",", "")) for t in GROUPED.findall(snippet))
+    if "-" in snippet or "\u2212" in snippet or "\u2013" in snippet:
+        found.update(-float(t.replace(",", "")) for t in SIGNED.findall(snippet))
+    return found
+
+
 def numbers_in(snippet: str) -> set[float]:
-    found: set[float] = set()
-    for token in NUMBER.findall(snippet or ""):
-        negative = token[0] in "-\u2212\u2013"
-        digits = token.lstrip("-\u2212\u2013").replace(",", "")
-        value = float(digits)
-        found.add(value)
-        if negative:
-            found.add(-value)
+    """Every number the snippet states, in digits or in words."""
+    found = digits_in(snippet)
     for word in WORD.findall(snippet or ""):
         parts = word.lower().split("-")
-        if all(p in WORDS for p in parts):
-            if len(parts) == 2 and WORDS[parts[0]] >= 20 and WORDS[parts[1]] < 10:
-                found.add(float(WORDS[parts[0]] + WORDS[parts[1]]))  # "Twenty-seven" is 27
-            for p in parts:
-                found.add(float(WORDS[p]))
+        if len(parts) == 2 and WORDS[parts[0]] >= 20 and WORDS[parts[1]] < 10:
+            found.add(float(WORDS[parts[0]] + WORDS[parts[1]]))  # "Twenty-seven" is 27
+        found.update(float(WORDS[p]) for p in parts)
     return found
 
 
@@ -46,3 +54,31 @@ def snippet_supports(value: float, snippet: str) -> bool:
         return True
     candidates = numbers_in(snippet)
     return any(math.isclose(float(value), c, rel_tol=0, abs_tol=1e-9) for c in candidates)
+
+
+VECTORIZED_FROM_ROWS = 20_000
+
+
+def rows_to_check(frame, fields: list[str]):
+    """Row labels whose snippet may lack one of its numbers: all rows for a small table; for a large one,
+    only those DuckDB's vectorized scan cannot clear (every value among the snippet's plain digits), so
+    the exact check (signs, thousands separators, number words) runs on few rows."""
+    if len(frame) < VECTORIZED_FROM_ROWS:
+        return frame.index
+    import duckdb
+
+    data = frame[["snippet", *fields]].copy()
+    data.insert(0, "row_label", frame.index)
+    missing = " OR ".join(f'("{f}" IS NOT NULL AND NOT list_contains(nums, CAST("{f}" AS DOUBLE)))' for f in fields)
+    con = duckdb.connect(":memory:", config={"enable_external_access": False})
+    try:
+        con.register("rows", data)
+        found = con.execute(
+            f"""SELECT row_label FROM (
+                    SELECT *, list_transform(regexp_extract_all(coalesce(snippet, ''), '\\d+(?:\\.\\d+)?'),
+                                             lambda x: CAST(x AS DOUBLE)) AS nums
+                    FROM rows)
+                WHERE {missing}""").fetchall()
+    finally:
+        con.close()
+    return frame.index[frame.index.isin([r[0] for r in found])]
