@@ -31,7 +31,7 @@ def build_database(package_dir: Path, progress: Callable[[str], None] = lambda m
                    validate: bool = True) -> BuildResult:
     import duckdb
 
-    from .database import create_tables, create_views
+    from .database import FILE_CONFIG, create_tables, create_views
 
     if validate:
         from rhil7.validators.run import validate_package
@@ -54,7 +54,7 @@ def build_database(package_dir: Path, progress: Callable[[str], None] = lambda m
     os.unlink(tmp_name)  # DuckDB must create the file itself
     tmp = Path(tmp_name)
     try:
-        con = duckdb.connect(str(tmp))
+        con = duckdb.connect(str(tmp), config=FILE_CONFIG)
         create_tables(con, descriptor, tables)
         views = create_views(con)
         parquet_dir = out / "parquet"

@@ -9,6 +9,8 @@ import pandas as pd
 VIEW_ORDER = ["studies", "arms", "sources", "coverage", "outcomes_continuous", "outcomes_dichotomous",
               "published", "effect_sizes", "pooled"]
 SQL_TYPES = {"integer": "BIGINT", "number": "DOUBLE", "string": "VARCHAR", "date": "DATE"}
+# Files readable by the DuckDB CLI 1.5 (the newest CLI on PyPI) as well as by this library's 2.x.
+FILE_CONFIG = {"storage_compatibility_version": "v1.5.0"}
 SAFE_CONFIG = {"enable_external_access": False, "autoinstall_known_extensions": False,
                "autoload_known_extensions": False}
 

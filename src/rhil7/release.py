@@ -37,6 +37,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
+from .database import FILE_CONFIG
+
 ARCHIVE_STEM = "rhil7-lymphopenia"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 SOURCE_DATE_EPOCH = "315532800"  # 1980-01-01T00:00:00Z, the same instant as the zip entries
@@ -147,7 +149,7 @@ def duckdb_identifier_span() -> tuple[int, int] | None:
         # would shrink the span found and leave that byte random in releases (a 1-in-100 flaky release).
         for name in "abcde":
             path = Path(tmp) / f"{name}.duckdb"
-            con = duckdb.connect(str(path), config={"threads": 1})
+            con = duckdb.connect(str(path), config={"threads": 1, **FILE_CONFIG})
             con.execute("CREATE TABLE t (x INTEGER)")
             con.execute("CHECKPOINT")
             con.close()
@@ -198,7 +200,7 @@ def write_database(package_dir: Path, target: Path) -> dict[str, int]:
     if target.exists():
         target.unlink()
     tables = read_tables(package_dir)
-    con = duckdb.connect(str(target), config={"threads": 1})
+    con = duckdb.connect(str(target), config={"threads": 1, **FILE_CONFIG})
     try:
         create_tables(con, read_descriptor(package_dir), tables)
         create_views(con)
