@@ -68,14 +68,7 @@ def forest_plot(comparison, row: dict, model: str, out_stem: Path) -> list[Path]
     ax.text(1.02, n + 0.6, "Weight   Estimate [95% CI]", transform=ax.get_yaxis_transform(), fontsize=8,
             family="monospace", weight="bold")
     fig.subplots_adjust(left=0.3, right=0.62, bottom=bottom_in / fig_h, top=1 - top_in / fig_h)
-    paths = []
-    out_stem.parent.mkdir(parents=True, exist_ok=True)
-    for ext in ("png", "svg"):
-        path = out_stem.with_suffix(f".{ext}")
-        fig.savefig(path, dpi=130)
-        paths.append(path)
-    plt.close(fig)
-    return paths
+    return _save(fig, out_stem)
 
 
 def published_figures_plot(published, out_stem: Path) -> list[Path]:
@@ -97,6 +90,11 @@ def published_figures_plot(published, out_stem: Path) -> list[Path]:
         ax.set_xlabel("Risk ratio (95% CI)" if measure == "RR" else "Mean difference, 10^9/L (95% CI)", fontsize=9)
     fig.suptitle("Pooled figures published in the abstract (targets of the reproduction)", fontsize=10)
     fig.tight_layout()
+    return _save(fig, out_stem)
+
+
+def _save(fig, out_stem: Path) -> list[Path]:
+    """PNG for the report, SVG for print; the figure is closed (plots are files, not windows)."""
     out_stem.parent.mkdir(parents=True, exist_ok=True)
     paths = []
     for ext in ("png", "svg"):

@@ -34,16 +34,9 @@ def build_database(package_dir: Path, progress: Callable[[str], None] = lambda m
     from .database import FILE_CONFIG, create_tables, create_views
 
     if validate:
-        from rhil7.validators.run import validate_package
-        from rhil7.validators.untrusted import UnreadableInput
+        from .gate import require_valid
 
-        progress("validating the package")
-        try:
-            problems = validate_package(package_dir)
-        except UnreadableInput as exc:
-            raise BuildRefused(str(exc)) from None
-        if problems:
-            raise BuildRefused(f"the package is invalid ({len(problems)} problem(s)); run `rhil7 validate` to see them")
+        require_valid(package_dir, BuildRefused, progress)
     out = build_dir(Path(package_dir))
     out.mkdir(parents=True, exist_ok=True)
     descriptor = read_descriptor(package_dir)

@@ -346,19 +346,11 @@ def write_zip(members: list[Member], top: str, target: Path, check: Callable[[Pa
 
 def make_release(package_dir: Path, out_dir: Path | None = None,
                  progress: Callable[[str], None] = lambda m: None) -> Path:
-    from rhil7.validators.run import validate_package
-    from rhil7.validators.untrusted import UnreadableInput
-
+    from .gate import require_valid
     from .loading import read_descriptor
 
     package_dir = Path(package_dir)
-    progress("validating the package")
-    try:
-        problems = validate_package(package_dir)
-    except UnreadableInput as exc:
-        raise ReleaseRefused(str(exc)) from None
-    if problems:
-        raise ReleaseRefused(f"the package is invalid ({len(problems)} problem(s)); run `rhil7 validate` to see them")
+    require_valid(package_dir, ReleaseRefused, progress)
     descriptor = read_descriptor(package_dir)
     version = str(descriptor.get("version", ""))
     if not SEMVER.match(version):
