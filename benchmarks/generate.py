@@ -491,16 +491,20 @@ def plant_faults(tables: dict[str, pd.DataFrame], count: int, seed: int) -> tupl
     def record(code, name, i, field, before, after):
         faults.append(Fault(code, _path(name), i + 2, field, str(before), str(after)))
 
+    def plant(kind, name, field, after):
+        """One cell of a fresh row replaced (``after`` may be a function of the old value)."""
+        df = frame(name); i = pick(name)
+        before = df.at[i, field]
+        value = after(before) if callable(after) else after
+        df.at[i, field] = value
+        record(kind, name, i, field, before, value)
+
     for k in range(count):
         kind = FAULT_KINDS[k % len(FAULT_KINDS)]
         if kind == "type-error":
-            df = frame("outcomes_continuous"); i = pick("outcomes_continuous")
-            before = df.at[i, "n"]; df.at[i, "n"] = "twelve"
-            record(kind, "outcomes_continuous", i, "n", before, "twelve")
+            plant(kind, "outcomes_continuous", "n", "twelve")
         elif kind == "missing-required":
-            df = frame("outcomes_dichotomous"); i = pick("outcomes_dichotomous")
-            before = df.at[i, "location"]; df.at[i, "location"] = ""
-            record(kind, "outcomes_dichotomous", i, "location", before, "")
+            plant(kind, "outcomes_dichotomous", "location", "")
         elif kind == "duplicate-primary-key":
             df = frame("outcomes_continuous")
             eligible = np.arange(len(df)) > 0
@@ -513,13 +517,9 @@ def plant_faults(tables: dict[str, pd.DataFrame], count: int, seed: int) -> tupl
             before = df.at[i, "row_id"]; df.at[i, "row_id"] = df.at[j, "row_id"]
             record(kind, "outcomes_continuous", i, "row_id", before, df.at[j, "row_id"])
         elif kind == "orphan-foreign-key":
-            df = frame("outcomes_dichotomous"); i = pick("outcomes_dichotomous")
-            before = df.at[i, "arm_id"]; after = before + "_typo"; df.at[i, "arm_id"] = after
-            record(kind, "outcomes_dichotomous", i, "arm_id", before, after)
+            plant(kind, "outcomes_dichotomous", "arm_id", lambda before: before + "_typo")
         elif kind == "unknown-enum":
-            df = frame("outcomes_continuous"); i = pick("outcomes_continuous")
-            before = df.at[i, "method"]; df.at[i, "method"] = "photograph"
-            record(kind, "outcomes_continuous", i, "method", before, "photograph")
+            plant(kind, "outcomes_continuous", "method", "photograph")
         elif kind == "events-above-total":
             df = frame("outcomes_dichotomous"); i = pick("outcomes_dichotomous")
             before = df.at[i, "events"]; after = str(int(df.at[i, "total"]) + int(rng.integers(1, 4)))
