@@ -47,9 +47,7 @@ def forest_plot(comparison, row: dict, model: str, out_stem: Path) -> list[Path]
     null = 1.0 if measure == "RR" else 0.0
     ax.axvline(null, color="grey", lw=0.8)
     if measure == "RR":
-        ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}"))
-        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        _log_axis(ax)
     ax.set_yticks(ys + [0])
     ax.set_yticklabels([s.label for s in studies] + [f"Total ({model}, k = {n})"], fontsize=8)
     ax.set_ylim(-1.2, n + 0.8)
@@ -86,11 +84,20 @@ def published_figures_plot(published, out_stem: Path) -> list[Path]:
         ax.set_yticklabels([f"{OUTCOME_LABELS[r.outcome]}, {r.subgroup}, {r.timepoint}" for r in part.itertuples()], fontsize=8)
         ax.axvline(1.0 if measure == "RR" else 0.0, color="grey", lw=0.8)
         if measure == "RR":
-            ax.set_xscale("log")
+            _log_axis(ax, [0.25, 0.5, 1, 2, 4])
         ax.set_xlabel("Risk ratio (95% CI)" if measure == "RR" else "Mean difference, 10^9/L (95% CI)", fontsize=9)
     fig.suptitle("Pooled figures published in the abstract (targets of the reproduction)", fontsize=10)
     fig.tight_layout()
     return _save(fig, out_stem)
+
+
+def _log_axis(ax, ticks=None) -> None:
+    """Ratio axis on a log scale, labelled 0.5, 1, 2 rather than in powers of ten."""
+    ax.set_xscale("log")
+    if ticks:
+        ax.set_xticks(ticks)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}"))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
 
 
 def _save(fig, out_stem: Path) -> list[Path]:
