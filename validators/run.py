@@ -51,6 +51,7 @@ def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS) -
     problems: list[Problem] = package_reference_problems(descriptor)
     safe = []
     scans: dict[str, Scan] = {}
+    texts: dict[str, str] = {}
     for resource in descriptor["resources"]:
         if not isinstance(resource, dict):
             problems.append(Problem("datapackage.json", None, None, "bad-resource", "a resource object",
@@ -62,7 +63,10 @@ def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS) -
             continue
         # Lenient CSV readers (frictionless, pandas) silently repair broken quoting by gluing cells
         # together, so a damaged row can look valid: scan strictly first, and read no further if broken.
-        scans[checked.relpath] = scan(checked.path.read_bytes().decode("utf-8-sig"))
+        text = read_text(checked.path)
+        scans[checked.relpath] = scan(text)
+        if checked.lines > limits.frictionless_max_rows:
+            texts[checked.name] = text  # decoded once: the record-shape pass of large tables reads it again
         if scans[checked.relpath].error is not None:
             problems.append(_quoting_problem(checked, scans[checked.relpath].error))
             continue
@@ -75,7 +79,8 @@ def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS) -
         bad_header = {p.file for p in headers}
         for res in safe:
             if res.name in large and res.relpath not in bad_header:  # rows are measured against a sound header
-                structural += shape_problems(res, read_text(res.path))[0]
+                structural += shape_problems(res, texts.pop(res.name))[0]
+    texts.clear()
     problems += structural
     broken_files = {p.file for p in structural if p.code in _HEADER_CODES or p.row is None}
     # pandas refuses a row with more cells than the header; frictionless has said where (extra-cell)
