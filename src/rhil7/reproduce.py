@@ -23,7 +23,9 @@ class ReproduceOutcome:
     report_path: Path
 
 
-def reproduce(package_dir: Path, plots: bool = True, progress: Callable[[str], None] = lambda m: None) -> ReproduceOutcome:
+def reproduce(package_dir: Path, plots: bool = True, progress: Callable[[str], None] = lambda m: None,
+              validate: bool = True) -> ReproduceOutcome:
+    """validate=False only for callers that have just validated the same package (rhil7 release)."""
     from rhil7.analysis.audit import audit_published
     from rhil7.analysis.presentation import report_markdown
     from rhil7.analysis.reproduction import reproduce_all, subgroup_tests
@@ -32,7 +34,7 @@ def reproduce(package_dir: Path, plots: bool = True, progress: Callable[[str], N
     from .loading import read_tables
 
     try:
-        build_database(package_dir, progress=progress)
+        build_database(package_dir, progress=progress, validate=validate)
     except BuildRefused as exc:
         raise ReproduceRefused(str(exc)) from None
     tables = read_tables(package_dir)
