@@ -13,7 +13,6 @@ import pandas as pd
 from . import conversions
 from .units import factor
 
-ARM_VALUE_COLUMNS = ["mean", "sd", "n", "method", "unit_factor", "row_id"]
 
 
 def _num(value):
