@@ -1,8 +1,8 @@
 """Arm-level inputs for pooling, derived from the reported rows and labelled with how.
 
-Reported statistics are never changed: this module returns new frames that say,
-per arm, the mean and SD used for pooling, in the target unit, and the method
-that produced them (reported, se_to_sd, or a median conversion).
+Reported statistics are never changed: this module returns, per arm, the mean and
+SD used for pooling, in the target unit, and the method that produced them
+(reported, SE x sqrt(n), or a median conversion).
 """
 from __future__ import annotations
 
