@@ -63,9 +63,10 @@ def snippets_hold_numbers(tables) -> list[Problem]:
         for row, study, field, snippet in zip(frame.index, frame["study_id"], frame["field"], frame["snippet"]):
             if field in numeric and study in values.index and field in values.columns:
                 value = values.at[study, field]
-                if not pd.isna(value) and not snippet_supports(float(value), snippet or ""):
+                snippet = snippet if isinstance(snippet, str) else ""
+                if not pd.isna(value) and not snippet_supports(float(value), snippet):
                     problems.append(_p("study_provenance", row, "snippet", "number-not-in-snippet",
-                                       f"the snippet to contain studies.{field} = {_fmt(value)}", (snippet or "")[:120],
+                                       f"the snippet to contain studies.{field} = {_fmt(value)}", snippet[:120],
                                        f"The snippet documenting {study}.{field} does not contain its value."))
     return problems
 
@@ -183,11 +184,11 @@ def coverage_consistent(tables) -> list[Problem]:
         if frame is None or "analysis_timepoint" not in frame:
             continue
         for study, outcome, tp, arm in zip(frame["study_id"], frame["outcome"], frame["analysis_timepoint"], frame["arm_id"]):
-            if tp:
+            if isinstance(tp, str) and tp:
                 present.add((study, outcome, tp, roles.get(arm)))
         extracted = set(zip(*(coverage.loc[coverage["status"] == "extracted", c] for c in ("study_id", "outcome", "timepoint"))))
         for row, study, outcome, tp in zip(frame.index, frame["study_id"], frame["outcome"], frame["analysis_timepoint"]):
-            if tp and (study, outcome, tp) not in extracted:
+            if isinstance(tp, str) and tp and (study, outcome, tp) not in extracted:
                 problems.append(_p(table, row, "analysis_timepoint", "missing-coverage",
                                    f"a coverage row ({study}, {outcome}, {tp}) with status extracted", "none",
                                    "A row mapped to a meta-analysis time point must be listed as extracted in coverage."))

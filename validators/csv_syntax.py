@@ -13,7 +13,10 @@ counts) and the line an editor or a GitHub annotation shows are not the same.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
 
 _QUOTED = re.compile(r'"(?:[^"]|"")*"', re.S)
 _UNQUOTED = re.compile(r'[^",\r\n]*')
@@ -29,10 +32,23 @@ class QuotingError:
     found: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class Scan:
-    record_lines: list[int]          # record_lines[i] = physical line where record i+1 starts
+    """Where each record starts (record_lines[i] = physical line of record i+1) and the first quoting error.
+
+    The record lines of a large file are only needed when one of its rows has a problem to annotate,
+    so they may be given as a function, computed on first use.
+    """
+    _record_lines: list[int] | Callable[[], list[int]]
     error: QuotingError | None
+    _computed: list[int] | None = field(default=None, repr=False)
+
+    @property
+    def record_lines(self) -> list[int]:
+        if self._computed is None:
+            lines = self._record_lines
+            self._computed = list(lines() if callable(lines) else lines)
+        return self._computed
 
     def line_of_row(self, row: int | None) -> int | None:
         if row is None or not 1 <= row <= len(self.record_lines):
@@ -108,3 +124,59 @@ def _scan_fields(text: str, pos: int, line: int, lines: list[int]) -> Scan:
         else:
             break
     return Scan(lines, None)
+
+
+QUOTE, COMMA, LF, CR = 0x22, 0x2C, 0x0A, 0x0D
+
+
+def _quotes_well_placed(codes: np.ndarray, quotes: np.ndarray) -> bool:
+    """RFC 4180 quoting, judged from the quote positions alone.
+
+    Quotes alternate open/close (a doubled quote inside a field closes and reopens). An opening quote
+    must start a field (file start, comma or line end before it) or directly follow a closing quote
+    (a doubled quote); a closing quote must end a field (comma, line end or file end after it) or directly
+    precede an opening one; and the last quote must close.
+    """
+    if len(quotes) % 2:
+        return False
+    if not len(quotes):
+        return True
+    opening, closing = quotes[0::2], quotes[1::2]
+    before = codes[np.maximum(opening - 1, 0)]
+    opens_field = (opening == 0) | (before == COMMA) | (before == LF) | (before == CR)
+    doubled_open = np.zeros(len(opening), dtype=bool)
+    doubled_open[1:] = opening[1:] == closing[:-1] + 1
+    if not (opens_field | doubled_open).all():
+        return False
+    last = len(codes) - 1
+    after = codes[np.minimum(closing + 1, last)]
+    closes_field = (closing == last) | (after == COMMA) | (after == LF) | (after == CR)
+    doubled_close = np.zeros(len(closing), dtype=bool)
+    doubled_close[:-1] = closing[:-1] + 1 == opening[1:]
+    return bool((closes_field | doubled_close).all())
+
+
+def _record_lines_of(codes: np.ndarray, quotes: np.ndarray) -> list[int]:
+    """The physical line on which each record starts, for a file whose quoting is well formed."""
+    lf = np.flatnonzero(codes == LF)
+    cr = np.flatnonzero(codes == CR)
+    lone_cr = cr[(cr + 1 >= len(codes)) | (codes[np.minimum(cr + 1, len(codes) - 1)] != LF)] if len(cr) else cr
+    breaks = np.sort(np.concatenate([lf, lone_cr])) + 1  # where the next line starts
+    outside = np.searchsorted(quotes, breaks) % 2 == 0  # an even number of quotes before: not inside a field
+    starts = np.concatenate([[0], breaks[outside]])
+    starts = starts[starts < len(codes)]
+    return (np.searchsorted(breaks, starts, side="right") + 1).tolist()
+
+
+def scan_bytes(body: bytes) -> Scan:
+    """``scan`` for UTF-8 bytes without a BOM, in whole arrays: the same result, at C speed.
+
+    A record's start and a quote's place are decided by the bytes ``"`` ``,`` CR and LF only, which
+    never occur inside a multi-byte UTF-8 character. A file with a quoting error is handed to ``scan``,
+    which says exactly what is wrong and where.
+    """
+    codes = np.frombuffer(body, dtype=np.uint8)
+    quotes = np.flatnonzero(codes == QUOTE) if body.count(b'"') else np.empty(0, dtype=np.intp)
+    if not _quotes_well_placed(codes, quotes):
+        return scan(body.decode("utf-8", errors="replace"))
+    return Scan(lambda: _record_lines_of(codes, quotes), None)

@@ -10,16 +10,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from .arrow_reading import read_records
 from .cross_rules import CROSS_RULES
-from .csv_syntax import QuotingError, Scan, scan
+from .csv_syntax import QuotingError, Scan, scan_bytes
 from .dedupe import deduplicate
 from .limits import DEFAULT_LIMITS, Limits
 from .problems import Problem
 from .references import package_reference_problems
-from .semantic import pandera_problems
+from .semantic import pandera_problems, row_rule_problems
 from .structure import structural_problems
-from .fast_structure import cell_problems, foreign_key_problems, primary_key_problems, read_text, shape_problems
-from .tables import field_names, read_raw, typed
+from .fast_structure import cell_problems, foreign_key_problems, primary_key_problems, shape_problems
+from .tables import field_names, read_body, read_raw, typed
 from .untrusted import SafeResource, check_resource, load_descriptor
 
 _HEADER_CODES = {"incorrect-label", "missing-label", "extra-label", "duplicate-label", "blank-label", "blank-header",
@@ -51,7 +52,7 @@ def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS) -
     problems: list[Problem] = package_reference_problems(descriptor)
     safe = []
     scans: dict[str, Scan] = {}
-    texts: dict[str, str] = {}
+    bodies: dict[str, bytes] = {}
     for resource in descriptor["resources"]:
         if not isinstance(resource, dict):
             problems.append(Problem("datapackage.json", None, None, "bad-resource", "a resource object",
@@ -63,15 +64,16 @@ def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS) -
             continue
         # Lenient CSV readers (frictionless, pandas) silently repair broken quoting by gluing cells
         # together, so a damaged row can look valid: scan strictly first, and read no further if broken.
-        text = read_text(checked.path)
-        scans[checked.relpath] = scan(text)
+        body = read_body(checked.path)
+        scans[checked.relpath] = scan_bytes(body)
         if checked.lines > limits.frictionless_max_rows:
-            texts[checked.name] = text  # decoded once: the record-shape pass of large tables reads it again
+            bodies[checked.name] = body  # read once: the records of large tables are parsed from it
         if scans[checked.relpath].error is not None:
             problems.append(_quoting_problem(checked, scans[checked.relpath].error))
             continue
         safe.append(checked)
     large = {r.name for r in safe if r.lines > limits.frictionless_max_rows}
+    large_raws: dict[str, pd.DataFrame] = {}
     structural = structural_problems(package_dir, descriptor, [r for r in safe if r.name not in large])
     if large:
         headers = structural_problems(package_dir, descriptor, [r for r in safe if r.name in large], header_only=True)
@@ -79,8 +81,13 @@ def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS) -
         bad_header = {p.file for p in headers}
         for res in safe:
             if res.name in large and res.relpath not in bad_header:  # rows are measured against a sound header
-                structural += shape_problems(res, texts.pop(res.name))[0]
-    texts.clear()
+                body = bodies.pop(res.name)
+                records = read_records(body, field_names(res.descriptor))
+                if records is None:  # a misshapen record: walk the file to say which
+                    structural += shape_problems(res, body.decode("utf-8"))[0]
+                else:
+                    large_raws[res.name] = records
+    bodies.clear()
     problems += structural
     broken_files = {p.file for p in structural if p.code in _HEADER_CODES or p.row is None}
     # pandas refuses a row with more cells than the header; frictionless has said where (extra-cell)
@@ -95,8 +102,9 @@ def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS) -
         if res.relpath in ragged_files:
             continue
         try:
-            raw = read_raw(res.path)
-            frame = typed(raw, res.descriptor)
+            raw = large_raws.pop(res.name, None)
+            raw = read_raw(res.path) if raw is None else raw
+            frame = typed(raw, res.descriptor, text="str")
         except (ValueError, pd.errors.ParserError) as exc:
             problems.append(Problem(res.relpath, None, None, "malformed-csv", "well-formed CSV (RFC 4180 quoting)",
                                     str(exc).splitlines()[0][:200], "The CSV cannot be parsed.", "semantic"))
@@ -106,8 +114,12 @@ def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS) -
             problems.append(header)
             continue
         if res.name in large:
+            # The Table Schema's column checks are the structural engine's; pandera would repeat each of
+            # them over the whole table, so only the rules within a row (pandera's frame-wide checks) run.
             problems += cell_problems(res, raw, frame) + primary_key_problems(res, raw)
-        problems += pandera_problems(frame, res.descriptor, res.relpath)
+            problems += row_rule_problems(frame, res.descriptor["name"], res.relpath)
+        else:
+            problems += pandera_problems(frame, res.descriptor, res.relpath)
         tables[res.name] = frame
         raws[res.name] = raw
         paths[res.name] = res.relpath

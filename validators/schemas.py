@@ -10,7 +10,7 @@ import pandera.pandas as pa
 
 from .row_rules import ROW_RULES
 
-PANDERA_DTYPES = {"integer": "Int64", "number": "Float64", "date": "datetime64[ns]", "string": "object"}
+PANDERA_DTYPES = {"integer": "Int64", "number": "Float64", "date": "datetime64[ns]", "string": "str"}
 
 
 def column_checks(field: dict) -> list[pa.Check]:
@@ -34,7 +34,7 @@ def schema_for(resource: dict) -> pa.DataFrameSchema:
     for field in resource["schema"]["fields"]:
         constraints = field.get("constraints") or {}
         columns[field["name"]] = pa.Column(
-            PANDERA_DTYPES.get(field.get("type", "string"), "object"),
+            PANDERA_DTYPES.get(field.get("type", "string"), "str"),
             checks=column_checks(field),
             nullable=not constraints.get("required", False),
             unique=bool(constraints.get("unique", False)),

@@ -1,4 +1,8 @@
-"""Stage 2: pandera semantic checks, lazily collected into problems."""
+"""Stage 2: pandera semantic checks, lazily collected into problems.
+
+Large tables (checked column by column by the structural engine) skip pandera's column checks and
+run only the rules within a row, the same functions pandera wraps, reported the same way.
+"""
 from __future__ import annotations
 
 import pandas as pd
@@ -31,6 +35,21 @@ def _constraint_text(resource: dict, field: str, check: str) -> str:
     return check
 
 
+def _rule_problem(frame: pd.DataFrame, rule, index: int | None, relpath: str) -> Problem:
+    found = ", ".join(f"{c}={_fmt(frame.at[index, c])}" for c in rule.fields if c in frame) if index is not None else ""
+    return Problem(file=relpath, row=index, field=rule.fields[0], code=rule.code, expected=rule.expected,
+                   found=found, message=f"Row breaks the rule '{rule.code}'.")
+
+
+def row_rule_problems(frame: pd.DataFrame, table: str, relpath: str) -> list[Problem]:
+    """The rows breaking each of the table's row rules, as pandera_problems reports them."""
+    problems = []
+    for rule in ROW_RULES.get(table, []):
+        passed = rule.check(frame)
+        problems += [_rule_problem(frame, rule, int(row), relpath) for row in frame.index[~passed.to_numpy(bool)]]
+    return problems
+
+
 def pandera_problems(frame: pd.DataFrame, resource: dict, relpath: str) -> list[Problem]:
     schema = schema_for(resource)
     try:
@@ -54,10 +73,7 @@ def pandera_problems(frame: pd.DataFrame, resource: dict, relpath: str) -> list[
             if (rule.code, index) in reported_rows:
                 continue
             reported_rows.add((rule.code, index))
-            found = ", ".join(f"{c}={_fmt(frame.at[index, c])}" for c in rule.fields if c in frame) if index is not None else ""
-            problems.append(Problem(file=relpath, row=index, field=rule.fields[0], code=rule.code,
-                                    expected=rule.expected, found=found,
-                                    message=f"Row breaks the rule '{rule.code}'."))
+            problems.append(_rule_problem(frame, rule, index, relpath))
         elif check == "column_in_schema" or check == "column_in_dataframe" or check == "column_ordered":
             problems.append(Problem(file=relpath, row=1, field=_fmt(case.failure_case), code="header-mismatch",
                                     expected="the columns of the Table Schema, in order", found=_fmt(case.failure_case),
