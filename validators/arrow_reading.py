@@ -11,16 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as arrow_csv
 
 # pandas' "str" dtype (Arrow storage, NaN for missing): what pandas.read_csv(dtype=str) returns
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
-
-
-# Arrow reads an empty line as a record of empty cells, not as the blank row frictionless reports;
-# any two line ends in a row (even inside a quoted field, which is then walked exactly) send the
-# file to the record-by-record pass.
-_EMPTY_LINE = (b"\n\n", b"\r\r", b"\n\r")
 
 
 def read_records(body: bytes, names: list[str]) -> pd.DataFrame | None:
@@ -28,8 +23,6 @@ def read_records(body: bytes, names: list[str]) -> pd.DataFrame | None:
 
     ``body`` is the file's bytes without a BOM, its quoting already found well formed (csv_syntax).
     """
-    if any(pair in body for pair in _EMPTY_LINE):
-        return None
     misshapen = []
 
     def note(row) -> str:  # called by Arrow for a record whose width differs from the header's
@@ -44,8 +37,21 @@ def read_records(body: bytes, names: list[str]) -> pd.DataFrame | None:
                                              invalid_row_handler=note),
         convert_options=arrow_csv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
-    if misshapen:
+    if misshapen or _has_empty_record(table):
         return None
     frame = table.to_pandas(types_mapper={pa.string(): TEXT}.get)
     frame.index = pd.RangeIndex(2, 2 + len(frame))
     return frame
+
+
+def _has_empty_record(table: pa.Table) -> bool:
+    """Whether a record has no text at all: Arrow reads an empty line as a record of empty cells, where
+    frictionless reports a blank row; such a file is walked record by record instead."""
+    if not table.num_columns or not table.num_rows:
+        return False
+    empty = pc.equal(pc.utf8_length(table.column(0)), 0)
+    for name in table.column_names[1:]:
+        if not pc.any(empty).as_py():
+            return False
+        empty = pc.and_(empty, pc.equal(pc.utf8_length(table.column(name)), 0))
+    return bool(pc.any(empty).as_py())

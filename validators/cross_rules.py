@@ -7,8 +7,7 @@ problems already say why).
 """
 from __future__ import annotations
 
-import re
-
+import numpy as np
 import pandas as pd
 
 from .problems import Problem
@@ -47,7 +46,8 @@ def snippets_hold_numbers(tables) -> list[Problem]:
         frame = frame.loc[rows_to_check(frame, fields)]
         for field in fields:
             present = frame[field].notna() & frame["snippet"].notna()
-            for row, value, snippet in zip(frame.index[present], frame[field][present], frame["snippet"][present]):
+            for row, value, snippet in zip(frame.index[present], frame[field][present].tolist(),
+                                           _texts(frame["snippet"][present])):
                 numbers = parsed.get(snippet)
                 if numbers is None:
                     numbers = parsed[snippet] = digits_in(snippet)
@@ -58,11 +58,12 @@ def snippets_hold_numbers(tables) -> list[Problem]:
     frame = tables.get("study_provenance")
     studies = tables.get("studies")
     if frame is not None and studies is not None:
-        numeric = {"n_randomized", "follow_up_days"}
-        values = studies.set_index("study_id")
-        for row, study, field, snippet in zip(frame.index, frame["study_id"], frame["field"], frame["snippet"]):
-            if field in numeric and study in values.index and field in values.columns:
-                value = values.at[study, field]
+        numeric = [f for f in ("n_randomized", "follow_up_days") if f in studies]
+        study_ids = _texts(studies["study_id"])
+        value_of = {f: dict(zip(study_ids, studies[f].astype(object).tolist())) for f in numeric}
+        for row, study, field, snippet in zip(frame.index, *(_texts(frame[c]) for c in ("study_id", "field", "snippet"))):
+            if field in value_of and study in value_of[field]:
+                value = value_of[field][study]
                 snippet = snippet if isinstance(snippet, str) else ""
                 if not pd.isna(value) and not snippet_supports(float(value), snippet):
                     problems.append(_p("study_provenance", row, "snippet", "number-not-in-snippet",
@@ -71,21 +72,36 @@ def snippets_hold_numbers(tables) -> list[Problem]:
     return problems
 
 
+def _rows_in(frame: pd.DataFrame, columns: list[str], other: pd.DataFrame, other_columns: list[str]) -> np.ndarray:
+    """For each row of ``frame``, whether its values in ``columns`` are a row of ``other[other_columns]``."""
+    known = pd.MultiIndex.from_frame(other[other_columns].set_axis(columns, axis=1))
+    return np.asarray(pd.MultiIndex.from_frame(frame[columns]).isin(known), dtype=bool)
+
+
+def _texts(series: pd.Series) -> list:
+    """A column's values as Python objects, None for missing: iterating Arrow-backed text value by value is slow."""
+    return series.astype(object).where(series.notna(), None).tolist()
+
+
+PROVENANCE_FIELDS = ("registry_ids", "design", "countries", "intervention", "dose", "route", "schedule", "control",
+                     "lymphopenia_threshold", "follow_up", "follow_up_days", "n_randomized", "funding")
+
+
 def studies_have_provenance(tables) -> list[Problem]:
     studies, prov = tables.get("studies"), tables.get("study_provenance")
     if studies is None or prov is None:
         return []
-    documented = set(zip(prov["study_id"], prov["field"]))
-    fields = [f for f in ("registry_ids", "design", "countries", "intervention", "dose", "route", "schedule", "control",
-                          "lymphopenia_threshold", "follow_up", "follow_up_days", "n_randomized", "funding") if f in studies]
     problems = []
-    for row, record in studies.iterrows():
-        for field in fields:
-            if not pd.isna(record[field]) and (record["study_id"], field) not in documented:
-                problems.append(_p("studies", row, field, "missing-provenance",
-                                   "a study_provenance row with the source and a verbatim snippet",
-                                   _fmt(record[field]), f"{record['study_id']}.{field} has a value but no provenance."))
-    return problems
+    documented = prov[["study_id", "field"]].astype(object)
+    for field in [f for f in PROVENANCE_FIELDS if f in studies]:
+        filled = studies[studies[field].notna()]
+        pairs = pd.DataFrame({"study_id": filled["study_id"].astype(object), "field": field}, index=filled.index)
+        undocumented = filled[~_rows_in(pairs, ["study_id", "field"], documented, ["study_id", "field"])]
+        for row, study, value in zip(undocumented.index, _texts(undocumented["study_id"]), undocumented[field].tolist()):
+            problems.append(_p("studies", row, field, "missing-provenance",
+                               "a study_provenance row with the source and a verbatim snippet",
+                               _fmt(value), f"{study}.{field} has a value but no provenance."))
+    return sorted(problems, key=lambda p: p.row)
 
 
 def arms_complete(tables) -> list[Problem]:
@@ -146,21 +162,34 @@ def outcome_rows_consistent(tables) -> list[Problem]:
     return problems
 
 
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
+
+
+def _days(timepoints: pd.Series) -> pd.Series:
+    """dayN / weekN / monthN in days (NaN for anything else), computed once per distinct code."""
+    codes, distinct = pd.factorize(timepoints)
+    parts = pd.Series(distinct, dtype=object).str.extract(r"^(day|week|month)([0-9]+)$")
+    per_code = (pd.to_numeric(parts[1], errors="coerce") * parts[0].map(_UNIT_DAYS)).to_numpy(dtype=float)
+    days = np.full(len(codes), np.nan)
+    days[codes >= 0] = per_code[codes[codes >= 0]]
+    return pd.Series(days, index=timepoints.index)
+
+
 def timepoints_within_follow_up(tables) -> list[Problem]:
     studies = tables.get("studies")
     if studies is None or "follow_up_days" not in studies:
         return []
-    follow_up = dict(zip(studies["study_id"], studies["follow_up_days"]))
+    follow_up = dict(zip(_texts(studies["study_id"]), studies["follow_up_days"]))
+    limits_by_study = pd.to_numeric(pd.Series(follow_up, dtype=object), errors="coerce")
     problems = []
     for table in ("outcomes_continuous", "outcomes_dichotomous"):
         frame = tables.get(table)
         if frame is None:
             continue
-        parts = frame["timepoint"].astype("object").str.extract(r"^(day|week|month)([0-9]+)$")
-        days = pd.to_numeric(parts[1], errors="coerce") * parts[0].map({"day": 1, "week": 7, "month": 30})
-        limits = pd.to_numeric(frame["study_id"].map(follow_up), errors="coerce")
+        days = _days(frame["timepoint"])
+        limits = frame["study_id"].astype(object).map(limits_by_study).astype(float)
         late = (days > limits).fillna(False).astype(bool)  # vectorized: a time point past its study's follow-up
-        for row, study, code in zip(frame.index[late], frame["study_id"][late], frame["timepoint"][late]):
+        for row, study, code in zip(frame.index[late], _texts(frame["study_id"][late]), _texts(frame["timepoint"][late])):
             problems.append(_p(table, row, "timepoint", "timepoint-after-follow-up",
                                f"a time point within the study's follow-up ({int(follow_up[study])} days)", code,
                                "The time point lies after the end of the study's follow-up."))
@@ -176,49 +205,63 @@ def coverage_consistent(tables) -> list[Problem]:
     if coverage is None:
         return []
     problems = []
-    present = set()
     arms = tables.get("arms")
-    roles = dict(zip(arms["arm_id"], arms["arm_role"])) if arms is not None else {}
+    cell = ["study_id", "outcome", "timepoint"]
+    extracted = coverage.loc[coverage["status"] == "extracted", cell].astype(object)
+    mapped_rows = []  # (study, outcome, analysis time point, role of the row's arm: NaN when the arm is unknown)
     for table in ("outcomes_continuous", "outcomes_dichotomous"):
         frame = tables.get(table)
         if frame is None or "analysis_timepoint" not in frame:
             continue
-        for study, outcome, tp, arm in zip(frame["study_id"], frame["outcome"], frame["analysis_timepoint"], frame["arm_id"]):
-            if isinstance(tp, str) and tp:
-                present.add((study, outcome, tp, roles.get(arm)))
-        extracted = set(zip(*(coverage.loc[coverage["status"] == "extracted", c] for c in ("study_id", "outcome", "timepoint"))))
-        for row, study, outcome, tp in zip(frame.index, frame["study_id"], frame["outcome"], frame["analysis_timepoint"]):
-            if isinstance(tp, str) and tp and (study, outcome, tp) not in extracted:
-                problems.append(_p(table, row, "analysis_timepoint", "missing-coverage",
-                                   f"a coverage row ({study}, {outcome}, {tp}) with status extracted", "none",
-                                   "A row mapped to a meta-analysis time point must be listed as extracted in coverage."))
+        mapped = frame[frame["analysis_timepoint"].notna()]
+        keys = mapped[["study_id", "outcome", "analysis_timepoint"]].astype(object).set_axis(cell, axis=1)
+        role = mapped["arm_id"].astype(object).map(_roles(arms)) if arms is not None else None
+        mapped_rows.append(keys.assign(role=role).drop_duplicates())
+        uncovered = mapped[~_rows_in(keys, cell, extracted, cell)]
+        for row, study, outcome, tp in zip(uncovered.index, *(_texts(uncovered[c]) for c in
+                                                               ("study_id", "outcome", "analysis_timepoint"))):
+            problems.append(_p(table, row, "analysis_timepoint", "missing-coverage",
+                               f"a coverage row ({study}, {outcome}, {tp}) with status extracted", "none",
+                               "A row mapped to a meta-analysis time point must be listed as extracted in coverage."))
     # Whether "extracted" has its rows can only be told when the outcome's table and the arms
     # (for the roles) were readable, and when no row of that cell names an unknown arm (role None):
     # otherwise the unreadable table's or the foreign key's own problem says why.
     checkable = {outcome for table, outcomes in OUTCOMES_BY_TABLE.items() if table in tables for outcome in outcomes}
     if arms is None:
         checkable = set()
-    for row, study, outcome, tp, status in zip(coverage.index, coverage["study_id"], coverage["outcome"],
-                                               coverage["timepoint"], coverage["status"]):
-        if status == "extracted" and outcome in checkable and (study, outcome, tp, None) not in present:
-            missing = [r for r in ("intervention", "control") if (study, outcome, tp, r) not in present]
-            if missing:
-                problems.append(_p("coverage", row, "status", "extracted-without-rows",
-                                   "outcome rows for both arms with this analysis_timepoint",
-                                   "no row for the " + " and ".join(missing) + " arm",
-                                   "Coverage says extracted but the outcome tables lack the rows."))
+    present = pd.concat(mapped_rows) if mapped_rows else pd.DataFrame(columns=cell + ["role"], dtype=object)
+    claimed = coverage[(coverage["status"] == "extracted") & coverage["outcome"].isin(list(checkable))]
+    claimed_keys = claimed[cell].astype(object)
+    unknown_arm = _rows_in(claimed_keys, cell, present[present["role"].isna()], cell)
+    has = {role: _rows_in(claimed_keys, cell, present[present["role"] == role], cell) for role in ("intervention", "control")}
+    lacking = ~unknown_arm & ~(has["intervention"] & has["control"])
+    for i in np.flatnonzero(lacking):
+        missing = [role for role in ("intervention", "control") if not has[role][i]]
+        problems.append(_p("coverage", claimed.index[i], "status", "extracted-without-rows",
+                           "outcome rows for both arms with this analysis_timepoint",
+                           "no row for the " + " and ".join(missing) + " arm",
+                           "Coverage says extracted but the outcome tables lack the rows."))
     published, studies = tables.get("published_results"), tables.get("studies")
     if published is not None and studies is not None:
-        listed = set(zip(coverage["study_id"], coverage["outcome"], coverage["timepoint"]))
-        for row, outcome, subgroup, tp in zip(published.index, published["outcome"], published["subgroup"], published["timepoint"]):
-            for study, condition in zip(studies["study_id"], studies["condition"]):
-                if subgroup in (condition, "all") and (study, outcome, tp) not in listed:
-                    # reported on the target that needs the coverage row: the missing row has no row number
-                    problems.append(_p("published_results", row, "target_id", "coverage-gap",
-                                       f"a row ({study}, {outcome}, {tp}) in coverage.csv", "none",
-                                       f"Target {published.at[row, 'target_id']} could pool {study}, but coverage.csv "
-                                       "does not say whether its data are here."))
+        listed = coverage[cell].astype(object)
+        study_ids, conditions = studies["study_id"].astype(object), studies["condition"].astype(object)
+        for row, target, outcome, subgroup, tp in zip(published.index, *(_texts(published[c]) for c in
+                                                                        ("target_id", "outcome", "subgroup", "timepoint"))):
+            pooled = study_ids[(conditions == subgroup) | (subgroup == "all")]
+            wanted = pd.DataFrame({"study_id": pooled, "outcome": outcome, "timepoint": tp})
+            for study in wanted["study_id"][~_rows_in(wanted, cell, listed, cell)]:
+                # reported on the target that needs the coverage row: the missing row has no row number
+                problems.append(_p("published_results", row, "target_id", "coverage-gap",
+                                   f"a row ({study}, {outcome}, {tp}) in coverage.csv", "none",
+                                   f"Target {target} could pool {study}, but coverage.csv "
+                                   "does not say whether its data are here."))
     return problems
+
+
+def _roles(arms: pd.DataFrame) -> pd.Series:
+    """arm_id -> arm_role (the last row wins when an arm_id repeats: its own problem is the primary key's)."""
+    arms = arms[arms["arm_id"].notna()].drop_duplicates("arm_id", keep="last")
+    return pd.Series(arms["arm_role"].astype(object).to_numpy(), index=arms["arm_id"].astype(object).to_numpy())
 
 
 # The cells each rule reads, besides the field it reports: when one of them already has a

@@ -66,19 +66,25 @@ def rows_to_check(frame, fields: list[str]):
     if len(frame) < VECTORIZED_FROM_ROWS:
         return frame.index
     import duckdb
+    import numpy as np
+    import pyarrow as pa
 
-    data = frame[["snippet", *fields]].copy()
-    data.insert(0, "row_label", frame.index)
-    missing = " OR ".join(f'("{f}" IS NOT NULL AND NOT list_contains(nums, CAST("{f}" AS DOUBLE)))' for f in fields)
+    # Arrow arrays, not a pandas frame: DuckDB then reads the text where it lies, without a copy per cell
+    data = pa.table({"row_label": pa.array(np.arange(len(frame))),
+                     "snippet": pa.array(frame["snippet"].astype("str"), type=pa.string(), from_pandas=True),
+                     **{f: pa.array(frame[f].to_numpy(dtype="float64", na_value=np.nan), from_pandas=True)
+                        for f in fields}})
+    values = ", ".join(f'"{f}"' for f in fields)
     con = duckdb.connect(":memory:", config={"enable_external_access": False})
     try:
         con.register("rows", data)
         found = con.execute(
-            f"""SELECT row_label FROM (
-                    SELECT *, list_transform(regexp_extract_all(coalesce(snippet, ''), '\\d+(?:\\.\\d+)?'),
-                                             lambda x: CAST(x AS DOUBLE)) AS nums
-                    FROM rows)
-                WHERE {missing}""").fetchall()
+            # the snippet's numbers are extracted once per row, and every present value looked up in them
+            f"""SELECT row_label FROM rows
+                WHERE NOT list_has_all(
+                    list_transform(regexp_extract_all(coalesce(snippet, ''), '\\d+(?:\\.\\d+)?'),
+                                   lambda x: CAST(x AS DOUBLE)),
+                    list_filter([{values}], lambda v: v IS NOT NULL))""").fetchnumpy()["row_label"]
     finally:
         con.close()
-    return frame.index[frame.index.isin([r[0] for r in found])]
+    return frame.index[np.sort(found)]
