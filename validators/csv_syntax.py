@@ -127,6 +127,14 @@ def _scan_fields(text: str, pos: int, line: int, lines: list[int]) -> Scan:
 
 
 QUOTE, COMMA, LF, CR = 0x22, 0x2C, 0x0A, 0x0D
+_CHUNK = 1 << 22
+
+
+def _positions(codes: np.ndarray, value: int) -> np.ndarray:
+    """Where ``value`` occurs in ``codes``, a few MB at a time: a comparison over the whole file would
+    allocate (and fault in) a temporary as large as the file, which costs more than the search."""
+    found = [np.flatnonzero(codes[start:start + _CHUNK] == value) + start for start in range(0, len(codes), _CHUNK)]
+    return np.concatenate(found) if found else np.empty(0, dtype=np.intp)
 
 
 def _quotes_well_placed(codes: np.ndarray, quotes: np.ndarray) -> bool:
@@ -156,12 +164,14 @@ def _quotes_well_placed(codes: np.ndarray, quotes: np.ndarray) -> bool:
     return bool((closes_field | doubled_close).all())
 
 
-def _record_lines_of(codes: np.ndarray, quotes: np.ndarray) -> list[int]:
+def _record_lines_of(codes: np.ndarray, quotes: np.ndarray, has_cr: bool) -> list[int]:
     """The physical line on which each record starts, for a file whose quoting is well formed."""
-    lf = np.flatnonzero(codes == LF)
-    cr = np.flatnonzero(codes == CR)
-    lone_cr = cr[(cr + 1 >= len(codes)) | (codes[np.minimum(cr + 1, len(codes) - 1)] != LF)] if len(cr) else cr
-    breaks = np.sort(np.concatenate([lf, lone_cr])) + 1  # where the next line starts
+    lf = _positions(codes, LF)
+    if has_cr:
+        cr = _positions(codes, CR)
+        lone_cr = cr[(cr + 1 >= len(codes)) | (codes[np.minimum(cr + 1, len(codes) - 1)] != LF)]
+        lf = np.sort(np.concatenate([lf, lone_cr]))
+    breaks = lf + 1  # where the next line starts
     outside = np.searchsorted(quotes, breaks) % 2 == 0  # an even number of quotes before: not inside a field
     starts = np.concatenate([[0], breaks[outside]])
     starts = starts[starts < len(codes)]
@@ -176,7 +186,8 @@ def scan_bytes(body: bytes) -> Scan:
     which says exactly what is wrong and where.
     """
     codes = np.frombuffer(body, dtype=np.uint8)
-    quotes = np.flatnonzero(codes == QUOTE) if body.count(b'"') else np.empty(0, dtype=np.intp)
+    quotes = _positions(codes, QUOTE) if b'"' in body else np.empty(0, dtype=np.intp)
     if not _quotes_well_placed(codes, quotes):
         return scan(body.decode("utf-8", errors="replace"))
-    return Scan(lambda: _record_lines_of(codes, quotes), None)
+    has_cr = b"\r" in body
+    return Scan(lambda: _record_lines_of(codes, quotes, has_cr), None)

@@ -84,7 +84,23 @@ def _constraint_failures(field: dict, raw: pd.Series, typed: pd.Series, bad_type
     return failures
 
 
-def cell_problems(resource: SafeResource, raw: pd.DataFrame, typed: pd.DataFrame) -> list[Problem]:
+def row_problems(resource: SafeResource, raw: pd.DataFrame, typed: pd.DataFrame) -> list[Problem]:
+    """Everything frictionless checks within a table: cells (types, constraints, unique) and the primary key."""
+    repeats: dict[str, pd.Series] = {}  # a field that is unique and the whole primary key is hashed once
+    return cell_problems(resource, raw, typed, repeats) + primary_key_problems(resource, raw, repeats)
+
+
+def _repeats(raw: pd.DataFrame, name: str, repeats: dict[str, pd.Series] | None) -> pd.Series:
+    """Rows whose text in ``name`` an earlier row already has (the first occurrence is not a repeat)."""
+    if repeats is None:
+        return raw[name].duplicated(keep="first")
+    if name not in repeats:
+        repeats[name] = raw[name].duplicated(keep="first")
+    return repeats[name]
+
+
+def cell_problems(resource: SafeResource, raw: pd.DataFrame, typed: pd.DataFrame,
+                  repeats: dict[str, pd.Series] | None = None) -> list[Problem]:
     """Type errors, constraint errors and unique errors, column by column."""
     schema = resource.descriptor["schema"]
     problems = []
@@ -104,19 +120,23 @@ def cell_problems(resource: SafeResource, raw: pd.DataFrame, typed: pd.DataFrame
                                          f"Constraint Error: constraint \"{constraint}\" is \"{value}\""))
         if (field.get("constraints") or {}).get("unique"):
             present = raw[name] != ""
-            duplicated = present & typed[name].duplicated(keep="first")
+            # the same text is the same value for every type but numbers ("1.0" and "1"): those are compared typed
+            repeated = typed[name].duplicated(keep="first") if field.get("type") in ("number", "integer") else _repeats(raw, name, repeats)
+            duplicated = present & repeated
             for row in raw.index[duplicated][:MAX_REPORTS_PER_CHECK]:
                 problems.append(_problem(resource, row, name, "unique-error", expected, raw.at[row, name],
                                          "Unique Error: the value is not unique"))
     return problems
 
 
-def primary_key_problems(resource: SafeResource, raw: pd.DataFrame) -> list[Problem]:
+def primary_key_problems(resource: SafeResource, raw: pd.DataFrame,
+                         repeats: dict[str, pd.Series] | None = None) -> list[Problem]:
     key = resource.descriptor["schema"].get("primaryKey")
     key = [key] if isinstance(key, str) else list(key or [])
     if not key or not set(key) <= set(raw.columns):
         return []
-    duplicated = raw.duplicated(subset=key, keep="first") & (raw[key] != "").all(axis=1)
+    repeated = _repeats(raw, key[0], repeats) if len(key) == 1 else raw.duplicated(subset=key, keep="first")
+    duplicated = repeated & (raw[key] != "").all(axis=1)
     field = ",".join(key)
     return [_problem(resource, row, field, "primary-key", f"a primary key ({field}) that no other row has",
                      ", ".join(f"{k}={raw.at[row, k]}" for k in key) + " (the same values as an earlier row)",

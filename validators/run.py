@@ -5,22 +5,24 @@ deduplicated (dedupe.py) so one fault is reported once, by the earliest stage.
 """
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
 from .arrow_reading import read_records
-from .cross_rules import CROSS_RULES
+from .cross_rules import CROSS_RULES, snippet_fields
 from .csv_syntax import QuotingError, Scan, scan_bytes
 from .dedupe import deduplicate
 from .limits import DEFAULT_LIMITS, Limits
 from .problems import Problem
 from .references import package_reference_problems
 from .semantic import pandera_problems, row_rule_problems
+from .snippets import VECTORIZED_FROM_ROWS, rows_to_check
 from .structure import structural_problems
-from .fast_structure import cell_problems, foreign_key_problems, primary_key_problems, shape_problems
-from .tables import field_names, read_body, read_raw, typed
+from .fast_structure import foreign_key_problems, row_problems, shape_problems
+from .tables import field_names, read_raw, typed
 from .untrusted import SafeResource, check_resource, load_descriptor
 
 _HEADER_CODES = {"incorrect-label", "missing-label", "extra-label", "duplicate-label", "blank-label", "blank-header",
@@ -64,7 +66,7 @@ def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS) -
             continue
         # Lenient CSV readers (frictionless, pandas) silently repair broken quoting by gluing cells
         # together, so a damaged row can look valid: scan strictly first, and read no further if broken.
-        body = read_body(checked.path)
+        body, checked.body = checked.body, None
         scans[checked.relpath] = scan_bytes(body)
         if checked.lines > limits.frictionless_max_rows:
             bodies[checked.name] = body  # read once: the records of large tables are parsed from it
@@ -90,16 +92,30 @@ def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS) -
     bodies.clear()
     problems += structural
     broken_files = {p.file for p in structural if p.code in _HEADER_CODES or p.row is None}
-    # pandas refuses a row with more cells than the header; frictionless has said where (extra-cell)
     ragged_files = {p.file for p in structural if p.code == "extra-cell"}
 
+    with ThreadPoolExecutor(max_workers=1) as helper:  # DuckDB's snippet scans run here, beside the rest
+        found, tables, raws, paths, prescans = _check_tables(safe, large, large_raws, broken_files | ragged_files, helper)
+        problems += found
+        problems += _unchecked_foreign_keys(safe, raws, large)
+        problems += [replace(p, file=paths.get(p.file, p.file)) for p in _cross_rule_problems(tables, prescans, helper)]
+    return [_with_line(p, scans) for p in deduplicate(problems)]
+
+
+def _check_tables(safe: list[SafeResource], large: set[str], large_raws: dict[str, pd.DataFrame], skipped: set[str],
+                  helper: ThreadPoolExecutor):
+    """Read and type each table with a sound header and records, and check its cells and rows.
+
+    Returns the problems, the typed and the text frames by table name, the CSV path of each, and the
+    snippet pre-scans of the large tables, started on ``helper`` as soon as each table is typed."""
+    problems: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}
     raws: dict[str, pd.DataFrame] = {}
     paths: dict[str, str] = {}
+    prescans: dict[str, Future] = {}
     for res in safe:
-        if res.relpath in broken_files or "schema" not in res.descriptor:
-            continue
-        if res.relpath in ragged_files:
+        # pandas refuses a row with more cells than the header (extra-cell): such files are skipped too
+        if res.relpath in skipped or "schema" not in res.descriptor:
             continue
         try:
             raw = large_raws.pop(res.name, None)
@@ -113,20 +129,31 @@ def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS) -
         if header is not None:
             problems.append(header)
             continue
+        fields = snippet_fields(res.name, frame)
+        if fields and len(frame) >= VECTORIZED_FROM_ROWS:
+            prescans[res.name] = helper.submit(rows_to_check, frame, fields)
         if res.name in large:
             # The Table Schema's column checks are the structural engine's; pandera would repeat each of
             # them over the whole table, so only the rules within a row (pandera's frame-wide checks) run.
-            problems += cell_problems(res, raw, frame) + primary_key_problems(res, raw)
+            problems += row_problems(res, raw, frame)
             problems += row_rule_problems(frame, res.descriptor["name"], res.relpath)
         else:
             problems += pandera_problems(frame, res.descriptor, res.relpath)
         tables[res.name] = frame
         raws[res.name] = raw
         paths[res.name] = res.relpath
-    problems += _unchecked_foreign_keys(safe, raws, large)
-    for rule in CROSS_RULES:
-        problems += [replace(p, file=paths.get(p.file, p.file)) for p in rule(tables)]
-    return [_with_line(p, scans) for p in deduplicate(problems)]
+    return problems, tables, raws, paths, prescans
+
+
+def _cross_rule_problems(tables: dict[str, pd.DataFrame], prescans: dict[str, Future],
+                         helper: ThreadPoolExecutor) -> list[Problem]:
+    """Every cross-table rule, in order. The first (the snippet rule) runs on ``helper``: most of its
+    time is DuckDB's scan of the snippets, which releases the GIL, so on a large package it costs next
+    to nothing beside the other rules. The rules only read the frames."""
+    first, *others = CROSS_RULES
+    early = helper.submit(first, tables, prescanned=prescans)
+    rest = [p for rule in others for p in rule(tables)]
+    return early.result() + rest
 
 
 def _unchecked_foreign_keys(safe: list[SafeResource], raws: dict[str, pd.DataFrame], large: set[str]) -> list[Problem]:

@@ -10,12 +10,23 @@ object columns holding str or None) and returns problems with file = table name.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .problems import Problem
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _SHOWN = {"\t": "a tab", "\r": "a carriage return"}
+_FIRST_BYTES = pa.array([c.encode() for c in FORMULA_STARTS], type=pa.binary())
+
+
+def _starts_like_formula(column: pd.Series) -> np.ndarray:
+    """For Arrow-backed text: the first byte of each value among the formula starts, in one pass (the
+    starts are ASCII, and no other character's UTF-8 encoding begins with an ASCII byte)."""
+    text = pa.array(column.array, type=pa.string()).cast(pa.binary())
+    return pc.fill_null(pc.is_in(pc.binary_slice(text, 0, 1), value_set=_FIRST_BYTES), False).to_numpy(zero_copy_only=False)
 
 
 def _is_text_column(series: pd.Series) -> bool:
@@ -30,9 +41,12 @@ def formula_like_text(tables) -> list[Problem]:
             column = frame[field]
             if not _is_text_column(column):
                 continue
-            text = column.dropna()
-            text = text[text.map(type) == str] if column.dtype == object else text
-            flagged = text[text.str.startswith(FORMULA_STARTS)] if len(text) else text  # whole column at once
+            if column.dtype == object:
+                text = column.dropna()
+                text = text[text.map(type) == str]
+                flagged = text[text.str.startswith(FORMULA_STARTS)] if len(text) else text
+            else:
+                flagged = column[_starts_like_formula(column)]
             for row, value in flagged.items():
                 if isinstance(value, str):
                     first = _SHOWN.get(value[0], value[0])

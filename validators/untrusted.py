@@ -11,7 +11,7 @@ import bisect
 import codecs
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .csv_syntax import scan
@@ -20,6 +20,7 @@ from .problems import Problem
 from .references import REMOTE, resource_reference_problems
 
 UTF8_BOM = codecs.BOM_UTF8
+_NOT_BLANK = re.compile(rb"\S")
 
 
 class UnreadableInput(Exception):
@@ -34,6 +35,9 @@ class SafeResource:
     descriptor: dict
     has_bom: bool
     lines: int = 0
+    # the file's bytes without the BOM, read once here; the validator takes them (and drops them) when
+    # it parses the table, so a large file is not read twice
+    body: bytes | None = field(default=None, repr=False)
 
 
 def load_descriptor(package_dir: Path, limits: Limits = DEFAULT_LIMITS) -> dict:
@@ -108,7 +112,7 @@ def check_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_L
     data = target.read_bytes()
     has_bom = data.startswith(UTF8_BOM)
     body = data[len(UTF8_BOM):] if has_bom else data
-    if not body.strip():
+    if _NOT_BLANK.search(body) is None:  # (not body.strip(), which copies the whole file)
         return None, [_problem(path_value, "empty-file", "a header row and data rows", "an empty file",
                                "The file is empty; even a table with no rows needs its header.")]
     bad = _first_bad_utf8(body)
@@ -125,4 +129,5 @@ def check_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_L
     if rows > limits.max_table_rows:
         return None, [_problem(path_value, "too-many-rows", f"at most {limits.max_table_rows} rows", f"{rows} lines",
                                "The table has more rows than the validator accepts.")]
-    return SafeResource(name=name, relpath=path_value, path=target, descriptor=resource, has_bom=has_bom, lines=rows), []
+    return SafeResource(name=name, relpath=path_value, path=target, descriptor=resource, has_bom=has_bom, lines=rows,
+                        body=body), []
