@@ -31,7 +31,7 @@ def read_records(body: bytes, names: list[str]) -> pd.DataFrame | None:
 
     table = arrow_csv.read_csv(
         pa.BufferReader(body),
-        read_options=arrow_csv.ReadOptions(use_threads=True, block_size=16 << 20, skip_rows=1,
+        read_options=arrow_csv.ReadOptions(use_threads=True, block_size=4 << 20, skip_rows=1,
                                            column_names=names),
         parse_options=arrow_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
                                              invalid_row_handler=note),

@@ -125,16 +125,17 @@ def arms_complete(tables) -> list[Problem]:
     if studies is None or arms is None:
         return []
     problems = []
-    roles_of = arms.groupby("study_id")["arm_role"].agg(set).to_dict()
-    for row, study in zip(studies.index, studies["study_id"]):
-        roles = roles_of.get(study, set())
-        for role in ("intervention", "control"):
-            if role not in roles:
-                problems.append(_p("studies", row, "study_id", "missing-arm", f"an {role} arm in arms", study,
-                                   f"Study {study} has no {role} arm."))
+    roles = ("intervention", "control")
+    has = {role: studies["study_id"].isin(arms.loc[arms["arm_role"] == role, "study_id"]).to_numpy(bool) for role in roles}
+    for i in np.flatnonzero(~(has["intervention"] & has["control"])):
+        study = studies["study_id"].iloc[i]
+        for role in roles:
+            if not has[role][i]:
+                problems.append(_p("studies", studies.index[i], "study_id", "missing-arm", f"an {role} arm in arms",
+                                   study, f"Study {study} has no {role} arm."))
     grouped = arms.groupby("study_id")["n_randomized"]
     totals = grouped.sum().where(grouped.count() == grouped.size()).to_dict()  # unknown when an arm's n is missing
-    for row, study, n in zip(studies.index, studies["study_id"], studies["n_randomized"]):
+    for row, study, n in zip(studies.index, _texts(studies["study_id"]), studies["n_randomized"].tolist()):
         total = totals.get(study)
         if pd.isna(n) or total is None or pd.isna(total):
             continue

@@ -10,13 +10,16 @@ the two engines apart. tests/test_fast_structure.py runs both engines on the sam
 from __future__ import annotations
 
 import csv
+import functools
 import io
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 
 from .problems import Problem
 from .structure import _field_expectation
+from .tables import PARALLEL_FROM_ROWS
 from .untrusted import SafeResource
 
 INTEGER = r"[+-]?\d+"
@@ -102,30 +105,40 @@ def _repeats(raw: pd.DataFrame, name: str, repeats: dict[str, pd.Series] | None)
 def cell_problems(resource: SafeResource, raw: pd.DataFrame, typed: pd.DataFrame,
                   repeats: dict[str, pd.Series] | None = None) -> list[Problem]:
     """Type errors, constraint errors and unique errors, column by column."""
+    fields = [f for f in resource.descriptor["schema"]["fields"] if f["name"] in raw]
+    check = functools.partial(_field_problems, resource, raw, typed, repeats=repeats)
+    if len(raw) >= PARALLEL_FROM_ROWS:
+        # Arrow's kernels (regular expressions, hashing) release the GIL: two fields at once on two cores
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            found = list(pool.map(check, fields))
+    else:
+        found = [check(f) for f in fields]
+    return [p for problems in found for p in problems]
+
+
+def _field_problems(resource: SafeResource, raw: pd.DataFrame, typed: pd.DataFrame, field: dict,
+                    repeats: dict[str, pd.Series] | None) -> list[Problem]:
     schema = resource.descriptor["schema"]
     problems = []
-    for field in schema["fields"]:
-        name, type_ = field["name"], field.get("type", "string")
-        if name not in raw:
-            continue
-        expected = _field_expectation(schema, name)
-        bad_type = _bad_type(raw[name], typed[name], type_)
-        for row in raw.index[bad_type][:MAX_REPORTS_PER_CHECK]:
-            problems.append(_problem(resource, row, name, "type-error", expected, raw.at[row, name],
-                                     f"Type Error: type is \"{type_}\""))
-        for constraint, failed in _constraint_failures(field, raw[name], typed[name], bad_type):
-            value = (field.get("constraints") or {})[constraint]
-            for row in raw.index[failed][:MAX_REPORTS_PER_CHECK]:
-                problems.append(_problem(resource, row, name, "constraint-error", expected, raw.at[row, name],
-                                         f"Constraint Error: constraint \"{constraint}\" is \"{value}\""))
-        if (field.get("constraints") or {}).get("unique"):
-            present = raw[name] != ""
-            # the same text is the same value for every type but numbers ("1.0" and "1"): those are compared typed
-            repeated = typed[name].duplicated(keep="first") if field.get("type") in ("number", "integer") else _repeats(raw, name, repeats)
-            duplicated = present & repeated
-            for row in raw.index[duplicated][:MAX_REPORTS_PER_CHECK]:
-                problems.append(_problem(resource, row, name, "unique-error", expected, raw.at[row, name],
-                                         "Unique Error: the value is not unique"))
+    name, type_ = field["name"], field.get("type", "string")
+    expected = _field_expectation(schema, name)
+    bad_type = _bad_type(raw[name], typed[name], type_)
+    for row in raw.index[bad_type][:MAX_REPORTS_PER_CHECK]:
+        problems.append(_problem(resource, row, name, "type-error", expected, raw.at[row, name],
+                                 f"Type Error: type is \"{type_}\""))
+    for constraint, failed in _constraint_failures(field, raw[name], typed[name], bad_type):
+        value = (field.get("constraints") or {})[constraint]
+        for row in raw.index[failed][:MAX_REPORTS_PER_CHECK]:
+            problems.append(_problem(resource, row, name, "constraint-error", expected, raw.at[row, name],
+                                     f"Constraint Error: constraint \"{constraint}\" is \"{value}\""))
+    if (field.get("constraints") or {}).get("unique"):
+        present = raw[name] != ""
+        # the same text is the same value for every type but numbers ("1.0" and "1"): those are compared typed
+        repeated = typed[name].duplicated(keep="first") if type_ in ("number", "integer") else _repeats(raw, name, repeats)
+        duplicated = present & repeated
+        for row in raw.index[duplicated][:MAX_REPORTS_PER_CHECK]:
+            problems.append(_problem(resource, row, name, "unique-error", expected, raw.at[row, name],
+                                     "Unique Error: the value is not unique"))
     return problems
 
 

@@ -75,7 +75,8 @@ def rows_to_check(frame, fields: list[str]):
                      **{f: pa.array(frame[f].to_numpy(dtype="float64", na_value=np.nan), from_pandas=True)
                         for f in fields}})
     values = ", ".join(f'"{f}"' for f in fields)
-    con = duckdb.connect(":memory:", config={"enable_external_access": False})
+    # one thread: the scan runs beside the validator's own work (run.py), one core each
+    con = duckdb.connect(":memory:", config={"enable_external_access": False, "threads": 1})
     try:
         con.register("rows", data)
         found = con.execute(
