@@ -2,6 +2,11 @@
 
 Reads only. Every problem of every stage is collected (lazy), then
 deduplicated (dedupe.py) so one fault is reported once, by the earliest stage.
+
+Tables up to ``Limits.frictionless_max_rows`` lines: frictionless (structure), pandas' reader and
+pandera. Larger tables: Arrow's reader, the vectorized structural engine and the row rules alone
+(pandera's column checks would repeat the engine's). Text stays in Arrow buffers throughout, and
+DuckDB's scan of the snippets runs on a second thread while the rest is checked.
 """
 from __future__ import annotations
 

@@ -71,6 +71,8 @@ def _problem(file: str, code: str, expected: str, found: str, message: str, row:
 
 def _first_bad_utf8(data: bytes) -> tuple[int, int] | None:
     """Byte offset and line number of the first byte that is not UTF-8, if any."""
+    if data.isascii():  # ASCII is UTF-8; the test is a C scan, without decoding the whole file
+        return None
     try:
         data.decode("utf-8")
         return None
