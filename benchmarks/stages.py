@@ -59,9 +59,10 @@ def instrument() -> None:
 
 def main() -> int:
     emit(event="start")
+    from rhil7.cli import main as cli_main  # first, as the rhil7 script does: it chooses Arrow's allocator
+
     instrument()
     emit(event="imported")
-    from rhil7.cli import main as cli_main
 
     code = cli_main(sys.argv[1:])
     emit(event="exit", code=code)

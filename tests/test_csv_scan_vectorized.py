@@ -1,4 +1,6 @@
 """The vectorized CSV scan (large files) agrees with the record-by-record scanner on every input."""
+import csv
+import io
 import random
 
 import pytest
@@ -18,6 +20,9 @@ def _agree(text: str) -> None:
     assert _quotes_well_placed(codes, np.flatnonzero(codes == QUOTE)) == (exact.error is None), text
     assert fast.error == exact.error, text
     assert fast.record_lines == exact.record_lines, text
+    if exact.error is None:  # the flag that lets Arrow split records at every line break must never be wrong
+        cells = [cell for record in csv.reader(io.StringIO(text, newline="")) for cell in record]
+        assert fast.breaks_inside_fields == any("\n" in c or "\r" in c for c in cells), text
 
 
 @pytest.mark.parametrize("seed", range(20))

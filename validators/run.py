@@ -89,7 +89,8 @@ def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS) -
         for res in safe:
             if res.name in large and res.relpath not in bad_header:  # rows are measured against a sound header
                 body = bodies.pop(res.name)
-                records = read_records(body, field_names(res.descriptor))
+                records = read_records(body, field_names(res.descriptor),
+                                       scans[res.relpath].breaks_inside_fields is not False)
                 if records is None:  # a misshapen record: walk the file to say which
                     structural += shape_problems(res, body.decode("utf-8"))[0]
                 else:
