@@ -333,6 +333,8 @@ def step_generate(work: Path, scales: list[int], faults: int, seed: int) -> dict
                           "rows": counts, "params": params, "planted": [vars(f) for f in planted]}
         print(f"  generated {label(rows)}: {sum(counts.values()):,} rows, {size / 1e6:.0f} MB, clean + faulted in "
               f"{seconds:.1f} s", flush=True)
+    # the kernel writes the new files back to disk in the background for a while: not during the timings
+    os.sync()
     return packages
 
 
@@ -432,6 +434,18 @@ def main(argv=None) -> int:
             c["findings"] = rhil7_findings(out, packages[rows]["planted"])
             R["validate_plain"] = {rows: c}
             print(f"  control, plain `rhil7 validate` {label(rows)}: {fmt_time(c)}", flush=True)
+    big_rows = max(scales)
+    print(f"validate: the faulted {label(big_rows)} package, plain `rhil7 validate` ({BIG_RUNS} fresh processes)",
+          flush=True)
+    R["validate_big_plain"] = []
+    for i in range(BIG_RUNS):
+        out = work / f"rhil7-plain-{label(big_rows)}-{i + 1}.json"
+        c = run_process([RHIL7, "validate", "--format", "json", packages[big_rows]["faulted"]],
+                        budget.timeout(150, 250), stdout=out)
+        c["findings"] = rhil7_findings(out, packages[big_rows]["planted"])
+        R["validate_big_plain"].append(c)
+        print(f"  run {i + 1}: {fmt_time(c)}, peak {c['maxrss_mib']:.0f} MiB, "
+              f"{len(c['findings']['found'])}/{len(packages[big_rows]['planted'])} faults", flush=True)
     log = work / "stages-real.jsonl"
     real_staged = run_process([sys.executable, str(HERE / "stages.py"), "validate", str(ROOT)], budget.timeout(60, 200),
                               env={"RHIL7_BENCH_STAGES": str(log)})
@@ -512,6 +526,27 @@ def main(argv=None) -> int:
 # ------------------------------------------------------------------------------------ evaluation
 
 
+BIG_RUNS = 3
+
+
+def big_validation(R: dict, big: int) -> dict:
+    """The largest package's validation as the targets judge it: the median wall time of the plain
+    `rhil7 validate` runs (what a user runs), the highest peak memory of any run, and faults found by every
+    run (each run must find them all). Falls back to the staged run when there are no plain runs."""
+    staged, plain = R["validate"][big], R.get("validate_big_plain") or []
+    if not plain:
+        return dict(staged, shown=fmt_time(staged))
+    runs = plain + [staged]
+    walls = [r["wall"] for r in plain]
+    wall = statistics.median(walls)
+    missed = [r for r in runs if r["findings"]["missed"] or r["findings"]["extra"]]
+    return {"wall": wall, "timed_out": any(r["timed_out"] for r in plain), "rc": max(r["rc"] for r in plain),
+            "maxrss_mib": max(r["maxrss_mib"] for r in runs),
+            "findings": missed[0]["findings"] if missed else staged["findings"],
+            "shown": f"{wall:.2f} s (median of {len(plain)} plain runs: "
+                     + ", ".join(f"{w:.2f}" for w in walls) + f" s; with the stage clocks: {fmt_time(staged)})"}
+
+
 def evaluate(R: dict, big: int) -> dict:
     T = TARGETS
     out = {}
@@ -521,8 +556,8 @@ def evaluate(R: dict, big: int) -> dict:
                             "value": f"{real_median:.2f} s (median of {len(real)}; {min(real):.2f} to {max(real):.2f} s)"
                             if real_median else "timeout",
                             "status": "met" if real_median is not None and real_median < T["validate_real"] else "not met"}
-    v, f = R["validate"][big], R["frictionless"][big]
-    out["validate_1m"] = {"target": f"validate {label(big)} rows < {T['validate_1m']} s", "value": fmt_time(v),
+    v, f = big_validation(R, big), R["frictionless"][big]
+    out["validate_1m"] = {"target": f"validate {label(big)} rows < {T['validate_1m']} s", "value": v["shown"],
                           "status": "met" if not v["timed_out"] and v["wall"] < T["validate_1m"] and v["rc"] in (0, 1)
                           else "not met"}
     if v["timed_out"]:
@@ -631,6 +666,9 @@ def summary_table(R: dict, big: int) -> str:
         row(f"rhil7 validate faulted {label(rows)}", r,
             f"{len(r['findings']['found'])}/{n} faults, {len(r['findings']['extra'])} other")
         row(f"frictionless validate faulted {label(rows)}", f, f"{len(f['findings']['found'])}/{n} faults")
+    for i, r in enumerate(R.get("validate_big_plain") or []):
+        row(f"rhil7 validate faulted {label(big)} (plain, run {i + 1})", r,
+            f"{len(r['findings']['found'])}/{len(R['packages'][big]['planted'])} faults")
     for rows in R["scales"]:
         if rows in R["build"]:
             row(f"rhil7 build {label(rows)}", R["build"][rows], f"exit {R['build'][rows]['rc']}")
@@ -702,6 +740,15 @@ def results_markdown(R: dict, big: int) -> str:
         L.append(f"| faulted {label(rows)} | {fmt_time(r)} | {r['maxrss_mib']:.0f} MiB{' (at kill)' if r['timed_out'] else ''} | "
                  f"{rf} | {len(r['findings']['extra']) if not r['timed_out'] else ''} | {fmt_time(f)} | "
                  f"{f['maxrss_mib']:.0f} MiB{' (at kill)' if f['timed_out'] else ''} | {ff} | {ratio} |")
+    for i, r in enumerate(R.get("validate_big_plain") or []):
+        f, n = R["frictionless"][big], len(R["packages"][big]["planted"])
+        ratio = "" if r["timed_out"] or f["timed_out"] else f"{f['wall'] / r['wall']:.2f}x"
+        L.append(f"| faulted {label(big)}, plain `rhil7 validate`, run {i + 1} | {fmt_time(r)} | {r['maxrss_mib']:.0f} MiB | "
+                 f"{len(r['findings']['found'])}/{n} | {len(r['findings']['extra'])} | | | | {ratio} |")
+    if R.get("validate_big_plain"):
+        L += ["", f"The {label(big)} targets are judged on the median of the plain runs (the command a user runs); "
+                  "the staged run above is the same code with a clock around each stage. The written packages are "
+                  "flushed to disk (`sync`) before any timing, so the kernel's write-back does not compete with them."]
     L += stage_markdown(R)
     fl = R["frictionless"]
     finished = [s for s in R["scales"] if not fl[s]["timed_out"]]
