@@ -15,6 +15,7 @@ import io
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .problems import Problem
@@ -58,32 +59,41 @@ def shape_problems(resource: SafeResource, text: str) -> tuple[list[Problem], bo
     return problems, ragged
 
 
-def _bad_type(raw: pd.Series, typed: pd.Series, type_: str) -> pd.Series:
-    present = raw != ""
+def _matches(raw: pd.Series, pattern: str) -> np.ndarray:
+    return raw.str.fullmatch(pattern).to_numpy(dtype=bool, na_value=False)
+
+
+def _true_where(condition: pd.Series) -> np.ndarray:
+    return condition.to_numpy(dtype=bool, na_value=False)
+
+
+def _bad_type(raw: pd.Series, typed: pd.Series, type_: str, present: np.ndarray) -> np.ndarray:
     if type_ == "integer":
-        return present & ~raw.str.fullmatch(INTEGER).fillna(False).astype(bool)
+        return present & ~_matches(raw, INTEGER)
     if type_ in ("number", "date"):
-        return present & typed.isna()
-    return pd.Series(False, index=raw.index)
+        return present & typed.isna().to_numpy(dtype=bool)
+    return np.zeros(len(raw), dtype=bool)
 
 
-def _constraint_failures(field: dict, raw: pd.Series, typed: pd.Series, bad_type: pd.Series) -> list[tuple[str, pd.Series]]:
+def _constraint_failures(field: dict, raw: pd.Series, typed: pd.Series, bad_type: np.ndarray,
+                         present: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """(constraint, rows failing it) for each constraint of the field; ``present``: the cell is not empty."""
     constraints = field.get("constraints") or {}
-    present = (raw != "") & ~bad_type
+    valid = present & ~bad_type
     failures = []
     if constraints.get("required"):
-        failures.append(("required", raw == ""))
+        failures.append(("required", ~present))
     if "enum" in constraints:
         allowed = set(map(str, constraints["enum"])) if field.get("type", "string") == "string" else set(constraints["enum"])
-        failures.append(("enum", present & ~typed.isin(allowed)))
+        failures.append(("enum", valid & ~_true_where(typed.isin(allowed))))
     if "pattern" in constraints:
-        failures.append(("pattern", present & ~raw.str.fullmatch(constraints["pattern"]).fillna(False).astype(bool)))
+        failures.append(("pattern", valid & ~_matches(raw, constraints["pattern"])))
     if "minimum" in constraints:
-        failures.append(("minimum", present & (typed < constraints["minimum"]).fillna(False).astype(bool)))
+        failures.append(("minimum", valid & _true_where(typed < constraints["minimum"])))
     if "maximum" in constraints:
-        failures.append(("maximum", present & (typed > constraints["maximum"]).fillna(False).astype(bool)))
+        failures.append(("maximum", valid & _true_where(typed > constraints["maximum"])))
     if "maxLength" in constraints:
-        failures.append(("maxLength", present & (raw.str.len() > constraints["maxLength"])))
+        failures.append(("maxLength", valid & _true_where(raw.str.len() > constraints["maxLength"])))
     return failures
 
 
@@ -122,20 +132,20 @@ def _field_problems(resource: SafeResource, raw: pd.DataFrame, typed: pd.DataFra
     problems = []
     name, type_ = field["name"], field.get("type", "string")
     expected = _field_expectation(schema, name)
-    bad_type = _bad_type(raw[name], typed[name], type_)
+    present = _true_where(raw[name] != "")
+    bad_type = _bad_type(raw[name], typed[name], type_, present)
     for row in raw.index[bad_type][:MAX_REPORTS_PER_CHECK]:
         problems.append(_problem(resource, row, name, "type-error", expected, raw.at[row, name],
                                  f"Type Error: type is \"{type_}\""))
-    for constraint, failed in _constraint_failures(field, raw[name], typed[name], bad_type):
+    for constraint, failed in _constraint_failures(field, raw[name], typed[name], bad_type, present):
         value = (field.get("constraints") or {})[constraint]
         for row in raw.index[failed][:MAX_REPORTS_PER_CHECK]:
             problems.append(_problem(resource, row, name, "constraint-error", expected, raw.at[row, name],
                                      f"Constraint Error: constraint \"{constraint}\" is \"{value}\""))
     if (field.get("constraints") or {}).get("unique"):
-        present = raw[name] != ""
         # the same text is the same value for every type but numbers ("1.0" and "1"): those are compared typed
         repeated = typed[name].duplicated(keep="first") if type_ in ("number", "integer") else _repeats(raw, name, repeats)
-        duplicated = present & repeated
+        duplicated = present & _true_where(repeated)
         for row in raw.index[duplicated][:MAX_REPORTS_PER_CHECK]:
             problems.append(_problem(resource, row, name, "unique-error", expected, raw.at[row, name],
                                      "Unique Error: the value is not unique"))
