@@ -11,9 +11,9 @@ from pathlib import Path
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 # Arrow's default allocator (mimalloc) is slowest on first use of fresh memory, which is all a one-shot
-# command does: reading a 200 MB table cold takes about 1.0 s with it and 0.75 s with jemalloc
-# (benchmarks/RESULTS.md). Only this process is concerned; a user's own setting wins.
-os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
+# command does: reading a 200 MB table cold took about 1.0 s with it and 0.75 s with the system allocator
+# (jemalloc: the same, but not in every wheel). Only this process is concerned; a user's own setting wins.
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 
 class UsageError(Exception):
