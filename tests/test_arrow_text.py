@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from rhil7.validators import cross_rules, fast_structure, snippets, tables
-from rhil7.validators.arrow_reading import read_records
+from rhil7.validators.arrow_reading import empty_records, read_records
 from rhil7.validators.run import validate_package
 from rhil7.validators.spreadsheet_safety import formula_like_text
 from rhil7.validators.tables import ARROW_TEXT, to_numbers, typed
@@ -63,9 +63,15 @@ def test_records_are_read_as_text(body, expected):
     assert frame.values.tolist() == expected and list(frame.index) == list(range(2, 2 + len(expected)))
 
 
-@pytest.mark.parametrize("body", [b"a,b\n1,2\n\n3,4\n", b"a,b\n1,2\n3\n", b"a,b\n1,2,3\n", b"a,b\n1,2\n\n"])
+@pytest.mark.parametrize("body", [b"a,b\n1,2\n3\n", b"a,b\n1,2,3\n"])
 def test_misshapen_records_are_left_to_the_exact_walk(body):
     assert read_records(body, NAMES) is None
+
+
+@pytest.mark.parametrize("body, blank", [(b"a,b\n1,2\n\n3,4\n", [3]), (b"a,b\n1,2\n,\n\n", [3, 4]),
+                                         (b'a,b\n"",\n1,\n', [2]), (b"a,b\n1,2\n", [])])
+def test_records_without_text_are_blank_rows(body, blank):
+    assert empty_records(read_records(body, NAMES)) == blank
 
 
 def test_snippet_rule_on_arrow_text_and_started_early():

@@ -3,15 +3,14 @@
 pandas' own reader and Python's csv module cost about a second per 200 MB; Arrow reads the same
 bytes on both cores and keeps the text in Arrow buffers (no Python object per cell), which the
 validator's string checks then run on at C speed. Only records of exactly the header's width are
-read this way: when a record is (or may be) blank, short or long, ``None`` is returned and the caller
-walks the file record by record to say which row is wrong (frictionless' codes and row numbers).
+read this way: when a record is short or long, ``None`` is returned and the caller walks the file
+record by record to say which row is wrong (frictionless' codes and row numbers).
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as arrow_csv
 
 # pandas' "str" dtype (Arrow storage, NaN for missing): what pandas.read_csv(dtype=str) returns
@@ -38,21 +37,20 @@ def read_records(body: bytes, names: list[str], breaks_inside_fields: bool = Tru
                                              invalid_row_handler=note),
         convert_options=arrow_csv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
-    if misshapen or _has_empty_record(table):
+    if misshapen:
         return None
     frame = table.to_pandas(types_mapper={pa.string(): TEXT}.get)
     frame.index = pd.RangeIndex(2, 2 + len(frame))
     return frame
 
 
-def _has_empty_record(table: pa.Table) -> bool:
-    """Whether a record has no text at all: Arrow reads an empty line as a record of empty cells, where
-    frictionless reports a blank row; such a file is walked record by record instead."""
-    if not table.num_columns or not table.num_rows:
-        return False
-    empty = pc.equal(pc.utf8_length(table.column(0)), 0)
-    for name in table.column_names[1:]:
-        if not pc.any(empty).as_py():
-            return False
-        empty = pc.and_(empty, pc.equal(pc.utf8_length(table.column(name)), 0))
-    return bool(pc.any(empty).as_py())
+def empty_records(frame: pd.DataFrame) -> list[int]:
+    """Row numbers of the records without any text (an empty line, or only commas): frictionless' blank rows.
+    Arrow reads an empty line as a record of empty cells."""
+    empty = None
+    for i in range(frame.shape[1]):
+        cells = (frame.iloc[:, i] == "").to_numpy(dtype=bool, na_value=False)
+        empty = cells if empty is None else empty & cells
+        if not empty.any():
+            return []
+    return [] if empty is None else frame.index[empty].tolist()

@@ -42,11 +42,10 @@ def shape_problems(resource: SafeResource, text: str) -> tuple[list[Problem], bo
     names = [f["name"] for f in resource.descriptor["schema"]["fields"]]
     for row, cells in enumerate(reader, start=2):
         n = len(cells)
-        if n == width:
+        if not any(cells):  # an empty line, or only commas: frictionless' blank row
+            problems.append(blank_row_problem(resource, row))
+        elif n == width:
             continue
-        if n == 0 or (n == 1 and cells[0] == ""):
-            problems.append(_problem(resource, row, None, "blank-row", "a record (no empty lines inside a table)",
-                                     "an empty line", "Blank Row: Row is completely blank"))
         elif n > width:
             ragged = True
             problems.append(_problem(resource, row, None, "extra-cell", f"at most {width} cells, as in the header",
@@ -65,6 +64,11 @@ def _matches(raw: pd.Series, pattern: str) -> np.ndarray:
 
 def _true_where(condition: pd.Series) -> np.ndarray:
     return condition.to_numpy(dtype=bool, na_value=False)
+
+
+def blank_row_problem(resource: SafeResource, row: int) -> Problem:
+    return _problem(resource, row, None, "blank-row", "a record (no empty lines inside a table)",
+                    "an empty line (or only commas)", "Blank Row: Row is completely blank")
 
 
 def _bad_type(raw: pd.Series, typed: pd.Series, type_: str, present: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .arrow_reading import read_records
+from .arrow_reading import empty_records, read_records
 from .cross_rules import CROSS_RULES, snippet_fields
 from .csv_syntax import QuotingError, Scan, scan_bytes
 from .dedupe import deduplicate
@@ -26,7 +26,7 @@ from .references import package_reference_problems
 from .semantic import pandera_problems, row_rule_problems
 from .snippets import VECTORIZED_FROM_ROWS, rows_to_check
 from .structure import structural_problems
-from .fast_structure import foreign_key_problems, row_problems, shape_problems
+from .fast_structure import blank_row_problem, foreign_key_problems, row_problems, shape_problems
 from .tables import field_names, read_raw, typed
 from .untrusted import SafeResource, check_resource, load_descriptor
 
@@ -94,6 +94,7 @@ def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS) -
                 if records is None:  # a misshapen record: walk the file to say which
                     structural += shape_problems(res, body.decode("utf-8"))[0]
                 else:
+                    structural += [blank_row_problem(res, row) for row in empty_records(records)]
                     large_raws[res.name] = records
     bodies.clear()
     problems += structural
