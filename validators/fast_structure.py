@@ -13,7 +13,6 @@ import csv
 import functools
 import io
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -188,7 +187,3 @@ def foreign_key_problems(resource: SafeResource, raw: pd.DataFrame, fk: dict, ta
     return [_problem(resource, row, name, "foreign-key", f"a value that exists in {where}",
                      ",".join(raw.loc[row, fields].astype(str)), "Foreign Key Error: the key is not in the referenced table")
             for row in raw.index[orphan][:MAX_REPORTS_PER_CHECK]]
-
-
-def read_text(path: Path) -> str:
-    return path.read_bytes().decode("utf-8-sig")
