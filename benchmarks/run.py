@@ -190,11 +190,22 @@ def machine() -> dict:
     dirty = [line for line in git("status", "--porcelain", "--", "validators", "analysis", "src", "queries",
                                   "pyproject.toml").splitlines() if line.strip()]
     return {"uname": " ".join(platform.uname()), "cpu": cpu, "cores": os.cpu_count(), "memory": mem,
-            "loadavg_start": loadavg(),
+            "loadavg_start": loadavg(), "speed_probe_start": speed_probe(),
             "python": platform.python_version(), "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "commit": git("rev-parse", "--short", "HEAD"), "dirty_code_files": dirty,
             "installed_matches_tree": installed_matches_tree(),
             "installed_matches_head": installed_matches_tree("HEAD")}
+
+
+def speed_probe() -> float:
+    """Seconds for a fixed pure-Python loop: the machine's speed drifts (the same 1M validation took 4.5 s
+    and 5.9 s an hour apart), and every timing of the run moves with it, so the probe is recorded at the
+    start and the end of the run."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return round(time.perf_counter() - start, 3)
 
 
 def loadavg() -> str:
@@ -514,6 +525,7 @@ def main(argv=None) -> int:
 
     R["elapsed"] = budget.seconds - budget.left()
     R["machine"]["loadavg_end"] = loadavg()
+    R["machine"]["speed_probe_end"] = speed_probe()
     (work / "results.json").write_text(json.dumps(R, indent=2, default=str), encoding="utf-8")
     text = results_markdown(R, big)
     Path(args.results).write_text(text, encoding="utf-8")
@@ -695,6 +707,10 @@ def results_markdown(R: dict, big: int) -> str:
          f"- uname: `{m['uname']}`", f"- CPU: {m['cpu']}, {m['cores']} cores", f"- memory: {m['memory']}",
          f"- load average (1, 5, 15 min) at the start: {m['loadavg_start']}, at the end: {m.get('loadavg_end')} "
          "(other work on the machine during the run shows here)",
+         f"- speed probe (a fixed pure-Python loop of 10 million additions; lower is faster): "
+         f"{m.get('speed_probe_start')} s at the start, {m.get('speed_probe_end')} s at the end. This virtual "
+         "machine's speed drifts from hour to hour; every time below moves with it, while ratios measured in "
+         "the same run (rhil7 against frictionless) move much less.",
          f"- Python {m['python']}; code at commit `{m['commit']}`"
          + (f" plus uncommitted changes in {len(m['dirty_code_files'])} code file(s) of the shared working tree"
             if m["dirty_code_files"] else "")
