@@ -197,15 +197,29 @@ def machine() -> dict:
             "installed_matches_head": installed_matches_tree("HEAD")}
 
 
-def speed_probe() -> float:
-    """Seconds for a fixed pure-Python loop: the machine's speed drifts (the same 1M validation took 4.5 s
-    and 5.9 s an hour apart), and every timing of the run moves with it, so the probe is recorded at the
-    start and the end of the run."""
-    start = time.perf_counter()
+_PROBE = """
+import time
+import numpy as np
+def loop():
     total = 0
     for i in range(10_000_000):
         total += i
-    return round(time.perf_counter() - start, 3)
+start = time.perf_counter(); loop(); middle = time.perf_counter()
+np.ones(64_000_000).sum()
+print(round(middle - start, 3), round(time.perf_counter() - middle, 3))
+"""
+
+
+def speed_probe() -> dict:
+    """Two fixed workloads in a fresh process: a pure-Python loop (CPU) and filling 512 MB of new memory
+    (the kernel's page faults). The machine's speed drifts, and the second more than the first (the same
+    1M validation took 4.5 s and 5.9 s an hour apart): every timing of the run moves with them, so the probe
+    is recorded at the start and the end of the run."""
+    try:
+        out = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, timeout=60).stdout.split()
+        return {"python_loop": float(out[0]), "fresh_memory": float(out[1])}
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
+        return {}
 
 
 def loadavg() -> str:
@@ -698,6 +712,13 @@ def summary_table(R: dict, big: int) -> str:
     return "\n".join(lines)
 
 
+def probe(m: dict, key: str) -> str:
+    start, end = (m.get(f"speed_probe_{when}") or {} for when in ("start", "end"))
+    if key not in start or key not in end:
+        return "(not measured)"
+    return f"{start[key]:.2f} s at the start and {end[key]:.2f} s at the end"
+
+
 def results_markdown(R: dict, big: int) -> str:
     m = R["machine"]
     L = ["# Benchmark results (issue 8)", "",
@@ -707,10 +728,11 @@ def results_markdown(R: dict, big: int) -> str:
          f"- uname: `{m['uname']}`", f"- CPU: {m['cpu']}, {m['cores']} cores", f"- memory: {m['memory']}",
          f"- load average (1, 5, 15 min) at the start: {m['loadavg_start']}, at the end: {m.get('loadavg_end')} "
          "(other work on the machine during the run shows here)",
-         f"- speed probe (a fixed pure-Python loop of 10 million additions; lower is faster): "
-         f"{m.get('speed_probe_start')} s at the start, {m.get('speed_probe_end')} s at the end. This virtual "
-         "machine's speed drifts from hour to hour; every time below moves with it, while ratios measured in "
-         "the same run (rhil7 against frictionless) move much less.",
+         f"- speed probe, in a fresh process (lower is faster): a pure-Python loop of 10 million additions "
+         f"{probe(m, 'python_loop')}; filling 512 MB of new memory {probe(m, 'fresh_memory')}. This virtual "
+         "machine's speed drifts from hour to hour, the cost of new memory most (every large table is new memory "
+         "to a fresh process); every time below moves with it, while ratios measured in the same run (rhil7 "
+         "against frictionless) move much less.",
          f"- Python {m['python']}; code at commit `{m['commit']}`"
          + (f" plus uncommitted changes in {len(m['dirty_code_files'])} code file(s) of the shared working tree"
             if m["dirty_code_files"] else "")
