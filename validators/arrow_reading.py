@@ -35,11 +35,12 @@ def read_records(body: bytes, names: list[str], breaks_inside_fields: bool = Tru
                                            column_names=names),
         parse_options=arrow_csv.ParseOptions(newlines_in_values=breaks_inside_fields, ignore_empty_lines=False,
                                              invalid_row_handler=note),
-        convert_options=arrow_csv.ConvertOptions(column_types={n: pa.string() for n in names},
+        # large_string: the layout pandas keeps its Arrow strings in, so handing the table over copies nothing
+        convert_options=arrow_csv.ConvertOptions(column_types={n: pa.large_string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
     if misshapen:
         return None
-    frame = table.to_pandas(types_mapper={pa.string(): TEXT}.get)
+    frame = table.to_pandas(types_mapper={pa.large_string(): TEXT}.get)
     frame.index = pd.RangeIndex(2, 2 + len(frame))
     return frame
 

@@ -71,7 +71,7 @@ def rows_to_check(frame, fields: list[str]):
 
     # Arrow arrays, not a pandas frame: DuckDB then reads the text where it lies, without a copy per cell
     data = pa.table({"row_label": pa.array(np.arange(len(frame))),
-                     "snippet": pa.array(frame["snippet"].astype("str"), type=pa.string(), from_pandas=True),
+                     "snippet": pa.array(frame["snippet"].astype("str").array),
                      **{f: pa.array(frame[f].to_numpy(dtype="float64", na_value=np.nan), from_pandas=True)
                         for f in fields}})
     values = ", ".join(f'"{f}"' for f in fields)

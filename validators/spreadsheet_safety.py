@@ -19,13 +19,13 @@ from .problems import Problem
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _SHOWN = {"\t": "a tab", "\r": "a carriage return"}
-_FIRST_BYTES = pa.array([c.encode() for c in FORMULA_STARTS], type=pa.binary())
+_FIRST_BYTES = pa.array([c.encode() for c in FORMULA_STARTS], type=pa.large_binary())
 
 
 def _starts_like_formula(column: pd.Series) -> np.ndarray:
     """For Arrow-backed text: the first byte of each value among the formula starts, in one pass (the
     starts are ASCII, and no other character's UTF-8 encoding begins with an ASCII byte)."""
-    text = pa.array(column.array, type=pa.string()).cast(pa.binary())
+    text = pa.array(column.array).cast(pa.large_binary())  # (a view of the same bytes)
     return pc.fill_null(pc.is_in(pc.binary_slice(text, 0, 1), value_set=_FIRST_BYTES), False).to_numpy(zero_copy_only=False)
 
 
