@@ -8,13 +8,11 @@ record by record to say which row is wrong (frictionless' codes and row numbers)
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as arrow_csv
 
-# pandas' "str" dtype (Arrow storage, NaN for missing): what pandas.read_csv(dtype=str) returns
-TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+from .tables import ARROW_TEXT
 
 
 def read_records(body: bytes, names: list[str], breaks_inside_fields: bool = True) -> pd.DataFrame | None:
@@ -40,7 +38,7 @@ def read_records(body: bytes, names: list[str], breaks_inside_fields: bool = Tru
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
     if misshapen:
         return None
-    frame = table.to_pandas(types_mapper={pa.large_string(): TEXT}.get)
+    frame = table.to_pandas(types_mapper={pa.large_string(): ARROW_TEXT}.get)
     frame.index = pd.RangeIndex(2, 2 + len(frame))
     return frame
 

@@ -88,6 +88,7 @@ def _typed_column(cells: pd.Series, fields: dict[str, dict], text: str) -> pd.Se
     return cells.astype(ARROW_TEXT)
 
 
+# pandas' "str" dtype (Arrow storage, NaN for missing): what pandas.read_csv(dtype=str) returns
 ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 # Plain decimal notation, which Arrow's parser reads exactly as pandas does; anything else (a word,
 # a space, an exponent, "1,234", "inf") is left to pandas.to_numeric, which decides what is a number.
@@ -98,7 +99,7 @@ def to_numbers(cells: pd.Series) -> pd.Series:
     """``pandas.to_numeric(cells, errors="coerce")`` as float64, at Arrow speed for plain decimal text."""
     if not isinstance(cells.dtype, pd.StringDtype) or cells.dtype.storage != "pyarrow":
         return pd.to_numeric(cells, errors="coerce").astype("float64")
-    text = pa.chunked_array(cells.array._pa_array) if hasattr(cells.array, "_pa_array") else pa.array(cells)
+    text = pa.array(cells.array)  # the Arrow data itself (a chunked array), not a copy
     plain = pc.fill_null(pc.match_substring_regex(text, _PLAIN_NUMBER), False)
     numbers = pd.Series(pc.cast(pc.if_else(plain, text, None), pa.float64()).to_numpy(zero_copy_only=False),
                         index=cells.index)
