@@ -28,9 +28,9 @@ def emit(**event) -> None:
 
 # Stages called by validate_package, looked up by name so that a refactoring of the validator only
 # makes a stage disappear from the breakdown (its time is then in "other").
-STAGES = ("load_descriptor", "package_reference_problems", "check_resource", "scan", "scan_bytes", "structural_problems",
-          "read_records", "shape_problems", "read_raw", "typed", "row_problems", "row_rule_problems", "rows_to_check", "read_table",
-          "pandera_problems", "_unchecked_foreign_keys", "deduplicate", "_deduplicate", "_with_line")
+STAGES = ("load_descriptor", "package_reference_problems", "check_resource", "scan_bytes", "structural_problems",
+          "read_records", "shape_problems", "read_raw", "typed", "row_problems", "row_rule_problems", "rows_to_check",
+          "pandera_problems", "_unchecked_foreign_keys", "deduplicate", "_with_line")
 
 
 def _timed(name: str, fn):

@@ -32,10 +32,10 @@ def _problem(resource: SafeResource, row, field, code, expected, found, message)
                    stage="structure")
 
 
-def shape_problems(resource: SafeResource, text: str) -> tuple[list[Problem], bool]:
-    """Blank rows, missing and extra cells, from a C-speed CSV pass; True when a row has extra cells."""
+def shape_problems(resource: SafeResource, text: str) -> list[Problem]:
+    """Blank rows, missing and extra cells, from a C-speed CSV pass."""
     width = len(resource.descriptor.get("schema", {}).get("fields", []))
-    problems, ragged = [], False
+    problems = []
     reader = csv.reader(io.StringIO(text, newline=""))
     next(reader, None)  # the header is frictionless' (label) business
     names = [f["name"] for f in resource.descriptor["schema"]["fields"]]
@@ -46,7 +46,6 @@ def shape_problems(resource: SafeResource, text: str) -> tuple[list[Problem], bo
         elif n == width:
             continue
         elif n > width:
-            ragged = True
             problems.append(_problem(resource, row, None, "extra-cell", f"at most {width} cells, as in the header",
                                      f"a cell beyond the header: {cells[width]!r}",
                                      "Extra Cell: Row has more cells than the header"))
@@ -54,7 +53,7 @@ def shape_problems(resource: SafeResource, text: str) -> tuple[list[Problem], bo
             problems += [_problem(resource, row, names[i], "missing-cell", f"{width} cells, as in the header",
                                   f"the row ends before {names[i]}", "Missing Cell: Row has fewer cells than the header")
                          for i in range(n, width)]
-    return problems, ragged
+    return problems
 
 
 def _matches(raw: pd.Series, pattern: str) -> np.ndarray:

@@ -24,7 +24,7 @@ from .limits import DEFAULT_LIMITS, Limits
 from .problems import Problem
 from .references import package_reference_problems
 from .semantic import pandera_problems, row_rule_problems
-from .snippets import VECTORIZED_FROM_ROWS, rows_to_check
+from .snippets import rows_to_check
 from .structure import structural_problems
 from .fast_structure import blank_row_problem, foreign_key_problems, row_problems, shape_problems
 from .tables import field_names, read_raw, typed
@@ -92,7 +92,7 @@ def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS) -
                 records = read_records(body, field_names(res.descriptor),
                                        scans[res.relpath].breaks_inside_fields is not False)
                 if records is None:  # a misshapen record: walk the file to say which
-                    structural += shape_problems(res, body.decode("utf-8"))[0]
+                    structural += shape_problems(res, body.decode("utf-8"))
                 else:
                     structural += [blank_row_problem(res, row) for row in empty_records(records)]
                     large_raws[res.name] = records
@@ -137,7 +137,7 @@ def _check_tables(safe: list[SafeResource], large: set[str], large_raws: dict[st
             problems.append(header)
             continue
         fields = snippet_fields(res.name, frame)
-        if fields and len(frame) >= VECTORIZED_FROM_ROWS:
+        if fields:  # (rows_to_check itself decides whether the table is large enough to pre-scan)
             prescans[res.name] = helper.submit(rows_to_check, frame, fields)
         if res.name in large:
             # The Table Schema's column checks are the structural engine's; pandera would repeat each of
