@@ -3,9 +3,8 @@ import json
 import re
 from pathlib import Path
 
-import duckdb
 
-from rhil7.database import SQL_TYPES, VIEW_ORDER, create_tables, create_views
+from rhil7.database import SQL_TYPES, VIEW_ORDER, create_tables, create_views, safe_connect
 from rhil7.loading import read_tables
 from rhil7.validators.schemas import schema_for
 
@@ -28,7 +27,7 @@ def test_pandera_models_mirror_the_table_schemas():
 
 
 def test_raw_tables_in_duckdb_have_the_schema_columns_and_types():
-    con = duckdb.connect(":memory:")
+    con = safe_connect()
     create_tables(con, DESCRIPTOR, read_tables(ROOT))
     for resource in DESCRIPTOR["resources"]:
         cols = con.execute(f"DESCRIBE raw.{resource['name']}").fetchall()
@@ -37,7 +36,7 @@ def test_raw_tables_in_duckdb_have_the_schema_columns_and_types():
 
 def test_view_headers_document_the_columns_they_return():
     """Each view file's header comment lists its columns; the view returns exactly those."""
-    con = duckdb.connect(":memory:")
+    con = safe_connect()
     create_tables(con, DESCRIPTOR, read_tables(ROOT))
     create_views(con)
     fields = {r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in DESCRIPTOR["resources"]}
@@ -55,7 +54,7 @@ def test_view_headers_document_the_columns_they_return():
 
 def test_readme_documents_every_view_and_its_columns():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    con = duckdb.connect(":memory:")
+    con = safe_connect()
     create_tables(con, DESCRIPTOR, read_tables(ROOT))
     create_views(con)
     for view in VIEW_ORDER:

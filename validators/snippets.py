@@ -65,7 +65,6 @@ def rows_to_check(frame, fields: list[str]):
     the exact check (signs, thousands separators, number words) runs on few rows."""
     if len(frame) < VECTORIZED_FROM_ROWS:
         return frame.index
-    import duckdb
     import numpy as np
     import pyarrow as pa
 
@@ -74,9 +73,11 @@ def rows_to_check(frame, fields: list[str]):
                      "snippet": pa.array(frame["snippet"].astype("str").array),
                      **{f: pa.array(frame[f].to_numpy(dtype="float64", na_value=np.nan), from_pandas=True)
                         for f in fields}})
-    values = ", ".join(f'"{f}"' for f in fields)
+    from rhil7.database import quote_identifier, safe_connect
+
+    values = ", ".join(quote_identifier(f) for f in fields)
     # one thread: the scan runs beside the validator's own work (run.py), one core each
-    con = duckdb.connect(":memory:", config={"enable_external_access": False, "threads": 1})
+    con = safe_connect(threads=1)
     try:
         con.register("rows", data)
         found = con.execute(

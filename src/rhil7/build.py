@@ -29,9 +29,9 @@ class BuildResult:
 
 def build_database(package_dir: Path, progress: Callable[[str], None] = lambda m: None,
                    validate: bool = True) -> BuildResult:
-    import duckdb
+    import pyarrow.parquet as pq
 
-    from .database import FILE_CONFIG, create_tables, create_views
+    from .database import FILE_CONFIG, create_tables, create_views, raw_table, safe_connect
 
     if validate:
         from .gate import require_valid
@@ -47,7 +47,7 @@ def build_database(package_dir: Path, progress: Callable[[str], None] = lambda m
     os.unlink(tmp_name)  # DuckDB must create the file itself
     tmp = Path(tmp_name)
     try:
-        con = duckdb.connect(str(tmp), config=FILE_CONFIG)
+        con = safe_connect(tmp, **FILE_CONFIG)
         create_tables(con, descriptor, tables)
         views = create_views(con)
         parquet_dir = out / "parquet"
@@ -55,7 +55,8 @@ def build_database(package_dir: Path, progress: Callable[[str], None] = lambda m
         progress("writing Parquet copies")
         for name in tables:
             part = parquet_dir / f".{name}.parquet.tmp"
-            con.execute(f"COPY raw.{name} TO '{part}' (FORMAT parquet)")
+            # written by pyarrow from DuckDB's result: the connection itself may not touch any file but its own
+            pq.write_table(con.sql(f"SELECT * FROM {raw_table(name)}").to_arrow_table(), part)
             os.replace(part, parquet_dir / f"{name}.parquet")
         con.execute("CHECKPOINT")
         con.close()

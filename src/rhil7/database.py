@@ -1,9 +1,16 @@
-"""DuckDB: the package tables in schema ``raw`` (typed from the Table Schemas) and the public views from queries/."""
+"""DuckDB: the package tables in schema ``raw`` (typed from the Table Schemas) and the public views from queries/.
+
+Every connection the project opens comes from ``safe_connect`` and every identifier taken from a
+descriptor goes through ``quote_identifier``: names in a contributed ``datapackage.json`` are data, and
+must never become SQL, a file read or written, an extension installed or a host contacted.
+"""
 from __future__ import annotations
 
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Dependency order of the view files; the names are the public interface (README documents them).
 VIEW_ORDER = ["studies", "arms", "sources", "coverage", "outcomes_continuous", "outcomes_dichotomous",
@@ -11,12 +18,45 @@ VIEW_ORDER = ["studies", "arms", "sources", "coverage", "outcomes_continuous", "
 SQL_TYPES = {"integer": "BIGINT", "number": "DOUBLE", "string": "VARCHAR", "date": "DATE"}
 # Files readable by the DuckDB CLI 1.5 (the newest CLI on PyPI) as well as by this library's 2.x.
 FILE_CONFIG = {"storage_compatibility_version": "v1.5.0"}
+# No file other than the database itself, no URL, no extension fetched or loaded behind our back.
 SAFE_CONFIG = {"enable_external_access": False, "autoinstall_known_extensions": False,
                "autoload_known_extensions": False}
 
 
+def quote_identifier(name: str) -> str:
+    """``name`` as one SQL identifier, whatever characters it holds (the only way a name enters SQL)."""
+    if not isinstance(name, str):
+        raise TypeError(f"an SQL identifier must be a string, not {type(name).__name__}")
+    if "\x00" in name:
+        raise ValueError(f"an SQL identifier cannot contain NUL: {name!r}")
+    return '"' + name.replace('"', '""') + '"'
+
+
+def safe_connect(path: str = ":memory:", read_only: bool = False, **config):
+    """A DuckDB connection that cannot reach files, the network or extensions, with its configuration locked.
+
+    ``config`` adds settings (threads, storage version); it cannot switch the safety settings back on.
+    """
+    import duckdb
+
+    unsafe = {k for k in SAFE_CONFIG if k in config and config[k] != SAFE_CONFIG[k]}
+    if unsafe:
+        raise ValueError(f"safe_connect cannot relax {sorted(unsafe)}")
+    con = duckdb.connect(str(path), read_only=read_only, config={**config, **SAFE_CONFIG})
+    try:
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 def view_sql(name: str) -> str:
     return resources.files("rhil7.queries").joinpath(f"{name}.sql").read_text(encoding="utf-8")
+
+
+def raw_table(name: str) -> str:
+    return f"raw.{quote_identifier(name)}"
 
 
 def create_tables(con, descriptor: dict, tables: dict[str, pd.DataFrame]) -> None:
@@ -24,14 +64,16 @@ def create_tables(con, descriptor: dict, tables: dict[str, pd.DataFrame]) -> Non
     for resource in descriptor["resources"]:
         name = resource["name"]
         fields = resource["schema"]["fields"]
-        columns = ", ".join(f'"{f["name"]}" {SQL_TYPES.get(f.get("type", "string"), "VARCHAR")}' for f in fields)
+        types = [SQL_TYPES.get(f.get("type", "string"), "VARCHAR") for f in fields]
+        columns = ", ".join(f"{quote_identifier(f['name'])} {t}" for f, t in zip(fields, types))
         pk = resource["schema"].get("primaryKey")
-        key = f", PRIMARY KEY ({', '.join(pk)})" if pk else ""
-        con.execute(f"CREATE OR REPLACE TABLE raw.{name} ({columns}{key})")
+        pk = [pk] if isinstance(pk, str) else pk
+        key = f", PRIMARY KEY ({', '.join(quote_identifier(k) for k in pk)})" if pk else ""
+        con.execute(f"CREATE OR REPLACE TABLE {raw_table(name)} ({columns}{key})")
         frame = tables[name][[f["name"] for f in fields]]
         con.register("incoming", frame)
-        casts = ", ".join(f'CAST("{f["name"]}" AS {SQL_TYPES.get(f.get("type", "string"), "VARCHAR")})' for f in fields)
-        con.execute(f"INSERT INTO raw.{name} SELECT {casts} FROM incoming")
+        casts = ", ".join(f"CAST({quote_identifier(f['name'])} AS {t})" for f, t in zip(fields, types))
+        con.execute(f"INSERT INTO {raw_table(name)} SELECT {casts} FROM incoming")
         con.unregister("incoming")
 
 
@@ -41,14 +83,9 @@ def create_views(con) -> int:
     return len(VIEW_ORDER)
 
 
-def connect_in_memory(tables: dict[str, pd.DataFrame], descriptor: dict | None = None):
-    import duckdb
-
-    from .loading import read_descriptor
-    from .paths import find_package_dir
-
-    descriptor = descriptor or read_descriptor(find_package_dir())
-    con = duckdb.connect(":memory:")
+def connect_in_memory(tables: dict[str, pd.DataFrame], descriptor: dict):
+    """An in-memory database with the tables (typed by ``descriptor``) and the public views."""
+    con = safe_connect()
     create_tables(con, descriptor, tables)
     create_views(con)
     return con

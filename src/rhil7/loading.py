@@ -38,5 +38,6 @@ def load_package(package_dir=None) -> LoadedPackage:
     from .database import connect_in_memory
 
     package_dir = find_package_dir(package_dir)
+    descriptor = read_descriptor(package_dir)
     tables = read_tables(package_dir)
-    return LoadedPackage(package_dir, read_descriptor(package_dir), tables, connect_in_memory(tables))
+    return LoadedPackage(package_dir, descriptor, tables, connect_in_memory(tables, descriptor))

@@ -37,7 +37,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from .database import FILE_CONFIG
+from .database import FILE_CONFIG, quote_identifier, raw_table, safe_connect
 
 ARCHIVE_STEM = "rhil7-lymphopenia"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -141,15 +141,13 @@ def duckdb_identifier_span() -> tuple[int, int] | None:
     from the checksum, are the identifier. None when the headers are identical (nothing to fix).
     Raises ValueError when the header layout is not understood (then the file cannot be normalized).
     """
-    import duckdb
-
     with tempfile.TemporaryDirectory(prefix="rhil7-duckdb-probe-") as tmp:
         headers = []
         # Five probes, not two: two random identifiers share a given byte with probability 1/256, which
         # would shrink the span found and leave that byte random in releases (a 1-in-100 flaky release).
         for name in "abcde":
             path = Path(tmp) / f"{name}.duckdb"
-            con = duckdb.connect(str(path), config={"threads": 1, **FILE_CONFIG})
+            con = safe_connect(path, threads=1, **FILE_CONFIG)
             con.execute("CREATE TABLE t (x INTEGER)")
             con.execute("CHECKPOINT")
             con.close()
@@ -190,8 +188,6 @@ def write_database(package_dir: Path, target: Path) -> dict[str, int]:
 
     Returns the row count of every raw table as read back from the finished file.
     """
-    import duckdb
-
     from .database import create_tables, create_views
     from .loading import read_descriptor, read_tables
 
@@ -200,7 +196,7 @@ def write_database(package_dir: Path, target: Path) -> dict[str, int]:
     if target.exists():
         target.unlink()
     tables = read_tables(package_dir)
-    con = duckdb.connect(str(target), config={"threads": 1, **FILE_CONFIG})
+    con = safe_connect(target, threads=1, **FILE_CONFIG)
     try:
         create_tables(con, read_descriptor(package_dir), tables)
         create_views(con)
@@ -212,13 +208,13 @@ def write_database(package_dir: Path, target: Path) -> dict[str, int]:
         raise ValueError(f"{wal} left after the checkpoint")
     normalize_duckdb_file(target)
     before = target.read_bytes()
-    con = duckdb.connect(str(target), read_only=True)
+    con = safe_connect(target, read_only=True)
     try:
-        counts = {name: con.execute(f"SELECT count(*) FROM raw.{name}").fetchone()[0] for name in tables}
+        counts = {name: con.execute(f"SELECT count(*) FROM {raw_table(name)}").fetchone()[0] for name in tables}
         from .database import VIEW_ORDER
 
         for view in VIEW_ORDER:
-            con.execute(f"SELECT count(*) FROM main.{view}").fetchone()
+            con.execute(f"SELECT count(*) FROM main.{quote_identifier(view)}").fetchone()
     finally:
         con.close()
     if target.read_bytes() != before:
