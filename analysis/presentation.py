@@ -61,7 +61,7 @@ def _md_escape(text) -> str:
 
 
 def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[str, str], published_plot: str | None,
-                    subgroup_tests: list[dict] | None = None) -> str:
+                    subgroup_tests: list[dict] | None = None, coverage_plot: str | None = None) -> str:
     """The reproduction report: verdicts, per-figure inputs linked to source rows, sensitivity, audit, gaps."""
     out = ["# Reproduction report: rhIL-7 for infection-associated lymphopenia (Respiratory Medicine 2026)", "",
            "Each pooled figure of the abstract, what the paper says, what this package's data give, and whether they agree.",
@@ -115,8 +115,11 @@ def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[st
             "Each figure checked on its own, allowing for the published rounding.", "",
             "| target | check | result | detail |", "|---|---|---|---|"]
     out += [f"| {c.target_id} | {c.check} | {'ok' if c.passed else '**flag**'} | {_md_escape(c.detail)} |" for c in checks]
-    out += ["", "## Coverage: what the package holds and what is still wanted", "",
-            "| study | outcome | time point | status | detail |", "|---|---|---|---|---|"]
+    out += ["", "## Coverage: what the package holds and what is still wanted", ""]
+    if coverage_plot:
+        out += [f"![Coverage: trials x outcome and time point, coloured by status]({coverage_plot})", "",
+                f"(Also as SVG: `{coverage_plot.rsplit('.', 1)[0]}.svg`.)", ""]
+    out += ["| study | outcome | time point | status | detail |", "|---|---|---|---|---|"]
     for c in coverage.itertuples(index=False):
         out.append(f"| {c.study_id} | {c.outcome} | {c.timepoint} | {c.status} | {_md_escape(c.detail)} |")
     out += ["", "## Sources", ""]

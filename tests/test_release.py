@@ -1,36 +1,55 @@
-"""rhil7 release (issue 7): a deterministic, checksummed archive that validates once unzipped."""
+"""rhil7 release: a deterministic, checksummed archive that validates once unzipped and that someone with only
+the zip can use (issues 7, 12, 15, 16)."""
 from __future__ import annotations
 
 import csv
 import hashlib
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
 import zipfile
 from pathlib import Path
 
+import duckdb
 import pytest
 import yaml
 from conftest import ROOT, copy_package, run_cli
 
-from rhil7.release import ReleaseRefused, make_release, verify_archive
+from rhil7.release import ReleaseRefused, check_member_name, make_release, package_file, verify_archive
+from rhil7.release_record import VersionReused, check_version, content_entry, differences
 
 FRICTIONLESS = str(Path(sys.executable).with_name("frictionless"))
 VERSION = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["version"]
 TOP = f"rhil7-lymphopenia-{VERSION}"
+DOCUMENTS = ("LICENSE", "CHANGELOG.md", "CITATION.cff", "docs/data-dictionary.md")
+
+
+def release_copy(target: Path) -> Path:
+    """The repository's package and documents, without releases.json: a data pull request that did not bump
+    the version must still pass this suite (releasing it from the repository would rightly be refused)."""
+    copy_package(target)
+    for name in DOCUMENTS:
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target / name)
+    return target
 
 
 @pytest.fixture(scope="module")
 def releases(tmp_path_factory):
-    """Two consecutive releases of this repository through the CLI, into two fresh folders."""
+    """Two consecutive releases of a copy of this repository through the CLI, into two fresh folders."""
+    package = release_copy(tmp_path_factory.mktemp("package") / "package")
     archives = []
     for name in ("first", "second"):
         out = tmp_path_factory.mktemp(name)
-        result = run_cli("release", str(ROOT), "--out", str(out))
+        result = run_cli("release", str(package), "--out", str(out))
         assert result.returncode == 0, result.stderr
         archives.append(Path(result.stdout.strip()))
+    record = json.loads((package / "releases.json").read_text(encoding="utf-8"))
+    assert [r["version"] for r in record["releases"]] == [VERSION], "the first release records the version, once"
     return archives
 
 
@@ -65,11 +84,12 @@ def test_archive_entries_are_normalized(releases):
         assert info.compress_type == zipfile.ZIP_DEFLATED
     inside = {n.split("/", 1)[1] for n in names}
     descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
-    expected = {"datapackage.json", "README.md", "SHA256SUMS", "database/rhil7.duckdb", "report/report.md",
-                "report/reproduction.json", "LICENSE", "CHANGELOG.md", "CITATION.cff", "docs/data-dictionary.md"}
+    expected = {"datapackage.json", "README.md", "SHA256SUMS", "create_database.sql", "report/report.md",
+                "report/reproduction.json", "report/coverage.png", "report/coverage.svg", *DOCUMENTS}
     expected |= {r["path"] for r in descriptor["resources"]}
     expected |= {f"parquet/{r['name']}.parquet" for r in descriptor["resources"]}
     assert expected <= inside, expected - inside
+    assert not any(n.endswith(".duckdb") for n in inside), "no DuckDB file: it is not byte-reproducible"
     assert verify_archive(releases[0]) == []
 
 
@@ -94,7 +114,7 @@ def test_every_hash_and_size_matches(unzipped):
     for path, digest in listed.items():
         assert _sha256((unzipped / path).read_bytes()) == digest, path
     readme = (unzipped / "README.md").read_text(encoding="utf-8")
-    for path in files - {"SHA256SUMS", "README.md"}:
+    for path in files - {"SHA256SUMS"}:
         assert f"| `{path}` |" in readme, f"{path} is not listed in the archive README"
 
 
@@ -125,27 +145,46 @@ def test_a_tampered_table_fails_its_hash(unzipped, tmp_path):
     assert {"hash-count", "byte-count"} <= {p["code"] for p in json.loads(ours.stdout)["problems"]}
 
 
-def test_database_and_parquet_hold_the_tables(unzipped):
-    import duckdb
+def _rows(con, table):
+    return con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
 
+
+def test_create_database_sql_rebuilds_what_rhil7_build_builds(unzipped, tmp_path, monkeypatch):
+    """create_database.sql, run from the unzipped folder, gives the tables of `rhil7 build`, and every view."""
+    from rhil7.build import build_database
+    from rhil7.database import VIEW_ORDER
+
+    monkeypatch.setenv("RHIL7_BUILD", str(tmp_path / "build"))
+    built = duckdb.connect(str(build_database(ROOT).database), read_only=True)
+    monkeypatch.chdir(unzipped)
+    created = duckdb.connect()
+    created.execute((unzipped / "create_database.sql").read_text(encoding="utf-8"))
     descriptor = json.loads((unzipped / "datapackage.json").read_text(encoding="utf-8"))
-    con = duckdb.connect(str(unzipped / "database" / "rhil7.duckdb"), read_only=True)
-    try:
-        for resource in descriptor["resources"]:
-            with (unzipped / resource["path"]).open(encoding="utf-8", newline="") as fh:
-                rows = len(list(csv.DictReader(fh)))
-            assert con.execute(f"SELECT count(*) FROM raw.{resource['name']}").fetchone()[0] == rows
-            parquet = unzipped / "parquet" / f"{resource['name']}.parquet"
-            assert con.execute("SELECT count(*) FROM read_parquet(?)", [str(parquet)]).fetchone()[0] == rows
-        assert con.execute("SELECT count(*) FROM pooled").fetchone()[0] >= 0
-        assert con.execute("SELECT count(*) FROM coverage").fetchone()[0] > 0
-    finally:
-        con.close()
+    for resource in descriptor["resources"]:
+        table = f'raw."{resource["name"]}"'
+        assert created.execute(f"DESCRIBE {table}").fetchall() == built.execute(f"DESCRIBE {table}").fetchall()
+        assert _rows(created, table) == _rows(built, table), resource["name"]
+        parquet = (unzipped / "parquet" / f"{resource['name']}.parquet").as_posix()
+        assert _rows(created, f"read_parquet('{parquet}')") == _rows(created, table)
+    for view in VIEW_ORDER:
+        assert _rows(created, view) == _rows(built, view), view
+    built.close()
     report = json.loads((unzipped / "report" / "reproduction.json").read_text(encoding="utf-8"))
-    assert report
+    assert len(report) == len(_rows(created, "published"))
     for svg in (unzipped / "report").rglob("*.svg"):
         text = svg.read_text(encoding="utf-8")
         assert "<dc:date>1980-01-01" in text or "<dc:date>" not in text
+
+
+def test_coverage_figure_in_the_release_shows_coverage_csv(unzipped):
+    from test_coverage_figure import cells_in_svg
+
+    with (unzipped / "tables" / "coverage.csv").open(encoding="utf-8", newline="") as fh:
+        expected = {(r["study_id"], r["outcome"], r["timepoint"]): r["status"] for r in csv.DictReader(fh)}
+    assert cells_in_svg(unzipped / "report" / "coverage.svg") == expected
+    assert (unzipped / "report" / "coverage.png").read_bytes().startswith(b"\x89PNG")
+    assert "](coverage.png)" in (unzipped / "report" / "report.md").read_text(encoding="utf-8")
+    assert "report/coverage.png" in (unzipped / "README.md").read_text(encoding="utf-8")
 
 
 def test_invalid_package_is_refused(tmp_path):
@@ -175,14 +214,188 @@ def test_release_metadata_agree():
     assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
 
 
-def test_database_file_is_byte_reproducible(tmp_path):
-    """DuckDB puts a random identifier in every new file; write_database replaces it with a content hash."""
-    from rhil7.release import DUCKDB_HEADER_SIZE, _header_ok, duckdb_identifier_span, write_database
+# --------------------------------------------------------------------------- the README of the release, as written
 
-    first, second = tmp_path / "a" / "rhil7.duckdb", tmp_path / "b" / "rhil7.duckdb"
-    counts = write_database(ROOT, first)
-    assert counts == write_database(ROOT, second)
-    assert first.read_bytes() == second.read_bytes()
-    assert _header_ok(first.read_bytes()[:DUCKDB_HEADER_SIZE]), "the header checksum is recomputed"
-    span = duckdb_identifier_span()
-    assert span is None or span[1] - span[0] <= 64
+RECIPE = re.compile(r"<!-- recipe: ([a-z0-9-]+) -->\n```([a-z]+)\n(.*?)\n```", re.S)
+
+
+@pytest.fixture(scope="module")
+def from_the_zip(releases, tmp_path_factory):
+    """An empty folder holding only the zip, unzipped there as a downloader would."""
+    folder = tmp_path_factory.mktemp("downloads")
+    zipped = folder / releases[0].name
+    shutil.copy2(releases[0], zipped)
+    subprocess.run([sys.executable, "-m", "zipfile", "-e", zipped.name, "."], cwd=folder, check=True, timeout=60)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([zipped.name, TOP])
+    top = folder / TOP
+    recipes = {name: (language, code) for name, language, code in
+               RECIPE.findall((top / "README.md").read_text(encoding="utf-8"))}
+    return top, recipes
+
+
+def _run(command: list[str], cwd: Path, env: dict | None = None) -> str:
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=180, env=env)
+    assert result.returncode == 0, f"{command[0]} failed:\n{result.stdout}\n{result.stderr}"
+    assert result.stdout.strip(), f"{command[0]} printed nothing"
+    return result.stdout
+
+
+def test_readme_has_a_recipe_per_tool(from_the_zip):
+    top, recipes = from_the_zip
+    assert set(recipes) == {"pandas", "base-r", "r-frictionless", "duckdb-cli", "duckdb-python"}
+    readme = (top / "README.md").read_text(encoding="utf-8")
+    for words in ("spreadsheet", "sha256sum -c SHA256SUMS", "CITATION.cff", "CC-BY-4.0",
+                  "https://creativecommons.org/licenses/by/4.0/", f"Version {VERSION}", "open_questions.csv"):
+        assert words in readme, words
+    assert "pip install the project" not in readme and "rhil7 validate" not in readme, "the zip holds no project code"
+    citation = yaml.safe_load((top / "CITATION.cff").read_text(encoding="utf-8"))
+    assert str(citation["version"]) in readme and " ".join(citation["title"].split()) in readme
+
+
+@pytest.mark.parametrize("name", ["pandas", "duckdb-python"])
+def test_python_recipes_run_from_the_zip(name, from_the_zip):
+    top, recipes = from_the_zip
+    language, code = recipes[name]
+    assert language == "python"
+    _run([sys.executable, "-c", code], top)
+
+
+def test_duckdb_cli_recipe_runs_from_the_zip(from_the_zip):
+    top, recipes = from_the_zip
+    language, code = recipes["duckdb-cli"]
+    assert language == "sh"
+    shell = Path(sys.executable).with_name("duckdb")
+    assert shell.exists(), "duckdb-cli is a dependency of the project"
+    env = {**os.environ, "PATH": f"{shell.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    out = _run(["sh", "-e", "-c", code], top, env)
+    assert "fourth_trial" in out or "question_id" in out
+    (top / "rhil7.duckdb").unlink()
+
+
+@pytest.mark.parametrize("name", ["base-r", "r-frictionless"])
+def test_r_recipes_run_from_the_zip(name, from_the_zip):
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        pytest.skip("Rscript is not installed (CI has no R); the recipe runs where R is")
+    top, recipes = from_the_zip
+    language, code = recipes[name]
+    assert language == "r"
+    if name == "r-frictionless":
+        probe = subprocess.run([rscript, "-e", "library(frictionless)"], capture_output=True, timeout=60)
+        if probe.returncode != 0:
+            pytest.skip("the R package frictionless is not installed")
+    _run([rscript, "-e", code], top)
+
+
+# --------------------------------------------------------------------------- only regular files inside the package
+
+
+def test_member_names_are_plain_forward_slash_relative_paths():
+    assert check_member_name("tables/studies.csv") == ["tables", "studies.csv"]
+    for bad in ("..\\..\\evil.csv", "tables\\studies.csv", "/etc/passwd", "C:/x.csv", "tables/../x.csv", "./x.csv",
+                "tables//x.csv", "", "x\x00.csv", "x\n.csv", None):
+        with pytest.raises(ReleaseRefused):
+            check_member_name(bad)
+
+
+def test_symlinks_are_never_followed(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text("secret", encoding="utf-8")
+    package = tmp_path / "package"
+    (package / "docs").mkdir(parents=True)
+    (package / "LICENSE").symlink_to(outside / "secret.md")
+    (package / "docs" / "real.md").write_text("real", encoding="utf-8")
+    (package / "linked").symlink_to(outside, target_is_directory=True)
+    assert package_file(package, "docs/real.md") == b"real"
+    assert package_file(package, "missing.md") is None
+    for name in ("LICENSE", "linked/secret.md"):
+        with pytest.raises(ReleaseRefused, match="symbolic link"):
+            package_file(package, name)
+    with pytest.raises(ReleaseRefused, match="not a regular file"):
+        package_file(package, "docs")
+
+
+@pytest.mark.parametrize("name", ["LICENSE", "CHANGELOG.md"])
+def test_release_refuses_a_symlinked_document(name, tmp_path):
+    package = release_copy(tmp_path / "package")
+    sentinel = tmp_path / "sentinel"
+    sentinel.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    (package / name).unlink()
+    (package / name).symlink_to(sentinel)
+    out = tmp_path / "dist"
+    result = run_cli("release", str(package), "--out", str(out))
+    assert result.returncode == 1 and f"{name} is a symbolic link" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists() or not list(out.iterdir())
+    assert not (package / "releases.json").exists()
+
+
+def test_release_refuses_a_backslash_resource_path(tmp_path):
+    package = release_copy(tmp_path / "package")
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    resource = next(r for r in descriptor["resources"] if r["name"] == "open_questions")
+    resource["path"] = "tables\\open_questions.csv"
+    shutil.copy2(package / "tables" / "open_questions.csv", package / "tables\\open_questions.csv")
+    (package / "datapackage.json").write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    out = tmp_path / "dist"
+    result = run_cli("release", str(package), "--out", str(out))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "backslash" in result.stderr or "invalid" in result.stderr, result.stderr
+    assert not out.exists() or not list(out.iterdir())
+
+
+# --------------------------------------------------------------------------- versions mean something
+
+
+def _entry(package: Path) -> dict:
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    return content_entry(descriptor, {r["name"]: (package / r["path"]).read_bytes() for r in descriptor["resources"]})
+
+
+def test_a_version_is_recorded_once_and_its_data_cannot_change(tmp_path):
+    copy = release_copy(tmp_path / "package")
+    recorded = {**_entry(copy), "date": "2026-01-01"}
+    (copy / "releases.json").write_text(json.dumps({"releases": [recorded]}), encoding="utf-8")
+    sources = copy / "tables" / "sources.csv"
+    sources.write_text(sources.read_text(encoding="utf-8").replace("Abstract only", "Abstract only, corrected", 1),
+                       encoding="utf-8")
+    before = (copy / "releases.json").read_bytes()
+    out = tmp_path / "dist"
+    result = run_cli("release", str(copy), "--out", str(out))
+    assert result.returncode == 1, result.stderr
+    assert f"version {VERSION} was released on 2026-01-01 with other data" in result.stderr
+    assert "tables/sources.csv changed" in result.stderr and "PATCH" in result.stderr
+    assert not out.exists() or not list(out.iterdir())
+    assert (copy / "releases.json").read_bytes() == before
+
+
+def test_the_part_to_bump_follows_the_frictionless_pattern(tmp_path):
+    old = _entry(release_copy(tmp_path / "package"))
+    same = json.loads(json.dumps(old))
+    assert check_version([old], same) is True
+    assert check_version([], same) is False
+    corrected = json.loads(json.dumps(old))
+    corrected["resources"]["arms"]["data"] = "sha256:other"
+    assert [p for p, _ in differences(old, corrected)] == ["patch"]
+    added = json.loads(json.dumps(old))
+    added["resources"]["new_table"] = dict(old["resources"]["arms"], path="tables/new_table.csv")
+    assert [p for p, _ in differences(old, added)] == ["minor"]
+    reshaped = json.loads(json.dumps(old))
+    reshaped["resources"]["arms"]["schema"] = "sha256:other"
+    del reshaped["resources"]["coverage"]
+    assert {p for p, _ in differences(old, reshaped)} == {"major"}
+    with pytest.raises(VersionReused, match="Bump at least the MAJOR part"):
+        check_version([old], reshaped)
+
+
+def test_the_repository_record_is_well_formed():
+    """releases.json lists each version once with a hash per table (the data may have moved on since)."""
+    record = json.loads((ROOT / "releases.json").read_text(encoding="utf-8"))
+    versions = [r["version"] for r in record["releases"]]
+    assert len(versions) == len(set(versions)) and versions
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    for release in record["releases"]:
+        assert f"## [{release['version']}] - {release['date']}" in changelog
+        for resource in release["resources"].values():
+            assert re.fullmatch(r"sha256:[0-9a-f]{64}", resource["data"])

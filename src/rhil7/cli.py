@@ -103,7 +103,7 @@ def cmd_build(args) -> int:
 
 
 def cmd_query(args) -> int:
-    from .query import QueryError, render, run_query
+    from .query import QueryError, render_results, run_queries
 
     if bool(args.sql) == bool(args.file):
         raise UsageError("give either SQL text or --file F.sql")
@@ -120,11 +120,11 @@ def cmd_query(args) -> int:
 
         database = build_dir(_package_dir(None)) / "rhil7.duckdb"
     try:
-        columns, rows = run_query(database, sql)
+        text = render_results(run_queries(database, sql), args.format)
     except QueryError as exc:
         print(f"rhil7 query: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    sys.stdout.write(render(columns, rows, args.format))
+    sys.stdout.write(text)
     return EXIT_OK
 
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 # Dependency order of the view files; the names are the public interface (README documents them).
 VIEW_ORDER = ["studies", "arms", "sources", "coverage", "outcomes_continuous", "outcomes_dichotomous",
-              "published", "effect_sizes", "pooled"]
+              "published", "effect_sizes", "pooled", "open_questions", "study_provenance"]
 SQL_TYPES = {"integer": "BIGINT", "number": "DOUBLE", "string": "VARCHAR", "date": "DATE"}
 # Files readable by the DuckDB CLI 1.5 (the newest CLI on PyPI) as well as by this library's 2.x.
 FILE_CONFIG = {"storage_compatibility_version": "v1.5.0"}

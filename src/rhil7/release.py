@@ -1,25 +1,28 @@
-"""rhil7 release: validate, build, reproduce, and write dist/rhil7-lymphopenia-<version>.zip.
+"""rhil7 release: validate, reproduce, and write dist/rhil7-lymphopenia-<version>.zip.
 
 The archive holds, under one top folder ``rhil7-lymphopenia-<version>/``:
 
 - ``datapackage.json``: the released descriptor; every resource carries ``bytes`` and
   ``hash`` (``sha256:<hex>``) of its CSV file, which ``frictionless validate`` and ``rhil7 validate`` check;
 - ``tables/*.csv``: the tables, byte for byte as committed;
-- ``parquet/*.parquet``: Parquet copies written by ``rhil7 build``. They are plain files, not
-  resources of the descriptor: ``rhil7 validate`` accepts only CSV resources and the official
-  ``frictionless validate`` needs an optional plugin for Parquet, so declaring them would make the
-  released package invalid. README.md of the archive lists them with their hashes;
-- ``database/rhil7.duckdb``: the DuckDB database (``raw.*`` tables and the views), made byte-reproducible
-  (see ``normalize_duckdb_file``);
-- ``report/``: the reproduction report of ``rhil7 reproduce`` (Markdown, JSON, PNG and SVG plots);
+- ``parquet/*.parquet``: the tables as Parquet, written by pyarrow with fixed settings. Plain files, not
+  resources of the descriptor (``rhil7 validate`` accepts only CSV resources and the official
+  ``frictionless validate`` needs an optional plugin for Parquet);
+- ``create_database.sql``: the SQL that builds the DuckDB database (``raw.*`` tables typed from the Table
+  Schemas, and the views) from ``tables/*.csv``, in one command. The archive ships no ``.duckdb`` file: DuckDB
+  writes a random identifier into every new file, and text is byte-reproducible by construction;
+- ``report/``: the reproduction report of ``rhil7 reproduce`` (Markdown, JSON, forest plots, coverage figure);
 - ``LICENSE``, ``CHANGELOG.md``, ``CITATION.cff``, ``docs/data-dictionary.md`` when present;
-- ``README.md`` (what is where, how to check it) and ``SHA256SUMS`` (``sha256sum -c SHA256SUMS``).
+- ``README.md`` (for someone who has only the zip) and ``SHA256SUMS`` (``sha256sum -c SHA256SUMS``).
+
+Only regular files inside the package go in, each named by a forward-slash relative path checked like a
+resource path: a symbolic link, a backslash, ``..`` or an absolute path is refused, never followed.
 
 Deterministic: two runs from the same commit give byte-identical archives. Entries are sorted, carry the
 timestamp 1980-01-01 00:00 and permissions 0644; the plots are drawn with a fixed SVG hash salt and
-SOURCE_DATE_EPOCH; the database is written single-threaded under a fixed name and its random header
-identifier is replaced by one derived from its content. The archive is written under a temporary name
-and moved into place with os.replace, so an interrupted release never leaves a partial zip.
+SOURCE_DATE_EPOCH. The archive is written under a temporary name and moved into place with os.replace, so an
+interrupted release never leaves a partial zip. Each released version is recorded in ``releases.json``
+(``release_record``); other data under a recorded version is refused.
 """
 from __future__ import annotations
 
@@ -29,15 +32,11 @@ import json
 import os
 import re
 import stat
-import struct
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Callable
-
-from .database import FILE_CONFIG, quote_identifier, raw_table, safe_connect
 
 ARCHIVE_STEM = "rhil7-lymphopenia"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -45,12 +44,11 @@ SOURCE_DATE_EPOCH = "315532800"  # 1980-01-01T00:00:00Z, the same instant as the
 SVG_HASH_SALT = "rhil7-release"
 EXTRA_FILES = ("LICENSE", "CHANGELOG.md", "CITATION.cff", "docs/data-dictionary.md")
 SEMVER = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
-
-# DuckDB storage: the first 4096 bytes are the main header, an 8-byte checksum followed by the
-# header body (magic "DUCK" at offset 8); two database headers follow. The checksum is DuckDB's
-# Checksum(): 5381 XOR, over each little-endian 64-bit word w of the body, w * 0xbf58476d1ce4e5b9.
-DUCKDB_HEADER_SIZE = 4096
-_MASK64 = (1 << 64) - 1
+DATABASE_SQL = "create_database.sql"
+# Fixed Parquet settings: the same tables give the same bytes with the same pyarrow version.
+PARQUET_SETTINGS = {"compression": "zstd", "compression_level": 9, "version": "2.6", "row_group_size": 1_000_000,
+                    "use_dictionary": True, "write_statistics": True}
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
 
 
 class ReleaseRefused(Exception):
@@ -72,32 +70,79 @@ class Member:
 class ReleasePlan:
     version: str
     members: list[Member] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
     def add(self, path: str, data: bytes, what: str = "") -> None:
+        check_member_name(path)
         if any(m.path == path for m in self.members):
             raise ReleaseRefused(f"two files would be written to {path}")
         self.members.append(Member(path, data, what))
 
 
+# --------------------------------------------------------------------------- files of the package
+
+
+def check_member_name(relpath) -> list[str]:
+    """The parts of a forward-slash relative path inside the package; ReleaseRefused for anything else."""
+    if not isinstance(relpath, str) or not relpath:
+        raise ReleaseRefused(f"{relpath!r} is not a file path")
+    if "\\" in relpath:
+        raise ReleaseRefused(f"{relpath!r}: a backslash in a path; use forward slashes (a/b.csv)")
+    if relpath.startswith("/") or _WINDOWS_DRIVE.match(relpath):
+        raise ReleaseRefused(f"{relpath!r}: an absolute path; only paths relative to the package are released")
+    if any(ord(c) < 32 or ord(c) == 127 for c in relpath):
+        raise ReleaseRefused(f"{relpath!r}: a control character in a path")
+    parts = relpath.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        raise ReleaseRefused(f"{relpath!r}: empty, '.' or '..' parts; name files inside the package plainly")
+    return parts
+
+
+def package_file(package_dir: Path, relpath: str) -> bytes | None:
+    """The bytes of a regular file inside the package, None when it does not exist.
+
+    Refused: a name that is not a plain relative path, and a symbolic link anywhere on the way (it could point
+    outside the package), a folder, a FIFO or a device in its place.
+    """
+    current = Path(package_dir)
+    parts = check_member_name(relpath)
+    for i, part in enumerate(parts):
+        current = current / part
+        try:
+            info = os.lstat(current)
+        except FileNotFoundError:
+            return None
+        if stat.S_ISLNK(info.st_mode):
+            raise ReleaseRefused(f"{'/'.join(parts[:i + 1])} is a symbolic link; only regular files inside the "
+                                 "package are released")
+    if not stat.S_ISREG(info.st_mode):
+        raise ReleaseRefused(f"{relpath} is not a regular file")
+    fd = os.open(current, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise ReleaseRefused(f"{relpath} is not a regular file")
+        return fh.read()
+
+
+def read_table_files(package_dir: Path, descriptor: dict) -> dict[str, bytes]:
+    tables = {}
+    for resource in descriptor["resources"]:
+        data = package_file(package_dir, resource.get("path"))
+        if data is None:
+            raise ReleaseRefused(f"{resource.get('path')}: no such file")
+        tables[resource["name"]] = data
+    return tables
+
+
 # --------------------------------------------------------------------------- descriptor
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def released_descriptor(descriptor: dict, package_dir: Path) -> dict:
+def released_descriptor(descriptor: dict, table_bytes: dict[str, bytes]) -> dict:
     """The descriptor with ``bytes`` and ``hash`` (sha256:<hex>) on every resource, placed before ``schema``."""
     out = {k: v for k, v in descriptor.items() if k != "resources"}
     resources = []
     for resource in descriptor["resources"]:
-        path = Path(package_dir) / resource["path"]
-        facts = {"bytes": path.stat().st_size, "hash": f"sha256:{sha256_file(path)}"}
+        data = table_bytes[resource["name"]]
+        facts = {"bytes": len(data), "hash": f"sha256:{hashlib.sha256(data).hexdigest()}"}
         updated = {}
         for key, value in resource.items():
             if key in ("bytes", "hash"):
@@ -116,113 +161,64 @@ def descriptor_bytes(descriptor: dict) -> bytes:
     return (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-# --------------------------------------------------------------------------- DuckDB file
+# --------------------------------------------------------------------------- database as SQL, tables as Parquet
 
 
-def duckdb_checksum(body: bytes) -> int:
-    if len(body) % 8:
-        raise ValueError("DuckDB header body is not a whole number of 64-bit words")
-    result = 5381
-    for (word,) in struct.iter_unpack("<Q", body):
-        result ^= (word * 0xBF58476D1CE4E5B9) & _MASK64
-    return result
+def _sql_string(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
 
 
-def _header_ok(header: bytes) -> bool:
-    return (len(header) == DUCKDB_HEADER_SIZE and header[8:12] == b"DUCK"
-            and struct.unpack("<Q", header[:8])[0] == duckdb_checksum(header[8:]))
+def database_sql(descriptor: dict) -> str:
+    """SQL that builds the database of ``rhil7 build`` from the release's CSV files, run from the release folder.
 
-
-@lru_cache(maxsize=1)
-def duckdb_identifier_span() -> tuple[int, int] | None:
-    """Where this DuckDB version writes its random database identifier in the main header.
-
-    Found by creating two empty databases and comparing their headers: the bytes that differ, apart
-    from the checksum, are the identifier. None when the headers are identical (nothing to fix).
-    Raises ValueError when the header layout is not understood (then the file cannot be normalized).
+    Each table is read by DuckDB's CSV reader with the Table Schema's column names and types (no type
+    guessing; an empty cell is NULL) into ``raw.<name>`` with its primary key, then the views are created.
     """
-    with tempfile.TemporaryDirectory(prefix="rhil7-duckdb-probe-") as tmp:
-        headers = []
-        # Five probes, not two: two random identifiers share a given byte with probability 1/256, which
-        # would shrink the span found and leave that byte random in releases (a 1-in-100 flaky release).
-        for name in "abcde":
-            path = Path(tmp) / f"{name}.duckdb"
-            con = safe_connect(path, threads=1, **FILE_CONFIG)
-            con.execute("CREATE TABLE t (x INTEGER)")
-            con.execute("CHECKPOINT")
-            con.close()
-            headers.append(path.read_bytes()[:DUCKDB_HEADER_SIZE])
-    if not all(_header_ok(h) for h in headers):
-        raise ValueError("unexpected DuckDB header layout or checksum")
-    differing = [i for i in range(8, DUCKDB_HEADER_SIZE) if len({h[i] for h in headers}) > 1]
-    if not differing:
-        return None
-    start, end = differing[0], differing[-1] + 1
-    if end - start > 64:
-        raise ValueError(f"DuckDB headers differ over {end - start} bytes; not a single identifier")
-    return start, end
+    from .database import SQL_TYPES, VIEW_ORDER, quote_identifier, raw_table, view_sql
+
+    version = descriptor.get("version", "")
+    lines = [f"-- {ARCHIVE_STEM} {version}: builds the DuckDB database from tables/*.csv (run from this folder).",
+             "--   duckdb rhil7.duckdb < create_database.sql",
+             "-- Schema raw: one table per resource of datapackage.json, typed from its Table Schema.",
+             "-- Schema main: the documented views (studies, arms, coverage, effect_sizes, pooled, ...).",
+             "CREATE SCHEMA IF NOT EXISTS raw;", ""]
+    for resource in descriptor["resources"]:
+        check_member_name(resource["path"])
+        fields = resource["schema"]["fields"]
+        types = [SQL_TYPES.get(f.get("type", "string"), "VARCHAR") for f in fields]
+        columns = ", ".join(f"{quote_identifier(f['name'])} {t}" for f, t in zip(fields, types))
+        pk = resource["schema"].get("primaryKey")
+        pk = [pk] if isinstance(pk, str) else pk
+        key = f", PRIMARY KEY ({', '.join(quote_identifier(k) for k in pk)})" if pk else ""
+        table = raw_table(resource["name"])
+        spec = ", ".join(f"{_sql_string(f['name'])}: {_sql_string(t)}" for f, t in zip(fields, types))
+        lines += [f"CREATE OR REPLACE TABLE {table} ({columns}{key});",
+                  f"INSERT INTO {table} SELECT * FROM read_csv({_sql_string(resource['path'])}, header = true, "
+                  f"auto_detect = false, delim = ',', quote = '\"', escape = '\"', columns = {{{spec}}});", ""]
+    for view in VIEW_ORDER:
+        lines += [view_sql(view).strip(), ""]
+    return "\n".join(lines)
 
 
-def normalize_duckdb_file(path: Path) -> None:
-    """Make a checkpointed DuckDB file byte-reproducible.
+def parquet_files(descriptor: dict, tables) -> dict[str, bytes]:
+    """Each table as Parquet bytes (types of the database's raw tables), written with PARQUET_SETTINGS."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
-    DuckDB writes a random 16-byte database identifier into the main header of every new file, so two
-    builds of the same tables differ in that field and in the header checksum only (everything else is
-    deterministic when the file is written single-threaded under the same name). The identifier is
-    replaced by the first bytes of the sha256 of the rest of the file and the checksum recomputed.
-    """
-    span = duckdb_identifier_span()
-    data = bytearray(Path(path).read_bytes())
-    if not _header_ok(bytes(data[:DUCKDB_HEADER_SIZE])):
-        raise ValueError(f"{path}: unexpected DuckDB header")
-    if span is None:
-        return
-    start, end = span
-    data[start:end] = hashlib.sha256(bytes(data[DUCKDB_HEADER_SIZE:])).digest()[: end - start]
-    data[:8] = struct.pack("<Q", duckdb_checksum(bytes(data[8:DUCKDB_HEADER_SIZE])))
-    Path(path).write_bytes(bytes(data))
+    from .database import create_tables, raw_table, safe_connect
 
-
-def write_database(package_dir: Path, target: Path) -> dict[str, int]:
-    """raw.* tables and the public views in ``target`` (fixed name, one thread), normalized and re-checked.
-
-    Returns the row count of every raw table as read back from the finished file.
-    """
-    from .database import create_tables, create_views
-    from .loading import read_descriptor, read_tables
-
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        target.unlink()
-    tables = read_tables(package_dir)
-    con = safe_connect(target, threads=1, **FILE_CONFIG)
+    con = safe_connect()
     try:
-        create_tables(con, read_descriptor(package_dir), tables)
-        create_views(con)
-        con.execute("CHECKPOINT")
+        create_tables(con, descriptor, tables)
+        out = {}
+        for resource in descriptor["resources"]:
+            table = con.execute(f"SELECT * FROM {raw_table(resource['name'])}").to_arrow_table()
+            sink = pa.BufferOutputStream()
+            pq.write_table(table, sink, **PARQUET_SETTINGS)
+            out[resource["name"]] = sink.getvalue().to_pybytes()
+        return out
     finally:
         con.close()
-    wal = Path(str(target) + ".wal")
-    if wal.exists():
-        raise ValueError(f"{wal} left after the checkpoint")
-    normalize_duckdb_file(target)
-    before = target.read_bytes()
-    con = safe_connect(target, read_only=True)
-    try:
-        counts = {name: con.execute(f"SELECT count(*) FROM {raw_table(name)}").fetchone()[0] for name in tables}
-        from .database import VIEW_ORDER
-
-        for view in VIEW_ORDER:
-            con.execute(f"SELECT count(*) FROM main.{quote_identifier(view)}").fetchone()
-    finally:
-        con.close()
-    if target.read_bytes() != before:
-        raise ValueError("opening the database read-only changed the file")
-    for name, frame in tables.items():
-        if counts[name] != len(frame):
-            raise ValueError(f"raw.{name} holds {counts[name]} rows, the table {len(frame)}")
-    return counts
 
 
 # --------------------------------------------------------------------------- report
@@ -263,53 +259,6 @@ def _sorted_files(root: Path) -> list[Path]:
     return sorted((p for p in root.rglob("*") if p.is_file()), key=lambda p: p.relative_to(root).as_posix())
 
 
-def archive_readme(plan: ReleasePlan, descriptor: dict) -> bytes:
-    top = f"{ARCHIVE_STEM}-{plan.version}"
-    lines = [
-        f"# {ARCHIVE_STEM} {plan.version}",
-        "",
-        descriptor.get("title", ""),
-        "",
-        "Data (`datapackage.json`, `tables/`, `parquet/`, `database/`): CC-BY-4.0. Code: MIT (`LICENSE`).",
-        "How to cite: `CITATION.cff`. Field by field: `docs/data-dictionary.md`. Changes: `CHANGELOG.md`.",
-        "",
-        "## What is where",
-        "",
-        "| path | what |",
-        "|---|---|",
-        "| `datapackage.json` | Frictionless descriptor; every resource carries `bytes` and `hash` (`sha256:...`) of its CSV file |",
-        "| `tables/*.csv` | the tables (UTF-8 CSV, empty cell = missing value) |",
-        "| `parquet/*.parquet` | Parquet copies of the tables written by DuckDB (`rhil7 build`); plain files, not resources of "
-        "`datapackage.json`: `rhil7 validate` accepts only CSV resources and the official `frictionless validate` "
-        "reads Parquet only with an optional plugin, so declaring them would make the package invalid. "
-        "Their hashes are listed below and in `SHA256SUMS` |",
-        "| `database/rhil7.duckdb` | DuckDB database: the tables in schema `raw`, the views (`studies`, `arms`, `coverage`, "
-        "`effect_sizes`, `pooled`, ...) in `main`; `duckdb -readonly database/rhil7.duckdb` |",
-        "| `report/` | reproduction of the published pooled figures (`report.md`, `reproduction.json`, plots) |",
-        "| `SHA256SUMS` | sha256 of every other file of this archive |",
-        "",
-        "## Check this release",
-        "",
-        "```sh",
-        "sha256sum -c SHA256SUMS                 # or: shasum -a 256 -c SHA256SUMS",
-        "frictionless validate datapackage.json  # checks each table, its schema, bytes and hash",
-        "rhil7 validate .                        # the project's own checks (pip install the project)",
-        "```",
-        "",
-        "The archive is deterministic: the same commit always gives a byte-identical zip (entries sorted, dated "
-        "1980-01-01, mode 0644). DuckDB writes a random identifier into each new database file; the release "
-        "replaces it with the first bytes of the sha256 of the rest of the file and recomputes the header checksum, "
-        "so the database is byte-reproducible too.",
-    ]
-    for note in plan.notes:
-        lines += ["", note]
-    lines += ["", "## Files", "", "| path | bytes | sha256 |", "|---|---:|---|"]
-    for m in sorted(plan.members, key=lambda m: m.path):
-        lines.append(f"| `{m.path}` | {len(m.data)} | `{m.sha256}` |")
-    lines += ["", f"All paths are relative to the folder `{top}/`.", ""]
-    return "\n".join(lines).encode("utf-8")
-
-
 def sha256sums(members: list[Member]) -> bytes:
     return "".join(f"{m.sha256}  {m.path}\n" for m in sorted(members, key=lambda m: m.path)).encode("utf-8")
 
@@ -343,7 +292,9 @@ def write_zip(members: list[Member], top: str, target: Path, check: Callable[[Pa
 def make_release(package_dir: Path, out_dir: Path | None = None,
                  progress: Callable[[str], None] = lambda m: None) -> Path:
     from .gate import require_valid
-    from .loading import read_descriptor
+    from .loading import read_descriptor, read_tables
+    from .release_readme import archive_readme
+    from .release_record import VersionReused, check_version, content_entry, read_record, record_release
 
     package_dir = Path(package_dir)
     require_valid(package_dir, ReleaseRefused, progress)
@@ -351,50 +302,48 @@ def make_release(package_dir: Path, out_dir: Path | None = None,
     version = str(descriptor.get("version", ""))
     if not SEMVER.match(version):
         raise ReleaseRefused(f"datapackage.json has no semantic version (found {version!r}); set \"version\": \"X.Y.Z\"")
+    table_bytes = read_table_files(package_dir, descriptor)
+    current = content_entry(descriptor, table_bytes)
+    try:
+        releases = read_record(package_dir)
+        recorded = check_version(releases, current)
+    except VersionReused as exc:
+        raise ReleaseRefused(str(exc)) from None
+    extras = {name: package_file(package_dir, name) for name in EXTRA_FILES}
     out_dir = Path(out_dir) if out_dir is not None else package_dir / "dist"
     plan = ReleasePlan(version)
     top = f"{ARCHIVE_STEM}-{version}"
 
+    released = released_descriptor(descriptor, table_bytes)
+    plan.add("datapackage.json", descriptor_bytes(released), "descriptor")
+    for resource in released["resources"]:
+        plan.add(resource["path"], table_bytes[resource["name"]], "table")
+    tables = read_tables(package_dir)
+    progress("writing Parquet copies")
+    for name, data in parquet_files(descriptor, tables).items():
+        plan.add(f"parquet/{name}.parquet", data, "parquet")
+    plan.add(DATABASE_SQL, database_sql(descriptor).encode("utf-8"), "database")
+
     with tempfile.TemporaryDirectory(prefix="rhil7-release-") as tmp:
-        tmp = Path(tmp)
-        build = tmp / "build"
+        build = Path(tmp) / "build"
         outcome = build_and_report(package_dir, build, progress)
         progress(f"reproduction: {len(outcome.rows)} target(s)")
-
-        progress("hashing the tables")
-        released = released_descriptor(descriptor, package_dir)
-        plan.add("datapackage.json", descriptor_bytes(released), "descriptor")
-        for resource in released["resources"]:
-            plan.add(resource["path"], (package_dir / resource["path"]).read_bytes(), "table")
-
-        for path in _sorted_files(build / "parquet"):
-            if path.suffix == ".parquet" and not path.name.startswith("."):
-                plan.add(f"parquet/{path.name}", path.read_bytes(), "parquet")
-
-        progress("writing the database")
-        database = tmp / "database" / "rhil7.duckdb"
-        try:
-            write_database(package_dir, database)
-            plan.add("database/rhil7.duckdb", database.read_bytes(), "database")
-        except (ValueError, OSError) as exc:
-            plan.notes.append("The DuckDB database is not in this archive: it could not be made byte-reproducible "
-                              f"with this DuckDB version ({exc}). Run `rhil7 build` to create it.")
-            progress(f"database left out: {exc}")
-
         report = build / "report"
         for path in _sorted_files(report):
             plan.add(f"report/{path.relative_to(report).as_posix()}", path.read_bytes(), "report")
 
-        for name in EXTRA_FILES:
-            path = package_dir / name
-            if path.is_file():
-                plan.add(name, path.read_bytes(), "documentation")
+    for name, data in extras.items():
+        if data is not None:
+            plan.add(name, data, "documentation")
 
-    plan.add("README.md", archive_readme(plan, descriptor))
+    plan.add("README.md", archive_readme(plan.version, plan.members, descriptor, tables, extras), "readme")
     plan.add("SHA256SUMS", sha256sums(plan.members))
     target = out_dir / f"{top}.zip"
     progress(f"writing {target} ({len(plan.members)} files)")
     write_zip(plan.members, top, target, check=verify_archive)
+    if not recorded:
+        path = record_release(package_dir, releases, current)
+        progress(f"recorded version {version} in {path}; commit it")
     return target
 
 
@@ -430,4 +379,5 @@ def verify_archive(archive: Path) -> list[str]:
     return problems
 
 
-__all__ = ["ReleaseRefused", "make_release", "verify_archive", "normalize_duckdb_file", "released_descriptor"]
+__all__ = ["ReleaseRefused", "make_release", "verify_archive", "released_descriptor", "database_sql",
+           "package_file", "check_member_name"]

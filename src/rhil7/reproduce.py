@@ -46,7 +46,7 @@ def reproduce(package_dir: Path, plots: bool = True, progress: Callable[[str], N
     staging.chmod(0o755)  # mkdtemp's private mode would carry over to build/report
     try:
         plot_paths: dict[str, str] = {}
-        published_plot = None
+        published_plot = coverage_plot = None
         if plots:
             from rhil7.analysis.forest import forest_plot, published_figures_plot
 
@@ -58,8 +58,10 @@ def reproduce(package_dir: Path, plots: bool = True, progress: Callable[[str], N
                     plot_paths[row["target_id"]] = f"forest/{row['target_id']}.png"
             published_figures_plot(tables["published_results"], staging / "published_figures")
             published_plot = "published_figures.png"
+            from rhil7.analysis.coverage_figure import draw_coverage
+            coverage_plot = draw_coverage(tables["coverage"], staging)
         text = report_markdown(rows, comparisons, checks, tables["coverage"], tables["sources"], plot_paths, published_plot,
-                               subgroup_tests(rows, comparisons))
+                               subgroup_tests(rows, comparisons), coverage_plot)
         (staging / "report.md").write_text(text, encoding="utf-8")
         from rhil7.analysis.presentation import reproduction_json
 
