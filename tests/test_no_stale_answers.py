@@ -62,3 +62,16 @@ def test_reproduce_rebuilds_a_stale_database(tmp_path):
     _edit_funding(package, "A new funder")
     assert run_cli("reproduce", str(package), "--no-plots", env=ENV).returncode == 0
     assert json.loads(_answer(package).stdout) == [{"funding": "A new funder"}]
+
+
+def test_query_on_a_package_that_cannot_be_read_or_a_broken_database_says_so(tmp_path):
+    package = copy_package(tmp_path / "package")
+    assert run_cli("build", str(package), env=ENV).returncode == 0
+    (package / "tables" / "arms.csv").unlink()
+    done = _answer(package)
+    assert done.returncode == 1 and "cannot be read" in done.stderr and "Traceback" not in done.stderr
+    copy_package(tmp_path / "other")
+    (tmp_path / "other" / "build").mkdir()
+    (tmp_path / "other" / "build" / "rhil7.duckdb").write_text("not a database", encoding="utf-8")
+    done = _answer(tmp_path / "other")
+    assert done.returncode == 1 and "cannot open" in done.stderr and "internal error" not in done.stderr

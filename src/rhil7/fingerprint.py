@@ -40,7 +40,10 @@ def stored_fingerprint(database: Path) -> dict[str, str] | None:
 
     from .database import safe_connect
 
-    con = safe_connect(database, read_only=True)
+    try:
+        con = safe_connect(database, read_only=True)
+    except duckdb.Error as exc:
+        raise StaleDatabase(f"cannot open {database}: {str(exc).strip()}") from None
     try:
         row = con.execute("SELECT fingerprint FROM meta.fingerprint").fetchone()
     except duckdb.CatalogException:
@@ -59,8 +62,14 @@ def changed_files(stored: dict[str, str] | None, current: dict[str, str]) -> lis
 
 def require_fresh(database: Path, package_dir: Path) -> None:
     """Raise StaleDatabase, naming the changed files and the command to run, unless ``database`` is current."""
+    from rhil7.validators.untrusted import UnreadableInput
+
     stored = stored_fingerprint(database)
-    changed = changed_files(stored, package_fingerprint(package_dir))
+    try:
+        current = package_fingerprint(package_dir)
+    except UnreadableInput as exc:
+        raise StaleDatabase(f"the package cannot be read, so {database} cannot be checked against it: {exc}") from None
+    changed = changed_files(stored, current)
     if stored is None:
         raise StaleDatabase(f"{database} holds no record of what it was built from; run `rhil7 build` "
                             f"{package_dir} to rebuild it")
