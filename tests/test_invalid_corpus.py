@@ -321,9 +321,14 @@ def _(p):
     # snippet check can see the swap; the outcome rows' own n and total (15 > 6) do.
     set_cell(p, "arms", dict(arm_id=ARMS["control"]), "n_randomized", "15")
     set_cell(p, "arms", dict(arm_id=ARMS["intervention"]), "n_randomized", "6")
-    return {("more-than-randomized", CONT, row_number(p, "outcomes_continuous", row_id=f"{ARMS['intervention']}_{o}"), "n")
-            for o in ("alc_week3", "icu_los_icu_stay")} | {
+    fixture_rows = {("more-than-randomized", CONT, row_number(p, "outcomes_continuous", row_id=f"{ARMS['intervention']}_{o}"), "n")
+                    for o in ("alc_week3", "icu_los_icu_stay")} | {
         ("more-than-randomized", DICH, row_number(p, "outcomes_dichotomous", **DEATHS_CYT), "total")}
+    # and any row of the real package on that arm that counts more than 6
+    real_rows = {("more-than-randomized", f"tables/{table}.csv", row_number(p, table, row_id=r["row_id"]), count)
+                 for table, count in (("outcomes_continuous", "n"), ("outcomes_dichotomous", "total"))
+                 for r in read_rows(p, table)[1] if r["arm_id"] == ARMS["intervention"] and r[count] and int(r[count]) > 6}
+    return fixture_rows | real_rows
 
 
 @case("number-not-in-snippet")
