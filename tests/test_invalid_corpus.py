@@ -197,9 +197,10 @@ def _(p):
 def _(p):
     path = table_path(p, "outcomes_dichotomous")
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    lines[1] = lines[1].replace("Table 2 (hypothetical)", '"Table 2 (hypothetical)', 1)
+    i = next(i for i, line in enumerate(lines) if "Table 2 (hypothetical)" in line)  # the first fixture row
+    lines[i] = lines[i].replace("Table 2 (hypothetical)", '"Table 2 (hypothetical)', 1)
     path.write_text("".join(lines), encoding="utf-8")
-    return {("malformed-csv", DICH, 2, "location")}
+    return {("malformed-csv", DICH, i + 1, "location")}
 
 
 @case("quote-inside-unquoted-field")

@@ -51,8 +51,11 @@ def _key_values(key: list[str], error, schema: dict) -> str:
 
 
 def _collapse_header(problems: list[Problem], resource: SafeResource) -> list[Problem]:
-    """A header row that matches none of the names is one problem (a missing or foreign header), not one per column."""
-    labels = [p for p in problems if p.code == "incorrect-label"]
+    """A header row that matches none of the names is one problem (a missing or foreign header), not one per column.
+
+    A blank label matches no name either: a data row taken for the header may have empty cells."""
+    mismatched = {"incorrect-label", "blank-label"}
+    labels = [p for p in problems if p.code in mismatched]
     names = [f.get("name") for f in resource.descriptor.get("schema", {}).get("fields", [])]
     if len(names) < 2 or len(labels) < len(names):
         return problems
@@ -61,7 +64,7 @@ def _collapse_header(problems: list[Problem], resource: SafeResource) -> list[Pr
                      expected="header: " + ",".join(map(str, names)), found=found[:200],
                      message="The first row is not the header: no label matches the Table Schema "
                              "(is the header row missing?).", stage="structure")
-    return [p for p in problems if p.code != "incorrect-label"] + [merged]
+    return [p for p in problems if p.code not in mismatched] + [merged]
 
 
 def _to_problem(error, resource: SafeResource) -> Problem:
