@@ -56,6 +56,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("new", help="package directory or git revision of this repository")
     p.add_argument("--format", choices=["text", "json"], default="text")
 
+    p = sub.add_parser("template", help="write the extraction sheet of a trial: one row per arm, outcome and time point still missing")
+    p.add_argument("study_id")
+    p.add_argument("--source", help="source_id to fill in (a new one: fill its source_* columns in the sheet)")
+    p.add_argument("--out", help="file to write (default: standard output)")
+    p.add_argument("--package", help="package directory (default: the nearest datapackage.json upward)")
+
+    p = sub.add_parser("ingest", help="check a filled extraction sheet and write it into the tables (all or nothing)")
+    p.add_argument("sheet")
+    p.add_argument("--package", help="package directory (default: the nearest datapackage.json upward)")
+    p.add_argument("--format", choices=["text", "json", "github"], default="text")
+
     p = sub.add_parser("quality", help="Great Expectations data-quality report of the tables, written to build/quality/")
     p.add_argument("path", nargs="?")
     p.add_argument("--out", help="output directory (default: build/quality/ of the package)")
@@ -201,8 +212,48 @@ def cmd_quality(args) -> int:
     return EXIT_OK if report.success else EXIT_INVALID
 
 
+def cmd_template(args) -> int:
+    from .sheet import SheetError, render_sheet, template_rows
+
+    try:
+        columns, rows = template_rows(_package_dir(args.package), args.study_id, args.source)
+    except SheetError as exc:
+        raise UsageError(str(exc)) from None
+    text = render_sheet(columns, rows)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out} ({len(rows)} rows)", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_ingest(args) -> int:
+    from rhil7.validators.problems import RENDERERS
+
+    from .ingest import ingest_sheet
+
+    sheet = Path(args.sheet)
+    if not sheet.is_file():
+        raise UsageError(f"no sheet at {sheet}")
+    package_dir = _package_dir(args.package)
+    result = ingest_sheet(package_dir, sheet, args.sheet)
+    if result.problems:
+        sys.stdout.write(RENDERERS[args.format](result.problems, args.sheet))
+        print("nothing was written", file=sys.stderr)
+        return EXIT_INVALID
+    for table, counts in result.rows.items():
+        print(f"{table}: {counts['added']} row(s) added, {counts['changed']} changed")
+    for study, outcome, timepoint, old, new in result.coverage:
+        print(f"coverage: {study} {outcome} {timepoint}: {old} -> {new}")
+    print(f"wrote {', '.join(result.written)}; the package is VALID" if result.written
+          else "nothing to write: the sheet's rows are already in the package")
+    return EXIT_OK
+
+
 COMMANDS = {"validate": cmd_validate, "build": cmd_build, "query": cmd_query, "reproduce": cmd_reproduce,
-            "audit": cmd_audit, "release": cmd_release, "diff": cmd_diff, "quality": cmd_quality}
+            "audit": cmd_audit, "release": cmd_release, "diff": cmd_diff, "quality": cmd_quality,
+            "template": cmd_template, "ingest": cmd_ingest}
 
 
 def main(argv: list[str] | None = None) -> int:
