@@ -30,12 +30,18 @@ COPIED = ("datapackage.json", "pyproject.toml", "README.md", "CONTRIBUTING.md", 
 
 
 def copy_repository(target: Path) -> Path:
+    """The repository's files (not .venv, build/ or .git), committed into a fresh git repository of their own
+    (rhil7 diff reads revisions of the repository it runs in)."""
     for name in COPIED:
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
         elif source.exists():
             shutil.copy2(source, target / name)
+    git = ["git", "-C", str(target), "-c", "user.name=test", "-c", "user.email=test@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True, capture_output=True)
+    subprocess.run([*git, "add", "-A"], check=True, capture_output=True)
+    subprocess.run([*git, "commit", "-q", "-m", "copy"], check=True, capture_output=True)
     return target
 
 
