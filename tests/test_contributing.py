@@ -23,8 +23,12 @@ def doc() -> str:
     return DOC.read_text(encoding="utf-8")
 
 
+def worked_example() -> str:
+    return doc().split("## Worked example", 1)[1].split("**Adding a trial**", 1)[0]
+
+
 def commands() -> list[list[str]]:
-    found = [[verb, *shlex.split(args)] for verb, args in COMMAND.findall(doc())]
+    found = [[verb, *shlex.split(args)] for verb, args in COMMAND.findall(worked_example())]
     assert [c[0] for c in found] == ["template", "ingest"], found
     return found
 

@@ -193,3 +193,76 @@ def test_values_of_the_wrong_table_and_unknown_status_are_sheet_problems(contrib
     result = ingest_sheet(package, sheet, "sheet.csv")
     assert {(p.code, p.row, p.field) for p in result.problems} == {
         ("value-not-for-outcome", mortality + 2, "mean"), ("constraint-error", alc + 2, "status")}
+
+
+# ------------------------------------------------------------------ a new trial from a study sheet
+
+NEW_STUDY = {
+    ("source", "kind"): "publication", ("source", "title"): f"A fixture trial of CYT107 ({FIXTURE})",
+    ("source", "url"): "https://example.org/test-fixture/fixture2026", ("source", "accessed"): "2026-11-30",
+    ("source", "reach"): "full",
+    ("study", "short_citation"): "Fixture A et al. Test J 2026", ("study", "title"): f"A fixture trial ({FIXTURE})",
+    ("study", "year"): "2026", ("study", "identification"): f"{FIXTURE}: added to test the study sheet",
+    ("study", "n_randomized"): ("40", "Forty patients were randomized (20 CYT107, 20 placebo)."),
+    ("intervention_arm", "label"): "CYT107", ("control_arm", "label"): "placebo",
+    ("intervention_arm", "n_randomized"): ("20", "Forty patients were randomized (20 CYT107, 20 placebo)."),
+    ("control_arm", "n_randomized"): ("20", "Forty patients were randomized (20 CYT107, 20 placebo)."),
+}
+
+
+def test_a_new_trial_from_a_study_sheet_then_its_extraction_sheet(package_copy, tmp_path):
+    sheet = tmp_path / "fixture2026.csv"
+    made = run_cli("template", "fixture2026", "--new-study", "--source", "fixture2026_pub", "--condition", "covid19",
+                   "--out", str(sheet), "--package", str(package_copy))
+    assert made.returncode == 0, made.stderr
+    header, rows = read_sheet(sheet)
+    assert header == ["record", "key", "field", "value", "source_id", "location", "snippet", "method", "note"]
+    for row in rows:
+        given = NEW_STUDY.get((row["record"], row["field"]))
+        if given is None:
+            continue
+        value, snippet = given if isinstance(given, tuple) else (given, "")
+        row["value"] = value
+        if snippet:
+            row.update(snippet=snippet, location="Abstract, Methods", method="text")
+    write_sheet(sheet, header, rows)
+    before = checksums(package_copy)
+    out = run_cli("ingest", str(sheet), "--package", str(package_copy))
+    assert out.returncode == 0, out.stdout + out.stderr
+    after = checksums(package_copy)
+    assert {f for f in after if after[f] != before.get(f)} == {
+        "tables/sources.csv", "tables/studies.csv", "tables/study_provenance.csv", "tables/arms.csv", "tables/coverage.csv"}
+    assert validate_package(package_copy) == []
+    tables = read_tables(package_copy)
+    assert tables["studies"].set_index("study_id").at["fixture2026", "n_randomized"] == 40
+    coverage = tables["coverage"]
+    added = coverage[coverage["study_id"] == "fixture2026"]
+    published = tables["published_results"]
+    assert len(added) == len(published[published["subgroup"].isin(["covid19", "all"])][["outcome", "timepoint"]]
+                             .drop_duplicates()) and (added["status"] == "not_reachable").all()
+    again = ingest_sheet(package_copy, sheet)
+    assert again.ok and again.written == [] and checksums(package_copy) == after
+    # the new trial's numbers then go through its extraction sheet, like any other trial's
+    _, outcome_rows = template_rows(package_copy, "fixture2026")
+    assert len(outcome_rows) == 2 * len(added)
+
+
+def test_a_study_sheet_with_a_number_missing_from_its_snippet_points_at_its_row(package_copy, tmp_path):
+    sheet = tmp_path / "fixture2026.csv"
+    assert run_cli("template", "fixture2026", "--new-study", "--source", "fixture2026_pub", "--condition", "covid19",
+                   "--out", str(sheet), "--package", str(package_copy)).returncode == 0
+    header, rows = read_sheet(sheet)
+    for row in rows:
+        given = NEW_STUDY.get((row["record"], row["field"]))
+        if given is not None:
+            value, snippet = given if isinstance(given, tuple) else (given, "")
+            row.update(value=value, snippet=snippet, location="Abstract" if snippet else "",
+                       method="text" if snippet else "")
+    wrong = next(i for i, r in enumerate(rows) if r["record"] == "study" and r["field"] == "n_randomized")
+    rows[wrong]["value"] = "41"
+    write_sheet(sheet, header, rows)
+    before = checksums(package_copy)
+    result = ingest_sheet(package_copy, sheet, "fixture2026.csv")
+    found = {(p.code, p.file, p.row) for p in result.problems}
+    assert ("number-not-in-snippet", "fixture2026.csv", wrong + 2) in found
+    assert checksums(package_copy) == before

@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("template", help="write the extraction sheet of a trial: one row per arm, outcome and time point still missing")
     p.add_argument("study_id")
     p.add_argument("--source", help="source_id to fill in (a new one: fill its source_* columns in the sheet)")
+    p.add_argument("--new-study", action="store_true",
+                   help="a study sheet for a trial not yet in the package (needs --source and --condition)")
+    p.add_argument("--condition", help="the new trial's condition (sepsis, covid19)")
     p.add_argument("--out", help="file to write (default: standard output)")
     p.add_argument("--package", help="package directory (default: the nearest datapackage.json upward)")
 
@@ -214,9 +217,15 @@ def cmd_quality(args) -> int:
 
 def cmd_template(args) -> int:
     from .sheet import SheetError, render_sheet, template_rows
+    from .study_sheet import study_template
 
     try:
-        columns, rows = template_rows(_package_dir(args.package), args.study_id, args.source)
+        if args.new_study:
+            if not (args.source and args.condition):
+                raise UsageError("--new-study needs --source SOURCE_ID and --condition CONDITION")
+            columns, rows = study_template(_package_dir(args.package), args.study_id, args.source, args.condition)
+        else:
+            columns, rows = template_rows(_package_dir(args.package), args.study_id, args.source)
     except SheetError as exc:
         raise UsageError(str(exc)) from None
     text = render_sheet(columns, rows)
@@ -229,6 +238,8 @@ def cmd_template(args) -> int:
 
 
 def cmd_ingest(args) -> int:
+    import csv
+
     from rhil7.validators.problems import RENDERERS
 
     from .ingest import ingest_sheet
@@ -237,7 +248,10 @@ def cmd_ingest(args) -> int:
     if not sheet.is_file():
         raise UsageError(f"no sheet at {sheet}")
     package_dir = _package_dir(args.package)
-    result = ingest_sheet(package_dir, sheet, args.sheet)
+    try:
+        result = ingest_sheet(package_dir, sheet, args.sheet)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise UsageError(f"cannot read {args.sheet} as a UTF-8 CSV file: {exc}") from None
     if result.problems:
         sys.stdout.write(RENDERERS[args.format](result.problems, args.sheet))
         print("nothing was written", file=sys.stderr)

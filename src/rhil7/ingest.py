@@ -127,38 +127,59 @@ def _detail(rows: list[_SheetRow], table: str) -> str:
     return f"Rows in {table}.csv ({ids}), from {first['location']} of {first['source_id']}."
 
 
+def apply_staged(package_dir: Path, names: tuple[str, ...], edit, locate, problems: _Problems) -> tuple[list[Problem], list[str]]:
+    """Copy the package to a staging directory inside it, let ``edit`` change the tables ``names`` (CsvTables),
+    validate the staged package and, when valid, move the changed tables into place (in the order of
+    ``names``: referenced tables first). Returns (problems, files written); nothing is written on a problem.
+    ``locate(table, record, field)`` names the sheet row a staged record came from (None: not from the sheet)."""
+    staging = Path(tempfile.mkdtemp(prefix=".rhil7-ingest-", dir=package_dir))
+    try:
+        shutil.copy2(package_dir / "datapackage.json", staging / "datapackage.json")
+        shutil.copytree(package_dir / "tables", staging / "tables")
+        tables = {name: CsvTable.read(staging / "tables" / f"{name}.csv") for name in names}
+        edit(tables)
+        changed = [name for name in names if tables[name].changed]
+        if not changed:
+            return problems.items, []  # everything already in the package: nothing to write
+        for name in changed:
+            tables[name].write(staging / "tables" / f"{name}.csv")
+        found = _on_sheet(validate_package(staging), tables, locate, problems)
+        if found:
+            return found, []
+        for name in changed:
+            os.replace(staging / "tables" / f"{name}.csv", package_dir / "tables" / f"{name}.csv")
+        return [], [f"tables/{name}.csv" for name in changed]
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def ingest_sheet(package_dir: Path, sheet_path: Path, sheet_name: str | None = None) -> IngestResult:
     package_dir, sheet_path = Path(package_dir), Path(sheet_path)
     problems = _Problems(sheet_name or str(sheet_path))
+    header, rows = _read_sheet(sheet_path)
+    from .study_sheet import STUDY_SHEET_MARK, ingest_study_rows
+
+    if header[:1] == [STUDY_SHEET_MARK]:
+        return ingest_study_rows(package_dir, header, rows, problems)
     descriptor = read_descriptor(package_dir)
     sheet = layout(descriptor)
-    header, rows = _read_sheet(sheet_path)
     arms = CsvTable.read(package_dir / "tables" / "arms.csv").rows()
     chosen = _check_sheet(header, rows, sheet, problems, {a["arm_id"]: a["arm_role"] for a in arms})
     result = IngestResult()
     if problems.items or not chosen:
         result.problems = problems.items
         return result
+    origin: dict[tuple[str, str], _SheetRow] = {}  # (table, key) -> the sheet row it came from
 
-    staging = Path(tempfile.mkdtemp(prefix=".rhil7-ingest-", dir=package_dir))
-    try:
-        shutil.copy2(package_dir / "datapackage.json", staging / "datapackage.json")
-        shutil.copytree(package_dir / "tables", staging / "tables")
-        tables = {name: CsvTable.read(staging / "tables" / f"{name}.csv")
-                  for name in ("sources", *sheet.outcome_fields, "coverage")}
-        origin: dict[tuple[str, str], _SheetRow] = {}  # (table, key) -> the sheet row it came from
-
-        # a new source named by the sheet
+    def edit(tables: dict[str, CsvTable]) -> None:
         known = {r["source_id"] for r in tables["sources"].rows()}
-        for row in chosen:
+        for row in chosen:  # a new source named by the sheet
             v = row.values
             given = {f: v[SOURCE_PREFIX + f] for f in sheet.source_fields if v[SOURCE_PREFIX + f].strip()}
             if v["source_id"] and v["source_id"] not in known and given:
-                source = dict(given, source_id=v["source_id"], study_id=v["study_id"])
-                tables["sources"].upsert(source, ["source_id"])
+                tables["sources"].upsert(dict(given, source_id=v["source_id"], study_id=v["study_id"]), ["source_id"])
                 known.add(v["source_id"])
                 origin[("sources", v["source_id"])] = row
-
         cells: dict[tuple, list[_SheetRow]] = {}
         for row in chosen:
             cells.setdefault(tuple(row.values[c] for c in CELL), []).append(row)
@@ -170,7 +191,6 @@ def ingest_sheet(package_dir: Path, sheet_path: Path, sheet_name: str | None = N
             origin[(table, record["row_id"])] = row
             if change != "same":
                 result.rows.setdefault(table, {"added": 0, "changed": 0})[change] += 1
-
         coverage = tables["coverage"]
         for (study, outcome, timepoint), members in cells.items():
             key = dict(study_id=study, outcome=outcome, timepoint=timepoint)
@@ -182,43 +202,33 @@ def ingest_sheet(package_dir: Path, sheet_path: Path, sheet_name: str | None = N
                 result.coverage.append((study, outcome, timepoint, old.get("status", "none"), new["status"]))
             origin[("coverage", "/".join((study, outcome, timepoint)))] = members[0]
 
-        changed = [name for name, table in tables.items() if table.changed]
-        for name in changed:
-            tables[name].write(staging / "tables" / f"{name}.csv")
-        if not changed:
-            return result  # everything already in the package: nothing to write
-        found = validate_package(staging)
-        result.problems = _on_sheet(found, tables, origin, problems)
-        if result.problems:
-            result.rows, result.coverage = {}, []
-            return result
-        for name in ("sources", *sheet.outcome_fields, "coverage"):  # referenced tables first
-            if name in changed:
-                os.replace(staging / "tables" / f"{name}.csv", package_dir / "tables" / f"{name}.csv")
-                result.written.append(f"tables/{name}.csv")
-        return result
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _on_sheet(found: list[Problem], tables: dict[str, CsvTable], origin: dict, problems: _Problems) -> list[Problem]:
-    """The staged package's problems, those in rows that came from the sheet moved onto their sheet row."""
     keys = {"sources": lambda r: r["source_id"], "coverage": lambda r: "/".join((r["study_id"], r["outcome"], r["timepoint"]))}
+
+    def locate(name, record, field_):
+        return origin.get((name, keys.get(name, lambda r: r.get("row_id", ""))(record)))
+
+    result.problems, result.written = apply_staged(package_dir, ("sources", *sheet.outcome_fields, "coverage"), edit,
+                                                   locate, problems)
+    if result.problems:
+        result.rows, result.coverage = {}, []
+    return result
+
+
+def _on_sheet(found: list[Problem], tables: dict[str, CsvTable], locate, problems: _Problems) -> list[Problem]:
+    """The staged package's problems, those in rows that came from the sheet moved onto their sheet row."""
     moved = []
     for p in found:
         name = p.file.removeprefix("tables/").removesuffix(".csv")
         row = None
         if name in tables and p.row is not None and p.row >= 2 and p.row - 2 < len(tables[name].records):
-            record = dict(zip(tables[name].header, tables[name].records[p.row - 2]))
-            key = keys.get(name, lambda r: r.get("row_id", ""))(record)
-            row = origin.get((name, key))
+            row = locate(name, dict(zip(tables[name].header, tables[name].records[p.row - 2])), p.field)
         if row is None:
             moved.append(p)
             continue
         field_ = p.field
-        if name == "sources" and field_ not in (None, "source_id"):
+        if name == "sources" and field_ not in (None, "source_id") and SOURCE_PREFIX + field_ in row.values:
             field_ = SOURCE_PREFIX + field_
-        elif name == "coverage" and field_ not in COVERAGE_FIELDS:
+        elif name == "coverage" and field_ not in COVERAGE_FIELDS and "status" in row.values:
             field_ = "status"
         moved.append(Problem(problems.sheet_name, row.number, field_, p.code, p.expected, p.found, p.message,
                              p.stage, line=row.line))
