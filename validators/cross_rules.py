@@ -364,13 +364,19 @@ def values_plausible(tables) -> list[Problem]:
 
 
 def arm_counts_within_trial(tables) -> list[Problem]:
-    """For each study, outcome and time point, the arms' n (continuous) or total (dichotomous) add up to no more
-    than the study's n_randomized. (Each arm against its own size is more-than-randomized; this one also holds
-    when the arm sizes are blank, as they often are when a source gives only the trial's size.)"""
+    """For each study whose arm sizes are not all given (a source often gives only the trial's size), the arms'
+    n (continuous) or total (dichotomous) at one outcome and time point add up to no more than the study's
+    n_randomized. (With every arm's size given, more-than-randomized checks each arm against its own.)"""
     studies = tables.get("studies")
     if studies is None or "n_randomized" not in studies:
         return []
     size = dict(zip(_texts(studies["study_id"]), studies["n_randomized"].astype(object).tolist()))
+    arms = tables.get("arms")
+    if arms is not None and "n_randomized" in arms:
+        # a study whose every arm has its size is left to more-than-randomized (each arm against its own size)
+        sized = arms.groupby("study_id")["n_randomized"].count() == arms.groupby("study_id").size()
+        for study in sized.index[sized.to_numpy(bool)]:
+            size.pop(study, None)
     problems = []
     for table, count in (("outcomes_continuous", "n"), ("outcomes_dichotomous", "total")):
         frame = tables.get(table)
