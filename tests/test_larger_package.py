@@ -24,16 +24,17 @@ ENGINE_ONLY = ("test_pooling_reference.py", "test_effect_sizes_and_conversions.p
                "test_snippet_scan.py")
 # How a test module reaches the live package: the repository's tables or the repository as a package directory.
 LIVE = re.compile(r"""ROOT\s*/\s*["']tables|read_tables\(ROOT|validate_package\(ROOT|str\(ROOT\)|cwd=ROOT|\(ROOT\)""")
-COPIED = ("datapackage.json", "pyproject.toml", "README.md", "CONTRIBUTING.md", "CHANGELOG.md", "CITATION.cff",
-          "LICENSE", "Makefile", "tables", "tests", "docs", "research", "queries", "analysis", "validators", "src", "benchmarks",
-          ".github")
+# Everything at the top of the repository but the environment, the build output and version control.
+SKIPPED = {".venv", ".git", "build", "dist", ".pytest_cache", "__pycache__"}
 
 
 def copy_repository(target: Path) -> Path:
     """The repository's files (not .venv, build/ or .git), committed into a fresh git repository of their own
     (rhil7 diff reads revisions of the repository it runs in)."""
-    for name in COPIED:
-        source = ROOT / name
+    for source in sorted(ROOT.iterdir()):
+        name = source.name
+        if name in SKIPPED or name.endswith(".egg-info") or (name.startswith(".") and not name.startswith(".git")):
+            continue
         if source.is_dir():
             shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
         elif source.exists():
