@@ -29,7 +29,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 docs: $(STAMP)
-	$(BIN)/python -m rhil7.dictionary
+	$(BIN)/rhil7 docs
 
 release: $(STAMP)
 	$(BIN)/rhil7 release

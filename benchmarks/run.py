@@ -500,9 +500,9 @@ def main(argv=None) -> int:
             R["build"][rows] = run_process([RHIL7, "build", packages[rows]["clean"]], budget.timeout(120, 100),
                                            env={"RHIL7_BUILD": str(work / f"build-cli-{label(rows)}")})
         code = ("import sys; from pathlib import Path; from rhil7.build import build_database; "
-                "build_database(Path(sys.argv[1]), validate=False)")
-        R["load"][rows] = run_process([sys.executable, "-c", code, packages[rows]["clean"]], budget.timeout(120, 80),
-                                      env={"RHIL7_BUILD": str(work / f"build-{label(rows)}")})
+                "build_database(Path(sys.argv[1]), Path(sys.argv[2]), validate=False)")
+        R["load"][rows] = run_process([sys.executable, "-c", code, packages[rows]["clean"], str(work / f"build-{label(rows)}")],
+                                      budget.timeout(120, 80))
         print(f"  {label(rows)}: rhil7 build {fmt_time(R['build'].get(rows))}, load only {fmt_time(R['load'][rows])}",
               flush=True)
 

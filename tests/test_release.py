@@ -154,8 +154,7 @@ def test_create_database_sql_rebuilds_what_rhil7_build_builds(unzipped, tmp_path
     from rhil7.build import build_database
     from rhil7.database import VIEW_ORDER
 
-    monkeypatch.setenv("RHIL7_BUILD", str(tmp_path / "build"))
-    built = duckdb.connect(str(build_database(ROOT).database), read_only=True)
+    built = duckdb.connect(str(build_database(ROOT, tmp_path / "build").database), read_only=True)
     monkeypatch.chdir(unzipped)
     created = duckdb.connect()
     created.execute((unzipped / "create_database.sql").read_text(encoding="utf-8"))

@@ -4,12 +4,10 @@ Known answers come from the 0.1.0 snapshot (tests/fixtures) and the reference pa
 only required to build and to answer every view and example query.
 """
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pytest
 
@@ -17,6 +15,7 @@ from rhil7.analysis import effect_sizes, pooling
 from rhil7.build import BuildRefused, build_database
 from rhil7.database import VIEW_ORDER
 from rhil7.loading import read_tables
+from rhil7.query import run_query
 
 from conftest import copy_package
 
@@ -24,43 +23,30 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "queries" / "examples").glob("*.sql"))
 
 
-def _build(package, out):
-    os.environ["RHIL7_BUILD"] = str(out)
-    try:
-        return build_database(package).database
-    finally:
-        del os.environ["RHIL7_BUILD"]
-
-
 @pytest.fixture(scope="module")
 def real_db(tmp_path_factory):
     """The live package's database: invariants only, whatever data it holds."""
-    return _build(ROOT, tmp_path_factory.mktemp("build"))
+    return build_database(ROOT, tmp_path_factory.mktemp("build")).database
 
 
 @pytest.fixture(scope="module")
 def snapshot_db(tmp_path_factory):
     """The 0.1.0 snapshot's database: known rows, known answers."""
     package = copy_package(tmp_path_factory.mktemp("snapshot") / "package")
-    return _build(package, tmp_path_factory.mktemp("snapshot_build"))
+    return build_database(package, tmp_path_factory.mktemp("snapshot_build")).database
 
 
 @pytest.fixture(scope="module")
 def reference_db(reference_package, tmp_path_factory):
-    out = tmp_path_factory.mktemp("refbuild")
-    os.environ["RHIL7_BUILD"] = str(out)
-    try:
-        return build_database(reference_package).database
-    finally:
-        del os.environ["RHIL7_BUILD"]
+    return build_database(reference_package, tmp_path_factory.mktemp("refbuild")).database
 
 
 def q(db, sql):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+    """Through `rhil7 query`'s own path: read statements only, read-only, no file or network access.
+
+    The example files come with pull requests, so CI runs them with no more power than a user's query has.
+    """
+    return run_query(db, sql)[1]
 
 
 def test_every_view_exists_and_runs(real_db):
@@ -150,15 +136,13 @@ def test_zero_cells_in_sql_match_python(reference_package):
 def test_build_refuses_an_invalid_package(package_copy, tmp_path, monkeypatch):
     csv = package_copy / "tables" / "arms.csv"
     csv.write_text(csv.read_text(encoding="utf-8").replace("daix2023_cyt107,daix2023,intervention", "daix2023_cyt107,daix2023,treatment"), encoding="utf-8")
-    monkeypatch.setenv("RHIL7_BUILD", str(tmp_path / "out"))
     with pytest.raises(BuildRefused, match="invalid"):
-        build_database(package_copy)
+        build_database(package_copy, tmp_path / "out")
     assert not (tmp_path / "out" / "rhil7.duckdb").exists()
 
 
 def test_interrupted_build_leaves_previous_database(package_copy, tmp_path, monkeypatch):
-    monkeypatch.setenv("RHIL7_BUILD", str(tmp_path / "out"))
-    first = build_database(package_copy).database
+    first = build_database(package_copy, tmp_path / "out").database
     before = first.read_bytes()
     import rhil7.database as database
 
@@ -167,9 +151,9 @@ def test_interrupted_build_leaves_previous_database(package_copy, tmp_path, monk
 
     monkeypatch.setattr(database, "create_views", explode)
     with pytest.raises(RuntimeError):
-        build_database(package_copy)
+        build_database(package_copy, tmp_path / "out")
     assert first.read_bytes() == before
-    assert [p.name for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")] == []
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".rhil7.lock", "parquet", "rhil7.duckdb"]
 
 
 def test_query_cli_formats_and_errors(cli, snapshot_db):

@@ -6,10 +6,12 @@ builders are also called directly, past the validator.
 """
 from __future__ import annotations
 
+import ast
 import csv
 import json
 import os
 import subprocess
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -167,3 +169,18 @@ def test_cli_diff_of_poisoned_git_revisions_writes_nothing(tmp_path, sentinel):
         assert "Traceback" not in done.stderr and "internal error" not in done.stderr
         assert list(sentinel.iterdir()) == [], args
     assert not (repo / "pwned.csv").exists()
+
+
+def test_every_connection_in_the_project_comes_from_safe_connect():
+    """No call to duckdb.connect outside rhil7.database (examples shown to users inside strings do not count)."""
+    root = Path(__file__).resolve().parents[1]
+    offenders = []
+    for folder in ("src", "validators", "analysis", "queries", "benchmarks"):
+        for path in sorted((root / folder).rglob("*.py")):
+            if path.name == "database.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "connect"
+                        and isinstance(node.func.value, ast.Name) and node.func.value.id == "duckdb"):
+                    offenders.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert offenders == [], "open DuckDB connections with rhil7.database.safe_connect"

@@ -1,18 +1,24 @@
-"""rhil7 build: validated tables -> build/rhil7.duckdb (tables + views) and build/parquet/*.parquet, atomically.
+"""rhil7 build: validated tables -> build/rhil7.duckdb (tables + views + the package's fingerprint) and build/parquet/.
 
-Everything is written under temporary names in the build directory and moved into place with
-os.replace only when complete, so an interrupted build leaves the previous database intact.
+Atomic and safe to run concurrently: the build holds an exclusive lock on its output directory (a second
+build of the same package waits for the first), writes the database and the Parquet copies into a fresh
+staging directory, and moves them into place with one rename each, the Parquet directory first and the
+database last. A build killed before that leaves the previous outputs whole; its staging directory is
+removed by the next build.
 """
 from __future__ import annotations
 
-import os
-import tempfile
+import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .loading import read_descriptor, read_tables
-from .paths import build_dir
+from .loading import Package, read_package
+from .paths import clear_stale_staging, output_dir, output_lock, publish, staging_dir
+
+DATABASE = "rhil7.duckdb"
+PARQUET = "parquet"
 
 
 class BuildRefused(Exception):
@@ -27,46 +33,66 @@ class BuildResult:
     views: int
 
 
-def build_database(package_dir: Path, progress: Callable[[str], None] = lambda m: None,
-                   validate: bool = True) -> BuildResult:
-    import pyarrow.parquet as pq
+def write_fingerprint(con, fingerprint: dict) -> None:
+    """What the database was built from (see rhil7.fingerprint), so a reader can tell when it is stale."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS meta")
+    con.execute("CREATE OR REPLACE TABLE meta.fingerprint (fingerprint VARCHAR)")
+    con.execute("INSERT INTO meta.fingerprint VALUES (?)", [json.dumps(fingerprint, sort_keys=True)])
 
-    from .database import FILE_CONFIG, create_tables, create_views, raw_table, safe_connect
 
+def build_database(package: Package | Path, out: Path | None = None,
+                   progress: Callable[[str], None] = lambda m: None, validate: bool = True) -> BuildResult:
+    """Build from a package directory, or from a Package already read (then it is not read again).
+
+    ``out``: the output directory (default ``build/`` of the package); refused (UnsafeOutput) when it is a
+    symbolic link. ``validate=False`` only for callers that have just validated the same package.
+    """
+    from rhil7.validators.untrusted import UnreadableInput
+
+    from .database import VIEW_ORDER
+    from .fingerprint import package_fingerprint
+
+    package_dir = package.package_dir if isinstance(package, Package) else Path(package)
     if validate:
         from .gate import require_valid
 
         require_valid(package_dir, BuildRefused, progress)
-    out = build_dir(Path(package_dir))
-    out.mkdir(parents=True, exist_ok=True)
-    descriptor = read_descriptor(package_dir)
-    tables = read_tables(package_dir)
-    progress(f"loading {len(tables)} tables into DuckDB")
-    fd, tmp_name = tempfile.mkstemp(prefix=".rhil7-", suffix=".duckdb.tmp", dir=out)
-    os.close(fd)
-    os.unlink(tmp_name)  # DuckDB must create the file itself
-    tmp = Path(tmp_name)
+    target = output_dir(package_dir, out, "build", entries=(DATABASE, PARQUET))
     try:
-        con = safe_connect(tmp, **FILE_CONFIG)
-        create_tables(con, descriptor, tables)
-        views = create_views(con)
-        parquet_dir = out / "parquet"
-        parquet_dir.mkdir(exist_ok=True)
+        if not isinstance(package, Package):
+            package = read_package(package_dir)
+        fingerprint = package_fingerprint(package_dir)
+    except UnreadableInput as exc:
+        raise BuildRefused(str(exc)) from None
+    with output_lock(target):
+        clear_stale_staging(target)
+        staging = staging_dir(target)
+        progress(f"loading {len(package.tables)} tables into DuckDB")
+        try:
+            _write_outputs(staging, package, fingerprint, progress)
+            publish(staging, target, (PARQUET, DATABASE))
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    progress(f"built {target / DATABASE}")
+    return BuildResult(target / DATABASE, target / PARQUET, len(package.tables), len(VIEW_ORDER))
+
+
+def _write_outputs(staging: Path, package: Package, fingerprint: dict, progress: Callable[[str], None]) -> None:
+    import pyarrow.parquet as pq
+
+    from .database import FILE_CONFIG, create_tables, create_views, raw_table, safe_connect
+
+    con = safe_connect(staging / DATABASE, **FILE_CONFIG)
+    try:
+        create_tables(con, package.descriptor, package.tables)
+        create_views(con)
+        write_fingerprint(con, fingerprint)
         progress("writing Parquet copies")
-        for name in tables:
-            part = parquet_dir / f".{name}.parquet.tmp"
+        (staging / PARQUET).mkdir()
+        for name in package.tables:
             # written by pyarrow from DuckDB's result: the connection itself may not touch any file but its own
-            pq.write_table(con.sql(f"SELECT * FROM {raw_table(name)}").to_arrow_table(), part)
-            os.replace(part, parquet_dir / f"{name}.parquet")
+            pq.write_table(con.sql(f"SELECT * FROM {raw_table(name)}").to_arrow_table(),
+                           staging / PARQUET / f"{name}.parquet")
         con.execute("CHECKPOINT")
-        con.close()
-        database = out / "rhil7.duckdb"
-        os.replace(tmp, database)
-        wal = Path(str(tmp) + ".wal")
-        if wal.exists():
-            wal.unlink()
     finally:
-        if tmp.exists():
-            tmp.unlink()
-    progress(f"built {database}")
-    return BuildResult(database, parquet_dir, len(tables), views)
+        con.close()

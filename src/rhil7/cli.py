@@ -1,11 +1,13 @@
 """The rhil7 command line: argument parsing and rendering only; the work lives in importable functions.
 
-Exit codes: 0 success (valid), 1 invalid package / failed query, 2 usage or unreadable input, 3 internal error.
+Exit codes (also in ``rhil7 --help``): 0 success (valid), 1 invalid package, unsafe output path or failed
+query, 2 usage or unreadable input, 3 internal error.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -20,59 +22,92 @@ class UsageError(Exception):
     pass
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rhil7", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+DESCRIPTION = """\
+Check, build and reproduce the data package of the randomized trials of rhIL-7 (CYT107) pooled by the
+2026 meta-analysis. Run a command inside the repository (or pass the package directory); `make reproduce`
+runs validate, build and reproduce in turn."""
+EPILOG = """\
+exit codes: 0 success (the package is valid); 1 the package is invalid, an output path is unsafe, or the
+query failed (the message names the file, row and field); 2 usage error or unreadable input (a missing
+directory, a file that is not UTF-8 or not JSON); 3 internal error (a bug: please report it).
 
-    p = sub.add_parser("validate", help="validate a data package (this repository's by default)")
-    p.add_argument("path", nargs="?", help="package directory (default: the nearest datapackage.json upward)")
-    p.add_argument("--format", choices=["text", "json", "github"], default="text")
+Run `rhil7 COMMAND --help` for a command's options."""
+PATH_HELP = "package directory (default: $RHIL7_PACKAGE, else the nearest folder upward holding datapackage.json)"
+OUT_HELP = "output directory (default: $RHIL7_BUILD, else build/ of the package); never a symbolic link"
+
+
+def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(prog="rhil7", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"rhil7 {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".", epilog=EPILOG,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    p = command("validate", "check the package against its Table Schemas and the project's rules; writes nothing")
+    p.add_argument("path", nargs="?", help=PATH_HELP)
+    p.add_argument("--format", choices=["text", "json", "github"], default="text",
+                   help="text for people (default), json for programs, github for GitHub Actions annotations "
+                        "(one ::error line per problem, placed on the CSV line)")
     p.add_argument("--max-bytes", type=int, help="largest table file accepted, in bytes")
     p.add_argument("--max-rows", type=int, help="most rows accepted per table")
 
-    p = sub.add_parser("build", help="validate, then load the tables into build/rhil7.duckdb with the views and Parquet copies")
-    p.add_argument("path", nargs="?")
+    p = command("build", "validate, then write build/rhil7.duckdb (tables and views) and build/parquet/")
+    p.add_argument("path", nargs="?", help=PATH_HELP)
+    p.add_argument("--out", help=OUT_HELP)
 
-    p = sub.add_parser("query", help="run read-only SQL against build/rhil7.duckdb")
-    p.add_argument("sql", nargs="?", help="SQL text")
-    p.add_argument("--file", help="a .sql file to run instead")
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    p.add_argument("--database", help="database file (default: build/rhil7.duckdb of the package)")
+    p = command("query", "run read-only SQL against build/rhil7.duckdb (refused if the tables changed since the build)")
+    p.add_argument("sql", nargs="?", help="SQL text (SELECT or EXPLAIN only)")
+    p.add_argument("--file", help="a .sql file to run instead, e.g. queries/examples/coverage_gaps_by_trial.sql")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format (default: table)")
+    p.add_argument("--database", help="database file (default: build/rhil7.duckdb of the package, checked for staleness)")
 
-    p = sub.add_parser("reproduce", help="validate, build, recompute every pooled figure of the abstract, write build/report/")
-    p.add_argument("path", nargs="?")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p = command("reproduce", "validate, build, recompute every pooled figure of the abstract, write build/report/")
+    p.add_argument("path", nargs="?", help=PATH_HELP)
+    p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
     p.add_argument("--no-plots", action="store_true", help="skip the forest plots")
+    p.add_argument("--out", help=OUT_HELP)
 
-    p = sub.add_parser("audit", help="check the published pooled figures for internal consistency")
-    p.add_argument("path", nargs="?")
-    p.add_argument("--format", choices=["text", "json"], default="text")
-    p = sub.add_parser("release", help="write dist/rhil7-lymphopenia-<version>.zip (deterministic, checksummed)")
-    p.add_argument("path", nargs="?")
-    p.add_argument("--out", help="output directory (default: dist/ of the package)")
+    p = command("audit", "check the published pooled figures for internal consistency")
+    p.add_argument("path", nargs="?", help=PATH_HELP)
+    p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
 
-    p = sub.add_parser("diff", help="rows added, removed and changed between two package versions, and moved pooled estimates")
-    p.add_argument("old", help="package directory or git revision of this repository")
+    p = command("release", "write dist/rhil7-lymphopenia-<version>.zip (deterministic, checksummed)")
+    p.add_argument("path", nargs="?", help=PATH_HELP)
+    p.add_argument("--out", help="output directory (default: dist/ of the package); never a symbolic link")
+
+    p = command("diff", "rows added, removed and changed between two package versions, and moved pooled estimates")
+    p.add_argument("old", help="package directory or git revision of this repository (e.g. main, v0.1.0, HEAD~1)")
     p.add_argument("new", help="package directory or git revision of this repository")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
 
-    p = sub.add_parser("template", help="write the extraction sheet of a trial: one row per arm, outcome and time point still missing")
-    p.add_argument("study_id")
-    p.add_argument("--source", help="source_id to fill in (a new one: fill its source_* columns in the sheet)")
+    p = command("template", "write a trial's extraction sheet (one row per arm, outcome and time point still missing), "
+                            "or with --new-study the study sheet of a new trial")
+    p.add_argument("study_id", help="the trial's study_id (a new one with --new-study)")
+    p.add_argument("--source", help="source_id to fill in (a new one: describe it in the sheet's source_* columns)")
     p.add_argument("--new-study", action="store_true",
                    help="a study sheet for a trial not yet in the package (needs --source and --condition)")
     p.add_argument("--condition", help="the new trial's condition (sepsis, covid19)")
     p.add_argument("--out", help="file to write (default: standard output)")
-    p.add_argument("--package", help="package directory (default: the nearest datapackage.json upward)")
+    p.add_argument("--package", help=PATH_HELP)
 
-    p = sub.add_parser("ingest", help="check a filled extraction sheet and write it into the tables (all or nothing)")
-    p.add_argument("sheet")
-    p.add_argument("--package", help="package directory (default: the nearest datapackage.json upward)")
-    p.add_argument("--format", choices=["text", "json", "github"], default="text")
+    p = command("ingest", "check a filled sheet and write it into the tables, all or nothing (then validate)")
+    p.add_argument("sheet", help="the sheet that rhil7 template wrote, filled in")
+    p.add_argument("--package", help=PATH_HELP)
+    p.add_argument("--format", choices=["text", "json", "github"], default="text",
+                   help="how problems are printed (default: text)")
 
-    p = sub.add_parser("quality", help="Great Expectations data-quality report of the tables, written to build/quality/")
-    p.add_argument("path", nargs="?")
-    p.add_argument("--out", help="output directory (default: build/quality/ of the package)")
+    p = command("quality", "Great Expectations data-quality report of the tables, written to build/quality/")
+    p.add_argument("path", nargs="?", help=PATH_HELP)
+    p.add_argument("--out", help="output directory (default: build/quality/ of the package); never a symbolic link")
+
+    p = command("docs", "regenerate docs/data-dictionary.md from the Table Schemas")
+    p.add_argument("path", nargs="?", help=PATH_HELP)
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if docs/data-dictionary.md is out of date")
     return parser
 
 
@@ -103,12 +138,17 @@ def cmd_validate(args) -> int:
     return EXIT_INVALID if problems else EXIT_OK
 
 
+def _build_out(args):
+    """--out, else $RHIL7_BUILD (the command line's way to send outputs elsewhere), else the package's build/."""
+    return args.out or os.environ.get("RHIL7_BUILD") or None
+
+
 def cmd_build(args) -> int:
     from .build import BuildRefused, build_database
 
     package_dir = _package_dir(args.path)
     try:
-        result = build_database(package_dir, progress=lambda m: print(m, file=sys.stderr))
+        result = build_database(package_dir, _build_out(args), progress=lambda m: print(m, file=sys.stderr))
     except BuildRefused as exc:
         print(f"rhil7 build: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -117,6 +157,7 @@ def cmd_build(args) -> int:
 
 
 def cmd_query(args) -> int:
+    from .fingerprint import StaleDatabase
     from .query import QueryError, render_results, run_queries
 
     if bool(args.sql) == bool(args.file):
@@ -128,14 +169,18 @@ def cmd_query(args) -> int:
             raise UsageError(f"cannot read {args.file}: {exc}") from None
     else:
         sql = args.sql
-    database = Path(args.database) if args.database else None
-    if database is None:
-        from .paths import build_dir
-
-        database = build_dir(_package_dir(None)) / "rhil7.duckdb"
     try:
+        if args.database:
+            database = Path(args.database)
+        else:  # the package's own database: answer only if it was built from the files as they are now
+            from .fingerprint import require_fresh
+
+            package_dir = _package_dir(None)
+            database = Path(os.environ.get("RHIL7_BUILD") or package_dir / "build") / "rhil7.duckdb"
+            if database.is_file():
+                require_fresh(database, package_dir)
         text = render_results(run_queries(database, sql), args.format)
-    except QueryError as exc:
+    except (QueryError, StaleDatabase) as exc:
         print(f"rhil7 query: {exc}", file=sys.stderr)
         return EXIT_INVALID
     sys.stdout.write(text)
@@ -147,7 +192,8 @@ def cmd_reproduce(args) -> int:
 
     package_dir = _package_dir(args.path)
     try:
-        outcome = reproduce(package_dir, plots=not args.no_plots, progress=lambda m: print(m, file=sys.stderr))
+        outcome = reproduce(package_dir, plots=not args.no_plots, progress=lambda m: print(m, file=sys.stderr),
+                            out=_build_out(args))
     except ReproduceRefused as exc:
         print(f"rhil7 reproduce: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -162,22 +208,28 @@ def cmd_reproduce(args) -> int:
 def cmd_audit(args) -> int:
     from rhil7.analysis.audit import audit_published
     from rhil7.analysis.presentation import audit_json, audit_text
+    from rhil7.validators.untrusted import UnreadableInput
 
     from .loading import read_tables
 
     package_dir = _package_dir(args.path)
-    tables = read_tables(package_dir, ["published_results"])
+    try:
+        tables = read_tables(package_dir, ["published_results"])
+    except UnreadableInput as exc:
+        print(f"rhil7 audit: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     checks = audit_published(tables["published_results"])
     sys.stdout.write(audit_json(checks) if args.format == "json" else audit_text(checks))
     return EXIT_OK
 
 
 def cmd_release(args) -> int:
+    from .paths import output_dir
     from .release import ReleaseRefused, make_release
 
     package_dir = _package_dir(args.path)
     try:
-        archive = make_release(package_dir, Path(args.out) if args.out else None,
+        archive = make_release(package_dir, output_dir(package_dir, args.out, "dist"),
                                progress=lambda m: print(m, file=sys.stderr))
     except ReleaseRefused as exc:
         print(f"rhil7 release: {exc}", file=sys.stderr)
@@ -202,11 +254,20 @@ def cmd_quality(args) -> int:
     from rhil7.validators.quality_report import write_quality_report
     from rhil7.validators.untrusted import UnreadableInput
 
-    from .paths import build_dir
+    from .paths import output_dir, output_lock, publish, staging_dir
 
     package_dir = _package_dir(args.path)
+    entries = ("quality.json", "gx_results.json")
     try:
-        report, path = write_quality_report(package_dir, Path(args.out) if args.out else build_dir(package_dir) / "quality")
+        out = output_dir(package_dir, args.out, "build/quality", entries=entries)
+        with output_lock(out):
+            staging = staging_dir(out)
+            try:
+                report, _ = write_quality_report(package_dir, staging)
+                publish(staging, out, entries)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+        path = out / "quality.json"
     except UnreadableInput as exc:
         print(f"rhil7 quality: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -265,12 +326,30 @@ def cmd_ingest(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"validate": cmd_validate, "build": cmd_build, "query": cmd_query, "reproduce": cmd_reproduce,
+def cmd_docs(args) -> int:
+    from .dictionary import DICTIONARY_PATH, is_up_to_date, write_dictionary
+    from .paths import output_dir
+
+    package_dir = _package_dir(args.path)
+    if args.check:
+        if is_up_to_date(package_dir):
+            print(f"{package_dir / DICTIONARY_PATH} is up to date")
+            return EXIT_OK
+        print(f"rhil7 docs: {package_dir / DICTIONARY_PATH} is out of date; run `rhil7 docs`", file=sys.stderr)
+        return EXIT_INVALID
+    target = output_dir(package_dir, None, str(Path(DICTIONARY_PATH).parent), entries=(Path(DICTIONARY_PATH).name,))
+    print(write_dictionary(package_dir, target / Path(DICTIONARY_PATH).name))
+    return EXIT_OK
+
+
+COMMANDS = {"docs": cmd_docs, "validate": cmd_validate, "build": cmd_build, "query": cmd_query, "reproduce": cmd_reproduce,
             "audit": cmd_audit, "release": cmd_release, "diff": cmd_diff, "quality": cmd_quality,
             "template": cmd_template, "ingest": cmd_ingest}
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .paths import UnsafeOutput
+
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -278,6 +357,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"rhil7 {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except UnsafeOutput as exc:
+        print(f"rhil7 {args.command}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a bug, not bad input: still no traceback for the user, but say so plainly

@@ -263,27 +263,23 @@ def _same(a, b) -> bool:
 
 
 def _read_side(side: Side, warnings: list[str]) -> tuple[dict, dict[str, pd.DataFrame]]:
-    from rhil7.validators.tables import read_table
+    """Descriptor and tables through the same safe loader as every other command; unreadable tables are warnings."""
+    from rhil7.validators.untrusted import UnreadableInput
 
-    from .loading import read_descriptor
+    from .loading import read_descriptor, read_resource
 
     try:
         descriptor = read_descriptor(side.package_dir)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnreadableInput) as exc:
         raise DiffError(f"{side.label}: cannot read datapackage.json ({exc})") from None
-    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
-        raise DiffError(f"{side.label}: datapackage.json has no resources list")
     tables = {}
     for resource in descriptor["resources"]:
-        if not isinstance(resource, dict) or "name" not in resource:
-            continue
-        rel = _safe_relpath(resource.get("path"))
-        path = side.package_dir / rel if rel else None
-        if path is None or not path.is_file():
-            warnings.append(f"{side.label}: table {resource['name']} has no readable file ({resource.get('path')!r})")
+        if not isinstance(resource, dict) or not isinstance(resource.get("name"), str):
             continue
         try:
-            tables[resource["name"]] = read_table(path, resource).reset_index(drop=True)
+            tables[resource["name"]] = read_resource(side.package_dir, resource)
+        except UnreadableInput as exc:
+            warnings.append(f"{side.label}: table {resource['name']} is not read ({exc})")
         except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
             warnings.append(f"{side.label}: table {resource['name']} cannot be parsed ({str(exc).splitlines()[0]})")
     return descriptor, tables

@@ -244,10 +244,9 @@ def build_and_report(package_dir: Path, build: Path, progress: Callable[[str], N
 
     from .reproduce import ReproduceRefused, reproduce
 
-    with _environment(RHIL7_BUILD=str(build), SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH), \
-            matplotlib.rc_context({"svg.hashsalt": SVG_HASH_SALT}):
-        try:
-            return reproduce(package_dir, plots=True, progress=progress, validate=False)  # make_release validated
+    with _environment(SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH), matplotlib.rc_context({"svg.hashsalt": SVG_HASH_SALT}):
+        try:  # make_release validated
+            return reproduce(package_dir, plots=True, progress=progress, validate=False, out=build)
         except ReproduceRefused as exc:
             raise ReleaseRefused(str(exc)) from None
 

@@ -1,14 +1,12 @@
 """rhil7 reproduce: validate, build, recompute every target, write build/report/ (report + forest plots)."""
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .paths import build_dir
+from .paths import output_dir, output_lock, publish, staging_dir
 
 
 class ReproduceRefused(Exception):
@@ -24,26 +22,44 @@ class ReproduceOutcome:
 
 
 def reproduce(package_dir: Path, plots: bool = True, progress: Callable[[str], None] = lambda m: None,
-              validate: bool = True) -> ReproduceOutcome:
-    """validate=False only for callers that have just validated the same package (rhil7 release)."""
+              validate: bool = True, out: Path | None = None) -> ReproduceOutcome:
+    """Validate, read the package once, build the database into ``out`` (default build/), recompute, report.
+
+    validate=False only for callers that have just validated the same package (rhil7 release).
+    """
     from rhil7.analysis.audit import audit_published
-    from rhil7.analysis.presentation import report_markdown
-    from rhil7.analysis.reproduction import reproduce_all, subgroup_tests
+    from rhil7.analysis.reproduction import reproduce_all
+    from rhil7.validators.untrusted import UnreadableInput
 
     from .build import BuildRefused, build_database
-    from .loading import read_tables
+    from .gate import require_valid
+    from .loading import read_package
 
+    if validate:
+        require_valid(package_dir, ReproduceRefused, progress)
+    target = output_dir(package_dir, out, "build", entries=("report",))
     try:
-        build_database(package_dir, progress=progress, validate=validate)
-    except BuildRefused as exc:
+        package = read_package(package_dir)
+        build_database(package, target, progress=progress, validate=False)
+    except (BuildRefused, UnreadableInput) as exc:
         raise ReproduceRefused(str(exc)) from None
-    tables = read_tables(package_dir)
+    tables = package.tables
     progress("recomputing the pooled figures")
     rows, comparisons = reproduce_all(tables)
     checks = audit_published(tables["published_results"])
-    out = build_dir(Path(package_dir))
-    staging = Path(tempfile.mkdtemp(prefix=".report-", dir=out))
-    staging.chmod(0o755)  # mkdtemp's private mode would carry over to build/report
+    with output_lock(target):
+        _write_report(target, rows, comparisons, checks, tables, plots, progress)
+    return ReproduceOutcome(rows, comparisons, checks, target / "report" / "report.md")
+
+
+def _write_report(target: Path, rows, comparisons, checks, tables, plots: bool, progress) -> None:
+    """report/ written whole into a staging directory, then switched in with one rename (hold output_lock)."""
+    from rhil7.analysis.presentation import report_markdown, reproduction_json
+    from rhil7.analysis.reproduction import subgroup_tests
+
+    staging = staging_dir(target)
+    report = staging / "report"
+    report.mkdir()
     try:
         plot_paths: dict[str, str] = {}
         published_plot = coverage_plot = None
@@ -54,28 +70,16 @@ def reproduce(package_dir: Path, plots: bool = True, progress: Callable[[str], N
             for row, comp in zip(rows, comparisons):
                 if comp.fits:
                     model = row["model"] if row["model"] in comp.fits else "FE"
-                    forest_plot(comp, row, model, staging / "forest" / row["target_id"])
+                    forest_plot(comp, row, model, report / "forest" / row["target_id"])
                     plot_paths[row["target_id"]] = f"forest/{row['target_id']}.png"
-            published_figures_plot(tables["published_results"], staging / "published_figures")
+            published_figures_plot(tables["published_results"], report / "published_figures")
             published_plot = "published_figures.png"
             from rhil7.analysis.coverage_figure import draw_coverage
-            coverage_plot = draw_coverage(tables["coverage"], staging)
+            coverage_plot = draw_coverage(tables["coverage"], report)
         text = report_markdown(rows, comparisons, checks, tables["coverage"], tables["sources"], plot_paths, published_plot,
                                subgroup_tests(rows, comparisons), coverage_plot)
-        (staging / "report.md").write_text(text, encoding="utf-8")
-        from rhil7.analysis.presentation import reproduction_json
-
-        (staging / "reproduction.json").write_text(reproduction_json(rows), encoding="utf-8")
-        final = out / "report"
-        old = out / ".report-old"
-        if old.exists():
-            shutil.rmtree(old)
-        if final.exists():
-            os.replace(final, old)
-        os.replace(staging, final)
-        if old.exists():
-            shutil.rmtree(old)
+        (report / "report.md").write_text(text, encoding="utf-8")
+        (report / "reproduction.json").write_text(reproduction_json(rows), encoding="utf-8")
+        publish(staging, target, ("report",))
     finally:
-        if staging.exists():
-            shutil.rmtree(staging)
-    return ReproduceOutcome(rows, comparisons, checks, out / "report" / "report.md")
+        shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,57 @@
+"""What a new user meets first: --version, help on every argument, `rhil7 docs`, `rhil7.load(path)` from anywhere."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from conftest import ROOT, copy_package, run_cli
+
+import rhil7
+from rhil7.cli import _parser
+
+
+def test_version_is_the_package_version():
+    done = run_cli("--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"rhil7 {rhil7.__version__}"
+
+
+def test_every_argument_of_every_command_has_help_and_the_epilog_gives_exit_codes():
+    parser = _parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(sub.choices) >= {"validate", "build", "query", "reproduce", "audit", "release", "diff", "quality", "docs"}
+    for name, command in sub.choices.items():
+        for action in command._actions:
+            if not isinstance(action, argparse._HelpAction):
+                assert action.help, f"rhil7 {name}: {'/'.join(action.option_strings) or action.dest} has no help"
+    text = parser.format_help()
+    for code in ("0 success", "1 the package is invalid", "2 usage error", "3 internal error"):
+        assert code in text
+
+
+def test_docs_writes_the_dictionary_and_check_reports_staleness(tmp_path):
+    package = copy_package(tmp_path / "package")
+    assert run_cli("docs", str(package), "--check").returncode == 1
+    done = run_cli("docs", str(package))
+    assert done.returncode == 0, done.stderr
+    assert (package / "docs" / "data-dictionary.md").read_text(encoding="utf-8") == \
+        (ROOT / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
+    assert run_cli("docs", str(package), "--check").returncode == 0
+
+
+def test_load_reads_the_named_package_from_any_directory(tmp_path, monkeypatch):
+    """From inside another package, load(path) types the tables by path's descriptor, not the working directory's."""
+    package = copy_package(tmp_path / "package")
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    studies = next(r for r in descriptor["resources"] if r["name"] == "studies")
+    next(f for f in studies["schema"]["fields"] if f["name"] == "funding")["name"] = "funder"
+    (package / "datapackage.json").write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    csv_path = package / "tables" / "studies.csv"
+    header, rest = csv_path.read_text(encoding="utf-8").split("\n", 1)
+    csv_path.write_text(header.replace(",funding,", ",funder,") + "\n" + rest, encoding="utf-8")
+    monkeypatch.delenv("RHIL7_PACKAGE", raising=False)
+    for where in (ROOT, tmp_path):  # inside another package; outside any package
+        monkeypatch.chdir(where)
+        loaded = rhil7.load(package)
+        assert loaded.package_dir == package and loaded.descriptor == descriptor
+        funders = loaded.connection.execute("SELECT funder FROM raw.studies WHERE funder IS NOT NULL").fetchall()
+        assert len(funders) == loaded.tables["studies"]["funder"].notna().sum() > 0

@@ -1,0 +1,188 @@
+"""Outputs stay inside the package and are switched in whole; every reader refuses links (issue 12.2, 12.6, 12.7)."""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from conftest import CLI, copy_package, run_cli
+
+from rhil7.paths import UnsafeOutput, output_dir
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def outside(tmp_path):
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def package(tmp_path):
+    return copy_package(tmp_path / "package")
+
+
+# ------------------------------------------------------------------ the one helper
+
+
+def test_output_dir_refuses_links_on_the_way_and_in_the_entries(package, outside):
+    assert output_dir(package) == package.absolute() / "build"
+    assert (package / "build").is_dir()
+    (package / "build").rmdir()
+    (package / "build").symlink_to(outside)
+    with pytest.raises(UnsafeOutput, match="symbolic link"):
+        output_dir(package)
+    with pytest.raises(UnsafeOutput, match="symbolic link"):
+        output_dir(package, package / "build" / "sub")  # named by the user, but behind the committed link
+    (package / "build").unlink()
+    (package / "build").mkdir()
+    (package / "build" / "rhil7.duckdb").symlink_to(outside / "db")
+    with pytest.raises(UnsafeOutput, match="symbolic link"):
+        output_dir(package, entries=("rhil7.duckdb",))
+    named = outside / "mine"
+    assert output_dir(package, named) == named and named.is_dir()
+    link = outside / "link"
+    link.symlink_to(named)
+    with pytest.raises(UnsafeOutput):
+        output_dir(package, link)
+    assert list(named.iterdir()) == []
+
+
+# ------------------------------------------------------------------ each writing command
+
+
+@pytest.mark.parametrize("command, link, target_is_dir", [
+    (["build"], "build", True),
+    (["build"], "build/parquet", True),
+    (["build"], "build/rhil7.duckdb", False),
+    (["reproduce", "--no-plots"], "build/report", True),
+    (["quality"], "build/quality", True),
+    (["quality"], "build/quality/quality.json", False),
+    (["release"], "dist", True),
+])
+def test_a_committed_symlink_on_an_output_path_is_refused(package, outside, command, link, target_is_dir):
+    victim = outside / ("victim_dir" if target_is_dir else "victim.txt")
+    if target_is_dir:
+        victim.mkdir()
+    else:
+        victim.write_text("keep me\n", encoding="utf-8")
+    before = tree_digest(outside)
+    path = package / link
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(victim)
+    env = {k: v for k, v in os.environ.items() if k != "RHIL7_BUILD"}
+    done = run_cli(*command, str(package), env=env)
+    assert done.returncode == 1, done.stderr
+    assert "symbolic link" in done.stderr and "Traceback" not in done.stderr
+    assert tree_digest(outside) == before
+    assert path.is_symlink()
+
+
+# ------------------------------------------------------------------ every reading command
+
+
+def _link_table(package: Path, outside: Path, table: str = "published_results") -> None:
+    target = outside / f"{table}.csv"
+    (package / "tables" / f"{table}.csv").rename(target)
+    (package / "tables" / f"{table}.csv").symlink_to(target)
+
+
+@pytest.mark.parametrize("command", [["audit"], ["build"], ["reproduce", "--no-plots"]])
+def test_readers_refuse_a_symlinked_table(package, outside, command):
+    _link_table(package, outside)
+    done = run_cli(*command, str(package))
+    assert done.returncode in (1, 2), done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    assert not (package / "build" / "rhil7.duckdb").exists()
+
+
+def test_audit_refuses_a_published_table_outside_the_package(package, outside):
+    secret = outside / "published_results.csv"
+    secret.write_bytes((package / "tables" / "published_results.csv").read_bytes())
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in descriptor["resources"]:
+        if resource["name"] == "published_results":
+            resource["path"] = str(secret)
+    (package / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    done = run_cli("audit", str(package))
+    assert done.returncode == 2 and "Absolute paths are refused" in done.stderr
+    assert done.stdout == ""
+
+
+def test_audit_and_diff_refuse_a_symlinked_descriptor(tmp_path, package, outside):
+    real = outside / "datapackage.json"
+    (package / "datapackage.json").rename(real)
+    (package / "datapackage.json").symlink_to(real)
+    done = run_cli("audit", str(package))
+    assert done.returncode == 2 and "symbolic link" in done.stderr
+    done = run_cli("diff", str(copy_package(tmp_path / "clean")), str(package))
+    assert done.returncode == 2 and "symbolic link" in done.stderr
+
+
+def test_diff_does_not_read_a_symlinked_table(tmp_path, package, outside):
+    _link_table(package, outside, "studies")
+    done = run_cli("diff", str(copy_package(tmp_path / "clean")), str(package), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert any("table studies is not read" in w for w in result["warnings"])
+    assert result["tables"]["studies"]["status"] == "removed"
+
+
+# ------------------------------------------------------------------ atomic and concurrent builds
+
+
+def test_a_killed_build_leaves_the_previous_outputs_whole(package):
+    """Killed while it writes its new outputs (stopped on its progress line), the build changes nothing."""
+    env = {k: v for k, v in os.environ.items() if k != "RHIL7_BUILD"}
+    assert run_cli("build", str(package), env=env).returncode == 0
+    before = tree_digest(package / "build")
+    path = package / "tables" / "studies.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("Revimmune (sponsor)", "edited", 1), encoding="utf-8")
+    tables = len(json.loads((package / "datapackage.json").read_text(encoding="utf-8"))["resources"])
+    # The child's stderr is a pipe filled so that exactly "writing Parquet copies" does not fit: the child
+    # blocks there, with its new database written in staging and the Parquet copies not yet.
+    read_end, write_end = os.pipe()
+    capacity = fcntl.fcntl(write_end, 1032)  # F_GETPIPE_SZ
+    expected = f"validating the package\nloading {tables} tables into DuckDB\n"
+    os.write(write_end, b"x" * (capacity - len(expected) - 1))
+    child = subprocess.Popen([CLI, "build", str(package)], stderr=write_end, stdout=subprocess.DEVNULL, env=env)
+    os.close(write_end)
+    try:
+        for _ in range(1200):  # until the child waits on the full pipe
+            if child.poll() is not None or "pipe_write" in Path(f"/proc/{child.pid}/wchan").read_text():
+                break
+            time.sleep(0.1)
+        assert child.poll() is None, "the build ended before it could be stopped"
+        staged = list((package / "build").glob(".staging-*/rhil7.duckdb"))
+        assert staged, "no new database in staging"
+    finally:
+        child.kill()
+        child.wait()
+        os.close(read_end)
+    survivors = {k: v for k, v in tree_digest(package / "build").items() if not k.startswith(".staging-")}
+    assert survivors == before
+    after = run_cli("build", str(package), env=env)
+    assert after.returncode == 0, after.stderr
+    assert not list((package / "build").glob(".staging-*"))
+    assert tree_digest(package / "build") != before
+
+
+def test_four_concurrent_builds_of_one_package_all_succeed(package):
+    env = {k: v for k, v in os.environ.items() if k != "RHIL7_BUILD"}
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: run_cli("build", str(package), env=env), range(4)))
+    assert [r.returncode for r in results] == [0, 0, 0, 0], [r.stderr for r in results]
+    assert sorted(p.name for p in (package / "build").iterdir()) == [".rhil7.lock", "parquet", "rhil7.duckdb"]
+    done = run_cli("query", "SELECT count(*) AS n FROM studies", "--format", "json", cwd=package, env=env)
+    assert done.returncode == 0, done.stderr
