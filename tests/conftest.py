@@ -12,6 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = Path(__file__).resolve().parent / "reference"
+# The tables of version 0.1.0, frozen: tests that need known rows copy these, never the live tables/
+SNAPSHOT = Path(__file__).resolve().parent / "fixtures" / "snapshot_0_1_0" / "tables"
 CLI = str(Path(sys.executable).with_name("rhil7"))
 
 
@@ -24,16 +26,24 @@ def cli():
     return run_cli
 
 
-def copy_package(target: Path) -> Path:
+def copy_package(target: Path, tables: Path = SNAPSHOT) -> Path:
+    """The repository's datapackage.json with the 0.1.0 snapshot of the tables (or ``tables``), byte for byte."""
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(ROOT / "datapackage.json", target / "datapackage.json")
-    shutil.copytree(ROOT / "tables", target / "tables")
+    shutil.copytree(tables, target / "tables")
     return target
 
 
 @pytest.fixture
 def package_copy(tmp_path) -> Path:
+    """A copy of the 0.1.0 snapshot (known rows, safe to change)."""
     return copy_package(tmp_path / "package")
+
+
+@pytest.fixture
+def live_copy(tmp_path) -> Path:
+    """A copy of the live package (datapackage.json and tables/), for invariants that must hold on any data."""
+    return copy_package(tmp_path / "live", ROOT / "tables")
 
 
 def _write(path: Path, fields: list[str], rows: list[dict]) -> None:

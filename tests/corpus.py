@@ -1,6 +1,8 @@
-"""Building blocks for invalid-contribution tests: copy the real package, then change one small thing.
+"""Building blocks for invalid-contribution tests: copy a known package, then change one small thing.
 
-The real package has no outcome rows yet (the arm-level numbers were not reachable), so
+The base is the 0.1.0 snapshot of the tables (tests/fixtures/snapshot_0_1_0, real trial characteristics,
+frozen) with the repository's datapackage.json, so that a data contribution to tables/ never changes what a
+case expects. The snapshot has no outcome rows (the arm-level numbers were not reachable), so
 ``add_fixture_outcomes`` adds a few clearly labelled, internally consistent rows for one trial
 to a *copy*, so the outcome rules have something to check. These rows are test fixtures,
 not trial data, and never go into tables/.
@@ -27,11 +29,14 @@ FIXTURE_NOTE = "TEST FIXTURE, not trial data"
 FIXTURE_LOCATION = "Table 2 (hypothetical)"
 
 
+SNAPSHOT = Path(__file__).resolve().parent / "fixtures" / "snapshot_0_1_0" / "tables"
+
+
 def copy_package(target: Path) -> Path:
-    """datapackage.json and tables/ of the repository, copied byte for byte."""
+    """The repository's datapackage.json and the 0.1.0 snapshot of the tables, copied byte for byte."""
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(ROOT / "datapackage.json", target / "datapackage.json")
-    shutil.copytree(ROOT / "tables", target / "tables")
+    shutil.copytree(SNAPSHOT, target / "tables")
     return target
 
 

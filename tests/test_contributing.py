@@ -1,78 +1,101 @@
-"""CONTRIBUTING.md's worked example is a valid contribution, and stays out of tables/.
+"""CONTRIBUTING.md's worked example runs as written, is a valid contribution, and stays out of tables/.
 
-The doc shows the example as fenced CSV blocks whose info string says what to do:
-``csv append tables/X.csv`` (add the lines) or ``csv replace tables/X.csv`` (each line
-replaces the record with the same primary key). The test applies them to a copy of the
-package and validates it.
+The doc's commands (``.venv/bin/rhil7 template ...`` and ``.venv/bin/rhil7 ingest ...`` in ``sh`` blocks) are run
+in a copy of the package, and its fenced ``csv sheet FILE`` block (a header naming the columns filled, one line
+per sheet row, matched by row_id) is the contributor's edit of the sheet between the two.
 """
 from __future__ import annotations
 
 import csv
 import io
-import json
 import re
+import shlex
 
-from corpus import ROOT, copy_package, read_rows, run_cli, write_rows
+from corpus import ROOT, checksums, copy_package, run_cli
 from rhil7.validators.run import validate_package
 
 DOC = ROOT / "CONTRIBUTING.md"
-BLOCK = re.compile(r"^```csv (append|replace) tables/(\w+)\.csv\n(.*?)^```", re.M | re.S)
+SHEET_BLOCK = re.compile(r"^```csv sheet (\S+)\n(.*?)^```", re.M | re.S)
+COMMAND = re.compile(r"^\.venv/bin/rhil7 (template|ingest) ([^#\n]*)", re.M)
 
 
-def example_blocks() -> list[tuple[str, str, list[list[str]]]]:
-    blocks = [(action, table, list(csv.reader(io.StringIO(body))))
-              for action, table, body in BLOCK.findall(DOC.read_text(encoding="utf-8"))]
-    assert blocks, "CONTRIBUTING.md has no worked-example CSV blocks"
-    return blocks
+def doc() -> str:
+    return DOC.read_text(encoding="utf-8")
 
 
-def apply_example(package) -> None:
-    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
-    keys = {r["name"]: r["schema"]["primaryKey"] for r in descriptor["resources"]}
-    for action, table, records in example_blocks():
-        header, rows = read_rows(package, table)
-        for record in records:
-            assert len(record) == len(header), (table, record)
-            new = dict(zip(header, record))
-            if action == "append":
-                rows.append(new)
-                continue
-            key = [keys[table]] if isinstance(keys[table], str) else keys[table]
-            matches = [i for i, r in enumerate(rows) if all(r[k] == new[k] for k in key)]
-            assert len(matches) == 1, (table, new)
-            rows[matches[0]] = new
-        write_rows(package, table, header, rows)
+def worked_example() -> str:
+    return doc().split("## Worked example", 1)[1].split("**Adding a trial**", 1)[0]
 
 
-def test_worked_example_validates_clean(tmp_path):
+def commands() -> list[list[str]]:
+    found = [[verb, *shlex.split(args)] for verb, args in COMMAND.findall(worked_example())]
+    assert [c[0] for c in found] == ["template", "ingest"], found
+    return found
+
+
+def filled_rows() -> tuple[str, list[dict]]:
+    (name, body), = SHEET_BLOCK.findall(doc())
+    return name, list(csv.DictReader(io.StringIO(body)))
+
+
+def fill(sheet, filled: list[dict]) -> None:
+    with sheet.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header, rows = reader.fieldnames, list(reader)
+    by_id = {r["row_id"]: r for r in rows}
+    for new in filled:
+        by_id[new["row_id"]].update(new)
+    with sheet.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def run_example(package, change=None):
+    """The doc's template command, its sheet edit (then ``change``), its ingest command; returns ingest's result."""
+    template, ingest = commands()
+    made = run_cli(*template, cwd=package)
+    assert made.returncode == 0, made.stderr
+    name, filled = filled_rows()
+    if change:
+        change(filled)
+    fill(package / name, filled)
+    return run_cli(*ingest, cwd=package)
+
+
+def test_worked_example_runs_and_validates_clean(tmp_path):
     package = copy_package(tmp_path / "pkg")
-    before = {t: read_rows(package, t)[1] for _, t, _ in example_blocks()}
-    apply_example(package)
-    assert validate_package(package) == []
-    assert any(read_rows(package, t)[1] != rows for t, rows in before.items())  # the example did change something
-    result = run_cli("validate", str(package))
+    before = checksums(package)
+    result = run_example(package)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert validate_package(package) == []
+    after = checksums(package)
+    changed = {f for f in after if after[f] != before.get(f)}
+    assert changed == {"tables/outcomes_continuous.csv", "tables/coverage.csv", "daix2023.csv"}
+    assert "coverage: daix2023 alc week3: not_reachable -> extracted" in result.stdout
 
 
 def test_worked_example_with_a_typo_is_reported_as_the_doc_says(tmp_path):
     package = copy_package(tmp_path / "pkg")
-    apply_example(package)
-    header, rows = read_rows(package, "outcomes_continuous")
-    typo = next(i for i, r in enumerate(rows) if r["row_id"] == "daix2023_cyt107_alc_day21")
-    rows[typo]["mean"] = "1.02"
-    write_rows(package, "outcomes_continuous", header, rows)
-    problems = validate_package(package)
-    assert [(p.code, p.file, p.row, p.field) for p in problems] == [
-        ("number-not-in-snippet", "tables/outcomes_continuous.csv", typo + 2, "mean")]
-    doc = DOC.read_text(encoding="utf-8")
-    assert f"row {typo + 2}, field mean: [number-not-in-snippet]" in doc
+    before = checksums(package / "tables")
+
+    def typo(filled):
+        next(r for r in filled if r["row_id"] == "daix2023_cyt107_alc_week3")["mean"] = "1.02"
+
+    result = run_example(package, typo)
+    assert result.returncode == 1
+    problems = [line for line in result.stdout.splitlines() if line.startswith("  row ")]
+    assert problems == ["  row 2, field mean: [number-not-in-snippet] The value 1.02 does not appear in its "
+                        "verbatim snippet (transcription error?)."]
+    assert "\n".join(result.stdout.splitlines()[1:]).strip() in doc()
+    assert checksums(package / "tables") == before  # nothing written
 
 
 def test_worked_example_rows_are_not_in_the_package():
     """The example's numbers are invented: they must never reach tables/."""
-    for action, table, records in example_blocks():
-        text = (ROOT / "tables" / f"{table}.csv").read_text(encoding="utf-8")
+    _, filled = filled_rows()
+    for path in (ROOT / "tables").glob("*.csv"):
+        text = path.read_text(encoding="utf-8")
         assert "WORKED EXAMPLE" not in text
-        if action == "append":
-            for record in records:
-                assert record[0] not in text, record[0]
+        for row in filled:
+            assert row["row_id"] not in text, row["row_id"]

@@ -17,7 +17,7 @@ from rhil7.query import CUT_MARKER, QueryResult, render_results
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory) -> Path:
-    package = copy_package(tmp_path_factory.mktemp("query") / "package")
+    package = copy_package(tmp_path_factory.mktemp("query") / "package", ROOT / "tables")  # compared with the live tables
     built = run_cli("build", str(package))
     assert built.returncode == 0, built.stderr
     return package / "build" / "rhil7.duckdb"

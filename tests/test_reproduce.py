@@ -71,9 +71,10 @@ def test_judge_rounds_to_published_precision():
     assert judge(target, 1.45, 0.29, 2.38) == "differs"
 
 
-def test_real_package_every_target_has_status_and_names_missing_inputs():
-    rows, _ = reproduce_all(read_tables(ROOT))
-    assert len(rows) >= 15
+def test_snapshot_every_target_is_not_computable_and_names_missing_inputs(package_copy):
+    """The 0.1.0 snapshot has no arm-level rows: every target says which inputs are missing."""
+    rows, _ = reproduce_all(read_tables(package_copy))
+    assert len(rows) == 16
     for r in rows:
         assert r["status"] == "not_computable"
         assert "not_reachable" in r["note"]
@@ -82,12 +83,39 @@ def test_real_package_every_target_has_status_and_names_missing_inputs():
     assert "francois2018 cd8 week2 (not_reachable)" in sepsis["note"] and "daix2023 cd8 week2 (not_reachable)" in sepsis["note"]
 
 
+def test_real_package_every_target_has_a_status_consistent_with_its_inputs():
+    """Whatever the live data: a target with an input that is neither extracted nor not_reported is
+    not_computable and names that input; a computed target pools exactly its extracted trials."""
+    tables = read_tables(ROOT)
+    rows, _ = reproduce_all(tables)
+    assert [r["target_id"] for r in rows] == list(tables["published_results"]["target_id"])
+    coverage = {(c.study_id, c.outcome, c.timepoint): c.status for c in tables["coverage"].itertuples()}
+    open_questions = tables["open_questions"].query("status == 'open'")["question_id"].tolist()
+    for r in rows:
+        assert r["status"] in {"reproduced", "close", "differs", "not_computable"}, r
+        studies = tables["studies"]
+        pooled = studies if r["subgroup"] == "all" else studies[studies["condition"] == r["subgroup"]]
+        status = {sid: coverage.get((sid, r["outcome"], r["timepoint"]), "not in coverage") for sid in pooled["study_id"]}
+        gaps = {sid: st for sid, st in status.items() if st not in ("extracted", "not_reported")}
+        for sid, st in gaps.items():
+            assert r["status"] == "not_computable", r
+            assert f"{sid} {r['outcome']} {r['timepoint'].replace('_', ' ')} ({st})" in r["note"], r
+        if r["status"] != "not_computable":
+            assert sorted(r["studies"]) == sorted(sid for sid, st in status.items() if st == "extracted"), r
+            assert r["estimate"] is not None and r["k"] == len(r["studies"])
+        else:
+            assert r["estimate"] is None and r["note"]
+        for question in open_questions:
+            assert question in r["note"], r
+
+
 def test_reproduce_cli_json_report_and_plots(cli, reference_package, tmp_path):
     env = dict(os.environ, RHIL7_BUILD=str(tmp_path / "build"))
     out = cli("reproduce", str(ROOT), "--format", "json", env=env)
     assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout)
-    assert len(rows) == 16 and all(set(REQUIRED_KEYS) <= set(r) for r in rows)
+    published = read_tables(ROOT, ["published_results"])["published_results"]
+    assert len(rows) == len(published) and all(set(REQUIRED_KEYS) <= set(r) for r in rows)
     report = (tmp_path / "build" / "report" / "report.md").read_text(encoding="utf-8")
     assert "## Audit of the published figures" in report and "## Coverage" in report
     assert (tmp_path / "build" / "report" / "published_figures.png").stat().st_size > 10_000

@@ -1,4 +1,8 @@
-"""The DuckDB build, its public views, the example queries and the query command."""
+"""The DuckDB build, its public views, the example queries and the query command.
+
+Known answers come from the 0.1.0 snapshot (tests/fixtures) and the reference package; the live package is
+only required to build and to answer every view and example query.
+"""
 import json
 import subprocess
 import sys
@@ -13,13 +17,23 @@ from rhil7.database import VIEW_ORDER
 from rhil7.loading import read_tables
 from rhil7.query import run_query
 
+from conftest import copy_package
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "queries" / "examples").glob("*.sql"))
 
 
 @pytest.fixture(scope="module")
 def real_db(tmp_path_factory):
+    """The live package's database: invariants only, whatever data it holds."""
     return build_database(ROOT, tmp_path_factory.mktemp("build")).database
+
+
+@pytest.fixture(scope="module")
+def snapshot_db(tmp_path_factory):
+    """The 0.1.0 snapshot's database: known rows, known answers."""
+    package = copy_package(tmp_path_factory.mktemp("snapshot") / "package")
+    return build_database(package, tmp_path_factory.mktemp("snapshot_build")).database
 
 
 @pytest.fixture(scope="module")
@@ -41,18 +55,18 @@ def test_every_view_exists_and_runs(real_db):
     assert {r[0] for r in q(real_db, "SELECT table_name FROM information_schema.tables WHERE table_type = 'VIEW'")} == set(VIEW_ORDER)
 
 
-def test_real_views_hold_known_values(real_db):
-    assert q(real_db, "SELECT study_id, condition, n_randomized FROM studies ORDER BY study_id") == [
+def test_snapshot_views_hold_known_values(snapshot_db):
+    assert q(snapshot_db, "SELECT study_id, condition, n_randomized FROM studies ORDER BY study_id") == [
         ("daix2023", "sepsis", 21), ("francois2018", "sepsis", 27), ("shankarhari2025", "covid19", 109)]
-    assert q(real_db, "SELECT arm_id, condition, n_randomized FROM arms WHERE study_id = 'daix2023' ORDER BY 1") == [
+    assert q(snapshot_db, "SELECT arm_id, condition, n_randomized FROM arms WHERE study_id = 'daix2023' ORDER BY 1") == [
         ("daix2023_cyt107", "sepsis", 15), ("daix2023_placebo", "sepsis", 6)]
-    assert q(real_db, "SELECT estimate, ci_low, ci_high FROM published WHERE target_id = 'covid19_secondary_infection'") == [
+    assert q(snapshot_db, "SELECT estimate, ci_low, ci_high FROM published WHERE target_id = 'covid19_secondary_infection'") == [
         (0.58, 0.46, 0.74)]
-    assert q(real_db, "SELECT count(*) FROM published") == [(16,)]
-    assert q(real_db, "SELECT status, count(*) FROM coverage GROUP BY 1") == [("not_reachable", 26)]
+    assert q(snapshot_db, "SELECT count(*) FROM published") == [(16,)]
+    assert q(snapshot_db, "SELECT status, count(*) FROM coverage GROUP BY 1") == [("not_reachable", 26)]
     # v0.1.0 holds no arm-level outcome data: the derived views are empty, not wrong
-    assert q(real_db, "SELECT count(*) FROM effect_sizes") == [(0,)]
-    assert q(real_db, "SELECT count(*) FROM pooled") == [(0,)]
+    assert q(snapshot_db, "SELECT count(*) FROM effect_sizes") == [(0,)]
+    assert q(snapshot_db, "SELECT count(*) FROM pooled") == [(0,)]
 
 
 def test_examples_run_on_the_real_database(real_db):
@@ -63,10 +77,10 @@ def test_examples_run_on_the_real_database(real_db):
         q(real_db, text)
 
 
-def test_example_answers_on_the_real_database(real_db):
-    rows = q(real_db, (ROOT / "queries/examples/cd4_at_week3_availability.sql").read_text())
+def test_example_answers_on_the_snapshot(snapshot_db):
+    rows = q(snapshot_db, (ROOT / "queries/examples/cd4_at_week3_availability.sql").read_text())
     assert [(r[0], r[2]) for r in rows] == [("daix2023", "not_reachable"), ("francois2018", "not_reachable")]
-    gaps = q(real_db, (ROOT / "queries/examples/coverage_gaps_by_trial.sql").read_text())
+    gaps = q(snapshot_db, (ROOT / "queries/examples/coverage_gaps_by_trial.sql").read_text())
     assert [(r[0], r[2], r[4]) for r in gaps] == [("daix2023", 0, 9), ("francois2018", 0, 9), ("shankarhari2025", 0, 8)]
 
 
@@ -142,8 +156,8 @@ def test_interrupted_build_leaves_previous_database(package_copy, tmp_path, monk
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".rhil7.lock", "parquet", "rhil7.duckdb"]
 
 
-def test_query_cli_formats_and_errors(cli, real_db):
-    db = str(real_db)
+def test_query_cli_formats_and_errors(cli, snapshot_db):
+    db = str(snapshot_db)
     table = cli("query", "--database", db, "SELECT study_id, n_randomized FROM studies ORDER BY 1")
     assert table.returncode == 0 and "daix2023" in table.stdout and "(3 rows)" in table.stdout
     as_csv = cli("query", "--database", db, "--format", "csv", "SELECT study_id, n_randomized FROM studies ORDER BY 1")
@@ -156,13 +170,13 @@ def test_query_cli_formats_and_errors(cli, real_db):
                   "ATTACH ':memory:' AS other", "INSTALL httpfs"):
         refused = cli("query", "--database", db, write)
         assert refused.returncode == 1 and "refused" in refused.stderr, write
-    assert q(real_db, "SELECT count(*) FROM raw.studies") == [(3,)]
+    assert q(snapshot_db, "SELECT count(*) FROM raw.studies") == [(3,)]
 
 
-def test_query_cli_reads_a_file_and_reports_missing_database(cli, real_db, tmp_path):
+def test_query_cli_reads_a_file_and_reports_missing_database(cli, snapshot_db, tmp_path):
     sql = tmp_path / "q.sql"
     sql.write_text("SELECT count(*) AS n FROM coverage", encoding="utf-8")
-    ok = cli("query", "--database", str(real_db), "--file", str(sql), "--format", "csv")
+    ok = cli("query", "--database", str(snapshot_db), "--file", str(sql), "--format", "csv")
     assert ok.stdout == "n\n26\n"
     missing = cli("query", "--database", str(tmp_path / "none.duckdb"), "SELECT 1")
     assert missing.returncode == 1 and "rhil7 build" in missing.stderr
@@ -170,18 +184,18 @@ def test_query_cli_reads_a_file_and_reports_missing_database(cli, real_db, tmp_p
     assert usage.returncode == 2
 
 
-def test_database_opens_in_the_plain_duckdb_cli(real_db):
+def test_database_opens_in_the_plain_duckdb_cli(snapshot_db):
     """The DuckDB command-line shell (PyPI duckdb-cli, pinned in the test extra) opens the file and runs the views."""
     shell = Path(sys.executable).with_name("duckdb")
     assert shell.exists(), "the duckdb CLI is installed by the test extra"
-    out = subprocess.run([str(shell), "-readonly", "-csv", str(real_db), "-c",
+    out = subprocess.run([str(shell), "-readonly", "-csv", str(snapshot_db), "-c",
                           "SELECT count(*) AS n FROM coverage; SELECT study_id, n_randomized FROM studies ORDER BY 1"],
                          capture_output=True, text=True, cwd="/", timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["n", "26", "study_id,n_randomized", "daix2023,21", "francois2018,27", "shankarhari2025,109"]
 
 
-def test_readme_view_examples_run(real_db):
+def test_readme_view_examples_run(real_db, snapshot_db):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     examples = {}
     for line in readme.splitlines():
@@ -192,4 +206,20 @@ def test_readme_view_examples_run(real_db):
     for view, sql in examples.items():
         assert view in sql
         q(real_db, sql)
-    assert q(real_db, examples["arms"]) == [("daix2023_cyt107", "intervention", 15), ("daix2023_placebo", "control", 6)]
+        q(snapshot_db, sql)
+    assert q(snapshot_db, examples["arms"]) == [("daix2023_cyt107", "intervention", 15), ("daix2023_placebo", "control", 6)]
+
+
+def test_real_database_mirrors_the_live_tables(real_db):
+    """Whatever the data: every table's rows reach the database, and the derived views hold only what the
+    outcome rows support (an effect size per study, outcome and time point with rows for both arms)."""
+    tables = read_tables(ROOT)
+    for view in ("studies", "arms", "sources", "coverage", "outcomes_continuous", "outcomes_dichotomous", "published"):
+        table = "published_results" if view == "published" else view
+        assert q(real_db, f"SELECT count(*) FROM {view}") == [(len(tables[table]),)], view
+    with_rows = set()
+    for table in ("outcomes_continuous", "outcomes_dichotomous"):
+        frame = tables[table].dropna(subset=["analysis_timepoint"])
+        with_rows |= set(zip(frame["study_id"], frame["outcome"], frame["analysis_timepoint"]))
+    for study, outcome, timepoint in q(real_db, "SELECT study_id, outcome, timepoint FROM effect_sizes"):
+        assert (study, outcome, timepoint) in with_rows

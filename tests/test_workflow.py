@@ -1,13 +1,22 @@
-"""The pull-request workflow: the right trigger, and the steps the README promises."""
+"""The pull-request workflow: the right trigger, validation before and independent of the tests, pinned
+actions, and its steps (plain scripts in .github/scripts) run here on fixture contributions.
+
+The numbers in the fixture contributions are TEST FIXTURE values, not trial data.
+"""
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
 
 import yaml
+from conftest import CLI, copy_package
+from corpus import FIXTURE_NOTE, append_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github" / "workflows" / "validate.yml"
+SCRIPTS = ROOT / ".github" / "scripts"
 
 
 def _workflow() -> dict:
@@ -21,6 +30,11 @@ def _triggers(workflow: dict) -> dict:
         else triggers
 
 
+def _steps() -> list[dict]:
+    (job,) = _workflow()["jobs"].values()
+    return job["steps"]
+
+
 def test_triggered_by_pull_request_never_pull_request_target():
     triggers = _triggers(_workflow())
     assert "pull_request" in triggers
@@ -29,18 +43,105 @@ def test_triggered_by_pull_request_never_pull_request_target():
     assert not re.search(r"^\s*-?\s*pull_request_target\b", WORKFLOW.read_text(encoding="utf-8"), re.M)
 
 
-def test_runs_tests_validation_and_reproduction_on_python_311_and_writes_a_summary():
+def test_validation_runs_first_and_everything_after_it_runs_whatever_it_said():
     workflow = _workflow()
     assert workflow.get("permissions") == {"contents": "read"}
-    (job,) = workflow["jobs"].values()
-    assert job["runs-on"].startswith("ubuntu")
-    steps = job["steps"]
-    python = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python"))
-    assert str(python["with"]["python-version"]) == "3.11"
+    steps = _steps()
     runs = [s.get("run", "") for s in steps]
     order = [next(i for i, r in enumerate(runs) if needle in r)
-             for needle in ("make test", ".venv/bin/rhil7 validate --format github", "make reproduce",
-                            "GITHUB_STEP_SUMMARY")]
+             for needle in (".github/scripts/validate.sh", ".github/scripts/diff.sh", ".github/scripts/summary.sh",
+                            "make test", "make reproduce")]
     assert order == sorted(order), runs
-    summary = runs[order[-1]]
-    assert "reproduction" in summary and "validation" in summary
+    for i in order[1:]:
+        assert str(steps[i].get("if", "")).startswith("always()"), steps[i]
+    assert "GITHUB_STEP_SUMMARY" in runs[order[2]]
+
+
+def test_python_311_pip_cache_and_actions_pinned_to_commits():
+    steps = _steps()
+    python = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python"))
+    assert str(python["with"]["python-version"]) == "3.11" and python["with"]["cache"] == "pip"
+    for step in steps:
+        if "uses" in step:
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
+
+
+def _run(script: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, RHIL7=CLI)
+    return subprocess.run([str(SCRIPTS / script), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+
+
+def _row(row_id, arm, outcome, tp, snippet, **values) -> dict:
+    return dict(row_id=row_id, study_id=arm.rsplit("_", 1)[0], arm_id=arm, outcome=outcome, timepoint=tp,
+                timepoint_reported=tp, source_id="daix2023_pmc" if arm.startswith("daix") else "shankarhari2025_pubmed",
+                location="Table 2 (hypothetical)", snippet=snippet, method="table", note=FIXTURE_NOTE,
+                **{k: str(v) for k, v in values.items()})
+
+
+def five_mistakes(package: Path) -> dict[str, tuple[str, int]]:
+    """Five typical mistakes, one per row: the expected (file, line) of each problem code."""
+    cont = append_rows(package, "outcomes_continuous", [
+        # the snippet says cells/uL, the row says 10^9/L
+        _row("daix2023_cyt107_alc_day21", "daix2023_cyt107", "alc", "day21",
+             "ALC (cells/uL) at day 21: CYT107 (n = 15) 1560 ± 420", statistic="mean_sd", n=15, mean=1560, sd=420,
+             unit="10^9/L"),
+    ])
+    dich = append_rows(package, "outcomes_dichotomous", [
+        # arm totals 74 + 55 against 109 randomized (the arms' own sizes are blank)
+        _row("shankarhari2025_cyt107_deaths", "shankarhari2025_cyt107", "mortality", "day90",
+             "Deaths by day 90: CYT107 9 of 74", events=9, total=74),
+        _row("shankarhari2025_placebo_deaths", "shankarhari2025_placebo", "mortality", "day90",
+             "Deaths by day 90: placebo 12 of 55", events=12, total=55),
+        # the snippet lacks the 20
+        _row("shankarhari2025_cyt107_infections", "shankarhari2025_cyt107", "secondary_infection", "day28",
+             "Secondary infections by day 28: CYT107 2 of 50", events=20, total=50),
+        # an arm id that does not exist
+        _row("daix2023_il7_sae", "daix2023_il7", "sae", "day28", "Serious adverse events: CYT107 3 of 15",
+             events=3, total=15),
+        # more events than patients
+        _row("daix2023_cyt107_deaths", "daix2023_cyt107", "mortality", "day28", "Deaths by day 28: CYT107 16 of 15",
+             events=16, total=15),
+    ])
+    return {"implausible-value": ("tables/outcomes_continuous.csv", cont[0]),
+            "arms-above-randomized": ("tables/outcomes_dichotomous.csv", dich[1]),
+            "number-not-in-snippet": ("tables/outcomes_dichotomous.csv", dich[2]),
+            "foreign-key": ("tables/outcomes_dichotomous.csv", dich[3]),
+            "events-above-total": ("tables/outcomes_dichotomous.csv", dich[4])}
+
+
+def test_five_typical_mistakes_give_five_annotations_and_a_table_of_five(tmp_path):
+    package = copy_package(tmp_path / "package")
+    expected = five_mistakes(package)
+    validated = _run("validate.sh", str(tmp_path / "ci"), cwd=package)
+    assert validated.returncode == 1, validated.stdout + validated.stderr
+    annotations = [line for line in validated.stdout.splitlines() if line.startswith("::error ")]
+    found = {}
+    for line in annotations:
+        props = dict(p.split("=", 1) for p in line[len("::error "):].split("::", 1)[0].split(","))
+        code = props["title"].split(" ")[0]
+        found[code] = (props["file"], int(props["line"]))
+    assert len(annotations) == 5 and found == expected, validated.stdout
+    summary = _run("summary.sh", str(tmp_path / "ci"), cwd=package)
+    assert summary.returncode == 0, summary.stderr
+    table = [line for line in summary.stdout.splitlines() if line.startswith("| tables/")]
+    assert len(table) == 5
+    assert summary.stdout.index("| file | row | field |") < summary.stdout.index("## What this pull request changes")
+    unit = next(line for line in table if "implausible-value" in line)
+    assert "cells/uL" in unit and "1560" in unit
+
+
+def test_a_correct_contribution_is_valid_and_the_summary_shows_its_diff(tmp_path):
+    original = copy_package(tmp_path / "original")
+    package = copy_package(tmp_path / "package")
+    rows = [_row(f"daix2023_{arm}_deaths_day28", f"daix2023_{arm}", "mortality", "day28",
+                 "Deaths by day 28: CYT107 2 of 15; placebo 1 of 6", events=events, total=total)
+            for arm, events, total in (("cyt107", 2, 15), ("placebo", 1, 6))]
+    append_rows(package, "outcomes_dichotomous", rows)
+    validated = _run("validate.sh", str(tmp_path / "ci"), cwd=package)
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    assert "::error" not in validated.stdout
+    diffed = _run("diff.sh", str(original), str(tmp_path / "ci"), cwd=package)
+    assert diffed.returncode == 0, diffed.stderr
+    summary = _run("summary.sh", str(tmp_path / "ci"), cwd=package).stdout
+    assert "VALID: no problems." in summary
+    assert "daix2023_cyt107_deaths_day28" in summary and "daix2023_placebo_deaths_day28" in summary

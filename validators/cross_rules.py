@@ -264,10 +264,14 @@ def coverage_consistent(tables) -> list[Problem]:
         role = _roles(arms).reindex(mapped["arm_id"]).to_numpy() if arms is not None else None
         mapped_rows.append(keys.assign(role=role).drop_duplicates())
         uncovered = mapped[~_rows_in(keys, cell, extracted)]
+        listed = {} if uncovered.empty else dict(zip(zip(*(_texts(coverage[c]) for c in cell)), _texts(coverage["status"])))
         for row, study, outcome, tp in zip(uncovered.index, *(_texts(uncovered[c]) for c in
                                                                ("study_id", "outcome", "analysis_timepoint"))):
+            status = listed.get((study, outcome, tp))
+            found = f"the coverage row ({study}, {outcome}, {tp}) with status {status}" if status else \
+                f"no coverage row ({study}, {outcome}, {tp})"
             problems.append(_p(table, row, "analysis_timepoint", "missing-coverage",
-                               f"a coverage row ({study}, {outcome}, {tp}) with status extracted", "none",
+                               f"a coverage row ({study}, {outcome}, {tp}) with status extracted", found,
                                "A row mapped to a meta-analysis time point must be listed as extracted in coverage."))
     # Whether "extracted" has its rows can only be told when the outcome's table and the arms
     # (for the roles) were readable, and when no row of that cell names an unknown arm (role None):
@@ -310,6 +314,94 @@ def _roles(arms: pd.DataFrame) -> pd.Series:
     return pd.Series(arms["arm_role"].to_numpy(), index=pd.Index(arms["arm_id"]))
 
 
+# ------------------------------------------------------------------ plausibility (issue 13)
+
+# The plausible values of each outcome in each unit, declared once: this rule, the data dictionary
+# (rhil7.dictionary) and the docs read this table. (low, high), inclusive. A lymphocyte count in 10^9/L
+# above 50 is a count in cells/uL written with the wrong unit far more often than a real value.
+_COUNTS_PER_LITRE, _COUNTS_PER_UL = (0.0, 50.0), (0.0, 50_000.0)
+PLAUSIBLE_RANGES: dict[str, dict[str, tuple[float, float]]] = {
+    outcome: {"10^9/L": _COUNTS_PER_LITRE, "10^3/uL": _COUNTS_PER_LITRE,
+              "cells/uL": _COUNTS_PER_UL, "cells/mm3": _COUNTS_PER_UL}
+    for outcome in ("alc", "cd4", "cd8")
+} | {outcome: {"days": (0.0, 365.0)} for outcome in ("icu_los", "hospital_los")}
+PLAUSIBLE_FIELDS = ("mean", "median", "q1", "q3", "min", "max", "sd", "se")
+
+
+def _fits(value: float, bounds: tuple[float, float]) -> bool:
+    return bounds[0] <= value <= bounds[1]
+
+
+def values_plausible(tables) -> list[Problem]:
+    """Every value of a continuous outcome row within its outcome's plausible range in the row's unit. A row
+    outside is one problem, on its first value outside, naming the units in which its values would be plausible
+    (the likely mix-up)."""
+    frame = tables.get("outcomes_continuous")
+    if frame is None or not {"outcome", "unit"} <= set(frame):
+        return []
+    fields = [f for f in PLAUSIBLE_FIELDS if f in frame]
+    bounds = [PLAUSIBLE_RANGES.get(o, {}).get(u) for o, u in zip(_texts(frame["outcome"]), _texts(frame["unit"]))]
+    low = np.array([b[0] if b else np.nan for b in bounds], dtype=float)
+    high = np.array([b[1] if b else np.nan for b in bounds], dtype=float)
+    values = np.column_stack([pd.to_numeric(frame[f], errors="coerce").to_numpy(dtype=float) for f in fields])
+    with np.errstate(invalid="ignore"):
+        outside = (values < low[:, None]) | (values > high[:, None])  # NaN (missing, or no range) compares False
+    problems = []
+    for i in np.flatnonzero(outside.any(axis=1)):
+        outcome, unit = frame["outcome"].iloc[i], frame["unit"].iloc[i]
+        present = [(f, float(v)) for f, v in zip(fields, values[i]) if not np.isnan(v)]
+        wrong = [(f, v) for (f, v), out in zip(present, outside[i][~np.isnan(values[i])]) if out]
+        likely = [u for u, b in PLAUSIBLE_RANGES[outcome].items()
+                  if u != unit and all(_fits(v, b) for _, v in present)]
+        lo, hi = PLAUSIBLE_RANGES[outcome][unit]
+        hint = (f" The values would be plausible in {' or '.join(likely)}: is the unit {likely[0]}, as the source "
+                "prints it?" if likely else " Check the values and their unit against the source.")
+        problems.append(_p("outcomes_continuous", frame.index[i], wrong[0][0], "implausible-value",
+                           f"{outcome} in {unit} between {_fmt(lo)} and {_fmt(hi)}",
+                           ", ".join(f"{f}={_fmt(v)}" for f, v in wrong) + f" ({unit})",
+                           f"Not a plausible {outcome} in {unit}.{hint}"))
+    return problems
+
+
+def arm_counts_within_trial(tables) -> list[Problem]:
+    """For each study whose arm sizes are not all given (a source often gives only the trial's size), the arms'
+    n (continuous) or total (dichotomous) at one outcome and time point add up to no more than the study's
+    n_randomized. (With every arm's size given, more-than-randomized checks each arm against its own.)"""
+    studies = tables.get("studies")
+    if studies is None or "n_randomized" not in studies:
+        return []
+    size = dict(zip(_texts(studies["study_id"]), studies["n_randomized"].astype(object).tolist()))
+    arms = tables.get("arms")
+    if arms is not None and "n_randomized" in arms:
+        # a study whose every arm has its size is left to more-than-randomized (each arm against its own size)
+        sized = arms.groupby("study_id")["n_randomized"].count() == arms.groupby("study_id").size()
+        for study in sized.index[sized.to_numpy(bool)]:
+            size.pop(study, None)
+    problems = []
+    for table, count in (("outcomes_continuous", "n"), ("outcomes_dichotomous", "total")):
+        frame = tables.get(table)
+        if frame is None or count not in frame:
+            continue
+        rows = frame.loc[frame[count].notna(), ["study_id", "arm_id", "outcome", "timepoint", count]]
+        if rows.empty:
+            continue
+        per_arm = rows.groupby(["study_id", "outcome", "timepoint", "arm_id"], sort=False)[count].max()
+        summed = per_arm.groupby(level=[0, 1, 2], sort=False).sum()
+        for (study, outcome, timepoint), total in summed.items():
+            n = size.get(study)
+            if n is None or pd.isna(n) or total <= n:
+                continue
+            group = rows[(rows["study_id"] == study) & (rows["outcome"] == outcome) & (rows["timepoint"] == timepoint)]
+            row = group.index.max()  # the last row of the group: the one that tips the sum over
+            parts = " + ".join(_fmt(v) for v in per_arm.loc[(study, outcome, timepoint)].tolist())
+            problems.append(_p(table, row, count, "arms-above-randomized",
+                               f"the arms' {count} adding up to at most {study}'s n_randomized ({_fmt(n)})",
+                               f"{parts} = {_fmt(total)}",
+                               f"The arms of {study} count more participants for {outcome} at {timepoint} than the "
+                               "trial randomized."))
+    return problems
+
+
 # The cells each rule reads, besides the field it reports: when one of them already has a
 # structural problem in the same row, the rule's report is a consequence and is dropped (dedupe.py).
 _OUTCOME_KEY = ("study_id", "arm_id", "outcome", "timepoint", "statistic")
@@ -325,9 +417,11 @@ RULE_INPUTS = {
     "missing-coverage": ("study_id", "outcome", "analysis_timepoint"),
     "extracted-without-rows": ("study_id", "outcome", "timepoint", "status"),
     "coverage-gap": ("outcome", "subgroup", "timepoint"),
+    "implausible-value": ("outcome", "unit"),
+    "arms-above-randomized": ("study_id", "arm_id", "outcome", "timepoint", "n", "total"),
 }
 
 # snippets_hold_numbers comes first: the validator runs it in a thread of its own (run.py)
 CROSS_RULES = [snippets_hold_numbers, studies_have_provenance, arms_complete, outcome_rows_consistent,
-               timepoints_within_follow_up, coverage_consistent]
+               timepoints_within_follow_up, coverage_consistent, values_plausible, arm_counts_within_trial]
 from .spreadsheet_safety import formula_like_text; CROSS_RULES.append(formula_like_text)  # noqa: E402  (issue 7)

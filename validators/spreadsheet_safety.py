@@ -3,7 +3,9 @@
 Excel, LibreOffice and Google Sheets evaluate a cell that starts with =, +, - or @ (and, in some
 versions, one that starts with a tab or a carriage return) as a formula ("CSV injection", OWASP).
 A text value of this package must therefore never begin with one of these characters; numbers are
-typed fields and are not concerned (-0.15 in a number field is a number, not text).
+typed fields and are not concerned (-0.15 in a number field is a number, not text). A verbatim snippet is
+exempt: it is stored exactly as the source prints it ("-0.15 (95% CI ...)" is a quote, not ours to reword);
+the release makes the copies meant for spreadsheets safe (CONTRIBUTING.md and README.md say the same).
 
 Like the rules in cross_rules.py, the function takes the typed frames by table name (text fields are
 object columns holding str or None) and returns problems with file = table name.
@@ -18,6 +20,7 @@ import pyarrow.compute as pc
 from .problems import Problem
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+VERBATIM_FIELDS = ("snippet",)  # quotes of the sources: never refused for their first character
 _SHOWN = {"\t": "a tab", "\r": "a carriage return"}
 _FIRST_BYTES = pa.array([c.encode() for c in FORMULA_STARTS], type=pa.large_binary())
 
@@ -39,7 +42,7 @@ def formula_like_text(tables) -> list[Problem]:
         frame = tables[table]
         for field in frame.columns:
             column = frame[field]
-            if not _is_text_column(column):
+            if field in VERBATIM_FIELDS or not _is_text_column(column):
                 continue
             if column.dtype == object:
                 text = column.dropna()

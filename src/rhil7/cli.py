@@ -85,6 +85,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("new", help="package directory or git revision of this repository")
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
 
+    p = command("template", "write a trial's extraction sheet (one row per arm, outcome and time point still missing), "
+                            "or with --new-study the study sheet of a new trial")
+    p.add_argument("study_id", help="the trial's study_id (a new one with --new-study)")
+    p.add_argument("--source", help="source_id to fill in (a new one: describe it in the sheet's source_* columns)")
+    p.add_argument("--new-study", action="store_true",
+                   help="a study sheet for a trial not yet in the package (needs --source and --condition)")
+    p.add_argument("--condition", help="the new trial's condition (sepsis, covid19)")
+    p.add_argument("--out", help="file to write (default: standard output)")
+    p.add_argument("--package", help=PATH_HELP)
+
+    p = command("ingest", "check a filled sheet and write it into the tables, all or nothing (then validate)")
+    p.add_argument("sheet", help="the sheet that rhil7 template wrote, filled in")
+    p.add_argument("--package", help=PATH_HELP)
+    p.add_argument("--format", choices=["text", "json", "github"], default="text",
+                   help="how problems are printed (default: text)")
+
     p = command("quality", "Great Expectations data-quality report of the tables, written to build/quality/")
     p.add_argument("path", nargs="?", help=PATH_HELP)
     p.add_argument("--out", help="output directory (default: build/quality/ of the package); never a symbolic link")
@@ -260,6 +276,56 @@ def cmd_quality(args) -> int:
     return EXIT_OK if report.success else EXIT_INVALID
 
 
+def cmd_template(args) -> int:
+    from .sheet import SheetError, render_sheet, template_rows
+    from .study_sheet import study_template
+
+    try:
+        if args.new_study:
+            if not (args.source and args.condition):
+                raise UsageError("--new-study needs --source SOURCE_ID and --condition CONDITION")
+            columns, rows = study_template(_package_dir(args.package), args.study_id, args.source, args.condition)
+        else:
+            columns, rows = template_rows(_package_dir(args.package), args.study_id, args.source)
+    except SheetError as exc:
+        raise UsageError(str(exc)) from None
+    text = render_sheet(columns, rows)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out} ({len(rows)} rows)", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_ingest(args) -> int:
+    import csv
+
+    from rhil7.validators.problems import RENDERERS
+
+    from .ingest import ingest_sheet
+
+    sheet = Path(args.sheet)
+    if not sheet.is_file():
+        raise UsageError(f"no sheet at {sheet}")
+    package_dir = _package_dir(args.package)
+    try:
+        result = ingest_sheet(package_dir, sheet, args.sheet)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise UsageError(f"cannot read {args.sheet} as a UTF-8 CSV file: {exc}") from None
+    if result.problems:
+        sys.stdout.write(RENDERERS[args.format](result.problems, args.sheet))
+        print("nothing was written", file=sys.stderr)
+        return EXIT_INVALID
+    for table, counts in result.rows.items():
+        print(f"{table}: {counts['added']} row(s) added, {counts['changed']} changed")
+    for study, outcome, timepoint, old, new in result.coverage:
+        print(f"coverage: {study} {outcome} {timepoint}: {old} -> {new}")
+    print(f"wrote {', '.join(result.written)}; the package is VALID" if result.written
+          else "nothing to write: the sheet's rows are already in the package")
+    return EXIT_OK
+
+
 def cmd_docs(args) -> int:
     from .dictionary import DICTIONARY_PATH, is_up_to_date, write_dictionary
     from .paths import output_dir
@@ -277,7 +343,8 @@ def cmd_docs(args) -> int:
 
 
 COMMANDS = {"docs": cmd_docs, "validate": cmd_validate, "build": cmd_build, "query": cmd_query, "reproduce": cmd_reproduce,
-            "audit": cmd_audit, "release": cmd_release, "diff": cmd_diff, "quality": cmd_quality}
+            "audit": cmd_audit, "release": cmd_release, "diff": cmd_diff, "quality": cmd_quality,
+            "template": cmd_template, "ingest": cmd_ingest}
 
 
 def main(argv: list[str] | None = None) -> int:

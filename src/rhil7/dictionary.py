@@ -4,8 +4,9 @@
     python -m rhil7.dictionary --check    # exit 1 when the committed file is out of date
     make docs
 
-Every table, field, type, unit, constraint and description comes from the descriptor; nothing is
-written by hand, so the dictionary cannot drift from the schemas (a test compares the committed file).
+Every table, field, type, unit, constraint and description comes from the descriptor, and the plausible
+values from the table the validator applies (rhil7.validators.cross_rules.PLAUSIBLE_RANGES); nothing is
+written by hand, so the dictionary cannot drift from either (a test compares the committed file).
 """
 from __future__ import annotations
 
@@ -115,7 +116,22 @@ def render_dictionary(descriptor: dict) -> str:
             type_ = f.get("type", "string") + (f" ({f['format']})" if f.get("format") not in (None, "default") else "")
             out.append(f"| `{f.get('name')}` | {type_} | {_cell(f.get('unit', ''))} | {_required(f)} | "
                        f"{_constraints(f)} | {_cell(f.get('description', ''))} |")
+    out += plausible_ranges_section()
     return "\n".join(out) + "\n"
+
+
+def plausible_ranges_section() -> list[str]:
+    from rhil7.validators.cross_rules import PLAUSIBLE_FIELDS, PLAUSIBLE_RANGES
+
+    out = ["", "## Plausible values", "",
+           "`rhil7 validate` reports a value of " + ", ".join(f"`{f}`" for f in PLAUSIBLE_FIELDS) +
+           " in `outcomes_continuous` outside the range of its outcome and unit as `implausible-value`, naming the "
+           "units in which it would be plausible (a count in cells/uL recorded as 10^9/L, say).", "",
+           "| outcome | unit | lowest | highest |", "|---|---|---|---|"]
+    for outcome, units in PLAUSIBLE_RANGES.items():
+        for unit, (low, high) in units.items():
+            out.append(f"| `{outcome}` | {_cell(unit)} | {low:g} | {high:,g} |")
+    return out
 
 
 def write_dictionary(package_dir: Path, target: Path | None = None) -> Path:

@@ -1,0 +1,235 @@
+"""Ingest a filled extraction sheet (sheet.py) into the package's tables, all or nothing.
+
+The sheet is checked on its own first (its statuses, reasons and stray values); then its rows are written into a
+staged copy of the package (outcome rows added or replaced by row_id, coverage rows flipped, a new source added),
+the staged package is validated by the same validator as `rhil7 validate`, and every problem found in a row that
+came from the sheet is reported on that sheet row (same code, same field). Only when there is no problem are the
+changed tables moved into place, each by an atomic rename; otherwise nothing is written. Ingesting the same sheet
+twice changes nothing the second time.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rhil7.validators.problems import Problem
+from rhil7.validators.run import validate_package
+
+from .csv_records import CsvTable
+from .loading import read_descriptor
+from .sheet import COVERAGE_FIELDS, SHEET_STATUSES, SOURCE_PREFIX, SheetLayout, layout
+
+CELL = ("study_id", "outcome", "analysis_timepoint")
+REQUIRED = ("study_id", "arm_id", "outcome", "analysis_timepoint", "row_id")
+
+
+@dataclass
+class IngestResult:
+    problems: list[Problem] = field(default_factory=list)
+    rows: dict[str, dict[str, int]] = field(default_factory=dict)  # table -> {"added": n, "changed": n}
+    coverage: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # study, outcome, tp, old, new
+    written: list[str] = field(default_factory=list)  # the package files replaced
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class _SheetRow:
+    number: int  # the record number in the sheet, header = 1 (as validators number rows)
+    line: int  # the physical line where it starts
+    values: dict[str, str]
+
+
+def _read_sheet(path: Path) -> tuple[list[str], list[_SheetRow]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, [])
+        rows, start = [], reader.line_num + 1
+        for values in reader:
+            if any(v.strip() for v in values):
+                rows.append(_SheetRow(len(rows) + 2, start, dict(zip(header, values + [""] * (len(header) - len(values))))))
+            start = reader.line_num + 1
+    return header, rows
+
+
+class _Problems:
+    def __init__(self, sheet_name: str):
+        self.sheet_name, self.items = sheet_name, []
+
+    def add(self, row: _SheetRow | None, field_: str | None, code: str, expected: str, found: str, message: str) -> None:
+        self.items.append(Problem(self.sheet_name, row.number if row else 1, field_, code, expected, found, message,
+                                  "sheet", line=row.line if row else 1))
+
+
+def _check_sheet(header: list[str], rows: list[_SheetRow], sheet: SheetLayout, problems: _Problems,
+                 arm_roles: dict[str, str]) -> list[_SheetRow]:
+    """The rows to ingest (status filled); problems of the sheet itself go to ``problems``."""
+    if header != sheet.columns:
+        problems.add(None, None, "header-mismatch", ",".join(sheet.columns), ",".join(header),
+                     "The sheet's columns are not those `rhil7 template` writes (from the Table Schemas).")
+        return []
+    chosen = []
+    status_of_cell: dict[tuple, tuple[str, _SheetRow]] = {}
+    for row in rows:
+        v = row.values
+        status = v["status"].strip()
+        if not status:
+            continue
+        if status not in SHEET_STATUSES:
+            problems.add(row, "status", "constraint-error", "extracted, not_reported, or empty to leave the row out",
+                         status, "The status of a sheet row says what to do with it.")
+            continue
+        missing = [f for f in REQUIRED if not v[f].strip()]
+        for f in missing:
+            problems.add(row, f, "constraint-error", "a value (required)", "empty", "The sheet row lacks an id.")
+        if missing:
+            continue
+        table = sheet.outcome_table.get(v["outcome"])
+        if table is None:
+            problems.add(row, "outcome", "constraint-error", "one of " + ", ".join(sheet.outcome_table), v["outcome"],
+                         "Unknown outcome.")
+            continue
+        role = arm_roles.get(v["arm_id"])
+        if role is not None and v["arm_role"] and v["arm_role"] != role:
+            problems.add(row, "arm_role", "arm-role-mismatch", f"{role} (the role of {v['arm_id']} in arms.csv)",
+                         v["arm_role"], "The arm's role does not match its arm_id: is the arm_id the right one?")
+        own = set(sheet.outcome_fields[table]) | {"study_id", "arm_id", "arm_role", *COVERAGE_FIELDS}
+        values = [c for c in sheet.columns if not c.startswith(SOURCE_PREFIX) and c not in own and v[c].strip()]
+        for c in values:
+            problems.add(row, c, "value-not-for-outcome", f"empty (a {v['outcome']} row fills the fields of {table})",
+                         v[c], f"{c} is not a field of {table}: is the outcome right?")
+        if status == "not_reported":
+            if not v["detail"].strip():
+                problems.add(row, "detail", "missing-reason", "the reason, e.g. 'Table 2 reports no CD8 count'",
+                             "empty", "A not_reported row says in detail why the number is not reported.")
+        cell = tuple(v[c] for c in CELL)
+        if cell in status_of_cell and status_of_cell[cell][0] != status:
+            first = status_of_cell[cell][1]
+            problems.add(row, "status", "coverage-status-disagrees", f"{status_of_cell[cell][0]} (as on row {first.number})",
+                         status, "Both arms of one outcome and time point have one coverage status.")
+        status_of_cell.setdefault(cell, (status, row))
+        chosen.append(row)
+    return chosen
+
+
+def _detail(rows: list[_SheetRow], table: str) -> str:
+    given = next((r.values["detail"].strip() for r in rows if r.values["detail"].strip()), "")
+    if given or rows[0].values["status"].strip() == "not_reported":
+        return given
+    ids = ", ".join(r.values["row_id"] for r in rows)
+    first = rows[0].values
+    return f"Rows in {table}.csv ({ids}), from {first['location']} of {first['source_id']}."
+
+
+def apply_staged(package_dir: Path, names: tuple[str, ...], edit, locate, problems: _Problems) -> tuple[list[Problem], list[str]]:
+    """Copy the package to a staging directory inside it, let ``edit`` change the tables ``names`` (CsvTables),
+    validate the staged package and, when valid, move the changed tables into place (in the order of
+    ``names``: referenced tables first). Returns (problems, files written); nothing is written on a problem.
+    ``locate(table, record, field)`` names the sheet row a staged record came from (None: not from the sheet)."""
+    staging = Path(tempfile.mkdtemp(prefix=".rhil7-ingest-", dir=package_dir))
+    try:
+        shutil.copy2(package_dir / "datapackage.json", staging / "datapackage.json")
+        shutil.copytree(package_dir / "tables", staging / "tables")
+        tables = {name: CsvTable.read(staging / "tables" / f"{name}.csv") for name in names}
+        edit(tables)
+        changed = [name for name in names if tables[name].changed]
+        if not changed:
+            return problems.items, []  # everything already in the package: nothing to write
+        for name in changed:
+            tables[name].write(staging / "tables" / f"{name}.csv")
+        found = _on_sheet(validate_package(staging), tables, locate, problems)
+        if found:
+            return found, []
+        for name in changed:
+            os.replace(staging / "tables" / f"{name}.csv", package_dir / "tables" / f"{name}.csv")
+        return [], [f"tables/{name}.csv" for name in changed]
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def ingest_sheet(package_dir: Path, sheet_path: Path, sheet_name: str | None = None) -> IngestResult:
+    package_dir, sheet_path = Path(package_dir), Path(sheet_path)
+    problems = _Problems(sheet_name or str(sheet_path))
+    header, rows = _read_sheet(sheet_path)
+    from .study_sheet import STUDY_SHEET_MARK, ingest_study_rows
+
+    if header[:1] == [STUDY_SHEET_MARK]:
+        return ingest_study_rows(package_dir, header, rows, problems)
+    descriptor = read_descriptor(package_dir)
+    sheet = layout(descriptor)
+    arms = CsvTable.read(package_dir / "tables" / "arms.csv").rows()
+    chosen = _check_sheet(header, rows, sheet, problems, {a["arm_id"]: a["arm_role"] for a in arms})
+    result = IngestResult()
+    if problems.items or not chosen:
+        result.problems = problems.items
+        return result
+    origin: dict[tuple[str, str], _SheetRow] = {}  # (table, key) -> the sheet row it came from
+
+    def edit(tables: dict[str, CsvTable]) -> None:
+        known = {r["source_id"] for r in tables["sources"].rows()}
+        for row in chosen:  # a new source named by the sheet
+            v = row.values
+            given = {f: v[SOURCE_PREFIX + f] for f in sheet.source_fields if v[SOURCE_PREFIX + f].strip()}
+            if v["source_id"] and v["source_id"] not in known and given:
+                tables["sources"].upsert(dict(given, source_id=v["source_id"], study_id=v["study_id"]), ["source_id"])
+                known.add(v["source_id"])
+                origin[("sources", v["source_id"])] = row
+        cells: dict[tuple, list[_SheetRow]] = {}
+        for row in chosen:
+            cells.setdefault(tuple(row.values[c] for c in CELL), []).append(row)
+            if row.values["status"].strip() != "extracted":
+                continue
+            table = sheet.outcome_table[row.values["outcome"]]
+            record = {f: row.values[f].strip() if f != "snippet" else row.values[f] for f in sheet.outcome_fields[table]}
+            change = tables[table].upsert(record, ["row_id"])
+            origin[(table, record["row_id"])] = row
+            if change != "same":
+                result.rows.setdefault(table, {"added": 0, "changed": 0})[change] += 1
+        coverage = tables["coverage"]
+        for (study, outcome, timepoint), members in cells.items():
+            key = dict(study_id=study, outcome=outcome, timepoint=timepoint)
+            index = coverage.find(key)
+            old = dict(zip(coverage.header, coverage.records[index])) if index is not None else dict(key)
+            new = dict(old, status=members[0].values["status"].strip(),
+                       detail=_detail(members, sheet.outcome_table[outcome]))
+            if coverage.upsert(new, list(key)) != "same":
+                result.coverage.append((study, outcome, timepoint, old.get("status", "none"), new["status"]))
+            origin[("coverage", "/".join((study, outcome, timepoint)))] = members[0]
+
+    keys = {"sources": lambda r: r["source_id"], "coverage": lambda r: "/".join((r["study_id"], r["outcome"], r["timepoint"]))}
+
+    def locate(name, record, field_):
+        return origin.get((name, keys.get(name, lambda r: r.get("row_id", ""))(record)))
+
+    result.problems, result.written = apply_staged(package_dir, ("sources", *sheet.outcome_fields, "coverage"), edit,
+                                                   locate, problems)
+    if result.problems:
+        result.rows, result.coverage = {}, []
+    return result
+
+
+def _on_sheet(found: list[Problem], tables: dict[str, CsvTable], locate, problems: _Problems) -> list[Problem]:
+    """The staged package's problems, those in rows that came from the sheet moved onto their sheet row."""
+    moved = []
+    for p in found:
+        name = p.file.removeprefix("tables/").removesuffix(".csv")
+        row = None
+        if name in tables and p.row is not None and p.row >= 2 and p.row - 2 < len(tables[name].records):
+            row = locate(name, dict(zip(tables[name].header, tables[name].records[p.row - 2])), p.field)
+        if row is None:
+            moved.append(p)
+            continue
+        field_ = p.field
+        if name == "sources" and field_ not in (None, "source_id") and SOURCE_PREFIX + field_ in row.values:
+            field_ = SOURCE_PREFIX + field_
+        elif name == "coverage" and field_ not in COVERAGE_FIELDS and "status" in row.values:
+            field_ = "status"
+        moved.append(Problem(problems.sheet_name, row.number, field_, p.code, p.expected, p.found, p.message,
+                             p.stage, line=row.line))
+    return problems.items + moved
