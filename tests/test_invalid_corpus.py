@@ -532,6 +532,213 @@ def _(p):
     return set()
 
 
+# ------------------------------------------------------------------ bounded cost (issue 12, defect 4)
+
+def _widen(p: Path, columns: int) -> list[str]:
+    """open_questions.csv with its header widened to ``columns`` labels; returns the added labels."""
+    path = table_path(p, "open_questions")
+    header, rows = read_rows(p, "open_questions")
+    extra = [f"c{i}" for i in range(columns - len(header))]
+    path.write_text(",".join(header + extra) + "\n" + "".join(",".join(r[k] for k in header) + "\n" for r in rows),
+                    encoding="utf-8")
+    return extra
+
+
+@case("header-20000-columns-wide")
+def _(p):
+    # 131 KB that once cost 142 s and 6.6 GB: refused from its first 64 KB
+    _widen(p, 20_000)
+    return {("header-too-long", "tables/open_questions.csv", 1, None)}
+
+
+@case("header-5000-columns-wide")
+def _(p):
+    # refused from its first line; the labels beyond the schema listed up to the cap, the rest counted
+    listed = sorted(_widen(p, 5_000))[:Limits().max_problems_per_code]
+    return {("extra-label", "tables/open_questions.csv", 1, label) for label in listed} | {
+        ("problems-omitted", "tables/open_questions.csv", None, None)}
+
+
+@case("cr-only-line-ends-counted-as-rows", limits=Limits(max_table_rows=30), cli_args=("--max-rows", "30"))
+def _(p):
+    # counting only LF bytes, a file whose lines end in CR alone had "no rows" and passed any --max-rows
+    path = table_path(p, "study_provenance")
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
+    return {("too-many-rows", PROV_CSV, None, None)}
+
+
+# ------------------------------------------------------------------ the package's shape is the project's (defect 5)
+
+DP = "datapackage.json"
+
+
+@case("no-resources-at-all")
+def _(p):
+    edit_descriptor(p, lambda d: d.__setitem__("resources", []))
+    return {("missing-resource", DP, None, None)}
+
+
+@case("resource-dropped")
+def _(p):
+    edit_descriptor(p, lambda d: d["resources"].remove(resource(d, "published_results")))
+    return {("missing-resource", DP, None, None)}
+
+
+@case("constraint-loosened")
+def _(p):
+    def change(d):
+        events = next(f for f in resource(d, "outcomes_dichotomous")["schema"]["fields"] if f["name"] == "events")
+        del events["constraints"]["minimum"]
+    edit_descriptor(p, change)
+    # the rows are still judged by the project's schema: the negative count the loosening let in is reported
+    return {("constraint-removed", DP, None, "events")} | _set(p, "outcomes_dichotomous", DEATHS_CYT, "events", "-2",
+                                                               "constraint-error")
+
+
+@case("enum-widened")
+def _(p):
+    def change(d):
+        method = next(f for f in resource(d, "arms")["schema"]["fields"] if f["name"] == "method")
+        method["constraints"]["enum"].append("guess")
+    edit_descriptor(p, change)
+    return {("constraint-changed", DP, None, "method")}
+
+
+@case("field-added")
+def _(p):
+    edit_descriptor(p, lambda d: resource(d, "outcomes_dichotomous")["schema"]["fields"].append(
+        {"name": "risk_ratio", "type": "number"}))
+    header, rows = read_rows(p, "outcomes_dichotomous")
+    write_rows(p, "outcomes_dichotomous", header + ["risk_ratio"], [dict(r, risk_ratio="0.8") for r in rows])
+    return {("unexpected-field", DP, None, "risk_ratio"), ("extra-label", DICH, 1, "risk_ratio")}
+
+
+@case("resource-added")
+def _(p):
+    (p / "tables" / "notes.csv").write_text("note_id,text\nn1,hello\n", encoding="utf-8")
+    edit_descriptor(p, lambda d: d["resources"].append(
+        {"name": "notes", "path": "tables/notes.csv",
+         "schema": {"fields": [{"name": "note_id", "type": "string"}, {"name": "text", "type": "string"}]}}))
+    return {("unexpected-resource", DP, None, None)}
+
+
+@case("foreign-key-to-missing-table")
+def _(p):
+    edit_descriptor(p, lambda d: resource(d, "arms")["schema"]["foreignKeys"].append(
+        {"fields": ["study_id"], "reference": {"resource": "trials", "fields": ["trial_id"]}}))
+    return {("foreign-key-target-missing", DP, None, None)}
+
+
+# ------------------------------------------------------------------ malformed descriptors: located, never a crash (defect 8)
+
+def _field(d, table, name):
+    return next(f for f in resource(d, table)["schema"]["fields"] if f["name"] == name)
+
+
+@case("resource-without-name")
+def _(p):
+    edit_descriptor(p, lambda d: resource(d, "open_questions").pop("name"))
+    return {("unsafe-name", DP, None, None), ("missing-resource", DP, None, None)}
+
+
+@case("fields-not-a-list")
+def _(p):
+    edit_descriptor(p, lambda d: resource(d, "arms")["schema"].__setitem__("fields", {"arm_id": "string"}))
+    return {("bad-schema", DP, None, None)}
+
+
+@case("field-name-not-a-string")
+def _(p):
+    edit_descriptor(p, lambda d: _field(d, "arms", "label").__setitem__("name", 42))
+    return {("unsafe-name", DP, None, None)}
+
+
+@case("field-type-an-object")
+def _(p):
+    edit_descriptor(p, lambda d: _field(d, "arms", "label").__setitem__("type", {"kind": "string"}))
+    return {("bad-field-type", DP, None, "label")}
+
+
+@case("constraints-a-list")
+def _(p):
+    edit_descriptor(p, lambda d: _field(d, "arms", "label").__setitem__("constraints", ["required"]))
+    return {("bad-constraint", DP, None, "label")}
+
+
+@case("foreign-key-a-string")
+def _(p):
+    edit_descriptor(p, lambda d: resource(d, "arms")["schema"].__setitem__("foreignKeys", ["study_id -> studies"]))
+    return {("bad-foreign-key", DP, None, None)}
+
+
+@case("pattern-not-a-regex")
+def _(p):
+    edit_descriptor(p, lambda d: _field(d, "outcomes_dichotomous", "timepoint")["constraints"].__setitem__("pattern",
+                                                                                                     "^(day[0-9+$"))
+    return {("bad-pattern", DP, None, "timepoint")}
+
+
+@case("descriptor-nested-deeply")
+def _(p):
+    deep: object = "x"
+    for _ in range(200):
+        deep = [deep]
+    edit_descriptor(p, lambda d: d.__setitem__("keywords", deep))
+    return {("descriptor-too-deep", DP, None, None)}
+
+
+@case("descriptor-nested-5000-levels", unreadable=True)
+def _(p):
+    (p / "datapackage.json").write_text('{"resources": [], "x": ' + "[" * 5000 + "]" * 5000 + "}", encoding="utf-8")
+    return set()
+
+
+@case("path-with-nul")
+def _(p):
+    _point(p, "open_questions", "tables/open_questions.csv\x00.txt")
+    return {("bad-path", "resource open_questions", None, None)}
+
+
+@case("path-5000-characters")
+def _(p):
+    _point(p, "open_questions", "tables/" + "a" * 5000 + ".csv")
+    return {("bad-path", "resource open_questions", None, None)}
+
+
+# ------------------------------------------------------------------ names are identifiers (defect 1, the validator's part)
+
+INJECTION = "x\" VARCHAR); COPY (SELECT 'pwned') TO 'pwned.csv'; --"
+
+
+@case("sql-in-a-field-name")
+def _(p):
+    edit_descriptor(p, lambda d: _field(d, "open_questions", "next_step").__setitem__("name", INJECTION))
+    header, rows = read_rows(p, "open_questions")
+    write_rows(p, "open_questions", [INJECTION if h == "next_step" else h for h in header],
+               [{(INJECTION if k == "next_step" else k): v for k, v in r.items()} for r in rows])
+    return {("unsafe-name", DP, None, None)}
+
+
+@case("sql-in-a-resource-name")
+def _(p):
+    edit_descriptor(p, lambda d: resource(d, "open_questions").__setitem__("name", 'q"; DROP TABLE studies; --'))
+    return {("unsafe-name", DP, None, None), ("missing-resource", DP, None, None)}
+
+
+# ------------------------------------------------------------------ control characters in cells (defect 9)
+
+@case("nul-in-a-snippet")
+def _(p):
+    set_cell(p, "arms", dict(arm_id=ARMS["control"]), "snippet",
+             "Twenty-one patients were enrolled (fifteen CYT107 group,\x00 six placebo group).")
+    return {("control-character", ARMS_CSV, row_number(p, "arms", arm_id=ARMS["control"]), "snippet")}
+
+
+@case("escape-sequence-in-a-label")
+def _(p):
+    return _set(p, "arms", dict(arm_id=ARMS["control"]), "label", "placebo\x1b[2J\x1b[HVALID", "control-character")
+
+
 # ================================================================== the tests
 
 def _keys(problems) -> set[tuple]:
@@ -566,10 +773,13 @@ def test_validator_reports_exactly_the_planted_problem(case, tmp_path):
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_cli_reports_it_in_json_without_a_traceback(case, tmp_path):
     package, expected = _build(case, tmp_path)
+    sentinel = tmp_path / "sentinel"  # the working directory, outside the package: a write lands here
+    sentinel.mkdir()
     before = checksums(tmp_path)
-    result = run_cli("validate", str(package), "--format", "json", *case.cli_args)
+    result = run_cli("validate", str(package), "--format", "json", *case.cli_args, cwd=sentinel)
     assert "Traceback" not in result.stderr + result.stdout
-    assert checksums(tmp_path) == before
+    assert "internal error" not in result.stderr
+    assert checksums(tmp_path) == before and list(sentinel.iterdir()) == []
     if case.unreadable:
         assert result.returncode == 2, result.stderr
         assert result.stderr.startswith("rhil7 validate: ") and "datapackage.json" in result.stderr
@@ -637,6 +847,45 @@ def test_a_remote_reference_opens_no_network_connection(tmp_path, network_calls,
     problems = validate_package(package)
     assert network_calls == []
     assert problems and all(p.stage == "safety" for p in problems), problems
+
+
+# ------------------------------------------------------------------ nothing contributed drives the terminal
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_control_characters_are_shown_escaped_in_every_format(tmp_path, fmt):
+    package = fixture_package(tmp_path / "pkg")
+    set_cell(package, "arms", dict(arm_id=ARMS["control"]), "label", "placebo\x1b[2J\x1b[HVALID\u202e")
+    result = run_cli("validate", str(package), "--format", fmt)
+    assert result.returncode == 1
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    assert "\\x1b[2J" in result.stdout.replace("\\\\", "\\")  # (json doubles the backslash)
+
+
+def test_the_cap_states_how_many_problems_were_left_out(tmp_path):
+    package = fixture_package(tmp_path / "pkg")
+    _widen(package, 1_200)
+    result = run_cli("validate", str(package), "--format", "json")
+    body = json.loads(result.stdout)
+    omitted = [p for p in body["problems"] if p["code"] == "problems-omitted"]
+    listed = [p for p in body["problems"] if p["code"] == "extra-label"]
+    assert len(listed) == Limits().max_problems_per_code
+    assert body["problem_count"] == 1_200 - 7 and omitted[0]["found"].startswith(f"{1_200 - 7 - len(listed)} more")
+
+
+def test_a_pull_request_is_compared_with_the_base_revisions_descriptor(tmp_path):
+    base = tmp_path / "base.json"
+    base.write_text((ROOT / "datapackage.json").read_text(encoding="utf-8"), encoding="utf-8")
+    package = fixture_package(tmp_path / "pkg")
+    edit_descriptor(package, lambda d: _field(d, "arms", "label")["constraints"].pop("required"))
+    # the installed copy of the descriptor would be the pull request's own: the base revision's is given
+    result = run_cli("validate", str(package), "--canonical", str(base), "--format", "json")
+    assert result.returncode == 1
+    assert {(p["code"], p["field"], p["pointer"]) for p in json.loads(result.stdout)["problems"]} == {
+        ("constraint-removed", "label", "/resources/3/schema/fields/3/constraints")}
+    result = run_cli("validate", str(package), "--canonical", str(package))
+    assert result.returncode == 0, result.stdout
+    missing = run_cli("validate", str(package), "--canonical", str(tmp_path / "nowhere.json"))
+    assert missing.returncode == 2 and "canonical descriptor" in missing.stderr
 
 
 # ------------------------------------------------------------------ GitHub annotations

@@ -17,13 +17,21 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from .problems import Problem
+from .limits import DEFAULT_LIMITS
+from .problems import Problem, omitted_problem
 from .structure import _field_expectation
 from .tables import PARALLEL_FROM_ROWS
 from .untrusted import SafeResource
 
 INTEGER = r"[+-]?\d+"
-MAX_REPORTS_PER_CHECK = 100_000
+# each check lists at most as many rows as the report shows of one code, and counts the rest
+MAX_REPORTS_PER_CHECK = DEFAULT_LIMITS.max_problems_per_code
+
+
+def _rest(resource: SafeResource, code: str, failed) -> list[Problem]:
+    """The failures of one check beyond those it lists, as one count."""
+    count = int(np.count_nonzero(failed)) - MAX_REPORTS_PER_CHECK
+    return [omitted_problem(resource.relpath, code, count, MAX_REPORTS_PER_CHECK)] if count > 0 else []
 
 
 def _problem(resource: SafeResource, row, field, code, expected, found, message) -> Problem:
@@ -139,11 +147,13 @@ def _field_problems(resource: SafeResource, raw: pd.DataFrame, typed: pd.DataFra
     for row in raw.index[bad_type][:MAX_REPORTS_PER_CHECK]:
         problems.append(_problem(resource, row, name, "type-error", expected, raw.at[row, name],
                                  f"Type Error: type is \"{type_}\""))
+    problems += _rest(resource, "type-error", bad_type)
     for constraint, failed in _constraint_failures(field, raw[name], typed[name], bad_type, present):
         value = (field.get("constraints") or {})[constraint]
         for row in raw.index[failed][:MAX_REPORTS_PER_CHECK]:
             problems.append(_problem(resource, row, name, "constraint-error", expected, raw.at[row, name],
                                      f"Constraint Error: constraint \"{constraint}\" is \"{value}\""))
+        problems += _rest(resource, "constraint-error", failed)
     if (field.get("constraints") or {}).get("unique"):
         # the same text is the same value for every type but numbers ("1.0" and "1"): those are compared typed
         repeated = typed[name].duplicated(keep="first") if type_ in ("number", "integer") else _repeats(raw, name, repeats)
@@ -151,6 +161,7 @@ def _field_problems(resource: SafeResource, raw: pd.DataFrame, typed: pd.DataFra
         for row in raw.index[duplicated][:MAX_REPORTS_PER_CHECK]:
             problems.append(_problem(resource, row, name, "unique-error", expected, raw.at[row, name],
                                      "Unique Error: the value is not unique"))
+        problems += _rest(resource, "unique-error", duplicated)
     return problems
 
 
@@ -166,7 +177,7 @@ def primary_key_problems(resource: SafeResource, raw: pd.DataFrame,
     return [_problem(resource, row, field, "primary-key", f"a primary key ({field}) that no other row has",
                      ", ".join(f"{k}={raw.at[row, k]}" for k in key) + " (the same values as an earlier row)",
                      "Primary Key Error: the same as in an earlier row")
-            for row in raw.index[duplicated][:MAX_REPORTS_PER_CHECK]]
+            for row in raw.index[duplicated][:MAX_REPORTS_PER_CHECK]] + _rest(resource, "primary-key", duplicated)
 
 
 def foreign_key_problems(resource: SafeResource, raw: pd.DataFrame, fk: dict, target: pd.DataFrame) -> list[Problem]:
@@ -185,4 +196,4 @@ def foreign_key_problems(resource: SafeResource, raw: pd.DataFrame, fk: dict, ta
     where = f"{reference.get('resource') or 'this table'}.{','.join(ref_fields)}"
     return [_problem(resource, row, name, "foreign-key", f"a value that exists in {where}",
                      ",".join(raw.loc[row, fields].astype(str)), "Foreign Key Error: the key is not in the referenced table")
-            for row in raw.index[orphan][:MAX_REPORTS_PER_CHECK]]
+            for row in raw.index[orphan][:MAX_REPORTS_PER_CHECK]] + _rest(resource, "foreign-key", orphan)

@@ -8,6 +8,12 @@ class Limits:
     max_table_bytes: int = 512 * 1024 * 1024
     max_table_rows: int = 5_000_000
     max_resources: int = 64
+    max_fields: int = 200
+    max_header_bytes: int = 64 * 1024
+    max_descriptor_depth: int = 32
+    # problems listed per file and code, and in all; the rest are counted (frictionless' limitErrors)
+    max_problems_per_code: int = 1_000
+    max_problems: int = 5_000
     # Above this many lines a table's row-level structure (types, constraints, keys) is checked by
     # the vectorized engine (fast_structure.py) instead of frictionless' row-by-row reader, which
     # costs about 70 us a row; both report the same problem codes.

@@ -8,7 +8,7 @@ of the same list; nothing here decides validity.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from itertools import groupby
 
 
@@ -25,6 +25,8 @@ class Problem:
     # physical line where the row starts in its file (a quoted snippet may span lines, so it can
     # differ from the row number); filled in by run.py, used for GitHub annotations
     line: int | None = None
+    # where in a JSON file (datapackage.json) the problem is, as a JSON pointer (RFC 6901)
+    pointer: str | None = None
 
     def sort_key(self) -> tuple:
         return (self.file, self.row if self.row is not None else -1, self.field or "", self.code)
@@ -34,15 +36,88 @@ def sorted_problems(problems: list[Problem]) -> list[Problem]:
     return sorted(set(problems), key=Problem.sort_key)
 
 
+OMITTED = "problems-omitted"
+
+
+def omitted_problem(file: str, code: str, count: int, shown: int) -> Problem:
+    """Stands for ``count`` problems of ``code`` in ``file`` that are not listed (frictionless' limitErrors)."""
+    return Problem(file=file, row=None, field=None, code=OMITTED, expected=f"at most {shown} listed problems of one code",
+                   found=f"{count} more {code} problem(s)",
+                   message=f"{count} more '{code}' problem(s) in this file are not listed; fix the listed ones "
+                           "(often one cause) and validate again.", stage="safety")
+
+
+def omitted_count(problem: Problem) -> tuple[str, int]:
+    """(code, count) of an omitted_problem."""
+    count, code = problem.found.split(" ")[:3:2]
+    return code, int(count)
+
+
+def cap_problems(problems: list[Problem], per_code: int, total: int) -> list[Problem]:
+    """At most ``per_code`` problems of one code in one file and ``total`` in all are listed; the rest are
+    counted, one problems-omitted record per file and code. Records of problems omitted earlier (a check
+    that stopped listing its failures) are added into those counts."""
+    counts: dict[tuple[str, str], int] = {}
+    listed: dict[tuple[str, str], int] = {}
+    kept: list[Problem] = []
+    for p in sorted_problems(problems):
+        if p.code == OMITTED:
+            code, count = omitted_count(p)
+            counts[(p.file, code)] = counts.get((p.file, code), 0) + count
+            continue
+        key = (p.file, p.code)
+        if listed.get(key, 0) < per_code and len(kept) < total:
+            listed[key] = listed.get(key, 0) + 1
+            kept.append(p)
+        else:
+            counts[key] = counts.get(key, 0) + 1
+    return kept + [omitted_problem(file, code, count, per_code) for (file, code), count in sorted(counts.items())]
+
+
+def count_problems(problems: list[Problem]) -> int:
+    """How many problems the list stands for, the omitted ones included."""
+    return sum(omitted_count(p)[1] if p.code == OMITTED else 1 for p in problems)
+
+
+_VISIBLE = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def printable(value) -> str:
+    """``value`` as text with every non-printable character escaped (\\x1b, \\u202e, ...): a contributed
+    cell must not drive the terminal (ESC sequences), hide text (bidi overrides) or end a GitHub command."""
+    text = str(value)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _VISIBLE.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else
+                                                                 f"\\u{ord(c):04x}" if ord(c) < 0x10000 else
+                                                                 f"\\U{ord(c):08x}") for c in text)
+
+
+def _shown(problem: Problem) -> Problem:
+    """The problem with every text escaped for display."""
+    texts = {f.name: getattr(problem, f.name) for f in fields(problem)}
+    return replace(problem, **{name: printable(value) for name, value in texts.items() if isinstance(value, str)})
+
+
+def _headline(problems: list[Problem], package_dir: str) -> str:
+    if not problems:
+        return f"VALID: {printable(package_dir)}"
+    total = count_problems(problems)
+    listed = sum(p.code != OMITTED for p in problems)
+    return f"INVALID: {printable(package_dir)}: {total} problem(s)" + (f", {listed} listed" if listed < total else "")
+
+
 def render_text(problems: list[Problem], package_dir: str) -> str:
     if not problems:
-        return f"VALID: {package_dir}\n"
-    lines = [f"INVALID: {package_dir}: {len(problems)} problem(s)"]
-    for file, group in groupby(sorted_problems(problems), key=lambda p: p.file):
+        return _headline(problems, package_dir) + "\n"
+    lines = [_headline(problems, package_dir)]
+    for file, group in groupby(sorted_problems([_shown(p) for p in problems]), key=lambda p: p.file):
         group = list(group)
         lines.append(f"\n{file} ({len(group)})")
         for p in group:
             where = f"row {p.row}" if p.row is not None else "file"
+            if p.pointer:
+                where += f", at {p.pointer}"
             if p.field:
                 where += f", field {p.field}"
             lines.append(f"  {where}: [{p.code}] {p.message}")
@@ -53,9 +128,10 @@ def render_text(problems: list[Problem], package_dir: str) -> str:
 
 def render_json(problems: list[Problem], package_dir: str) -> str:
     body = {
-        "package": package_dir,
+        "package": printable(package_dir),
         "valid": not problems,
-        "problems": [asdict(p) for p in sorted_problems(problems)],
+        "problem_count": count_problems(problems),
+        "problems": [asdict(p) for p in sorted_problems([_shown(p) for p in problems])],
     }
     return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
 
@@ -70,16 +146,16 @@ def _escape_github(value: str, *, property_: bool = False) -> str:
 def render_github(problems: list[Problem], package_dir: str) -> str:
     """GitHub workflow commands: one ::error annotation per problem."""
     lines = []
-    for p in sorted_problems(problems):
+    for p in sorted_problems([_shown(p) for p in problems]):
         props = [f"file={_escape_github(p.file, property_=True)}"]
         line = p.line if p.line is not None else p.row
         if line is not None:
             props.append(f"line={line}")
-        title = f"{p.code}" + (f" ({p.field})" if p.field else "")
+        title = f"{p.code}" + (f" ({p.field})" if p.field else "") + (f" at {p.pointer}" if p.pointer else "")
         props.append(f"title={_escape_github(title, property_=True)}")
         text = f"{p.message} Expected: {p.expected}. Found: {p.found}."
         lines.append(f"::error {','.join(props)}::{_escape_github(text)}")
-    lines.append(render_text(problems, package_dir).splitlines()[0])
+    lines.append(_headline(problems, package_dir))
     return "\n".join(lines) + "\n"
 
 

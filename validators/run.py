@@ -16,12 +16,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from .canonical import canonical_descriptor, shape_differences
+from .descriptor_shape import descriptor_problems, too_deep
+from .text_safety import control_characters
 from .arrow_reading import empty_records, read_records
 from .cross_rules import CROSS_RULES, snippet_fields
 from .csv_syntax import QuotingError, Scan, scan_bytes
 from .dedupe import deduplicate
 from .limits import DEFAULT_LIMITS, Limits
-from .problems import Problem
+from .problems import Problem, cap_problems
 from .references import package_reference_problems
 from .semantic import pandera_problems, row_rule_problems
 from .snippets import rows_to_check
@@ -52,19 +55,36 @@ def _quoting_problem(resource: SafeResource, error: QuotingError) -> Problem:
                    "structure", line=error.line)
 
 
-def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
-    """All problems of the package; [] means valid. Raises UnreadableInput when nothing can be read."""
-    package_dir = Path(package_dir)
+def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS,
+                     canonical: dict | None = None) -> list[Problem]:
+    """All problems of the package; [] means valid. Raises UnreadableInput when nothing can be read.
+
+    ``canonical``: the descriptor whose shape the package must have (default: the one shipped with rhil7).
+    At most ``limits.max_problems_per_code`` problems of one code per file are listed, the rest counted."""
+    problems = _all_problems(Path(package_dir), limits, canonical_descriptor() if canonical is None else canonical)
+    return cap_problems(problems, limits.max_problems_per_code, limits.max_problems)
+
+
+def _all_problems(package_dir: Path, limits: Limits, canonical: dict) -> list[Problem]:
     descriptor = load_descriptor(package_dir, limits)
-    problems: list[Problem] = package_reference_problems(descriptor)
+    deep = too_deep(descriptor, limits.max_descriptor_depth)
+    if deep is not None:
+        return [Problem("datapackage.json", None, None, "descriptor-too-deep",
+                        f"JSON nested at most {limits.max_descriptor_depth} levels deep", f"deeper at {deep}",
+                        "The descriptor is nested deeper than any package descriptor needs; nothing else is read.",
+                        "safety", pointer=deep)]
+    problems, broken = descriptor_problems(descriptor, limits)
+    problems += shape_differences(descriptor, canonical, broken)
+    problems += package_reference_problems(descriptor)
+    project_schemas = {r["name"]: r["schema"] for r in canonical["resources"]}
     safe = []
     scans: dict[str, Scan] = {}
     bodies: dict[str, bytes] = {}
-    for resource in descriptor["resources"]:
-        if not isinstance(resource, dict):
-            problems.append(Problem("datapackage.json", None, None, "bad-resource", "a resource object",
-                                    repr(resource)[:80], "Each resource must be a JSON object.", "safety"))
+    for i, resource in enumerate(descriptor["resources"]):
+        if i in broken or resource["name"] not in project_schemas:
             continue
+        if isinstance(resource.get("schema"), dict):  # the rows are judged by the project's schema, never the contributed one
+            resource = {**resource, "schema": project_schemas[resource["name"]]}
         checked, found = check_resource(package_dir, resource, limits)
         problems += found
         if checked is None:
@@ -105,7 +125,8 @@ def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS) -
         found, tables, raws, paths, prescans = _check_tables(safe, large, large_raws, broken_files | ragged_files, helper)
         problems += found
         problems += _unchecked_foreign_keys(safe, raws, large)
-        problems += [replace(p, file=paths.get(p.file, p.file)) for p in _cross_rule_problems(tables, prescans, helper)]
+        found = _cross_rule_problems(tables, prescans, helper) + control_characters(tables)
+        problems += [replace(p, file=paths.get(p.file, p.file)) for p in found]
     return [_with_line(p, scans) for p in deduplicate(problems)]
 
 

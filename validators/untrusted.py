@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import csv
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -50,17 +51,24 @@ def load_descriptor(package_dir: Path, limits: Limits = DEFAULT_LIMITS) -> dict:
     if size > limits.max_descriptor_bytes:
         raise UnreadableInput(
             f"{descriptor_path}: {size} bytes, more than the {limits.max_descriptor_bytes} allowed for a descriptor")
-    raw = descriptor_path.read_bytes()
+    descriptor = parse_descriptor(descriptor_path.read_bytes(), str(descriptor_path))
+    if len(descriptor["resources"]) > limits.max_resources:
+        raise UnreadableInput(f"{descriptor_path}: {len(descriptor['resources'])} resources, more than {limits.max_resources}")
+    return descriptor
+
+
+def parse_descriptor(raw: bytes, label: str) -> dict:
+    """A descriptor's JSON object; UnreadableInput (naming ``label``) when it is not one."""
     try:
         descriptor = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise UnreadableInput(f"{descriptor_path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+        raise UnreadableInput(f"{label}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
-        raise UnreadableInput(f"{descriptor_path}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        raise UnreadableInput(f"{label}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    except RecursionError:
+        raise UnreadableInput(f"{label}: JSON nested too deeply to read") from None
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
-        raise UnreadableInput(f"{descriptor_path}: expected a JSON object with a 'resources' list")
-    if len(descriptor["resources"]) > limits.max_resources:
-        raise UnreadableInput(f"{descriptor_path}: {len(descriptor['resources'])} resources, more than {limits.max_resources}")
+        raise UnreadableInput(f"{label}: expected a JSON object with a 'resources' list")
     return descriptor
 
 
@@ -80,6 +88,39 @@ def _first_bad_utf8(data: bytes) -> tuple[int, int] | None:
         return exc.start, data.count(b"\n", 0, exc.start) + 1
 
 
+MAX_PATH = 255
+
+
+def line_breaks(body: bytes) -> int:
+    """The line ends of every kind (LF, CR LF, a lone CR): at least the number of records after the header,
+    so a file that ends its lines with CR alone cannot pass the row limit uncounted."""
+    return body.count(b"\n") + body.count(b"\r") - body.count(b"\r\n")
+
+
+def _header_problems(target: Path, resource: dict, path_value: str, limits: Limits) -> list[Problem]:
+    """The header may not be wider than the Table Schema: read only the first line (bounded), split it with
+    the csv module, and report each label beyond the schema's fields (capped later like every problem)."""
+    schema = resource.get("schema")
+    if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
+        return []
+    width = len(schema["fields"])
+    limit = limits.max_header_bytes
+    with target.open("rb") as fh:
+        head = fh.read(limit + 1)
+    end = min((i for i in (head.find(b"\n"), head.find(b"\r")) if i != -1), default=-1)
+    if end == -1 and len(head) > limit:
+        return [_problem(path_value, "header-too-long", f"a header line of at most {limit} bytes",
+                         f"no line end in the first {limit} bytes", "The first line is longer than any header of "
+                         "this schema can be.", row=1)]
+    line = head[:end if end != -1 else len(head)].decode("utf-8", errors="replace").removeprefix("\ufeff")
+    labels = next(csv.reader([line]), [])
+    if len(labels) <= width:
+        return []
+    return [Problem(path_value, 1, label, "extra-label", f"at most {width} columns, as in the Table Schema",
+                    label[:80], "Extra Label: the header has more columns than the Table Schema", "safety")
+            for label in labels[width:]]
+
+
 def check_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_LIMITS) -> tuple[SafeResource | None, list[Problem]]:
     name = str(resource.get("name", "?"))
     path_value = resource.get("path")
@@ -87,7 +128,8 @@ def check_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_L
     if "data" in resource and path_value is None:
         return None, [_problem(label, "inline-data", "a CSV file path", "inline data",
                                "Inline data is not accepted; put the table in a CSV file inside the package.")]
-    if not isinstance(path_value, str) or not path_value:
+    if not isinstance(path_value, str) or not path_value or len(path_value) > MAX_PATH or not path_value.isprintable():
+        label = f"resource {name}" if isinstance(path_value, str) else label
         return None, [_problem(label, "bad-path", "one relative path to a CSV file", repr(path_value),
                                "A resource must name exactly one CSV file by a relative path.")]
     if REMOTE.match(path_value):
@@ -99,18 +141,27 @@ def check_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_L
     if path_value.startswith(("/", "\\")) or re.match(r"^[a-zA-Z]:", path_value):
         return None, [_problem(path_value, "absolute-path", "a relative path inside the package", path_value,
                                "Absolute paths are refused.")]
-    root = package_dir.resolve()
-    target = (package_dir / path_value).resolve()
-    if ".." in Path(path_value).parts or not target.is_relative_to(root):
+    try:
+        root = package_dir.resolve()
+        target = (package_dir / path_value).resolve()
+        outside = ".." in Path(path_value).parts or not target.is_relative_to(root)
+        is_file = not outside and target.is_file()
+    except (OSError, ValueError) as exc:  # a name too long for the file system, a loop of links, ...
+        return None, [_problem(path_value, "bad-path", "one relative path to a CSV file", str(exc)[:120],
+                               "The path cannot be opened.")]
+    if outside:
         return None, [_problem(path_value, "path-outside-package", "a path inside the package directory", path_value,
                                "The path leaves the package directory.")]
-    if not target.is_file():
+    if not is_file:
         return None, [_problem(path_value, "missing-file", "an existing CSV file", "no such file",
                                "The resource's file does not exist.")]
     size = target.stat().st_size
     if size > limits.max_table_bytes:
         return None, [_problem(path_value, "file-too-large", f"at most {limits.max_table_bytes} bytes", f"{size} bytes",
                                "The file is larger than the validator accepts.")]
+    header = _header_problems(target, resource, path_value, limits)
+    if header:  # a table wider than its schema is refused before anything reads more than its first line
+        return None, header
     data = target.read_bytes()
     has_bom = data.startswith(UTF8_BOM)
     body = data[len(UTF8_BOM):] if has_bom else data
@@ -127,9 +178,10 @@ def check_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_L
                            f"byte 0x{body[offset]:02x} at byte offset {offset + (3 if has_bom else 0)}, line {line}",
                            "The file is not UTF-8; save it as UTF-8 (a BOM is accepted).", row=row)
         return None, [replace(problem, line=line)]
-    rows = body.count(b"\n")
+    rows = line_breaks(body)
     if rows > limits.max_table_rows:
-        return None, [_problem(path_value, "too-many-rows", f"at most {limits.max_table_rows} rows", f"{rows} lines",
+        return None, [_problem(path_value, "too-many-rows", f"at most {limits.max_table_rows} rows",
+                               f"{rows} records (line ends: LF, CR LF or CR)",
                                "The table has more rows than the validator accepts.")]
     return SafeResource(name=name, relpath=path_value, path=target, descriptor=resource, has_bom=has_bom, lines=rows,
                         body=body), []

@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
                         "(one ::error line per problem, placed on the CSV line)")
     p.add_argument("--max-bytes", type=int, help="largest table file accepted, in bytes")
     p.add_argument("--max-rows", type=int, help="most rows accepted per table")
+    p.add_argument("--canonical", metavar="PATH",
+                   help="datapackage.json (or package directory) whose shape the package must have, e.g. a pull "
+                        "request's base revision (default: the descriptor shipped with rhil7)")
 
     p = command("build", "validate, then write build/rhil7.duckdb (tables and views) and build/parquet/")
     p.add_argument("path", nargs="?", help=PATH_HELP)
@@ -121,6 +124,7 @@ def _package_dir(path):
 
 
 def cmd_validate(args) -> int:
+    from rhil7.validators.canonical import canonical_descriptor
     from rhil7.validators.limits import DEFAULT_LIMITS, Limits
     from rhil7.validators.problems import RENDERERS
     from rhil7.validators.run import validate_package
@@ -130,7 +134,8 @@ def cmd_validate(args) -> int:
     limits = Limits(max_table_bytes=args.max_bytes or DEFAULT_LIMITS.max_table_bytes,
                     max_table_rows=args.max_rows or DEFAULT_LIMITS.max_table_rows)
     try:
-        problems = validate_package(package_dir, limits)
+        canonical = canonical_descriptor(args.canonical) if args.canonical else None
+        problems = validate_package(package_dir, limits, canonical)
     except UnreadableInput as exc:
         print(f"rhil7 validate: {exc}", file=sys.stderr)
         return EXIT_USAGE
