@@ -5,6 +5,9 @@ The archive holds, under one top folder ``rhil7-lymphopenia-<version>/``:
 - ``datapackage.json``: the released descriptor; every resource carries ``bytes`` and
   ``hash`` (``sha256:<hex>``) of its CSV file, which ``frictionless validate`` and ``rhil7 validate`` check;
 - ``tables/*.csv``: the tables, byte for byte as committed;
+- ``spreadsheet/*.csv``: copies of the tables for spreadsheets, in which a text cell that a spreadsheet would
+  read as a formula (a verbatim snippet may start with ``=``, ``+``, ``-`` or ``@``) is prefixed with ``'``
+  (``spreadsheet_copy``); ``tables/`` stays the data as published;
 - ``parquet/*.parquet``: the tables as Parquet, written by pyarrow with fixed settings. Plain files, not
   resources of the descriptor (``rhil7 validate`` accepts only CSV resources and the official
   ``frictionless validate`` needs an optional plugin for Parquet);
@@ -164,6 +167,32 @@ def descriptor_bytes(descriptor: dict) -> bytes:
 # --------------------------------------------------------------------------- database as SQL, tables as Parquet
 
 
+# A spreadsheet evaluates a cell that starts with one of these (OWASP "CSV injection"); tab and CR too.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_copy(data: bytes, resource: dict) -> bytes:
+    """The table with every text cell that a spreadsheet would evaluate prefixed by an apostrophe.
+
+    Only the Table Schema's string fields are touched: a negative number stays a number."""
+    import csv
+    import io
+
+    text_fields = {f["name"] for f in resource["schema"]["fields"] if f.get("type", "string") == "string"}
+    reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+    header = next(reader, [])
+    text_columns = [i for i, name in enumerate(header) if name in text_fields]
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for record in reader:
+        for i in text_columns:
+            if i < len(record) and record[i].startswith(FORMULA_STARTS):
+                record[i] = "'" + record[i]
+        writer.writerow(record)
+    return out.getvalue().encode("utf-8")
+
+
 def _sql_string(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
@@ -317,6 +346,8 @@ def make_release(package_dir: Path, out_dir: Path | None = None,
     plan.add("datapackage.json", descriptor_bytes(released), "descriptor")
     for resource in released["resources"]:
         plan.add(resource["path"], table_bytes[resource["name"]], "table")
+        plan.add(f"spreadsheet/{resource['name']}.csv", spreadsheet_copy(table_bytes[resource["name"]], resource),
+                 "spreadsheet")
     tables = read_tables(package_dir)
     progress("writing Parquet copies")
     for name, data in parquet_files(descriptor, tables).items():

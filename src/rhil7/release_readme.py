@@ -114,6 +114,8 @@ def archive_readme(version: str, members, descriptor: dict, tables, extras: dict
              "| `datapackage.json` | Frictionless descriptor: the Table Schemas (field names, types, constraints, keys); "
              "every resource carries `bytes` and `hash` (`sha256:...`) of its CSV file |",
              "| `tables/*.csv` | the tables (UTF-8, comma-separated, header row; an empty cell is a missing value) |",
+             "| `spreadsheet/*.csv` | the same tables for spreadsheets: a text cell that a spreadsheet would read "
+             "as a formula (starting with `=`, `+`, `-` or `@`, as a verbatim snippet may) is prefixed with `'` |",
              "| `parquet/*.parquet` | the same tables as Parquet, typed (not resources of `datapackage.json`) |",
              "| `create_database.sql` | SQL that builds the DuckDB database from `tables/*.csv`: tables in schema "
              "`raw`, documented views (`studies`, `arms`, `coverage`, `outcomes_continuous`, `effect_sizes`, "
@@ -133,9 +135,10 @@ def archive_readme(version: str, members, descriptor: dict, tables, extras: dict
              "**DuckDB, command line** ([install the CLI](https://duckdb.org/docs/installation/), or "
              "`pip install duckdb-cli`):", "", *_recipe("duckdb-cli"), "",
              "**DuckDB, Python** (`pip install duckdb`):", "", *_recipe("duckdb-python"), "",
-             "**A spreadsheet**: open `tables/<table>.csv` as UTF-8, comma-separated (Excel: *Data > From Text/CSV*, "
+             "**A spreadsheet**: open `spreadsheet/<table>.csv` as UTF-8, comma-separated (Excel: *Data > From Text/CSV*, "
              "file origin *65001: Unicode (UTF-8)*; LibreOffice: character set *Unicode (UTF-8)*, separator *comma*). "
-             "No text cell starts with `=`, `+`, `-` or `@`, so nothing is evaluated as a formula. Do not save the CSV "
+             "In these copies a text cell that starts with `=`, `+`, `-` or `@` is prefixed with `'`, so nothing is "
+             "evaluated as a formula; `tables/` holds the cells exactly as published. Do not save the CSV "
              "back from a spreadsheet: it may reformat dates, numbers and quotes.", "",
              "## Check it", "",
              "```sh",
