@@ -65,6 +65,8 @@ def coverage_figure(matrix: CoverageMatrix, out_stem: Path, outcome_labels: dict
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch, Rectangle
 
+    from .forest import save_figure
+
     labels = outcome_labels or {}
     n_rows, n_cols = len(matrix.trials), len(matrix.columns)
     cell_w, cell_h, left, right, top, bottom = 1.0, 0.5, 1.7, 1.4, 1.6, 0.7  # inches; right: the last slanted label
@@ -102,15 +104,7 @@ def coverage_figure(matrix: CoverageMatrix, out_stem: Path, outcome_labels: dict
                bbox_to_anchor=(0.5, 0.02))
     fig.text(0.01, 1 - 0.15 / height, "Extraction coverage: trial x outcome x time point (tables/coverage.csv)",
              fontsize=9, va="top", weight="bold")
-    out_stem = Path(out_stem)
-    out_stem.parent.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for ext in ("png", "svg"):
-        path = out_stem.with_suffix(f".{ext}")
-        fig.savefig(path, dpi=130)
-        paths.append(path)
-    plt.close(fig)
-    return paths
+    return save_figure(fig, Path(out_stem))
 
 
 def draw_coverage(coverage, report_dir: Path) -> str:

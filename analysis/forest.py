@@ -233,7 +233,7 @@ def forest_plot(comparison, row: dict, model: str, out_stem: Path) -> list[Path]
     ax.text(0.75, 0, right, transform=favours, ha="center", va="top", fontsize=FONT, style="italic")
     for i, line in enumerate(footer):
         fig.text(0.15 / width, (footer_in - 0.1 - LINE_IN * i) / height, line, fontsize=FONT, va="top", color=INK)
-    return _save(fig, out_stem)
+    return save_figure(fig, out_stem)
 
 
 def _ratio_limits(centres) -> tuple[float, float]:
@@ -278,7 +278,7 @@ def published_figures_plot(published, out_stem: Path) -> list[Path]:
                       fontsize=9)
     fig.suptitle("Pooled figures published in the abstract (targets of the reproduction)", fontsize=10)
     fig.tight_layout()
-    return _save(fig, out_stem)
+    return save_figure(fig, out_stem)
 
 
 def _log_axis(ax, ticks=None) -> None:
@@ -291,7 +291,7 @@ def _log_axis(ax, ticks=None) -> None:
     ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
 
 
-def _save(fig, out_stem: Path) -> list[Path]:
+def save_figure(fig, out_stem: Path) -> list[Path]:
     """PNG for the report, SVG for print; the figure is closed (plots are files, not windows)."""
     out_stem.parent.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -66,17 +66,28 @@ def raw_table(name: str) -> str:
     return f"raw.{quote_identifier(name)}"
 
 
+def column_types(resource: dict) -> list[str]:
+    """The SQL type of each field of the resource's Table Schema, in order."""
+    return [SQL_TYPES.get(f.get("type", "string"), "VARCHAR") for f in resource["schema"]["fields"]]
+
+
+def create_table_sql(resource: dict) -> str:
+    """CREATE OR REPLACE TABLE raw.<name> with the Table Schema's typed columns and primary key."""
+    fields = resource["schema"]["fields"]
+    columns = ", ".join(f"{quote_identifier(f['name'])} {t}" for f, t in zip(fields, column_types(resource)))
+    pk = resource["schema"].get("primaryKey")
+    pk = [pk] if isinstance(pk, str) else pk
+    key = f", PRIMARY KEY ({', '.join(quote_identifier(k) for k in pk)})" if pk else ""
+    return f"CREATE OR REPLACE TABLE {raw_table(resource['name'])} ({columns}{key})"
+
+
 def create_tables(con, descriptor: dict, tables: dict[str, pd.DataFrame]) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     for resource in descriptor["resources"]:
         name = resource["name"]
         fields = resource["schema"]["fields"]
-        types = [SQL_TYPES.get(f.get("type", "string"), "VARCHAR") for f in fields]
-        columns = ", ".join(f"{quote_identifier(f['name'])} {t}" for f, t in zip(fields, types))
-        pk = resource["schema"].get("primaryKey")
-        pk = [pk] if isinstance(pk, str) else pk
-        key = f", PRIMARY KEY ({', '.join(quote_identifier(k) for k in pk)})" if pk else ""
-        con.execute(f"CREATE OR REPLACE TABLE {raw_table(name)} ({columns}{key})")
+        types = column_types(resource)
+        con.execute(create_table_sql(resource))
         frame = tables[name][[f["name"] for f in fields]]
         con.register("incoming", frame)
         casts = ", ".join(f"CAST({quote_identifier(f['name'])} AS {t})" for f, t in zip(fields, types))

@@ -203,7 +203,7 @@ def database_sql(descriptor: dict) -> str:
     Each table is read by DuckDB's CSV reader with the Table Schema's column names and types (no type
     guessing; an empty cell is NULL) into ``raw.<name>`` with its primary key, then the views are created.
     """
-    from .database import SQL_TYPES, VIEW_ORDER, quote_identifier, raw_table, view_sql
+    from .database import VIEW_ORDER, column_types, create_table_sql, raw_table, view_sql
 
     version = descriptor.get("version", "")
     lines = [f"-- {ARCHIVE_STEM} {version}: builds the DuckDB database from tables/*.csv (run from this folder).",
@@ -214,14 +214,10 @@ def database_sql(descriptor: dict) -> str:
     for resource in descriptor["resources"]:
         check_member_name(resource["path"])
         fields = resource["schema"]["fields"]
-        types = [SQL_TYPES.get(f.get("type", "string"), "VARCHAR") for f in fields]
-        columns = ", ".join(f"{quote_identifier(f['name'])} {t}" for f, t in zip(fields, types))
-        pk = resource["schema"].get("primaryKey")
-        pk = [pk] if isinstance(pk, str) else pk
-        key = f", PRIMARY KEY ({', '.join(quote_identifier(k) for k in pk)})" if pk else ""
+        types = column_types(resource)
         table = raw_table(resource["name"])
         spec = ", ".join(f"{_sql_string(f['name'])}: {_sql_string(t)}" for f, t in zip(fields, types))
-        lines += [f"CREATE OR REPLACE TABLE {table} ({columns}{key});",
+        lines += [f"{create_table_sql(resource)};",
                   f"INSERT INTO {table} SELECT * FROM read_csv({_sql_string(resource['path'])}, header = true, "
                   f"auto_detect = false, delim = ',', quote = '\"', escape = '\"', columns = {{{spec}}});", ""]
     for view in VIEW_ORDER:
