@@ -15,12 +15,21 @@ SD
 - Shi 2020 (Res Synth Methods 11:641): S2 theta1(n)(b-a)/xi(n) + theta2(n)(q3-q1)/eta(n),
   theta1 = 1/(1 + 0.07 n^0.6), theta2 = 1 - theta1; in S1 and S3 it reduces to Wan 2014.
 Mean and SE to SD: sd = se * sqrt(n).
+
+Safeguards, as metafor's conv.fivenum (3.8): arms with n < 5 are not converted (the estimators are not
+meant for them; n = 1 would give SD = inf), and every converted arm gets the skewness test of Shi et al.
+2023 (Stat Methods Med Res 32:1338) on the five-number summary (``skewness_test``); by default an arm whose
+test is significant is not converted either (conv.fivenum's test=TRUE); the plan can say otherwise.
 """
 from __future__ import annotations
 
 import math
 
+from dataclasses import dataclass
+
 from scipy.stats import norm
+
+MIN_N = 5  # metafor conv.fivenum: "exclude rows where n < 5"
 
 
 def xi(n: float) -> float:
@@ -81,6 +90,40 @@ def sd_shi2020(n, median=None, q1=None, q3=None, lo=None, hi=None) -> float:
         return sd_wan2014(n, median, q1, q3, lo, hi)
     theta1 = 1 / (1 + 0.07 * n**0.6)
     return theta1 * (hi - lo) / xi(n) + (1 - theta1) * (q3 - q1) / eta(n)
+
+
+@dataclass(frozen=True)
+class SkewnessTest:
+    """Shi et al. 2023 test for skewness of a median-reported arm: significant when statistic >= critical."""
+    scenario: str
+    statistic: float
+    critical: float
+
+    @property
+    def significant(self) -> bool:
+        return self.statistic >= self.critical
+
+    def describe(self) -> str:
+        verdict = "skewed" if self.significant else "not significantly skewed"
+        return f"Shi 2023 skewness test ({self.scenario}): T = {self.statistic:.3f}, critical {self.critical:.3f}, {verdict}"
+
+
+def skewness_test(n, median, q1=None, q3=None, lo=None, hi=None) -> SkewnessTest:
+    """Shi et al. 2023 skewness test, as metafor's conv.fivenum computes it.
+
+    S1 (min, median, max): T = |a + b - 2m| / (b - a), critical 1/ln(n + 9) + 2.5/(n + 1);
+    S3 (q1, median, q3):   T = |q1 + q3 - 2m| / (q3 - q1), critical 2.65/sqrt(n) - 6/n^2;
+    S2 (all five):         T = max(2.65 ln(0.6 n)/sqrt(n) x T_S1, T_S3), critical 3/sqrt(n) - 40/n^3.
+    """
+    s = scenario(q1, median, q3, lo, hi)
+    # a zero spread gives NaN in conv.fivenum, which it reads as "not significant"
+    t1 = abs(lo + hi - 2 * median) / (hi - lo) if s in ("S1", "S2") and hi > lo else 0.0
+    t3 = abs(q1 + q3 - 2 * median) / (q3 - q1) if s in ("S2", "S3") and q3 > q1 else 0.0
+    if s == "S1":
+        return SkewnessTest(s, t1, 1 / math.log(n + 9) + 2.5 / (n + 1))
+    if s == "S3":
+        return SkewnessTest(s, t3, 2.65 / math.sqrt(n) - 6 / n**2)
+    return SkewnessTest(s, max(2.65 * math.log(0.6 * n) / math.sqrt(n) * t1, t3), 3 / math.sqrt(n) - 40 / n**3)
 
 
 def sd_from_se(se: float, n: float) -> float:

@@ -1,5 +1,6 @@
-"""Pooling: inverse-variance fixed effect, random effects (DerSimonian-Laird, REML,
-Hartung-Knapp), Mantel-Haenszel risk ratio, and heterogeneity statistics.
+"""Pooling: inverse-variance fixed effect, random effects (DerSimonian-Laird, REML, Hartung-Knapp),
+Mantel-Haenszel risk ratio (fixed, and RevMan's "M-H, Random"), heterogeneity, prediction intervals and
+the test for subgroup differences.
 
 Pure functions over numpy arrays; each returns a ``Pooled`` result and never prints.
 Formulas:
@@ -11,7 +12,15 @@ Formulas:
 - Hartung & Knapp (2001) / Sidik & Jonkman (2002): se^2 = sum(w*(y-mu)^2)/((k-1) sum w*), with a t
   distribution on k-1 df (metafor test="knha", without the truncation of the scaling factor at 1).
 - Mantel-Haenszel RR with the Greenland & Robins (1985) variance of log RR (Cochrane Handbook 10.4.1;
-  RevMan 5 methods), continuity correction 0.5 only for studies with a zero cell.
+  Deeks & Higgins, Statistical algorithms in Review Manager 5, 2010). Zero cells: see ``ZERO_CELL_CONVENTIONS``.
+- "M-H, Random" (Deeks & Higgins 2010, section on random effects): Q about the MH estimate with the
+  inverse-variance weights of the study log RRs, tau^2 = max(0, (Q - df)/(sum w - sum w^2/sum w)), then
+  inverse-variance pooling of the study log RRs with weights 1/(v + tau^2).
+- Prediction interval (Higgins, Thompson & Spiegelhalter 2009; R meta >= 7 and RevMan since 2025 use k - 1
+  df): mu +/- t(0.975, k-1) sqrt(se^2 + tau^2), for random-effects models with k >= 3 (with fewer studies
+  tau^2 is not estimated in any useful sense). ``prediction_interval(..., dist="z")`` gives metafor's default
+  predict() (normal quantile), ``dist="t"`` equals metafor's predict() on a fit with test="t".
+- k = 1: Q = 0 on 0 df, tau^2 = 0, I^2 = 0 and every model returns the study's own estimate and interval.
 """
 from __future__ import annotations
 
@@ -21,11 +30,25 @@ import numpy as np
 from scipy import stats
 
 Z975 = stats.norm.ppf(0.975)
+MIN_K_PREDICTION = 3
+# Zero-cell conventions for Mantel-Haenszel pooling (plan column ``zero_cells``). Both add 0.5 to every cell of a
+# study with a single zero cell when computing that study's own log RR (for the forest plot, Q, and inverse-variance
+# pooling; metafor escalc's add=1/2, to="only0"), and both leave out studies without events (or with only events)
+# in both arms. They differ inside the MH sums:
+ZERO_CELL_CONVENTIONS = {
+    "add_0.5": "0.5 added to every cell of a single-zero study inside the MH sums too "
+               "(RevMan 5, R meta's default; metafor rma.mh add=c(1/2,1/2), to=c('only0','only0'))",
+    "mh_uncorrected": "MH sums on the counts as reported (metafor rma.mh's default, add=c(1/2,0), to=c('only0','none'))",
+}
+DEFAULT_ZERO_CELLS = "add_0.5"  # the meta-analysis was most likely run in RevMan, which corrects inside MH
+MODEL_LABELS = {"FE": "IV, Fixed", "DL": "IV, Random (DerSimonian-Laird)", "REML": "IV, Random (REML)",
+                "DL-HK": "IV, Random (DL, Hartung-Knapp)", "REML-HK": "IV, Random (REML, Hartung-Knapp)",
+                "MH": "M-H, Fixed", "MH-DL": "M-H, Random"}
 
 
 @dataclass(frozen=True)
 class Pooled:
-    model: str  # "FE", "DL", "REML", "DL-HK", "REML-HK", "MH"
+    model: str  # "FE", "DL", "REML", "DL-HK", "REML-HK", "MH", "MH-DL" (labels in MODEL_LABELS)
     estimate: float  # on the analysis scale (log for RR)
     se: float
     ci_low: float
@@ -39,15 +62,23 @@ class Pooled:
     q_p: float
     i2: float
     weights: np.ndarray = field(repr=False)  # relative weights (sum 1) of the included studies
+    pi_low: float | None = None  # 95% prediction interval (random-effects models, k >= 3)
+    pi_high: float | None = None
+    t_df: int | None = None  # degrees of freedom of the t test (Hartung-Knapp), None for z
 
 
 def heterogeneity(yi: np.ndarray, vi: np.ndarray, around: float | None = None) -> tuple[float, int, float, float]:
-    """Cochran's Q about the inverse-variance estimate, or about ``around`` (the MH estimate, as RevMan does)."""
+    """Cochran's Q about the inverse-variance estimate, or about ``around`` (the MH estimate, as RevMan does).
+
+    One study: Q = 0 on 0 df (its p undefined) and I^2 = 0, whatever rounding would leave in y - mu."""
+    yi, vi = np.asarray(yi, dtype=float), np.asarray(vi, dtype=float)
+    df = len(yi) - 1
+    if df == 0:
+        return 0.0, 0, float("nan"), 0.0
     w = 1 / vi
     mu = np.sum(w * yi) / np.sum(w) if around is None else around
     q = float(np.sum(w * (yi - mu) ** 2))
-    df = len(yi) - 1
-    q_p = float(stats.chi2.sf(q, df)) if df > 0 else float("nan")
+    q_p = float(stats.chi2.sf(q, df))
     i2 = max(0.0, (q - df) / q) if q > 0 else 0.0
     return q, df, q_p, i2
 
@@ -69,15 +100,27 @@ def i2_from_tau2(vi: np.ndarray, tau2: float) -> float:
     return float(tau2 / (tau2 + s2)) if tau2 + s2 > 0 else 0.0
 
 
-def _result(model, mu, se, yi, vi, tau2, w, t_df=None) -> Pooled:
-    q, df, q_p, i2 = heterogeneity(yi, vi, around=mu if model == "MH" else None)
-    if model not in ("FE", "MH"):
+def prediction_interval(estimate: float, se: float, tau2: float, k: int, dist: str = "t") -> tuple[float, float] | None:
+    """95% prediction interval mu +/- crit sqrt(se^2 + tau^2); crit is t(0.975, k-1) (``dist="t"``, R meta,
+    RevMan 2025) or the normal quantile (``dist="z"``, metafor's predict() default). None when k < 3."""
+    if k < MIN_K_PREDICTION:
+        return None
+    crit = stats.t.ppf(0.975, k - 1) if dist == "t" else Z975
+    half = crit * np.sqrt(se**2 + tau2)
+    return float(estimate - half), float(estimate + half)
+
+
+def _result(model, mu, se, yi, vi, tau2, w, t_df=None, q_around=None) -> Pooled:
+    q, df, q_p, i2 = heterogeneity(yi, vi, around=q_around)
+    if model not in ("FE", "MH", "MH-DL"):
         i2 = i2_from_tau2(vi, tau2)
     crit = stats.t.ppf(0.975, t_df) if t_df else Z975
     z = mu / se
     p = float(2 * (stats.t.sf(abs(z), t_df) if t_df else stats.norm.sf(abs(z))))
+    pi = None if model in ("FE", "MH") else prediction_interval(mu, se, tau2, len(yi))
     return Pooled(model, float(mu), float(se), float(mu - crit * se), float(mu + crit * se), float(z), p,
-                  len(yi), float(tau2), q, df, q_p, float(i2), w / w.sum())
+                  len(yi), float(tau2), q, df, q_p, float(i2), w / w.sum(),
+                  None if pi is None else pi[0], None if pi is None else pi[1], t_df)
 
 
 def fixed_effect(yi, vi) -> Pooled:
@@ -87,12 +130,18 @@ def fixed_effect(yi, vi) -> Pooled:
     return _result("FE", mu, np.sqrt(1 / np.sum(w)), yi, vi, 0.0, w)
 
 
-def tau2_dersimonian_laird(yi, vi) -> float:
-    yi, vi = _clean(yi, vi)
+def _tau2_dl_about(yi, vi, around: float | None) -> float:
+    if len(yi) < 2:
+        return 0.0  # one study carries no information on between-study variance
     w = 1 / vi
-    q, df, _, _ = heterogeneity(yi, vi)
+    q, df, _, _ = heterogeneity(yi, vi, around)
     c = np.sum(w) - np.sum(w**2) / np.sum(w)
     return float(max(0.0, (q - df) / c)) if c > 0 else 0.0
+
+
+def tau2_dersimonian_laird(yi, vi) -> float:
+    yi, vi = _clean(yi, vi)
+    return _tau2_dl_about(yi, vi, None)
 
 
 def tau2_reml(yi, vi, tol: float = 1e-10, max_iter: int = 500) -> float:
@@ -124,34 +173,66 @@ def random_effects(yi, vi, method: str = "DL", hartung_knapp: bool = False) -> P
     yi, vi = _clean(yi, vi)
     tau2 = {"DL": tau2_dersimonian_laird, "REML": tau2_reml}[method](yi, vi)
     w = 1 / (vi + tau2)
-    mu = np.sum(w * yi) / np.sum(w)
-    if hartung_knapp and len(yi) > 1:
+    mu = np.sum(w * yi) / np.sum(w) if len(yi) > 1 else yi[0]  # k = 1: the study itself, bit for bit
+    if hartung_knapp:
+        if len(yi) < 2:
+            raise ValueError("the Hartung-Knapp adjustment needs at least two studies")
         se = np.sqrt(np.sum(w * (yi - mu) ** 2) / ((len(yi) - 1) * np.sum(w)))
         return _result(f"{method}-HK", mu, se, yi, vi, tau2, w, t_df=len(yi) - 1)
     return _result(method, mu, np.sqrt(1 / np.sum(w)), yi, vi, tau2, w)
 
 
-def mantel_haenszel_rr(a, n1, c, n2, cc: float = 0.5) -> Pooled:
-    """Mantel-Haenszel pooled log risk ratio, Greenland-Robins variance; Q and I^2 from the study log RRs."""
+def _mh_inputs(a, n1, c, n2, zero_cells: str):
     from .effect_sizes import log_risk_ratio
 
-    a, n1, c, n2 = (np.asarray(x, dtype=float) for x in (a, n1, c, n2))
-    es = log_risk_ratio(a, n1, c, n2, cc)
+    if zero_cells not in ZERO_CELL_CONVENTIONS:
+        raise ValueError(f"unknown zero-cell convention {zero_cells!r}; expected one of {sorted(ZERO_CELL_CONVENTIONS)}")
+    a, n1, c, n2 = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (a, n1, c, n2))
+    es = log_risk_ratio(a, n1, c, n2)
     keep = es.included
+    if not keep.any():
+        raise ValueError("no study with events in at least one arm")
     a, n1, c, n2 = a[keep], n1[keep], c[keep], n2[keep]
-    zero = es.corrected[keep]
-    add = np.where(zero, cc, 0.0)
+    add = np.where(es.corrected[keep], 0.5, 0.0) if zero_cells == "add_0.5" else np.zeros(len(a))
     a, c = a + add, c + add
     n1, n2 = n1 + 2 * add, n2 + 2 * add
+    return a, n1, c, n2, es.yi[keep], es.vi[keep]
+
+
+def _mh_log_rr(a, n1, c, n2):
     n = n1 + n2
     r = a * n2 / n
     s = c * n1 / n
-    rr = np.sum(r) / np.sum(s)
+    if np.sum(r) == 0 or np.sum(s) == 0:
+        raise ValueError("the Mantel-Haenszel risk ratio is not defined: no events in one arm of every study "
+                         "(use zero_cells=add_0.5)")
     p_term = (n1 * n2 * (a + c) - a * c * n) / n**2
     var = np.sum(p_term) / (np.sum(r) * np.sum(s))
-    mu, se = np.log(rr), np.sqrt(var)
-    yi, vi = es.yi[keep], es.vi[keep]
-    return _result("MH", mu, se, yi, vi, 0.0, s / np.sum(s))
+    return float(np.log(np.sum(r) / np.sum(s))), float(np.sqrt(var)), s
+
+
+def mantel_haenszel_rr(a, n1, c, n2, zero_cells: str = DEFAULT_ZERO_CELLS) -> Pooled:
+    """Mantel-Haenszel pooled log risk ratio ("M-H, Fixed"), Greenland-Robins variance.
+
+    Q and I^2 are computed from the study log RRs about the MH estimate (RevMan; metafor rma.mh). Studies
+    without events (or with only events) in both arms are left out (metafor drop00, RevMan)."""
+    a, n1, c, n2, yi, vi = _mh_inputs(a, n1, c, n2, zero_cells)
+    mu, se, s = _mh_log_rr(a, n1, c, n2)
+    if len(yi) == 1:
+        mu, se = float(yi[0]), float(np.sqrt(vi[0]))  # one study: its own log RR and interval, as in RevMan
+    return _result("MH", mu, se, yi, vi, 0.0, s, q_around=mu)
+
+
+def mantel_haenszel_random(a, n1, c, n2, zero_cells: str = DEFAULT_ZERO_CELLS) -> Pooled:
+    """RevMan's "M-H, Random" (Deeks & Higgins 2010): DerSimonian-Laird tau^2 from Q computed about the MH
+    estimate with inverse-variance weights, then inverse-variance random-effects pooling of the study log RRs.
+    I^2 = (Q - df)/Q with that Q."""
+    a, n1, c, n2, yi, vi = _mh_inputs(a, n1, c, n2, zero_cells)
+    mh = _mh_log_rr(a, n1, c, n2)[0] if len(yi) > 1 else float(yi[0])
+    tau2 = _tau2_dl_about(yi, vi, mh)
+    w = 1 / (vi + tau2)
+    mu = np.sum(w * yi) / np.sum(w) if len(yi) > 1 else yi[0]
+    return _result("MH-DL", mu, np.sqrt(1 / np.sum(w)), yi, vi, tau2, w, q_around=mh)
 
 
 @dataclass(frozen=True)
@@ -162,36 +243,12 @@ class SubgroupTest:
 
 
 def subgroup_difference(estimates, ses) -> SubgroupTest:
-    """Test for subgroup differences: Cochran's Q across the subgroup pooled estimates (Borenstein 2009, ch. 19;
-    RevMan's 'Test for subgroup differences'), chi-square on G - 1 df."""
+    """Test for subgroup differences: Cochran's Q across the subgroup pooled estimates, each from its own fit
+    (its own tau^2), chi-square on G - 1 df (Borenstein 2009, ch. 19; RevMan's 'Test for subgroup
+    differences'; metafor: rma(estimates, sei=ses, method="FE") on the separate fits)."""
     estimates, ses = np.asarray(estimates, dtype=float), np.asarray(ses, dtype=float)
     w = 1 / ses**2
     mu = np.sum(w * estimates) / np.sum(w)
     q = float(np.sum(w * (estimates - mu) ** 2))
     df = len(estimates) - 1
     return SubgroupTest(q, df, float(stats.chi2.sf(q, df)) if df > 0 else float("nan"))
-
-
-def pool_many(group_ids, yi, vi) -> dict[str, np.ndarray]:
-    """Fixed-effect and DerSimonian-Laird pooling of many comparisons at once (grouped sums, no Python loop).
-
-    Returns arrays indexed by the sorted unique group ids: k, fe, fe_se, q, tau2, dl, dl_se.
-    """
-    groups, idx = np.unique(np.asarray(group_ids), return_inverse=True)
-    yi, vi = np.asarray(yi, dtype=float), np.asarray(vi, dtype=float)
-    w = 1 / vi
-    sum_w = np.bincount(idx, w)
-    sum_wy = np.bincount(idx, w * yi)
-    sum_wyy = np.bincount(idx, w * yi * yi)
-    sum_w2 = np.bincount(idx, w * w)
-    k = np.bincount(idx)
-    fe = sum_wy / sum_w
-    q = np.maximum(sum_wyy - sum_wy**2 / sum_w, 0.0)
-    c = sum_w - sum_w2 / sum_w
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tau2 = np.where(c > 0, np.maximum(0.0, (q - (k - 1)) / c), 0.0)
-    wr = 1 / (vi + tau2[idx])
-    sum_wr = np.bincount(idx, wr)
-    dl = np.bincount(idx, wr * yi) / sum_wr
-    return {"group": groups, "k": k, "fe": fe, "fe_se": np.sqrt(1 / sum_w), "q": q, "tau2": tau2,
-            "dl": dl, "dl_se": np.sqrt(1 / sum_wr)}

@@ -1,30 +1,47 @@
 """Recompute each pooled figure of the abstract from the package tables and judge the agreement.
 
-Pipeline (metafor's three verbs): select inputs (coverage + outcome rows) ->
-effect sizes -> pooling -> comparison with the published figure. Nothing here prints.
+Pipeline (metafor's three verbs): select inputs (coverage + outcome rows) -> effect sizes -> pooling ->
+comparison with the published figure. Nothing here prints.
 
-Status (issue 6): reproduced (estimate and both CI bounds equal the published values at the
-published precision), close (every figure within 0.05 on the published scale), differs (with
-the likely reason), not_computable (the missing inputs are named).
+Statuses:
+- ``reproduced``: the abstract gives a figure, and our estimate and both CI bounds, rounded half-up (decimal, not
+  binary, rounding) at the published number of decimals, equal the published values;
+- ``close``: every figure within 0.05 of the published one;
+- ``differs``: with the likely reason (median conversion, time point, model) and the sensitivity analysis;
+- ``consistent``: the abstract makes a verbal claim without a figure ("no effect on mortality") and our CI agrees
+  with it (includes no effect); when it does not, ``differs``;
+- ``not_computable``: the package lacks inputs; the note names each missing study, outcome and time point.
+
+Which studies are pooled: every trial of the target's subgroup whose coverage row says ``extracted``; a trial
+``not_reported`` is named in the note; a trial still missing (``not_reachable``, no row) makes the target
+``not_computable``. A study that is present but carries no information (no events in either arm; an arm whose
+median cannot be converted under the plan) is left out with a note and does not block the others. ``k`` is the
+number of studies actually pooled.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from . import effect_sizes, pooling
-from .derive import arm_mean_sd
+from .derive import NotDerivable, arm_mean_sd, pick_row
+from .plan import PlanError, plan_path
+from .plan import read_plan as _read_plan
 
 PLAN_PATH = Path(__file__).with_name("plan.csv")
 CLOSE_TOLERANCE = 0.05
+SUBGROUP_LABELS = {"sepsis": "Sepsis", "covid19": "COVID-19"}
+
+__all__ = ["PlanError", "read_plan", "reproduce_all", "subgroup_tests", "judge", "plan_path"]
 
 
-def read_plan(path: Path = PLAN_PATH) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False).set_index("target_id")
+def read_plan(path: Path | None = None) -> pd.DataFrame:
+    return _read_plan(path)
 
 
 @dataclass
@@ -34,6 +51,7 @@ class StudyInput:
     yi: float
     vi: float
     detail: dict  # arm-level inputs and their source rows
+    subgroup: str = ""  # the trial's condition (sepsis, covid19)
 
 
 @dataclass
@@ -42,10 +60,13 @@ class Comparison:
     plan: pd.Series
     inputs: list[StudyInput] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # inputs that exist somewhere but are not in the package
+    excluded: list[str] = field(default_factory=list)  # studies present but left out of pooling, with the reason
     not_reported: list[str] = field(default_factory=list)  # trials that did not measure or report the outcome
     caveats: list[str] = field(default_factory=list)  # open questions that may change the comparison
     fits: dict[str, pooling.Pooled] = field(default_factory=dict)
     sensitivity: dict[str, pooling.Pooled] = field(default_factory=dict)
+    subgroups: dict[str, pooling.Pooled] = field(default_factory=dict)  # subtotals of a combined figure
+    subgroup_test: pooling.SubgroupTest | None = None
 
 
 def _timepoint_label(code: str) -> str:
@@ -59,9 +80,11 @@ def studies_for(subgroup: str, studies: pd.DataFrame) -> pd.DataFrame:
 def _arm_rows(frame: pd.DataFrame, arms: pd.DataFrame, study: str, outcome: str, timepoint: str) -> dict[str, pd.Series]:
     rows = frame[(frame["study_id"] == study) & (frame["outcome"] == outcome) & (frame["analysis_timepoint"] == timepoint)]
     roles = dict(zip(arms["arm_id"], arms["arm_role"]))
+    rows = rows.assign(_role=rows["arm_id"].map(roles))
     picked = {}
-    for _, row in rows.iterrows():
-        picked.setdefault(roles.get(row["arm_id"]), row)
+    for role, group in rows.groupby("_role"):
+        group = group.drop(columns="_role")
+        picked[role] = pick_row(group) if "statistic" in group.columns else group.sort_values("row_id").iloc[0]
     return picked
 
 
@@ -72,6 +95,7 @@ def gather_inputs(target: pd.Series, plan: pd.Series, tables: dict[str, pd.DataF
     outcome, timepoint, measure = target["outcome"], target["timepoint"], target["measure"]
     table = tables["outcomes_continuous" if measure == "MD" else "outcomes_dichotomous"]
     arm_n = dict(zip(arms["arm_id"], arms["n_analysed"].fillna(arms["n_randomized"])))
+    where = f"{outcome} {_timepoint_label(timepoint)}"
     for _, study in studies_for(target["subgroup"], studies).iterrows():
         sid = study["study_id"]
         cov = coverage[(coverage["study_id"] == sid) & (coverage["outcome"] == outcome) & (coverage["timepoint"] == timepoint)]
@@ -80,30 +104,37 @@ def gather_inputs(target: pd.Series, plan: pd.Series, tables: dict[str, pd.DataF
             comparison.not_reported.append(f"{sid} did not report {outcome} at {_timepoint_label(timepoint)}")
             continue
         if status != "extracted":
-            comparison.missing.append(f"{sid} {outcome} {_timepoint_label(timepoint)} ({status})")
+            comparison.missing.append(f"{sid} {where} ({status})")
             continue
         picked = _arm_rows(table, arms, sid, outcome, timepoint)
         if not {"intervention", "control"} <= picked.keys():
-            comparison.missing.append(f"{sid} {outcome} {_timepoint_label(timepoint)} (an arm's row is missing)")
+            comparison.missing.append(f"{sid} {where} (an arm's row is missing)")
             continue
         t, c = picked["intervention"], picked["control"]
         if measure == "MD":
+            unit, method = plan["target_unit"], conversion or plan["conversion"]
             try:
-                ti = arm_mean_sd(t, plan["target_unit"], conversion or plan["conversion"], arm_n.get(t["arm_id"]))
-                ci = arm_mean_sd(c, plan["target_unit"], conversion or plan["conversion"], arm_n.get(c["arm_id"]))
-            except ValueError as exc:
-                comparison.missing.append(f"{sid} {outcome} {_timepoint_label(timepoint)} ({exc})")
+                ti = arm_mean_sd(t, unit, method, arm_n.get(t["arm_id"]), plan["skewed_medians"])
+                ci = arm_mean_sd(c, unit, method, arm_n.get(c["arm_id"]), plan["skewed_medians"])
+            except NotDerivable as exc:
+                comparison.excluded.append(f"{sid} {where} left out: {exc}")
                 continue
             es = effect_sizes.mean_difference(ti["mean"], ti["sd"], ti["n"], ci["mean"], ci["sd"], ci["n"])
             detail = {"intervention": ti, "control": ci}
         else:
             es = effect_sizes.log_risk_ratio(t["events"], t["total"], c["events"], c["total"])
             detail = {"intervention": {"events": int(t["events"]), "total": int(t["total"]), "row_id": t["row_id"]},
-                      "control": {"events": int(c["events"]), "total": int(c["total"]), "row_id": c["row_id"]}}
+                      "control": {"events": int(c["events"]), "total": int(c["total"]), "row_id": c["row_id"]},
+                      "continuity_corrected": bool(es.corrected[0])}
             if not es.included[0]:
-                comparison.missing.append(f"{sid} {outcome} (no events in either arm: no information on the RR scale)")
+                comparison.excluded.append(f"{sid} {outcome} left out: no events (or only events) in both arms, "
+                                           "no information on the RR scale")
                 continue
-        comparison.inputs.append(StudyInput(sid, study["short_citation"], float(es.yi[0]), float(es.vi[0]), detail))
+        if not es.included[0]:
+            comparison.excluded.append(f"{sid} {where} left out: no finite effect with a positive variance")
+            continue
+        comparison.inputs.append(StudyInput(sid, study["short_citation"], float(es.yi[0]), float(es.vi[0]), detail,
+                                            str(study["condition"])))
     questions = tables.get("open_questions")
     if questions is not None:
         for q in questions[questions["status"] == "open"].itertuples(index=False):
@@ -111,29 +142,50 @@ def gather_inputs(target: pd.Series, plan: pd.Series, tables: dict[str, pd.DataF
     return comparison
 
 
-def fit(comparison: Comparison) -> Comparison:
-    if not comparison.inputs:
-        return comparison
-    yi = np.array([s.yi for s in comparison.inputs])
-    vi = np.array([s.vi for s in comparison.inputs])
+def _fits(inputs: list[StudyInput], measure: str, zero_cells: str) -> dict[str, pooling.Pooled]:
+    yi = np.array([s.yi for s in inputs])
+    vi = np.array([s.vi for s in inputs])
     fits = {"FE": pooling.fixed_effect(yi, vi), "DL": pooling.random_effects(yi, vi, "DL"),
             "REML": pooling.random_effects(yi, vi, "REML")}
     if len(yi) > 1:
         fits["DL-HK"] = pooling.random_effects(yi, vi, "DL", hartung_knapp=True)
         fits["REML-HK"] = pooling.random_effects(yi, vi, "REML", hartung_knapp=True)
-    if comparison.target["measure"] == "RR":
-        d = [s.detail for s in comparison.inputs]
-        fits["MH"] = pooling.mantel_haenszel_rr([x["intervention"]["events"] for x in d],
-                                                [x["intervention"]["total"] for x in d],
-                                                [x["control"]["events"] for x in d],
-                                                [x["control"]["total"] for x in d])
-    comparison.fits = fits
+    if measure == "RR":
+        counts = [[s.detail[arm][key] for s in inputs] for arm in ("intervention", "control") for key in ("events", "total")]
+        fits["MH"] = pooling.mantel_haenszel_rr(*counts, zero_cells=zero_cells)
+        fits["MH-DL"] = pooling.mantel_haenszel_random(*counts, zero_cells=zero_cells)
+    return fits
+
+
+def fit(comparison: Comparison) -> Comparison:
+    if not comparison.inputs:
+        return comparison
+    zero_cells = comparison.plan.get("zero_cells", pooling.DEFAULT_ZERO_CELLS) or pooling.DEFAULT_ZERO_CELLS
+    comparison.fits = _fits(comparison.inputs, comparison.target["measure"], zero_cells)
+    return comparison
+
+
+def fit_subgroups(comparison: Comparison, model: str) -> Comparison:
+    """Subtotals per condition of a combined figure, each its own fit with the primary model, and the test for
+    subgroup differences across them (RevMan's layout of a combined analysis)."""
+    if comparison.target["subgroup"] != "all" or not comparison.inputs:
+        return comparison
+    zero_cells = comparison.plan.get("zero_cells", pooling.DEFAULT_ZERO_CELLS) or pooling.DEFAULT_ZERO_CELLS
+    for name in sorted({s.subgroup for s in comparison.inputs}):
+        part = [s for s in comparison.inputs if s.subgroup == name]
+        fits = _fits(part, comparison.target["measure"], zero_cells)
+        comparison.subgroups[name] = fits.get(model, fits["FE"] if model in ("FE", "MH") else fits["DL"])
+    if len(comparison.subgroups) > 1:
+        fitted = list(comparison.subgroups.values())
+        comparison.subgroup_test = pooling.subgroup_difference([f.estimate for f in fitted], [f.se for f in fitted])
     return comparison
 
 
 def primary_model(plan: pd.Series) -> str:
     if plan["model"] == "fixed":
         return "MH" if plan["pooling"] == "MH" else "FE"
+    if plan["pooling"] == "MH":
+        return "MH-DL"
     hk = "-HK" if str(plan.get("adjustment", "")).upper() == "HK" else ""
     return (plan["tau2_estimator"] or "DL") + hk
 
@@ -150,8 +202,16 @@ def conversion_sensitivity(target: pd.Series, plan: pd.Series, tables, model: st
     return results
 
 
-def to_published_scale(value: float, measure: str) -> float:
+def to_published_scale(value: float | None, measure: str) -> float | None:
+    if value is None:
+        return None
     return math.exp(value) if measure == "RR" else value
+
+
+def round_half_up(value: float, decimals: int) -> Decimal:
+    """Decimal half-up rounding of the value as printed with 12 significant digits: 1.325 -> 1.33 (Python's
+    binary round gives 1.32, because 1.325 is stored as 1.32499999...)."""
+    return Decimal(f"{value:.12g}").quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
 def judge(target: pd.Series, estimate: float, low: float, high: float) -> str:
@@ -160,7 +220,7 @@ def judge(target: pd.Series, estimate: float, low: float, high: float) -> str:
     ours = [estimate, low, high]
     if any(pd.isna(p) for p in published):
         return "differs"
-    if all(round(o, decimals) == round(float(p), decimals) for o, p in zip(ours, published)):
+    if all(round_half_up(o, decimals) == round_half_up(float(p), decimals) for o, p in zip(ours, published)):
         return "reproduced"
     if all(abs(o - float(p)) <= CLOSE_TOLERANCE for o, p in zip(ours, published)):
         return "close"
@@ -188,63 +248,71 @@ def _differs_reason(comparison: Comparison, model: str, target: pd.Series) -> st
     return "; ".join(hints)
 
 
+def _empty_row(target_id, target, model=None) -> dict:
+    return {"target_id": target_id, "outcome": target["outcome"], "subgroup": target["subgroup"],
+            "timepoint": target["timepoint"], "measure": target["measure"],
+            "published_estimate": None if pd.isna(target["estimate"]) else float(target["estimate"]),
+            "published_ci_low": None if pd.isna(target["ci_low"]) else float(target["ci_low"]),
+            "published_ci_high": None if pd.isna(target["ci_high"]) else float(target["ci_high"]),
+            "estimate": None, "ci_low": None, "ci_high": None, "k": 0, "model": model, "tau2": None, "i2": None,
+            "q": None, "pi_low": None, "pi_high": None, "status": "not_computable", "note": "",
+            "decimals": int(target["decimals"]), "studies": [], "excluded": []}
+
+
 def reproduce_target(target: pd.Series, plan: pd.Series, tables: dict[str, pd.DataFrame]) -> tuple[dict, Comparison]:
     comparison = fit(gather_inputs(target, plan, tables))
     measure = target["measure"]
-    row = {
-        "target_id": target.name, "outcome": target["outcome"], "subgroup": target["subgroup"],
-        "timepoint": target["timepoint"], "measure": measure,
-        "published_estimate": None if pd.isna(target["estimate"]) else float(target["estimate"]),
-        "published_ci_low": None if pd.isna(target["ci_low"]) else float(target["ci_low"]),
-        "published_ci_high": None if pd.isna(target["ci_high"]) else float(target["ci_high"]),
-        "estimate": None, "ci_low": None, "ci_high": None, "k": len(comparison.inputs),
-        "model": primary_model(plan), "status": "not_computable", "note": "", "decimals": int(target["decimals"]),
-        "studies": [s.study_id for s in comparison.inputs],
-    }
+    row = _empty_row(target.name, target, primary_model(plan))
+    row.update(k=len(comparison.inputs), studies=[s.study_id for s in comparison.inputs], excluded=comparison.excluded)
     caveats = "; ".join(comparison.caveats)
     needed = comparison.missing
     if needed or not comparison.inputs:
         row["note"] = "missing: " + ("; ".join(needed) if needed else "no study reports this outcome")
         if comparison.inputs:
             row["note"] += f" (the {len(comparison.inputs)} available stud{'y' if len(comparison.inputs) == 1 else 'ies'} alone would not be the published comparison)"
+        row["note"] = "; ".join([row["note"], *comparison.excluded])
         row["note"] += f". Caveat: {caveats}" if caveats else ""
         return row, comparison
-    model = row["model"] if row["model"] in comparison.fits else "FE"
+    model = row["model"]
     result = comparison.fits[model]
+    fit_subgroups(comparison, model)
     converted = any("converted" in s.detail[arm].get("method", "") for s in comparison.inputs for arm in ("intervention", "control"))
     if converted:
         comparison.sensitivity = conversion_sensitivity(target, plan, tables, model)
     row.update(estimate=to_published_scale(result.estimate, measure), ci_low=to_published_scale(result.ci_low, measure),
-               ci_high=to_published_scale(result.ci_high, measure), model=model)
+               ci_high=to_published_scale(result.ci_high, measure), tau2=result.tau2, i2=result.i2, q=result.q,
+               pi_low=to_published_scale(result.pi_low, measure), pi_high=to_published_scale(result.pi_high, measure))
     if row["published_estimate"] is None:
         significant = not (result.ci_low <= 0 <= result.ci_high)
-        row["status"] = "differs" if significant else "reproduced"
+        row["status"] = "differs" if significant else "consistent"
         row["note"] = ("the abstract states no effect without a figure; our CI " +
                        ("excludes" if significant else "includes") + " no effect")
     else:
         row["status"] = judge(target, row["estimate"], row["ci_low"], row["ci_high"])
         if row["status"] != "reproduced":
             row["note"] = _differs_reason(comparison, model, target)
-    extras = comparison.not_reported + ([f"caveat: {caveats}"] if caveats else [])
+    extras = comparison.excluded + comparison.not_reported + ([f"caveat: {caveats}"] if caveats else [])
     if extras:
         row["note"] = "; ".join(filter(None, [row["note"], *extras]))
     return row, comparison
 
 
 def reproduce_all(tables: dict[str, pd.DataFrame], plan: pd.DataFrame | None = None) -> tuple[list[dict], list[Comparison]]:
-    plan = read_plan() if plan is None else plan
+    from .plan import normalise
+
+    plan = read_plan() if plan is None else normalise(plan)
     published = tables["published_results"].set_index("target_id")
     rows, comparisons = [], []
     for target_id, target in published.iterrows():
         if target_id not in plan.index:
-            rows.append({"target_id": target_id, "outcome": target["outcome"], "subgroup": target["subgroup"],
-                         "timepoint": target["timepoint"], "measure": target["measure"],
-                         "published_estimate": target["estimate"], "published_ci_low": target["ci_low"],
-                         "published_ci_high": target["ci_high"], "estimate": None, "ci_low": None, "ci_high": None,
-                         "k": 0, "model": None, "status": "not_computable", "decimals": int(target["decimals"]),
-                         "note": "no analysis-plan row for this target (analysis/plan.csv)", "studies": []})
+            row = _empty_row(target_id, target)
+            row["note"] = "no analysis-plan row for this target (analysis/plan.csv)"
+            rows.append(row)
             comparisons.append(Comparison(target, pd.Series(dtype=object)))  # keeps rows and comparisons aligned
             continue
+        if plan.loc[target_id, "measure"] != target["measure"]:
+            raise PlanError(f"{plan.attrs.get('path', 'analysis plan')}: target {target_id!r}, column 'measure': "
+                            f"expected {target['measure']} (tables/published_results.csv), found {plan.loc[target_id, 'measure']}")
         row, comparison = reproduce_target(target, plan.loc[target_id], tables)
         rows.append(row)
         comparisons.append(comparison)
@@ -252,14 +320,13 @@ def reproduce_all(tables: dict[str, pd.DataFrame], plan: pd.DataFrame | None = N
 
 
 def subgroup_tests(rows: list[dict], comparisons: list[Comparison]) -> list[dict]:
-    """Test for subgroup differences (sepsis vs COVID-19) wherever both subgroup figures were computed."""
-    fitted = {(r["outcome"], r["timepoint"], r["subgroup"]): c.fits.get(r["model"]) for r, c in zip(rows, comparisons)
-              if r["status"] != "not_computable" and c.fits}
+    """Test for subgroup differences (sepsis vs COVID-19) under every computed combined figure: each subgroup fitted
+    on its own with the combined figure's model, Q between the subtotals on G - 1 df."""
     tests = []
-    for (outcome, timepoint, subgroup), fit_ in fitted.items():
-        other = fitted.get((outcome, timepoint, "covid19"))
-        if subgroup == "sepsis" and fit_ is not None and other is not None:
-            result = pooling.subgroup_difference([fit_.estimate, other.estimate], [fit_.se, other.se])
-            tests.append({"outcome": outcome, "timepoint": timepoint, "q_between": result.q_between, "df": result.df,
-                          "p": result.p})
+    for r, c in zip(rows, comparisons):
+        if c.subgroup_test is not None:
+            t = c.subgroup_test
+            tests.append({"target_id": r["target_id"], "outcome": r["outcome"], "timepoint": r["timepoint"],
+                          "model": r["model"], "subgroups": list(c.subgroups), "q_between": t.q_between, "df": t.df,
+                          "p": t.p})
     return tests

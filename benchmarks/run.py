@@ -364,7 +364,8 @@ def step_generate(work: Path, scales: list[int], faults: int, seed: int) -> dict
 
 
 def step_pooling(seed: int, comparisons: int = 10_000) -> dict:
-    from rhil7.analysis.pooling import fixed_effect, pool_many, random_effects
+    from pool_many import pool_many
+    from rhil7.analysis.pooling import fixed_effect, random_effects
 
     rng = np.random.default_rng(seed)
     k = rng.integers(2, 21, comparisons)

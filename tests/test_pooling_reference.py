@@ -132,17 +132,6 @@ def test_statsmodels_agrees_on_fixed_and_dl(bcg):
     assert res.tau2 == pytest.approx(pooling.tau2_dersimonian_laird(es.yi, es.vi), abs=1e-10)
 
 
-def test_pool_many_matches_one_at_a_time(bcg):
-    es = effect_sizes.log_risk_ratio(*bcg)
-    groups = np.array(["a"] * 6 + ["b"] * 7)
-    many = pooling.pool_many(groups, es.yi, es.vi)
-    for i, g in enumerate(many["group"]):
-        mask = groups == g
-        assert many["fe"][i] == pytest.approx(pooling.fixed_effect(es.yi[mask], es.vi[mask]).estimate, abs=1e-12)
-        assert many["dl"][i] == pytest.approx(pooling.random_effects(es.yi[mask], es.vi[mask]).estimate, abs=1e-12)
-        assert many["tau2"][i] == pytest.approx(pooling.tau2_dersimonian_laird(es.yi[mask], es.vi[mask]), abs=1e-12)
-
-
 def test_subgroup_difference_is_zero_for_equal_subgroups_and_large_for_distant_ones():
     assert pooling.subgroup_difference([0.5, 0.5], [0.1, 0.2]).q_between == pytest.approx(0.0)
     far = pooling.subgroup_difference([0.0, 1.0], [0.1, 0.1])

@@ -1,0 +1,120 @@
+"""The analysis plan (``analysis/plan.csv``): read from the package being analysed, checked, and overridable.
+
+The plan is read from ``<package>/analysis/plan.csv`` when the package has one (a checkout: an edit takes
+effect on the next run, no reinstall), else from the copy installed with rhil7. A row the engine cannot
+honour is refused with the file, target, column, what is allowed and what was found (``PlanError``).
+"""
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from .conversions import METHODS as CONVERSIONS
+from .derive import DEFAULT_SKEWED_MEDIANS, SKEWED_MEDIANS
+from .pooling import DEFAULT_ZERO_CELLS, ZERO_CELL_CONVENTIONS
+from .units import TO_TARGET
+
+COLUMNS = ["measure", "model", "tau2_estimator", "adjustment", "pooling", "target_unit", "conversion", "zero_cells",
+           "skewed_medians", "rationale"]
+# Empty optional cells take these values (older plans without the newer columns keep working).
+DEFAULTS = {"tau2_estimator": "DL", "adjustment": "none", "pooling": "IV", "zero_cells": DEFAULT_ZERO_CELLS,
+            "skewed_medians": DEFAULT_SKEWED_MEDIANS, "conversion": "wan2014", "rationale": ""}
+ALLOWED = {"measure": ["MD", "RR"], "model": ["random", "fixed"], "tau2_estimator": ["DL", "REML"],
+           "adjustment": ["none", "HK"], "pooling": ["IV", "MH"], "conversion": sorted(CONVERSIONS),
+           "zero_cells": sorted(ZERO_CELL_CONVENTIONS), "skewed_medians": sorted(SKEWED_MEDIANS)}
+# --model CODE: the plan columns each model code sets (MH codes fall back to IV for MD targets, as RevMan does)
+MODEL_CODES = {"FE": dict(model="fixed", pooling="IV"),
+               "DL": dict(model="random", tau2_estimator="DL", adjustment="none", pooling="IV"),
+               "REML": dict(model="random", tau2_estimator="REML", adjustment="none", pooling="IV"),
+               "DL-HK": dict(model="random", tau2_estimator="DL", adjustment="HK", pooling="IV"),
+               "REML-HK": dict(model="random", tau2_estimator="REML", adjustment="HK", pooling="IV"),
+               "MH": dict(model="fixed", pooling="MH"),
+               "MH-DL": dict(model="random", tau2_estimator="DL", adjustment="none", pooling="MH")}
+
+
+class PlanError(ValueError):
+    """A plan the engine cannot honour; the message names the file, the target, the column and the values."""
+
+
+def installed_plan_path() -> Path:
+    return Path(str(resources.files("rhil7.analysis").joinpath("plan.csv")))
+
+
+def plan_path(package_dir: Path | None) -> Path:
+    """``<package>/analysis/plan.csv`` when present (the checkout being analysed), else the installed plan."""
+    if package_dir is not None:
+        candidate = Path(package_dir) / "analysis" / "plan.csv"
+        if candidate.is_file():
+            return candidate
+    return installed_plan_path()
+
+
+def read_plan(path: Path | None = None) -> pd.DataFrame:
+    path = installed_plan_path() if path is None else Path(path)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise PlanError(f"{path}: cannot read the analysis plan ({exc})") from None
+    missing = [c for c in ["target_id", "measure", "model"] if c not in frame.columns]
+    if missing:
+        raise PlanError(f"{path}: column(s) {', '.join(missing)} missing (expected {', '.join(['target_id'] + COLUMNS)})")
+    for column in COLUMNS:
+        if column not in frame.columns:
+            frame[column] = ""
+    duplicated = frame["target_id"][frame["target_id"].duplicated()].tolist()
+    if duplicated:
+        raise PlanError(f"{path}: target_id {duplicated[0]!r} appears more than once")
+    frame = frame.set_index("target_id")
+    frame.attrs["path"] = str(path)
+    return normalise(frame)
+
+
+def normalise(plan: pd.DataFrame) -> pd.DataFrame:
+    """Fill empty optional cells with their defaults and refuse what the engine cannot honour."""
+    plan = plan.copy()
+    for column in COLUMNS:
+        if column not in plan.columns:
+            plan[column] = ""
+    for column, default in DEFAULTS.items():
+        plan[column] = plan[column].fillna("").astype(str).str.strip().replace("", default)
+    check(plan)
+    return plan
+
+
+def _where(plan: pd.DataFrame, target: str, column: str) -> str:
+    return f"{plan.attrs.get('path', 'analysis plan')}: target {target!r}, column {column!r}"
+
+
+def check(plan: pd.DataFrame) -> None:
+    for target, row in plan.iterrows():
+        for column, allowed in ALLOWED.items():
+            if row[column] not in allowed:
+                raise PlanError(f"{_where(plan, target, column)}: expected one of {', '.join(allowed)}, found {row[column]!r}")
+        if row["pooling"] == "MH" and row["measure"] != "RR":
+            raise PlanError(f"{_where(plan, target, 'pooling')}: Mantel-Haenszel pooling is for risk ratios; "
+                            f"found MH for a {row['measure']} target (use IV)")
+        if row["pooling"] == "MH" and row["model"] == "random" and (row["tau2_estimator"] != "DL" or row["adjustment"] != "none"):
+            raise PlanError(f"{_where(plan, target, 'tau2_estimator')}: the M-H random-effects model (RevMan) uses "
+                            f"DerSimonian-Laird without adjustment; found {row['tau2_estimator']} with adjustment "
+                            f"{row['adjustment']!r}")
+        if row["measure"] == "MD" and not any(unit == row["target_unit"] for _, unit in TO_TARGET):
+            raise PlanError(f"{_where(plan, target, 'target_unit')}: expected one of "
+                            f"{', '.join(sorted({u for _, u in TO_TARGET}))}, found {row['target_unit']!r}")
+
+
+def with_model(plan: pd.DataFrame, code: str) -> pd.DataFrame:
+    """Every target refitted with one model (``rhil7 reproduce --model``); MH codes give IV for MD targets."""
+    if code not in MODEL_CODES:
+        raise PlanError(f"--model: expected one of {', '.join(MODEL_CODES)}, found {code!r}")
+    plan = plan.copy()
+    for target, row in plan.iterrows():
+        settings = dict(MODEL_CODES[code])
+        if row["measure"] == "MD" and settings["pooling"] == "MH":
+            settings.update(pooling="IV", tau2_estimator="DL", adjustment="none")
+        for column, value in settings.items():
+            plan.loc[target, column] = value
+    plan.attrs.update(model_override=code)
+    check(plan)
+    return plan
