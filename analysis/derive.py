@@ -62,11 +62,11 @@ def arm_mean_sd(row: pd.Series, target_unit: str, conversion: str, fallback_n: f
                     lo=_num(row.get("min")), hi=_num(row.get("max")))
         test = conversions.skewness_test(n, **args)
         skewness = {"scenario": test.scenario, "statistic": test.statistic, "critical": test.critical,
-                    "significant": test.significant}
+                    "significant": test.significant, "text": test.describe()}
         if test.significant and skewed_medians == "exclude":
             raise NotDerivable(f"{row['row_id']}: {test.describe()}; not converted (plan: skewed_medians = exclude)")
         mean, sd = mean_fn(n, **args), sd_fn(n, **args)
-        method = f"converted from {statistic} by {conversion}; {test.describe()}"
+        method = f"converted from {statistic} by {conversion}"
     if n is None or mean is None or sd is None or math.isnan(mean) or math.isnan(sd) or math.isinf(sd):
         raise NotDerivable(f"{row['row_id']}: incomplete inputs")
     return {"mean": mean * k, "sd": sd * k, "n": n, "method": method, "unit_factor": k, "row_id": row["row_id"],

@@ -71,6 +71,12 @@ def read_plan(path: Path | None = None) -> pd.DataFrame:
     return normalise(frame)
 
 
+def load_plan(package_dir: Path | None, plan_file: Path | None = None, model: str | None = None) -> pd.DataFrame:
+    """The plan a run uses: ``plan_file``, else the package's own, else the installed one; ``model`` overrides."""
+    plan = read_plan(Path(plan_file) if plan_file is not None else plan_path(package_dir))
+    return with_model(plan, model) if model else plan
+
+
 def normalise(plan: pd.DataFrame) -> pd.DataFrame:
     """Fill empty optional cells with their defaults and refuse what the engine cannot honour."""
     plan = plan.copy()

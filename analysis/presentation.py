@@ -6,6 +6,8 @@ import math
 
 REQUIRED_KEYS = ["target_id", "outcome", "subgroup", "timepoint", "measure", "published_estimate", "published_ci_low",
                  "published_ci_high", "estimate", "ci_low", "ci_high", "k", "model", "status", "note"]
+# also in the JSON: heterogeneity, the prediction interval, and the studies pooled and left out (with the reason)
+EXTRA_KEYS = ["tau2", "i2", "q", "pi_low", "pi_high", "studies", "excluded"]
 
 
 def _num(value, digits=2) -> str:
@@ -40,7 +42,7 @@ def reproduction_text(rows: list[dict]) -> str:
 def reproduction_json(rows: list[dict]) -> str:
     def clean(v):
         return None if isinstance(v, float) and math.isnan(v) else v
-    return json.dumps([{k: clean(r.get(k)) for k in REQUIRED_KEYS + ["studies"]} for r in rows], indent=2) + "\n"
+    return json.dumps([{k: clean(r.get(k)) for k in REQUIRED_KEYS + EXTRA_KEYS} for r in rows], indent=2) + "\n"
 
 
 def audit_text(checks) -> str:

@@ -20,7 +20,7 @@ def _plan(**rows):
 
 MD_REML = dict(measure="MD", model="random", tau2_estimator="REML", pooling="IV", target_unit="days", conversion="wan2014", rationale="")
 MD_DL = dict(MD_REML, tau2_estimator="DL")
-RR_DL = dict(measure="RR", model="random", tau2_estimator="DL", pooling="MH", target_unit="", conversion="", rationale="")
+RR_DL = dict(measure="RR", model="random", tau2_estimator="DL", pooling="IV", target_unit="", conversion="", rationale="")
 
 
 def test_plan_covers_every_published_target():

@@ -132,7 +132,7 @@ def test_interrupted_build_leaves_previous_database(package_copy, tmp_path, monk
     before = first.read_bytes()
     import rhil7.database as database
 
-    def explode(con):
+    def explode(con, *args):
         raise RuntimeError("interrupted")
 
     monkeypatch.setattr(database, "create_views", explode)

@@ -85,7 +85,7 @@ def _write_outputs(staging: Path, package: Package, fingerprint: dict, progress:
     con = safe_connect(staging / DATABASE, **FILE_CONFIG)
     try:
         create_tables(con, package.descriptor, package.tables)
-        create_views(con)
+        create_views(con, package.package_dir)
         write_fingerprint(con, fingerprint)
         progress("writing Parquet copies")
         (staging / PARQUET).mkdir()

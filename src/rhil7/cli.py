@@ -71,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
     p.add_argument("--no-plots", action="store_true", help="skip the forest plots")
     p.add_argument("--out", help=OUT_HELP)
+    p.add_argument("--plan", help="analysis plan CSV (default: the package's analysis/plan.csv, else the installed one)")
+    p.add_argument("--model", choices=["FE", "DL", "REML", "DL-HK", "REML-HK", "MH", "MH-DL"],
+                   help="refit every target with this model (MH, MH-DL: risk ratios; MD targets get FE, DL)")
 
     p = command("audit", "check the published pooled figures for internal consistency")
     p.add_argument("path", nargs="?", help=PATH_HELP)
@@ -177,7 +180,7 @@ def cmd_reproduce(args) -> int:
     package_dir = _package_dir(args.path)
     try:
         outcome = reproduce(package_dir, plots=not args.no_plots, progress=lambda m: print(m, file=sys.stderr),
-                            out=_build_out(args))
+                            out=_build_out(args), plan_file=args.plan, model=args.model)
     except ReproduceRefused as exc:
         print(f"rhil7 reproduce: {exc}", file=sys.stderr)
         return EXIT_INVALID

@@ -7,6 +7,7 @@ must never become SQL, a file read or written, an extension installed or a host 
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 # Dependency order of the view files; the names are the public interface (README documents them).
 VIEW_ORDER = ["studies", "arms", "sources", "coverage", "outcomes_continuous", "outcomes_dichotomous",
-              "published", "effect_sizes", "pooled", "open_questions", "study_provenance"]
+              "published", "effect_size_inputs", "effect_sizes", "pooled", "open_questions", "study_provenance"]
 SQL_TYPES = {"integer": "BIGINT", "number": "DOUBLE", "string": "VARCHAR", "date": "DATE"}
 # Files readable by the DuckDB CLI 1.5 (the newest CLI on PyPI) as well as by this library's 2.x.
 FILE_CONFIG = {"storage_compatibility_version": "v1.5.0"}
@@ -51,7 +52,13 @@ def safe_connect(path: str = ":memory:", read_only: bool = False, **config):
     return con
 
 
-def view_sql(name: str) -> str:
+def view_sql(name: str, package_dir: Path | None = None) -> str:
+    """The view's SQL from ``<package>/queries/<name>.sql`` when the package being built has it (a checkout: an
+    edit takes effect on the next build, no reinstall), else from the installed copy."""
+    if package_dir is not None:
+        own = Path(package_dir) / "queries" / f"{name}.sql"
+        if own.is_file():
+            return own.read_text(encoding="utf-8")
     return resources.files("rhil7.queries").joinpath(f"{name}.sql").read_text(encoding="utf-8")
 
 
@@ -77,9 +84,9 @@ def create_tables(con, descriptor: dict, tables: dict[str, pd.DataFrame]) -> Non
         con.unregister("incoming")
 
 
-def create_views(con) -> int:
+def create_views(con, package_dir: Path | None = None) -> int:
     for name in VIEW_ORDER:
-        con.execute(view_sql(name))
+        con.execute(view_sql(name, package_dir))
     return len(VIEW_ORDER)
 
 

@@ -22,12 +22,16 @@ class ReproduceOutcome:
 
 
 def reproduce(package_dir: Path, plots: bool = True, progress: Callable[[str], None] = lambda m: None,
-              validate: bool = True, out: Path | None = None) -> ReproduceOutcome:
+              validate: bool = True, out: Path | None = None, plan_file: Path | None = None,
+              model: str | None = None) -> ReproduceOutcome:
     """Validate, read the package once, build the database into ``out`` (default build/), recompute, report.
 
     validate=False only for callers that have just validated the same package (rhil7 release).
+    The plan is ``plan_file``, else the package's own ``analysis/plan.csv``, else the installed one; ``model``
+    refits every target with one model code (a sensitivity analysis without editing the plan).
     """
     from rhil7.analysis.audit import audit_published
+    from rhil7.analysis.plan import PlanError, load_plan
     from rhil7.analysis.reproduction import reproduce_all
     from rhil7.validators.untrusted import UnreadableInput
 
@@ -39,13 +43,20 @@ def reproduce(package_dir: Path, plots: bool = True, progress: Callable[[str], N
         require_valid(package_dir, ReproduceRefused, progress)
     target = output_dir(package_dir, out, "build", entries=("report",))
     try:
+        plan = load_plan(package_dir, plan_file, model)
+    except PlanError as exc:
+        raise ReproduceRefused(str(exc)) from None
+    try:
         package = read_package(package_dir)
         build_database(package, target, progress=progress, validate=False)
     except (BuildRefused, UnreadableInput) as exc:
         raise ReproduceRefused(str(exc)) from None
     tables = package.tables
-    progress("recomputing the pooled figures")
-    rows, comparisons = reproduce_all(tables)
+    progress(f"recomputing the pooled figures (plan: {plan.attrs.get('path')})")
+    try:
+        rows, comparisons = reproduce_all(tables, plan)
+    except PlanError as exc:
+        raise ReproduceRefused(str(exc)) from None
     checks = audit_published(tables["published_results"])
     with output_lock(target):
         _write_report(target, rows, comparisons, checks, tables, plots, progress)

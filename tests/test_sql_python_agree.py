@@ -1,0 +1,165 @@
+"""`rhil7 reproduce --format json` and the SQL view `pooled` agree on the synthetic sparse fixture (tests/sparse_fixture.py):
+a single study, a double-zero study, a zero cell, an arm reported two ways, median-reported arms (one convertible,
+one with n < 5). The plan is read from the package being analysed; plan rows the engine cannot honour are refused.
+
+The comparison: for every target that `rhil7 reproduce` computes (status other than not_computable), the `pooled` row
+with the same outcome, time point, subgroup and model exists and has the same k (studies pooled) and k_excluded
+(studies left out), and estimate, ci_low, ci_high, tau2, i2, pi_low and pi_high equal to 1e-9 (relative to the value
+when it exceeds 1); and every (outcome, time point, subgroup) that `pooled` holds for a target is one that
+`rhil7 reproduce` computed.
+"""
+from __future__ import annotations
+
+import json
+import math
+
+import duckdb
+import numpy as np
+import pytest
+from scipy import stats
+
+from rhil7.analysis.reproduction import judge
+from sparse_fixture import build_sparse_package, default_plan, write_plan
+
+COMPARED = ["estimate", "ci_low", "ci_high", "tau2", "i2", "pi_low", "pi_high"]
+
+
+@pytest.fixture(scope="module")
+def sparse(tmp_path_factory):
+    return build_sparse_package(tmp_path_factory.mktemp("sparse") / "package")
+
+
+def _reproduce(cli, package, *options):
+    done = cli("reproduce", str(package), "--format", "json", "--no-plots", *options, cwd=package)
+    assert done.returncode == 0, done.stderr
+    return {r["target_id"]: r for r in json.loads(done.stdout)}
+
+
+def _pooled(package):
+    con = duckdb.connect(str(package / "build" / "rhil7.duckdb"), read_only=True)
+    cursor = con.execute("SELECT * FROM pooled")
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= 1e-9 * max(1.0, abs(b))
+
+
+def test_reproduce_json_and_sql_pooled_agree(cli, sparse):
+    rows = _reproduce(cli, sparse)
+    pooled = _pooled(sparse)
+    computed = {k: r for k, r in rows.items() if r["status"] != "not_computable"}
+    assert len(computed) == 6
+    for target_id, row in computed.items():
+        match = [p for p in pooled if (p["outcome"], p["timepoint"], p["subgroup"], p["model"]) ==
+                 (row["outcome"], row["timepoint"], row["subgroup"], row["model"])]
+        assert len(match) == 1, target_id
+        sql = match[0]
+        assert sql["k"] == row["k"] and sql["k_excluded"] == len(row["excluded"]), target_id
+        for key in COMPARED:
+            assert _same(sql[key], row[key]), (target_id, key, sql[key], row[key])
+    keys = {(r["outcome"], r["timepoint"], r["subgroup"]) for r in computed.values()}
+    assert {(p["outcome"], p["timepoint"], p["subgroup"]) for p in pooled} == keys
+
+
+def test_sparse_cases_are_pooled_as_documented(cli, sparse):
+    rows = _reproduce(cli, sparse)
+    single = rows["covid19_mortality"]
+    assert single["k"] == 1 and single["tau2"] == 0 and single["i2"] == 0 and single["pi_low"] is None
+    # the single study's own 95% CI: log RR +/- 1.96 sqrt(1/5 - 1/40 + 1/9 - 1/41)
+    log_rr, se = math.log((5 / 40) / (9 / 41)), math.sqrt(1 / 5 - 1 / 40 + 1 / 9 - 1 / 41)
+    assert single["ci_low"] == pytest.approx(math.exp(log_rr - stats.norm.ppf(0.975) * se), rel=1e-12)
+    # the double-zero study is left out with a note and blocks nothing
+    sepsis = rows["sepsis_mortality"]
+    assert sepsis["status"] != "not_computable" and sepsis["k"] == 2 and sepsis["studies"] == ["syn_a", "syn_c"]
+    assert "syn_b" in sepsis["excluded"][0] and "no events" in sepsis["note"]
+    # a verbal claim is 'consistent', never 'reproduced'
+    assert rows["all_mortality"]["status"] == "consistent" and rows["all_mortality"]["k"] == 3
+    # n < 5: the median is not converted, the study is named, k counts the studies pooled
+    covid_alc = rows["covid19_alc_week3"]
+    assert covid_alc["k"] == 1 and "n = 4 is below 5" in covid_alc["excluded"][0]
+    assert rows["all_alc_week3"]["k"] == 4 and rows["all_alc_week3"]["tau2"] > 0
+
+
+def test_two_way_reported_arm_enters_once_in_both(cli, sparse):
+    _reproduce(cli, sparse)
+    con = duckdb.connect(str(sparse / "build" / "rhil7.duckdb"), read_only=True)
+    used = con.execute("SELECT intervention_row_id, intervention_statistic FROM effect_size_inputs "
+                       "WHERE study_id = 'syn_a' AND outcome = 'alc'").fetchall()
+    assert used == [("syn_a_intervention_alc0", "mean_sd")]
+
+
+def test_editing_the_package_plan_changes_the_next_run_without_reinstalling(cli, tmp_path):
+    package = build_sparse_package(tmp_path / "package")
+    before = _reproduce(cli, package)
+    plan = default_plan()
+    for row in plan:
+        row.update(model="fixed")
+    write_plan(package / "analysis" / "plan.csv", plan)
+    after = _reproduce(cli, package)
+    assert before["sepsis_alc_week3"]["model"] == "DL" and after["sepsis_alc_week3"]["model"] == "FE"
+    assert after["sepsis_alc_week3"]["estimate"] != pytest.approx(before["sepsis_alc_week3"]["estimate"], abs=1e-3)
+
+
+def test_model_and_plan_options_run_a_sensitivity_analysis(cli, sparse, tmp_path):
+    mh = _reproduce(cli, sparse, "--model", "MH-DL")
+    assert mh["sepsis_mortality"]["model"] == "MH-DL" and mh["sepsis_alc_week3"]["model"] == "DL"
+    plan = default_plan()
+    for row in plan:
+        row.update(tau2_estimator="REML")
+    write_plan(tmp_path / "other.csv", plan)
+    assert _reproduce(cli, sparse, "--plan", str(tmp_path / "other.csv"))["all_alc_week3"]["model"] == "REML"
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(pooling="MH"), "Mantel-Haenszel pooling is for risk ratios"),
+    (dict(model="randomised"), "expected one of random, fixed, found 'randomised'"),
+    (dict(zero_cells="add_1"), "column 'zero_cells'"),
+    (dict(tau2_estimator="PM"), "column 'tau2_estimator'"),
+])
+def test_a_plan_row_the_engine_cannot_honour_is_refused(cli, tmp_path, change, message):
+    package = build_sparse_package(tmp_path / "package")
+    plan = default_plan()
+    plan[3].update(change)  # sepsis_alc_week3, an MD target
+    write_plan(package / "analysis" / "plan.csv", plan)
+    done = cli("reproduce", str(package), "--no-plots", cwd=package)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert message in done.stderr and "sepsis_alc_week3" in done.stderr and "plan.csv" in done.stderr
+
+
+def test_mh_random_with_reml_is_refused(cli, tmp_path):
+    package = build_sparse_package(tmp_path / "package")
+    plan = default_plan()
+    plan[0].update(pooling="MH", tau2_estimator="REML")
+    write_plan(package / "analysis" / "plan.csv", plan)
+    done = cli("reproduce", str(package), "--no-plots", cwd=package)
+    assert done.returncode == 1 and "DerSimonian-Laird" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_sql_quantiles_equal_scipy():
+    """The SQL view's normal quantile (AS 241) and its table of t quantiles are the ones the engine uses."""
+    from rhil7.database import view_sql
+
+    con = duckdb.connect(":memory:")
+    sql = view_sql("effect_size_inputs")
+    con.execute(sql[:sql.index("CREATE OR REPLACE VIEW")])
+    ps = [1e-10, 0.01, 0.3, 0.5, 0.7, 0.975, *((n - 0.375) / (n + 0.25) for n in range(5, 3000, 7))]
+    ours = [con.execute("SELECT normal_quantile(?)", [p]).fetchone()[0] for p in ps]
+    assert np.allclose(ours, stats.norm.ppf(ps), rtol=1e-14, atol=0)
+    pooled = view_sql("pooled")
+    table = pooled[pooled.index("VALUES") + 6:pooled.index("),\ninput")]
+    pairs = [tuple(float(x) for x in pair.strip(" ()\n").split(",")) for pair in table.split("),")]
+    assert [int(df) for df, _ in pairs] == list(range(2, 101))
+    assert all(t == stats.t.ppf(0.975, df) for df, t in pairs)
+
+
+def test_decimal_half_up_rounding_at_the_published_precision():
+    import pandas as pd
+
+    target = pd.Series(dict(estimate=1.33, ci_low=1.1, ci_high=1.6, decimals=2))
+    assert round(1.325, 2) == 1.32  # binary rounding, what the engine no longer uses
+    assert judge(target, 1.325, 1.1, 1.6) == "reproduced"
+    assert judge(target, 1.3249, 1.1, 1.6) == "close"
