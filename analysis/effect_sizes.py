@@ -46,3 +46,11 @@ def log_risk_ratio(a, n1, c, n2, cc: float = CONTINUITY_CORRECTION) -> EffectSiz
         vi = 1 / a2 - 1 / (a2 + b2) + 1 / c2 - 1 / (c2 + d2)
     ok = ~double & np.isfinite(yi) & np.isfinite(vi)
     return EffectSizes(np.where(ok, yi, np.nan), np.where(ok, vi, np.nan), "RR", ok, zero)
+
+
+def confidence_interval(yi: float, vi: float, level: float = 0.95) -> tuple[float, float]:
+    """The study's own Wald interval yi +/- z sqrt(vi) (what RevMan and metafor's forest() draw per study)."""
+    from scipy.stats import norm
+
+    half = norm.ppf(0.5 + level / 2) * np.sqrt(vi)
+    return float(yi - half), float(yi + half)

@@ -1,5 +1,10 @@
-"""Forest plots in the RevMan/metafor style: studies with weights and CIs, pooled diamond, heterogeneity line,
-favours-labels. Plotting never computes: it draws a Comparison that pooling already fitted."""
+"""Forest plots in RevMan's layout: per-arm columns (events/total; mean, SD, n), weights, each study's estimate
+and CI as text and as a square with its line, subgroup subtotals and the test for subgroup differences in the
+combined figures, the pooled diamond, the prediction interval, heterogeneity and overall-effect tests, and
+"Favours" labels under a labelled axis (ratio scale 0.1 ... 10; the mean difference in its unit).
+
+Plotting never computes: it draws a Comparison that pooling already fitted (estimates, intervals, weights, tests).
+"""
 from __future__ import annotations
 
 import math
@@ -9,70 +14,252 @@ import matplotlib
 
 matplotlib.use("Agg")  # no screen here, and plots are files
 import matplotlib.pyplot as plt  # noqa: E402
-import matplotlib.ticker  # noqa: E402,F401
-import matplotlib.transforms  # noqa: E402,F401
+import matplotlib.lines  # noqa: E402
+import matplotlib.ticker  # noqa: E402
+import matplotlib.transforms  # noqa: E402
 
 OUTCOME_LABELS = {"alc": "Absolute lymphocyte count", "cd4": "CD4+ T cells", "cd8": "CD8+ T cells",
                   "icu_los": "ICU length of stay", "hospital_los": "Hospital length of stay", "mortality": "Mortality",
                   "secondary_infection": "Secondary infection", "sae": "Serious adverse events"}
+SUBGROUP_LABELS = {"sepsis": "Sepsis", "covid19": "COVID-19", "all": "All trials"}
+UNIT_LABELS = {"10^9/L": "\u00d710\u2079/L", "days": "days"}
+MODEL_WORDS = {"FE": "IV, Fixed", "DL": "IV, Random", "REML": "IV, Random (REML)", "DL-HK": "IV, Random (HK)",
+               "REML-HK": "IV, Random (REML, HK)", "MH": "M-H, Fixed", "MH-DL": "M-H, Random"}
+RATIO_TICKS = [0.1, 0.2, 0.5, 1, 2, 5, 10]
+WIDE_RATIO_TICKS = [0.01, 0.1, 1, 10, 100]
+ROW_IN, LINE_IN, FONT = 0.24, 0.19, 8.5
+INK, SQUARE, DIAMOND = "#222222", "#1f4e79", "#111111"
+
+
+def timepoint_words(code: str) -> str:
+    """'week3' -> 'at 3 weeks', 'day30' -> 'at 30 days', 'end_of_study' -> 'at end of study'."""
+    for prefix, unit in (("week", "week"), ("day", "day"), ("month", "month")):
+        if code.startswith(prefix) and code[len(prefix):].isdigit():
+            n = int(code[len(prefix):])
+            return f"at {n} {unit}{'s' if n != 1 else ''}"
+    if code == "hospital_stay":
+        return "(whole stay)"
+    return "at " + code.replace("_", " ")
+
+
+def title_words(row: dict) -> str:
+    return f"{OUTCOME_LABELS.get(row['outcome'], row['outcome'])} {timepoint_words(row['timepoint'])}: " \
+           f"{SUBGROUP_LABELS.get(row['subgroup'], row['subgroup'])}"
 
 
 def _p(p: float) -> str:
-    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+    return "P < 0.001" if p < 0.001 else f"P = {p:.3f}" if p < 0.01 else f"P = {p:.2f}"
+
+
+def _num(x: float, digits: int = 2) -> str:
+    return f"{x:.{digits}f}".replace("-", "\u2212")
+
+
+def _heterogeneity(fit) -> str:
+    if fit.k < 2:
+        return "Heterogeneity: not applicable (one study)"
+    tau = f"Tau\u00b2 = {fit.tau2:.2f}; " if fit.model not in ("FE", "MH") else ""
+    return (f"Heterogeneity: {tau}Chi\u00b2 = {fit.q:.2f}, df = {fit.q_df} ({_p(fit.q_p)}); "
+            f"I\u00b2 = {100 * fit.i2:.0f}%")
+
+
+def _overall(fit) -> str:
+    stat = "t" if fit.t_df else "Z"
+    return f"Test for overall effect: {stat} = {abs(fit.z):.2f} ({_p(fit.p)})"
+
+
+def _rows(comparison) -> list[dict]:
+    """What to draw, top to bottom: subgroup headings, studies, subtotals, the total, the prediction interval."""
+    rows = []
+    if comparison.subgroups:
+        order = list(SUBGROUP_LABELS)
+        for name, fit in sorted(comparison.subgroups.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99):
+            rows.append({"kind": "heading", "label": SUBGROUP_LABELS.get(name, name)})
+            rows += [{"kind": "study", "study": s} for s in comparison.inputs if s.subgroup == name]
+            rows.append({"kind": "subtotal", "fit": fit, "label": "Subtotal (95% CI)",
+                         "studies": [s for s in comparison.inputs if s.subgroup == name]})
+            rows.append({"kind": "note", "label": _heterogeneity(fit)})
+            rows.append({"kind": "note", "label": _overall(fit)})
+            rows.append({"kind": "gap"})
+    else:
+        rows += [{"kind": "study", "study": s} for s in comparison.inputs]
+    return rows
 
 
 def forest_plot(comparison, row: dict, model: str, out_stem: Path) -> list[Path]:
-    """Write out_stem.png and out_stem.svg; returns the paths."""
+    """Write out_stem.png and out_stem.svg (RevMan's layout); returns the paths."""
     measure = row["measure"]
-    tr = math.exp if measure == "RR" else (lambda x: x)
+    ratio = measure == "RR"
+    tr = math.exp if ratio else (lambda x: x)
     fit = comparison.fits[model]
-    studies = comparison.inputs
-    n = len(studies)
-    top_in, bottom_in = 0.8, 1.5  # room for the title above and the axis, favours-labels and heterogeneity below
-    fig_h = top_in + bottom_in + 0.4 * (n + 2)
-    fig, ax = plt.subplots(figsize=(10, fig_h))
-    ys = list(range(n, 0, -1))
-    weights = fit.weights if len(fit.weights) == n else [1 / n] * n
-    for y, s, w in zip(ys, studies, weights):
-        se = math.sqrt(s.vi)
-        lo, hi = tr(s.yi - 1.959964 * se), tr(s.yi + 1.959964 * se)
-        ax.plot([lo, hi], [y, y], color="black", lw=1)
-        ax.plot(tr(s.yi), y, marker="s", color="#1f4e79", markersize=4 + 14 * math.sqrt(w), linestyle="none")
-        ax.text(1.02, y, f"{100 * w:5.1f}%   {tr(s.yi):.2f} [{lo:.2f}, {hi:.2f}]", transform=ax.get_yaxis_transform(),
-                va="center", fontsize=8, family="monospace")
-    est, lo, hi = tr(fit.estimate), tr(fit.ci_low), tr(fit.ci_high)
-    ax.fill([lo, est, hi, est], [0, 0.25, 0, -0.25], color="#c00000")
-    ax.text(1.02, 0, f"100.0%   {est:.2f} [{lo:.2f}, {hi:.2f}]", transform=ax.get_yaxis_transform(), va="center",
-            fontsize=8, family="monospace", weight="bold")
-    null = 1.0 if measure == "RR" else 0.0
-    ax.axvline(null, color="grey", lw=0.8)
-    if measure == "RR":
-        _log_axis(ax)
-    ax.set_yticks(ys + [0])
-    ax.set_yticklabels([s.label for s in studies] + [f"Total ({model}, k = {n})"], fontsize=8)
-    ax.set_ylim(-1.2, n + 0.8)
-    ax.set_xlabel(("Risk ratio" if measure == "RR" else "Mean difference") + " (95% CI)", fontsize=9)
-    ax.set_title(f"{OUTCOME_LABELS.get(row['outcome'], row['outcome'])}, {row['subgroup']}, {row['timepoint']}",
-                 fontsize=10, pad=10)
-    het = (f"Heterogeneity: tau\u00b2 = {fit.tau2:.3f}; Q = {fit.q:.2f}, df = {fit.q_df}"
-           + (f" (p {_p(fit.q_p)})" if fit.q_df > 0 else "") + f"; I\u00b2 = {100 * fit.i2:.0f}%"
-           + f"\nTest for overall effect: {'t' if '-HK' in model else 'Z'} = {abs(fit.z):.2f} (p {_p(fit.p)})")
-    below = matplotlib.transforms.offset_copy(ax.transAxes, fig=fig, y=-0.62, units="inches")
-    left, right = ("Favours rhIL-7", "Favours control") if measure == "RR" else ("Favours control", "Favours rhIL-7")
-    ax.text(0.25, 0, left, transform=below, ha="center", fontsize=8, style="italic")
-    ax.text(0.75, 0, right, transform=below, ha="center", fontsize=8, style="italic")
-    lower = matplotlib.transforms.offset_copy(ax.transAxes, fig=fig, y=-0.85, units="inches")
-    ax.text(-0.4, 0, het, transform=lower, fontsize=8, va="top")
-    ax.text(1.02, n + 0.6, "Weight   Estimate [95% CI]", transform=ax.get_yaxis_transform(), fontsize=8,
-            family="monospace", weight="bold")
-    fig.subplots_adjust(left=0.3, right=0.62, bottom=bottom_in / fig_h, top=1 - top_in / fig_h)
+    weights = dict(zip([s.study_id for s in comparison.inputs], fit.weights))
+    body = _rows(comparison)
+    body.append({"kind": "total", "fit": fit, "label": "Total (95% CI)", "studies": comparison.inputs})
+    if fit.pi_low is not None:
+        body.append({"kind": "prediction", "fit": fit})
+    unit = UNIT_LABELS.get(str(comparison.plan.get("target_unit", "")), str(comparison.plan.get("target_unit", "")))
+    arm_columns = ["Events", "Total"] if ratio else ["Mean", "SD", "Total"]
+
+    footer = []
+    if ratio:
+        events = [sum(s.detail[arm]["events"] for s in comparison.inputs) for arm in ("intervention", "control")]
+        footer.append(f"Total events: {events[0]} (rhIL-7), {events[1]} (control)")
+    footer += [_heterogeneity(fit), _overall(fit)]
+    if comparison.subgroup_test is not None:
+        t = comparison.subgroup_test
+        i2 = max(0.0, (t.q_between - t.df) / t.q_between) if t.q_between > 0 else 0.0
+        footer.append(f"Test for subgroup differences: Chi\u00b2 = {t.q_between:.2f}, df = {t.df} ({_p(t.p)}), "
+                      f"I\u00b2 = {100 * i2:.0f}%")
+    if fit.pi_low is not None:
+        footer.append("Prediction interval: estimate \u00b1 t(0.975, k \u2212 1) \u00d7 \u221a(SE\u00b2 + Tau\u00b2)")
+    if any(s.detail.get("continuity_corrected") for s in comparison.inputs):
+        footer.append("0.5 added to every cell of a study with a zero cell")
+    footer += [f"Not pooled: {e}" for e in comparison.excluded]
+
+    # geometry, in inches: text columns on the left, the graph on the right
+    label_w = 2.5
+    col_w = 0.55
+    arm_w = col_w * len(arm_columns)
+    x_arm1 = label_w + 0.2
+    x_arm2 = x_arm1 + arm_w + 0.25
+    x_weight = x_arm2 + arm_w + 0.55
+    x_effect = x_weight + 1.75
+    graph_left, graph_w = x_effect + 0.25, 3.2
+    width = graph_left + graph_w + 0.3
+    header_in, axis_in = 0.75, 0.75
+    table_in = ROW_IN * (len(body) + 0.6)
+    footer_in = LINE_IN * len(footer) + 0.15
+    height = 0.45 + header_in + table_in + axis_in + footer_in
+    fig = plt.figure(figsize=(width, height))
+    ax = fig.add_axes([graph_left / width, (axis_in + footer_in) / height, graph_w / width, table_in / height])
+    ax.set_ylim(-len(body) - 0.1, 0.5)
+    text_at = matplotlib.transforms.blended_transform_factory(fig.dpi_scale_trans, ax.transData)
+
+    def text(x, y, s, **kw):
+        kw.setdefault("fontsize", FONT)
+        kw.setdefault("va", "center")
+        ax.text(x, y, s, transform=text_at, clip_on=False, color=INK, **kw)
+
+    # title and column headers
+    fig.text(0.15 / width, 1 - 0.12 / height, title_words(row), fontsize=11, weight="bold", va="top")
+    top = 1.45
+    text(0.15, top, "Study or subgroup", weight="bold")
+    for x, name in ((x_arm1, "rhIL-7"), (x_arm2, "Control")):
+        text(x + arm_w / 2, top + 0.95, name, weight="bold", ha="center")
+        for i, column in enumerate(arm_columns):
+            text(x + col_w * (i + 1), top, column, weight="bold", ha="right")
+    text(x_weight, top, "Weight", weight="bold", ha="right")
+    effect_name = ("Risk ratio" if ratio else "Mean difference") + f"\n{MODEL_WORDS.get(model, model)}, 95% CI"
+    text(x_effect, top + 0.45, effect_name, weight="bold", ha="right", linespacing=1.1)
+    ax.text(0.5, top + 0.45, effect_name, transform=matplotlib.transforms.blended_transform_factory(ax.transAxes, ax.transData),
+            ha="center", va="center", fontsize=FONT, weight="bold", clip_on=False, linespacing=1.1)
+    header_y = ax.transData.transform((1, 0.55))[1] / fig.dpi / height  # just above the first row
+    fig.add_artist(matplotlib.lines.Line2D([0.1 / width, 1 - 0.1 / width], [header_y, header_y], color=INK, lw=0.6))
+
+    centres = [tr(it["study"].yi) for it in body if it["kind"] == "study"] + \
+              [tr(it["fit"].estimate) for it in body if it["kind"] in ("subtotal", "total")]
+    spans = [tr(s.ci_low) for s in comparison.inputs] + [tr(s.ci_high) for s in comparison.inputs]
+    limits = _ratio_limits(centres) if ratio else _difference_limits(centres + spans)
+
+    def segment(lo, hi, y, **kw):
+        """An interval line, ending in an arrow where it leaves the axis (as RevMan draws it)."""
+        ax.plot([max(lo, limits[0]), min(hi, limits[1])], [y, y], **kw)
+        if lo < limits[0]:
+            ax.plot(limits[0], y, marker="<", color=kw.get("color", INK), markersize=4, clip_on=False)
+        if hi > limits[1]:
+            ax.plot(limits[1], y, marker=">", color=kw.get("color", INK), markersize=4, clip_on=False)
+
+    for i, item in enumerate(body):
+        y = -i
+        kind = item["kind"]
+        if kind == "heading":
+            text(0.15, y, item["label"], weight="bold")
+        elif kind == "note":
+            text(0.3, y, item["label"], fontsize=FONT - 1)
+        elif kind == "study":
+            s = item["study"]
+            text(0.3 if comparison.subgroups else 0.15, y, s.label)
+            for x, arm in ((x_arm1, "intervention"), (x_arm2, "control")):
+                d = s.detail[arm]
+                values = [str(d["events"]), str(d["total"])] if ratio else \
+                    [_num(d["mean"]), _num(d["sd"]), f"{d['n']:.0f}"]
+                for j, v in enumerate(values):
+                    text(x + col_w * (j + 1), y, v, ha="right")
+            w = weights.get(s.study_id, 0.0)
+            text(x_weight, y, f"{100 * w:.1f}%", ha="right")
+            est, lo, hi = tr(s.yi), tr(s.ci_low), tr(s.ci_high)
+            text(x_effect, y, f"{_num(est)} [{_num(lo)}, {_num(hi)}]", ha="right")
+            segment(lo, hi, y, color=INK, lw=1)
+            ax.plot(est, y, marker="s", color=SQUARE, markersize=3 + 11 * math.sqrt(w), linestyle="none")
+        elif kind in ("subtotal", "total"):
+            f = item["fit"]
+            bold = "bold" if kind == "total" else "normal"
+            text(0.15, y, item["label"], weight="bold")
+            if ratio:
+                for x, arm in ((x_arm1, "intervention"), (x_arm2, "control")):
+                    text(x + col_w * 2, y, str(sum(s.detail[arm]["total"] for s in item["studies"])), ha="right", weight=bold)
+            else:
+                for x, arm in ((x_arm1, "intervention"), (x_arm2, "control")):
+                    text(x + col_w * 3, y, f"{sum(s.detail[arm]['n'] for s in item['studies']):.0f}", ha="right", weight=bold)
+            share = sum(weights.get(s.study_id, 0.0) for s in item["studies"])
+            text(x_weight, y, f"{100 * share:.1f}%", ha="right", weight=bold)
+            est, lo, hi = tr(f.estimate), tr(f.ci_low), tr(f.ci_high)
+            text(x_effect, y, f"{_num(est)} [{_num(lo)}, {_num(hi)}]", ha="right", weight=bold)
+            ax.fill([lo, est, hi, est], [y, y + 0.32, y, y - 0.32], color=DIAMOND if kind == "total" else "#555555")
+        elif kind == "prediction":
+            f = item["fit"]
+            lo, hi = tr(f.pi_low), tr(f.pi_high)
+            text(0.15, y, "95% prediction interval")
+            text(x_effect, y, f"[{_num(lo)}, {_num(hi)}]", ha="right")
+            segment(lo, hi, y, color="#c00000", lw=2.2, solid_capstyle="butt")
+
+    null = 1.0 if ratio else 0.0
+    ax.axvline(null, color=INK, lw=0.8)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.set_yticks([])
+    ax.tick_params(axis="x", labelsize=FONT)
+    if ratio:
+        _log_axis(ax, RATIO_TICKS if limits == (0.1, 10) else WIDE_RATIO_TICKS)
+        ax.set_xlim(*limits)
+    else:
+        ax.set_xlim(*limits)
+        ax.set_xticks(_difference_ticks(limits))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}".replace("-", "\u2212")))
+        ax.set_xlabel(f"Mean difference, {unit}" if unit else "Mean difference", fontsize=FONT)
+    favours = matplotlib.transforms.offset_copy(ax.transAxes, fig=fig, y=-(0.42 if ratio else 0.58), units="inches")
+    left, right = ("Favours rhIL-7", "Favours control") if ratio else ("Favours control", "Favours rhIL-7")
+    ax.text(0.25, 0, left, transform=favours, ha="center", va="top", fontsize=FONT, style="italic")
+    ax.text(0.75, 0, right, transform=favours, ha="center", va="top", fontsize=FONT, style="italic")
+    for i, line in enumerate(footer):
+        fig.text(0.15 / width, (footer_in - 0.1 - LINE_IN * i) / height, line, fontsize=FONT, va="top", color=INK)
     return _save(fig, out_stem)
+
+
+def _ratio_limits(centres) -> tuple[float, float]:
+    """0.1 to 10 (ticks 0.1, 0.2, 0.5, 1, 2, 5, 10, as RevMan and metafor label them) unless an estimate itself
+    lies outside; then 0.01 to 100."""
+    finite = [v for v in centres if v > 0 and math.isfinite(v)]
+    return (0.1, 10) if all(0.1 <= v <= 10 for v in finite) else (0.01, 100)
+
+
+def _difference_limits(values) -> tuple[float, float]:
+    """Symmetric about 0, as RevMan draws it, out to a round number."""
+    reach = max([abs(v) for v in values if math.isfinite(v)] or [1.0])
+    ticks = matplotlib.ticker.MaxNLocator(nbins=4, symmetric=True, steps=[1, 2, 2.5, 5, 10]).tick_values(-reach, reach)
+    limit = float(max(abs(ticks[0]), abs(ticks[-1])))
+    return -limit, limit
+
+
+def _difference_ticks(limits) -> list[float]:
+    ticks = matplotlib.ticker.MaxNLocator(nbins=4, symmetric=True, steps=[1, 2, 2.5, 5, 10]).tick_values(*limits)
+    return [float(t) for t in ticks if abs(t) <= limits[1] + 1e-12]
 
 
 def published_figures_plot(published, out_stem: Path) -> list[Path]:
     """The abstract's pooled figures side by side, MD and RR panels: what the reproduction aims at."""
     figures = published.dropna(subset=["estimate"])
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 0.9 + 0.32 * max(3, len(figures))))
     for ax, measure in zip(axes, ("MD", "RR")):
         part = figures[figures["measure"] == measure].reset_index(drop=True)
         ys = list(range(len(part), 0, -1))
@@ -81,11 +268,14 @@ def published_figures_plot(published, out_stem: Path) -> list[Path]:
             ax.plot([r.ci_low, r.ci_high], [y, y], color=colour)
             ax.plot(r.estimate, y, marker="D" if r.subgroup == "all" else "s", color=colour)
         ax.set_yticks(ys)
-        ax.set_yticklabels([f"{OUTCOME_LABELS[r.outcome]}, {r.subgroup}, {r.timepoint}" for r in part.itertuples()], fontsize=8)
+        ax.set_yticklabels([title_words(dict(outcome=r.outcome, timepoint=r.timepoint, subgroup=r.subgroup))
+                            for r in part.itertuples()], fontsize=8)
         ax.axvline(1.0 if measure == "RR" else 0.0, color="grey", lw=0.8)
         if measure == "RR":
-            _log_axis(ax, [0.25, 0.5, 1, 2, 4])
-        ax.set_xlabel("Risk ratio (95% CI)" if measure == "RR" else "Mean difference, 10^9/L (95% CI)", fontsize=9)
+            _log_axis(ax, RATIO_TICKS)
+            ax.set_xlim(0.1, 10)
+        ax.set_xlabel("Risk ratio (95% CI)" if measure == "RR" else "Mean difference, \u00d710\u2079/L (95% CI)",
+                      fontsize=9)
     fig.suptitle("Pooled figures published in the abstract (targets of the reproduction)", fontsize=10)
     fig.tight_layout()
     return _save(fig, out_stem)
@@ -98,6 +288,7 @@ def _log_axis(ax, ticks=None) -> None:
         ax.set_xticks(ticks)
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}"))
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
 
 
 def _save(fig, out_stem: Path) -> list[Path]:

@@ -67,8 +67,9 @@ def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[st
     """The reproduction report: verdicts, per-figure inputs linked to source rows, sensitivity, audit, gaps."""
     out = ["# Reproduction report: rhIL-7 for infection-associated lymphopenia (Respiratory Medicine 2026)", "",
            "Each pooled figure of the abstract, what the paper says, what this package's data give, and whether they agree.",
-           "Status: `reproduced` (equal at the published precision), `close` (within 0.05), `differs` (with the likely reason),"
-           " `not_computable` (the missing inputs are named).", "",
+           "Status: `reproduced` (equal at the published precision, decimal half-up rounding), `close` (within 0.05), "
+           "`differs` (with the likely reason), `consistent` (the abstract states an effect or its absence in words only, "
+           "and our CI agrees), `not_computable` (the missing inputs are named).", "",
            "## Verdicts", "", "| target | measure | published | ours | k | model | status | note |",
            "|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -88,12 +89,23 @@ def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[st
                     d = s.detail[arm]
                     values = (f"events {d['events']} / {d['total']}" if "events" in d else
                               f"mean {d['mean']:.3f}, SD {d['sd']:.3f}, n {d['n']:.0f} ({d['method']})")
+                    if d.get("skewness"):
+                        values += f"; {d['skewness']['text']}"
                     out.append(f"| {s.study_id} | {arm} | {values} | `{d['row_id']}` |")
-            out += ["", "| model | estimate | 95% CI | tau2 | I2 | Q (df, p) |", "|---|---|---|---|---|---|"]
+            out += ["", "| model | estimate | 95% CI | 95% prediction interval | tau2 | I2 | Q (df, p) |",
+                    "|---|---|---|---|---|---|---|"]
             for name, f in comp.fits.items():
                 tr = math.exp if row["measure"] == "RR" else (lambda x: x)
-                out.append(f"| {name} | {tr(f.estimate):.3f} | [{tr(f.ci_low):.3f}, {tr(f.ci_high):.3f}] | {f.tau2:.4f} | "
+                pi = "-" if f.pi_low is None else f"[{tr(f.pi_low):.3f}, {tr(f.pi_high):.3f}]"
+                out.append(f"| {name} | {tr(f.estimate):.3f} | [{tr(f.ci_low):.3f}, {tr(f.ci_high):.3f}] | {pi} | {f.tau2:.4f} | "
                            f"{100 * f.i2:.1f}% | {f.q:.2f} ({f.q_df}, {_num(f.q_p, 3)}) |")
+            if comp.subgroups:
+                out += ["", f"Subgroups ({row['model']}):", "", "| subgroup | k | estimate | 95% CI |", "|---|---|---|---|"]
+                for name, f in comp.subgroups.items():
+                    out.append(f"| {name} | {f.k} | {tr(f.estimate):.3f} | [{tr(f.ci_low):.3f}, {tr(f.ci_high):.3f}] |")
+                t = comp.subgroup_test
+                if t is not None:
+                    out += ["", f"Test for subgroup differences: Q = {t.q_between:.2f}, df = {t.df}, p = {_num(t.p, 3)}"]
             if comp.sensitivity:
                 out += ["", "Median-to-mean conversion sensitivity (primary model):", "",
                         "| conversion | estimate | 95% CI |", "|---|---|---|"]
@@ -106,13 +118,18 @@ def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[st
             out.append("No study inputs in the package.")
         if comp.missing:
             out += ["", "Missing inputs:", ""] + [f"- {m}" for m in comp.missing]
+        if comp.excluded:
+            out += ["", "Present but not pooled:", ""] + [f"- {m}" for m in comp.excluded]
         out.append("")
-    out += ["## Test for subgroup differences (sepsis vs COVID-19)", ""]
+    out += ["## Test for subgroup differences (sepsis vs COVID-19)", "",
+            "Under every computed combined figure: each subgroup fitted on its own with the figure's model, "
+            "Q between the subtotals on G - 1 df (RevMan).", ""]
     if subgroup_tests:
-        out += ["| outcome | time point | Q between | df | p |", "|---|---|---|---|---|"]
-        out += [f"| {t['outcome']} | {t['timepoint']} | {t['q_between']:.2f} | {t['df']} | {_num(t['p'], 3)} |" for t in subgroup_tests]
+        out += ["| figure | model | Q between | df | p |", "|---|---|---|---|---|"]
+        out += [f"| {t.get('target_id', t['outcome'] + ' ' + t['timepoint'])} | {t.get('model', '-')} | {t['q_between']:.2f} | "
+                f"{t['df']} | {_num(t['p'], 3)} |" for t in subgroup_tests]
     else:
-        out.append("No outcome has computed figures in both subgroups yet.")
+        out.append("No combined figure has computed inputs from both subgroups yet.")
     out += ["", "## Audit of the published figures", "",
             "Each figure checked on its own, allowing for the published rounding.", "",
             "| target | check | result | detail |", "|---|---|---|---|"]

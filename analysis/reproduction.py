@@ -52,6 +52,11 @@ class StudyInput:
     vi: float
     detail: dict  # arm-level inputs and their source rows
     subgroup: str = ""  # the trial's condition (sepsis, covid19)
+    ci_low: float = float("nan")  # the study's own 95% interval, analysis scale
+    ci_high: float = float("nan")
+
+    def __post_init__(self):
+        self.ci_low, self.ci_high = effect_sizes.confidence_interval(self.yi, self.vi)
 
 
 @dataclass
