@@ -70,3 +70,57 @@ def test_unit_factors():
     assert units.factor("10^3/uL", "10^9/L") == 1.0
     with pytest.raises(ValueError):
         units.factor("days", "10^9/L")
+
+
+# Shi et al. 2023 skewness test, as metafor's conv.fivenum (R/conv.fivenum.r, metafor 4.x) computes it:
+# S1 |a + b - 2m|/(b - a) >= 1/ln(n + 9) + 2.5/(n + 1); S3 |q1 + q3 - 2m|/(q3 - q1) >= 2.65/sqrt(n) - 6/n^2;
+# S2 max(2.65 ln(0.6 n)/sqrt(n) T1, T3) >= 3/sqrt(n) - 40/n^3.
+def test_skewness_test_min_median_max():
+    symmetric = conversions.skewness_test(20, 6, lo=2, hi=10)
+    assert symmetric.scenario == "S1" and symmetric.statistic == 0.0 and not symmetric.significant
+    assert symmetric.critical == pytest.approx(1 / math.log(29) + 2.5 / 21, abs=1e-15)
+    skewed = conversions.skewness_test(20, 4, lo=2, hi=14)
+    assert skewed.statistic == pytest.approx(8 / 12) and skewed.significant
+
+
+def test_skewness_test_quartiles_and_five_numbers():
+    s3 = conversions.skewness_test(20, 4.5, q1=4, q3=10)
+    assert s3.scenario == "S3" and s3.statistic == pytest.approx(5 / 6)
+    assert s3.critical == pytest.approx(2.65 / math.sqrt(20) - 6 / 400) and s3.significant
+    s2 = conversions.skewness_test(20, 6, q1=4, q3=8, lo=2, hi=10)
+    assert s2.scenario == "S2" and s2.statistic == 0.0 and s2.critical == pytest.approx(3 / math.sqrt(20) - 40 / 8000)
+    far = conversions.skewness_test(20, 3.5, q1=3, q3=10, lo=1, hi=30)
+    t1, t3 = abs(1 + 30 - 7) / 29, abs(3 + 10 - 7) / 7
+    assert far.statistic == pytest.approx(max(2.65 * math.log(12) / math.sqrt(20) * t1, t3)) and far.significant
+
+
+def _median_row(n, **values):
+    import pandas as pd
+
+    return pd.Series(dict(row_id="r1", statistic="median_iqr", unit="10^9/L", n=n, mean=None, sd=None, se=None,
+                          median=None, q1=None, q3=None, min=None, max=None) | values)
+
+
+def test_median_conversion_refuses_n_below_five_and_skewed_arms_by_default():
+    from rhil7.analysis.derive import NotDerivable, arm_mean_sd
+
+    with pytest.raises(NotDerivable, match="n = 4 is below 5"):
+        arm_mean_sd(_median_row(4, median=6, q1=4, q3=8), "10^9/L", "wan2014", None)
+    skewed = _median_row(20, median=4.5, q1=4, q3=10)
+    with pytest.raises(NotDerivable, match="skewed"):
+        arm_mean_sd(skewed, "10^9/L", "wan2014", None)
+    converted = arm_mean_sd(skewed, "10^9/L", "wan2014", None, skewed_medians="convert")
+    assert converted["skewness"]["significant"] and converted["mean"] == pytest.approx((4 + 4.5 + 10) / 3)
+    fine = arm_mean_sd(_median_row(20, median=6, q1=4, q3=8), "10^9/L", "wan2014", None)
+    assert fine["skewness"]["significant"] is False and "Shi 2023" in fine["skewness"]["text"]
+
+
+def test_one_statistic_per_arm_prefers_mean_and_sd_then_the_smallest_row_id():
+    import pandas as pd
+
+    from rhil7.analysis.derive import pick_row
+
+    rows = pd.DataFrame([dict(row_id="b", statistic="mean_se"), dict(row_id="c", statistic="mean_sd"),
+                         dict(row_id="a", statistic="median_iqr"), dict(row_id="d", statistic="mean_sd")])
+    assert pick_row(rows)["row_id"] == "c"
+    assert pick_row(rows[rows["statistic"] != "mean_sd"])["row_id"] == "b"

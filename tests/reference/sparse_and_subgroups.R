@@ -112,3 +112,4 @@ for (method in c("FE", "DL")) {
 mr <- rma(yi, vi, mods = ~ alloc, data = bcg, method = "DL")
 out("bcg_alloc_metaregression_DL", "qm", mr$QM)
 out("bcg_alloc_metaregression_DL", "df", mr$QMdf[1])
+
