@@ -1,13 +1,18 @@
--- pooled: one row per outcome x time point x subgroup (sepsis, covid19, all) x model (FE, DL).
+-- pooled: one row per outcome x time point x subgroup (sepsis, covid19, all) x model (FE, DL; for risk ratios also
+-- MH and MH-DL).
 -- Columns: outcome, timepoint, measure, subgroup, model, k (studies pooled), k_excluded (comparisons present but
 -- left out, listed with the reason in effect_size_inputs), estimate, ci_low, ci_high, pi_low, pi_high (on the
 -- measure's scale: RR exponentiated), yi_pooled, se (analysis scale: log RR), tau2, q, i2.
 -- FE: inverse-variance fixed effect. DL: DerSimonian-Laird random effects (tau2 = max(0, (Q - df) / C),
--- C = sum(w) - sum(w^2) / sum(w)). Q = sum(w (yi - FE)^2); I2 = max(0, (Q - df) / Q). One study: Q = 0, tau2 = 0,
--- I2 = 0 and both models give the study's own estimate and interval. 95% CI = estimate +/- 1.959964 x se.
--- Prediction interval (DL, k >= 3): estimate +/- t(0.975, k - 1) sqrt(se^2 + tau2), as rhil7 reproduce, R meta
--- and RevMan; the t quantiles are listed below for k up to 101 (scipy.stats.t.ppf, checked by the tests).
--- Mantel-Haenszel, REML and Hartung-Knapp are computed by rhil7 reproduce (analysis/pooling.py), not here.
+-- C = sum(w) - sum(w^2) / sum(w)). Q = sum(w (yi - FE)^2); I2 = max(0, (Q - df) / Q).
+-- MH: Mantel-Haenszel risk ratio ("M-H, Fixed"), Greenland-Robins variance, 0.5 added to every cell of a study
+-- with a zero cell inside the MH sums too (the plan's default zero_cells = add_0.5, RevMan's; the other convention
+-- is computed by rhil7 reproduce only); Q about the MH estimate. MH-DL: RevMan's "M-H, Random": tau2 as DL but
+-- from Q about the MH estimate, then inverse-variance pooling with weights 1 / (vi + tau2) (Deeks & Higgins 2010).
+-- One study: Q = 0, tau2 = 0, I2 = 0 and every model gives the study's own estimate and interval.
+-- 95% CI = estimate +/- 1.959964 x se. Prediction interval (DL, MH-DL, k >= 3): estimate +/- t(0.975, k - 1)
+-- sqrt(se^2 + tau2), as rhil7 reproduce, R meta and RevMan; the t quantiles are listed below for k up to 101
+-- (scipy.stats.t.ppf, checked by the tests). REML and Hartung-Knapp are computed by rhil7 reproduce only.
 CREATE OR REPLACE VIEW pooled AS
 WITH t_quantile(df, t975) AS (
     VALUES
@@ -71,6 +76,56 @@ tau AS (
            CASE WHEN k > 1 AND q > 0 THEN greatest(0, (q - (k - 1)) / q) ELSE 0 END AS i2
     FROM with_q
 ),
+mh_input AS (
+    SELECT outcome, timepoint, measure, subgroup, yi, vi,
+           intervention_events::DOUBLE + CASE WHEN continuity_corrected THEN 0.5 ELSE 0.0 END::DOUBLE AS a,
+           control_events::DOUBLE + CASE WHEN continuity_corrected THEN 0.5 ELSE 0.0 END::DOUBLE AS c,
+           n_intervention::DOUBLE + CASE WHEN continuity_corrected THEN 1.0 ELSE 0.0 END::DOUBLE AS n1,
+           n_control::DOUBLE + CASE WHEN continuity_corrected THEN 1.0 ELSE 0.0 END::DOUBLE AS n2
+    FROM effect_size_inputs
+    WHERE measure = 'RR' AND excluded IS NULL
+),
+mh_studies AS (
+    SELECT * FROM mh_input
+    UNION ALL
+    SELECT outcome, timepoint, measure, 'all', yi, vi, a, c, n1, n2 FROM mh_input
+),
+mh_sums AS (
+    SELECT outcome, timepoint, measure, subgroup,
+           sum(a * n2 / (n1 + n2)) AS sr, sum(c * n1 / (n1 + n2)) AS ss,
+           sum((n1 * n2 * (a + c) - a * c * (n1 + n2)) / ((n1 + n2) * (n1 + n2))) AS sp
+    FROM mh_studies
+    GROUP BY ALL
+),
+mh AS (
+    SELECT m.outcome, m.timepoint, m.measure, m.subgroup, t.k, t.c,
+           CASE WHEN t.k = 1 THEN t.fe ELSE ln(m.sr / m.ss) END AS mh,
+           CASE WHEN t.k = 1 THEN sqrt(1 / t.sw) ELSE sqrt(m.sp / (m.sr * m.ss)) END AS mh_se
+    FROM mh_sums AS m
+    JOIN tau AS t USING (outcome, timepoint, measure, subgroup)
+),
+mh_het AS (
+    SELECT m.outcome, m.timepoint, m.measure, m.subgroup, m.k, m.c, m.mh, m.mh_se,
+           sum((i.yi - m.mh) * (i.yi - m.mh) / i.vi) AS q_sum
+    FROM mh AS m
+    JOIN input AS i USING (outcome, timepoint, measure, subgroup)
+    GROUP BY m.outcome, m.timepoint, m.measure, m.subgroup, m.k, m.c, m.mh, m.mh_se
+),
+mh_tau AS (
+    SELECT *,
+           CASE WHEN k > 1 THEN q_sum ELSE 0 END AS q,
+           CASE WHEN k > 1 AND c > 0 THEN greatest(0, (q_sum - (k - 1)) / c) ELSE 0 END AS tau2,
+           CASE WHEN k > 1 AND q_sum > 0 THEN greatest(0, (q_sum - (k - 1)) / q_sum) ELSE 0 END AS i2
+    FROM mh_het
+),
+mh_random AS (
+    SELECT t.outcome, t.timepoint, t.measure, t.subgroup,
+           sum(i.yi / (i.vi + t.tau2)) / sum(1 / (i.vi + t.tau2)) AS est,
+           sqrt(1 / sum(1 / (i.vi + t.tau2))) AS est_se
+    FROM mh_tau AS t
+    JOIN input AS i USING (outcome, timepoint, measure, subgroup)
+    GROUP BY ALL
+),
 random AS (
     SELECT t.outcome, t.timepoint, t.measure, t.subgroup,
            sum(i.yi / (i.vi + t.tau2)) / sum(1 / (i.vi + t.tau2)) AS dl,
@@ -88,6 +143,15 @@ models AS (
            CASE WHEN t.k >= 3 THEN q.t975 * sqrt(r.dl_se * r.dl_se + t.tau2) END
     FROM tau AS t
     JOIN random AS r USING (outcome, timepoint, measure, subgroup)
+    LEFT JOIN t_quantile AS q ON q.df = t.k - 1
+    UNION ALL
+    SELECT outcome, timepoint, measure, subgroup, 'MH' AS model, k, mh, mh_se, 0.0, q, i2, NULL::DOUBLE
+    FROM mh_tau
+    UNION ALL
+    SELECT t.outcome, t.timepoint, t.measure, t.subgroup, 'MH-DL' AS model, t.k, r.est, r.est_se, t.tau2, t.q, t.i2,
+           CASE WHEN t.k >= 3 THEN q.t975 * sqrt(r.est_se * r.est_se + t.tau2) END
+    FROM mh_tau AS t
+    JOIN mh_random AS r USING (outcome, timepoint, measure, subgroup)
     LEFT JOIN t_quantile AS q ON q.df = t.k - 1
 )
 SELECT m.outcome, m.timepoint, m.measure, m.subgroup, m.model, m.k, coalesce(x.k_excluded, 0) AS k_excluded,

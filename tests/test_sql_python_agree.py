@@ -48,8 +48,9 @@ def _same(a, b) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(b))
 
 
-def test_reproduce_json_and_sql_pooled_agree(cli, sparse):
-    rows = _reproduce(cli, sparse)
+@pytest.mark.parametrize("model", [None, "MH-DL", "MH"])
+def test_reproduce_json_and_sql_pooled_agree(cli, sparse, model):
+    rows = _reproduce(cli, sparse, *(["--model", model] if model else []))
     pooled = _pooled(sparse)
     computed = {k: r for k, r in rows.items() if r["status"] != "not_computable"}
     assert len(computed) == 6
