@@ -10,7 +10,7 @@ too. Then the pooled estimates of both versions are recomputed and compared:
 
 - the reproduction of the published figures (``rhil7.analysis.reproduction.reproduce_all``): status,
   number of studies, estimate and 95% CI of every target;
-- the SQL ``pooled`` view (inverse-variance FE and DerSimonian-Laird over every study with data): pooled
+- the SQL ``pooled`` view (FE, DerSimonian-Laird and, for risk ratios, Mantel-Haenszel over every study with data): pooled
   rows that appeared, disappeared or moved.
 
 Both versions are analysed with the installed code and analysis plan, so a difference is a difference in
