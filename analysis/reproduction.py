@@ -157,8 +157,11 @@ def _fits(inputs: list[StudyInput], measure: str, zero_cells: str) -> dict[str, 
         fits["REML-HK"] = pooling.random_effects(yi, vi, "REML", hartung_knapp=True)
     if measure == "RR":
         counts = [[s.detail[arm][key] for s in inputs] for arm in ("intervention", "control") for key in ("events", "total")]
-        fits["MH"] = pooling.mantel_haenszel_rr(*counts, zero_cells=zero_cells)
-        fits["MH-DL"] = pooling.mantel_haenszel_random(*counts, zero_cells=zero_cells)
+        try:
+            fits["MH"] = pooling.mantel_haenszel_rr(*counts, zero_cells=zero_cells)
+            fits["MH-DL"] = pooling.mantel_haenszel_random(*counts, zero_cells=zero_cells)
+        except ValueError:  # no events in one arm of every study, counts as reported: MH undefined, IV still is
+            pass
     return fits
 
 
@@ -279,6 +282,10 @@ def reproduce_target(target: pd.Series, plan: pd.Series, tables: dict[str, pd.Da
         row["note"] += f". Caveat: {caveats}" if caveats else ""
         return row, comparison
     model = row["model"]
+    if model not in comparison.fits:
+        row["note"] = (f"the {model} model is not defined for these data (no events in one arm of every study with "
+                       "zero_cells = mh_uncorrected); the other models are in the report")
+        return row, comparison
     result = comparison.fits[model]
     fit_subgroups(comparison, model)
     converted = any("converted" in s.detail[arm].get("method", "") for s in comparison.inputs for arm in ("intervention", "control"))

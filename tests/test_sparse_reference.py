@@ -158,3 +158,27 @@ def test_subgroup_difference_by_allocation(model):
     expected = R[f"bcg_subgroups_{model}"]
     assert test.q_between == pytest.approx(expected["q_between"], abs=TOL)
     assert test.df == expected["df"] and test.p == pytest.approx(expected["p"], abs=TOL)
+
+
+def test_mantel_haenszel_without_correction_is_undefined_when_one_arm_never_has_events():
+    a, n1, c, n2 = [0, 0], [10, 12], [3, 4], [10, 12]
+    with pytest.raises(ValueError, match="not defined"):
+        pooling.mantel_haenszel_rr(a, n1, c, n2, zero_cells="mh_uncorrected")
+    assert pooling.mantel_haenszel_rr(a, n1, c, n2, zero_cells="add_0.5").estimate < 0
+
+
+def test_reproduction_names_an_undefined_model_instead_of_failing(tmp_path):
+    import pandas as pd
+
+    from rhil7.analysis.reproduction import reproduce_all
+    from rhil7.loading import read_tables
+    from sparse_fixture import build_sparse_package, default_plan
+
+    tables = read_tables(build_sparse_package(tmp_path / "package"))
+    dich = tables["outcomes_dichotomous"]
+    dich.loc[dich["row_id"] == "syn_a_intervention_death", "events"] = 0
+    plan = pd.DataFrame(default_plan()).set_index("target_id")
+    plan.loc["sepsis_mortality", ["model", "pooling", "zero_cells"]] = ["fixed", "MH", "mh_uncorrected"]
+    rows, _ = reproduce_all(tables, plan)
+    row = next(r for r in rows if r["target_id"] == "sepsis_mortality")
+    assert row["status"] == "not_computable" and "MH model is not defined" in row["note"] and row["k"] == 2

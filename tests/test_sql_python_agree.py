@@ -164,3 +164,20 @@ def test_decimal_half_up_rounding_at_the_published_precision():
     assert round(1.325, 2) == 1.32  # binary rounding, what the engine no longer uses
     assert judge(target, 1.325, 1.1, 1.6) == "reproduced"
     assert judge(target, 1.3249, 1.1, 1.6) == "close"
+
+
+def test_views_are_read_from_the_package_being_built(tmp_path):
+    """A checkout's own queries/*.sql take effect on the next build, no reinstall (other views: the installed copy)."""
+    from rhil7.build import build_database
+    from rhil7.database import view_sql
+
+    package = build_sparse_package(tmp_path / "package")
+    (package / "queries").mkdir()
+    edited = view_sql("published").rstrip().rstrip(";") + ";\n"
+    edited = edited.replace("SELECT *", "SELECT *, 'edited in the checkout' AS marker", 1)
+    assert "marker" in edited
+    (package / "queries" / "published.sql").write_text(edited, encoding="utf-8")
+    database = build_database(package).database
+    con = duckdb.connect(str(database), read_only=True)
+    assert con.execute("SELECT DISTINCT marker FROM published").fetchall() == [("edited in the checkout",)]
+    assert con.execute("SELECT count(*) FROM pooled").fetchone()[0] > 0
