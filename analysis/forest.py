@@ -22,6 +22,7 @@ OUTCOME_LABELS = {"alc": "Absolute lymphocyte count", "cd4": "CD4+ T cells", "cd
                   "icu_los": "ICU length of stay", "hospital_los": "Hospital length of stay", "mortality": "Mortality",
                   "secondary_infection": "Secondary infection", "sae": "Serious adverse events"}
 SUBGROUP_LABELS = {"sepsis": "Sepsis", "covid19": "COVID-19", "all": "All trials"}
+SVG_HASH_SALT = "rhil7"
 UNIT_LABELS = {"10^9/L": "\u00d710\u2079/L", "days": "days"}
 MODEL_WORDS = {"FE": "IV, Fixed", "DL": "IV, Random", "REML": "IV, Random (REML)", "DL-HK": "IV, Random (HK)",
                "REML-HK": "IV, Random (REML, HK)", "MH": "M-H, Fixed", "MH-DL": "M-H, Random"}
@@ -292,12 +293,16 @@ def _log_axis(ax, ticks=None) -> None:
 
 
 def save_figure(fig, out_stem: Path) -> list[Path]:
-    """PNG for the report, SVG for print; the figure is closed (plots are files, not windows)."""
+    """PNG for the report, SVG for print; the figure is closed (plots are files, not windows).
+
+    Byte-identical for the same figure: no date in the SVG and a fixed salt for its element ids, so two
+    reproductions (and two releases) of the same data give the same files."""
     out_stem.parent.mkdir(parents=True, exist_ok=True)
     paths = []
-    for ext in ("png", "svg"):
-        path = out_stem.with_suffix(f".{ext}")
-        fig.savefig(path, dpi=130)
-        paths.append(path)
+    with plt.rc_context({"svg.hashsalt": SVG_HASH_SALT}):
+        for ext, metadata in (("png", None), ("svg", {"Date": None})):
+            path = out_stem.with_suffix(f".{ext}")
+            fig.savefig(path, dpi=130, metadata=metadata)
+            paths.append(path)
     plt.close(fig)
     return paths

@@ -78,9 +78,8 @@ def build_database(package: Package | Path, out: Path | None = None,
 
 
 def _write_outputs(staging: Path, package: Package, fingerprint: dict, progress: Callable[[str], None]) -> None:
-    import pyarrow.parquet as pq
-
     from .database import FILE_CONFIG, create_tables, create_views, raw_table, safe_connect
+    from .parquet import write_parquet
 
     con = safe_connect(staging / DATABASE, **FILE_CONFIG)
     try:
@@ -90,9 +89,7 @@ def _write_outputs(staging: Path, package: Package, fingerprint: dict, progress:
         progress("writing Parquet copies")
         (staging / PARQUET).mkdir()
         for name in package.tables:
-            # written by pyarrow from DuckDB's result: the connection itself may not touch any file but its own
-            pq.write_table(con.sql(f"SELECT * FROM {raw_table(name)}").to_arrow_table(),
-                           staging / PARQUET / f"{name}.parquet")
+            write_parquet(con, raw_table(name), staging / PARQUET / f"{name}.parquet")
         con.execute("CHECKPOINT")
     finally:
         con.close()

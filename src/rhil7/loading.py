@@ -7,7 +7,7 @@ reached without a symbolic link; no absolute, ``..`` or remote path; sizes and r
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,10 +19,12 @@ if TYPE_CHECKING:
 
 @dataclass
 class Package:
-    """A package as read from disk: its directory, descriptor and typed tables (by resource name)."""
+    """A package as read from disk: its directory, descriptor, typed tables and the tables' file bytes as read
+    (both by resource name; the release ships and hashes exactly the bytes that were parsed)."""
     package_dir: Path
     descriptor: dict
     tables: dict[str, pd.DataFrame]
+    files: dict[str, bytes] = field(default_factory=dict, repr=False)
 
 
 def _no_link(package_dir: Path, relpath: str) -> None:
@@ -47,25 +49,33 @@ def read_package(package_dir: Path, names: list[str] | None = None) -> Package:
     """Descriptor and tables (all, or those in ``names``); raises UnreadableInput naming the file and the reason."""
     package_dir = Path(package_dir)
     descriptor = read_descriptor(package_dir)
-    tables = {}
+    package = Package(package_dir, descriptor, {})
     for resource in descriptor["resources"]:
         if isinstance(resource, dict) and (names is None or resource.get("name") in names):
-            tables[str(resource.get("name"))] = read_resource(package_dir, resource)
-    return Package(package_dir, descriptor, tables)
+            name = str(resource.get("name"))
+            package.tables[name], package.files[name] = _read_resource(package_dir, resource)
+    return package
 
 
 def read_resource(package_dir: Path, resource: dict) -> pd.DataFrame:
     """One table, typed by its Table Schema, after the safety checks; raises UnreadableInput."""
-    from rhil7.validators.tables import read_table
-    from rhil7.validators.untrusted import UnreadableInput, check_resource
+    return _read_resource(Path(package_dir), resource)[0]
 
-    safe, problems = check_resource(Path(package_dir), resource)
+
+def _read_resource(package_dir: Path, resource: dict) -> tuple[pd.DataFrame, bytes]:
+    import io
+
+    from rhil7.validators.tables import read_table
+    from rhil7.validators.untrusted import UTF8_BOM, UnreadableInput, check_resource
+
+    safe, problems = check_resource(package_dir, resource)
     if problems:
         first = problems[0]
-        raise UnreadableInput(f"{Path(package_dir) / str(first.file)}: {first.message} (expected {first.expected}, "
+        raise UnreadableInput(f"{package_dir / str(first.file)}: {first.message} (expected {first.expected}, "
                               f"found {first.found})")
     _no_link(package_dir, safe.relpath)
-    return read_table(safe.path, resource).reset_index(drop=True)
+    data = (UTF8_BOM if safe.has_bom else b"") + safe.body
+    return read_table(io.BytesIO(data), resource).reset_index(drop=True), data
 
 
 def read_tables(package_dir: Path, names: list[str] | None = None) -> dict[str, pd.DataFrame]:
@@ -74,12 +84,12 @@ def read_tables(package_dir: Path, names: list[str] | None = None) -> dict[str, 
 
 @dataclass
 class LoadedPackage(Package):
-    connection: object  # duckdb.DuckDBPyConnection with the tables and the public views
+    connection: object = None  # duckdb.DuckDBPyConnection with the tables and the public views
 
 
 def load_package(package_dir=None) -> LoadedPackage:
     from .database import connect_in_memory
 
     package = read_package(find_package_dir(package_dir))
-    return LoadedPackage(package.package_dir, package.descriptor, package.tables,
+    return LoadedPackage(package.package_dir, package.descriptor, package.tables, package.files,
                          connect_in_memory(package.tables, package.descriptor))

@@ -22,14 +22,14 @@ Only regular files inside the package go in, each named by a forward-slash relat
 resource path: a symbolic link, a backslash, ``..`` or an absolute path is refused, never followed.
 
 Deterministic: two runs from the same commit give byte-identical archives. Entries are sorted, carry the
-timestamp 1980-01-01 00:00 and permissions 0644; the plots are drawn with a fixed SVG hash salt and
-SOURCE_DATE_EPOCH. The archive is written under a temporary name and moved into place with os.replace, so an
-interrupted release never leaves a partial zip. Each released version is recorded in ``releases.json``
-(``release_record``); other data under a recorded version is refused.
+timestamp 1980-01-01 00:00 and permissions 0644; the plots are drawn without a date and with a fixed SVG
+hash salt (``rhil7.analysis.forest.save_figure``); the Parquet copies are the build's (``rhil7.parquet``). The
+archive is written under a temporary name and moved into place with os.replace, so an interrupted release never
+leaves a partial zip. Each released version is recorded in ``releases.json`` (``release_record``); other data
+under a recorded version is refused.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -43,14 +43,9 @@ from typing import Callable
 
 ARCHIVE_STEM = "rhil7-lymphopenia"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-SOURCE_DATE_EPOCH = "315532800"  # 1980-01-01T00:00:00Z, the same instant as the zip entries
-SVG_HASH_SALT = "rhil7-release"
 EXTRA_FILES = ("LICENSE", "CHANGELOG.md", "CITATION.cff", "docs/data-dictionary.md")
 SEMVER = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 DATABASE_SQL = "create_database.sql"
-# Fixed Parquet settings: the same tables give the same bytes with the same pyarrow version.
-PARQUET_SETTINGS = {"compression": "zstd", "compression_level": 9, "version": "2.6", "row_group_size": 1_000_000,
-                    "use_dictionary": True, "write_statistics": True}
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
 
 
@@ -124,16 +119,6 @@ def package_file(package_dir: Path, relpath: str) -> bytes | None:
         if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
             raise ReleaseRefused(f"{relpath} is not a regular file")
         return fh.read()
-
-
-def read_table_files(package_dir: Path, descriptor: dict) -> dict[str, bytes]:
-    tables = {}
-    for resource in descriptor["resources"]:
-        data = package_file(package_dir, resource.get("path"))
-        if data is None:
-            raise ReleaseRefused(f"{resource.get('path')}: no such file")
-        tables[resource["name"]] = data
-    return tables
 
 
 # --------------------------------------------------------------------------- descriptor
@@ -225,55 +210,17 @@ def database_sql(descriptor: dict) -> str:
     return "\n".join(lines)
 
 
-def parquet_files(descriptor: dict, tables) -> dict[str, bytes]:
-    """Each table as Parquet bytes (types of the database's raw tables), written with PARQUET_SETTINGS."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from .database import create_tables, raw_table, safe_connect
-
-    con = safe_connect()
-    try:
-        create_tables(con, descriptor, tables)
-        out = {}
-        for resource in descriptor["resources"]:
-            table = con.execute(f"SELECT * FROM {raw_table(resource['name'])}").to_arrow_table()
-            sink = pa.BufferOutputStream()
-            pq.write_table(table, sink, **PARQUET_SETTINGS)
-            out[resource["name"]] = sink.getvalue().to_pybytes()
-        return out
-    finally:
-        con.close()
-
-
 # --------------------------------------------------------------------------- report
 
 
-@contextlib.contextmanager
-def _environment(**values: str):
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-def build_and_report(package_dir: Path, build: Path, progress: Callable[[str], None]):
-    """rhil7 reproduce (which builds through rhil7.build.build_database) into ``build``, plots deterministic."""
-    import matplotlib
-
+def build_and_report(package, build: Path, progress: Callable[[str], None]):
+    """rhil7 reproduce of the Package already read (it builds the database and the Parquet copies) into ``build``."""
     from .reproduce import ReproduceRefused, reproduce
 
-    with _environment(SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH), matplotlib.rc_context({"svg.hashsalt": SVG_HASH_SALT}):
-        try:  # make_release validated
-            return reproduce(package_dir, plots=True, progress=progress, validate=False, out=build)
-        except ReproduceRefused as exc:
-            raise ReleaseRefused(str(exc)) from None
+    try:  # make_release validated
+        return reproduce(package, plots=True, progress=progress, validate=False, out=build)
+    except ReproduceRefused as exc:
+        raise ReleaseRefused(str(exc)) from None
 
 
 # --------------------------------------------------------------------------- archive
@@ -316,17 +263,22 @@ def write_zip(members: list[Member], top: str, target: Path, check: Callable[[Pa
 def make_release(package_dir: Path, out_dir: Path | None = None,
                  progress: Callable[[str], None] = lambda m: None) -> Path:
     from .gate import require_valid
-    from .loading import read_descriptor, read_tables
+    from .loading import read_package
+    from rhil7.validators.untrusted import UnreadableInput
+
     from .release_readme import archive_readme
     from .release_record import VersionReused, check_version, content_entry, read_record, record_release
 
     package_dir = Path(package_dir)
     require_valid(package_dir, ReleaseRefused, progress)
-    descriptor = read_descriptor(package_dir)
+    try:  # read once: the zip ships, hashes and reproduces exactly these bytes
+        package = read_package(package_dir)
+    except UnreadableInput as exc:
+        raise ReleaseRefused(str(exc)) from None
+    descriptor, tables, table_bytes = package.descriptor, package.tables, package.files
     version = str(descriptor.get("version", ""))
     if not SEMVER.match(version):
         raise ReleaseRefused(f"datapackage.json has no semantic version (found {version!r}); set \"version\": \"X.Y.Z\"")
-    table_bytes = read_table_files(package_dir, descriptor)
     current = content_entry(descriptor, table_bytes)
     try:
         releases = read_record(package_dir)
@@ -344,16 +296,15 @@ def make_release(package_dir: Path, out_dir: Path | None = None,
         plan.add(resource["path"], table_bytes[resource["name"]], "table")
         plan.add(f"spreadsheet/{resource['name']}.csv", spreadsheet_copy(table_bytes[resource["name"]], resource),
                  "spreadsheet")
-    tables = read_tables(package_dir)
-    progress("writing Parquet copies")
-    for name, data in parquet_files(descriptor, tables).items():
-        plan.add(f"parquet/{name}.parquet", data, "parquet")
     plan.add(DATABASE_SQL, database_sql(descriptor).encode("utf-8"), "database")
 
     with tempfile.TemporaryDirectory(prefix="rhil7-release-") as tmp:
         build = Path(tmp) / "build"
-        outcome = build_and_report(package_dir, build, progress)
+        outcome = build_and_report(package, build, progress)
         progress(f"reproduction: {len(outcome.rows)} target(s)")
+        for resource in descriptor["resources"]:  # the build's Parquet copies (rhil7.parquet, fixed settings)
+            name = resource["name"]
+            plan.add(f"parquet/{name}.parquet", (build / "parquet" / f"{name}.parquet").read_bytes(), "parquet")
         report = build / "report"
         for path in _sorted_files(report):
             plan.add(f"report/{path.relative_to(report).as_posix()}", path.read_bytes(), "report")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .loading import Package, read_package
 from .paths import output_dir, output_lock, publish, staging_dir
 
 
@@ -21,11 +22,12 @@ class ReproduceOutcome:
     report_path: Path
 
 
-def reproduce(package_dir: Path, plots: bool = True, progress: Callable[[str], None] = lambda m: None,
+def reproduce(package: Package | Path, plots: bool = True, progress: Callable[[str], None] = lambda m: None,
               validate: bool = True, out: Path | None = None, plan_file: Path | None = None,
               model: str | None = None) -> ReproduceOutcome:
     """Validate, read the package once, build the database into ``out`` (default build/), recompute, report.
 
+    ``package``: a package directory, or a Package already read (then it is not read again).
     validate=False only for callers that have just validated the same package (rhil7 release).
     The plan is ``plan_file``, else the package's own ``analysis/plan.csv``, else the installed one; ``model``
     refits every target with one model code (a sensitivity analysis without editing the plan).
@@ -37,8 +39,7 @@ def reproduce(package_dir: Path, plots: bool = True, progress: Callable[[str], N
 
     from .build import BuildRefused, build_database
     from .gate import require_valid
-    from .loading import read_package
-
+    package_dir = package.package_dir if isinstance(package, Package) else Path(package)
     if validate:
         require_valid(package_dir, ReproduceRefused, progress)
     target = output_dir(package_dir, out, "build", entries=("report",))
@@ -47,7 +48,8 @@ def reproduce(package_dir: Path, plots: bool = True, progress: Callable[[str], N
     except PlanError as exc:
         raise ReproduceRefused(str(exc)) from None
     try:
-        package = read_package(package_dir)
+        if not isinstance(package, Package):
+            package = read_package(package_dir)
         build_database(package, target, progress=progress, validate=False)
     except (BuildRefused, UnreadableInput) as exc:
         raise ReproduceRefused(str(exc)) from None
