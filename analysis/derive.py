@@ -15,9 +15,10 @@ import math
 import pandas as pd
 
 from . import conversions
+from rhil7.vocabulary import STATISTIC_PREFERENCE
+
 from .units import factor
 
-STATISTIC_PREFERENCE = ["mean_sd", "mean_se", "median_iqr_range", "median_iqr", "median_range"]
 SKEWED_MEDIANS = {"exclude": "an arm whose Shi 2023 test is significant is not converted (metafor conv.fivenum's default)",
                   "convert": "converted all the same; the test result is reported with the arm"}
 DEFAULT_SKEWED_MEDIANS = "exclude"

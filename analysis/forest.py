@@ -18,9 +18,8 @@ import matplotlib.lines  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import matplotlib.transforms  # noqa: E402
 
-OUTCOME_LABELS = {"alc": "Absolute lymphocyte count", "cd4": "CD4+ T cells", "cd8": "CD8+ T cells",
-                  "icu_los": "ICU length of stay", "hospital_los": "Hospital length of stay", "mortality": "Mortality",
-                  "secondary_infection": "Secondary infection", "sae": "Serious adverse events"}
+from rhil7.vocabulary import OUTCOME_LABELS  # noqa: E402
+
 SUBGROUP_LABELS = {"sepsis": "Sepsis", "covid19": "COVID-19", "all": "All trials"}
 SVG_HASH_SALT = "rhil7"
 UNIT_LABELS = {"10^9/L": "\u00d710\u2079/L", "days": "days"}

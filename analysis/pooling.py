@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-Z975 = stats.norm.ppf(0.975)
+from rhil7.vocabulary import Z_975 as Z975
+
 MIN_K_PREDICTION = 3
 # Zero-cell conventions for Mantel-Haenszel pooling (plan column ``zero_cells``). Both add 0.5 to every cell of a
 # study with a single zero cell when computing that study's own log RR (for the forest plot, Q, and inverse-variance

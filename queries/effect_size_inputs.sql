@@ -48,11 +48,9 @@ CREATE OR REPLACE MACRO normal_quantile(p) AS CASE
 CREATE OR REPLACE VIEW effect_size_inputs AS
 WITH ranked AS (
     SELECT o.*, coalesce(o.n, a.n_analysed, a.n_randomized)::DOUBLE AS n_used,
-           CASE WHEN o.unit IN ('cells/uL', 'cells/mm3') THEN 0.001 ELSE 1.0 END AS unit_factor,
+           unit_factor(o.unit) AS unit_factor,
            row_number() OVER (PARTITION BY o.study_id, o.outcome, o.analysis_timepoint, o.arm_role
-                              ORDER BY CASE o.statistic WHEN 'mean_sd' THEN 1 WHEN 'mean_se' THEN 2
-                                       WHEN 'median_iqr_range' THEN 3 WHEN 'median_iqr' THEN 4 ELSE 5 END,
-                                       o.row_id) AS preference
+                              ORDER BY statistic_rank(o.statistic), o.row_id) AS preference
     FROM outcomes_continuous AS o
     JOIN arms AS a USING (arm_id)
     WHERE o.analysis_timepoint IS NOT NULL

@@ -156,10 +156,10 @@ models AS (
 )
 SELECT m.outcome, m.timepoint, m.measure, m.subgroup, m.model, m.k, coalesce(x.k_excluded, 0) AS k_excluded,
        CASE WHEN m.measure = 'RR' THEN exp(m.yi_pooled) ELSE m.yi_pooled END AS estimate,
-       CASE WHEN m.measure = 'RR' THEN exp(m.yi_pooled - 1.959963984540054 * m.se)
-            ELSE m.yi_pooled - 1.959963984540054 * m.se END AS ci_low,
-       CASE WHEN m.measure = 'RR' THEN exp(m.yi_pooled + 1.959963984540054 * m.se)
-            ELSE m.yi_pooled + 1.959963984540054 * m.se END AS ci_high,
+       CASE WHEN m.measure = 'RR' THEN exp(m.yi_pooled - z975() * m.se)
+            ELSE m.yi_pooled - z975() * m.se END AS ci_low,
+       CASE WHEN m.measure = 'RR' THEN exp(m.yi_pooled + z975() * m.se)
+            ELSE m.yi_pooled + z975() * m.se END AS ci_high,
        CASE WHEN m.measure = 'RR' THEN exp(m.yi_pooled - m.pi_half) ELSE m.yi_pooled - m.pi_half END AS pi_low,
        CASE WHEN m.measure = 'RR' THEN exp(m.yi_pooled + m.pi_half) ELSE m.yi_pooled + m.pi_half END AS pi_high,
        m.yi_pooled, m.se, m.tau2, m.q, m.i2

@@ -96,6 +96,9 @@ def create_tables(con, descriptor: dict, tables: dict[str, pd.DataFrame]) -> Non
 
 
 def create_views(con, package_dir: Path | None = None) -> int:
+    from .vocabulary import vocabulary_sql
+
+    con.execute(vocabulary_sql())
     for name in VIEW_ORDER:
         con.execute(view_sql(name, package_dir))
     return len(VIEW_ORDER)

@@ -189,6 +189,7 @@ def database_sql(descriptor: dict) -> str:
     guessing; an empty cell is NULL) into ``raw.<name>`` with its primary key, then the views are created.
     """
     from .database import VIEW_ORDER, column_types, create_table_sql, raw_table, view_sql
+    from .vocabulary import vocabulary_sql
 
     version = descriptor.get("version", "")
     lines = [f"-- {ARCHIVE_STEM} {version}: builds the DuckDB database from tables/*.csv (run from this folder).",
@@ -205,6 +206,7 @@ def database_sql(descriptor: dict) -> str:
         lines += [f"{create_table_sql(resource)};",
                   f"INSERT INTO {table} SELECT * FROM read_csv({_sql_string(resource['path'])}, header = true, "
                   f"auto_detect = false, delim = ',', quote = '\"', escape = '\"', columns = {{{spec}}});", ""]
+    lines += [vocabulary_sql()]
     for view in VIEW_ORDER:
         lines += [view_sql(view).strip(), ""]
     return "\n".join(lines)
