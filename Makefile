@@ -26,7 +26,7 @@ reproduce: $(STAMP)
 	$(BIN)/rhil7 reproduce
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 docs: $(STAMP)
 	$(BIN)/rhil7 docs

@@ -7,6 +7,7 @@ tables (they work on tests/fixtures, tests/reference or generated packages); a t
 """
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -57,6 +58,8 @@ def test_suite_passes_on_a_copy_with_more_trials(tmp_path):
     append_synthetic_studies(repository, studies=8)
     assert validate_package(repository) == []
     ignored = [f"--ignore=tests/{name}" for name in (*ENGINE_ONLY, Path(__file__).name)]
-    result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *ignored, "tests"],
+    parallel = ["-n", "auto", "--dist", "loadfile"] if importlib.util.find_spec("xdist") else []
+    result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *parallel, *ignored,
+                             "tests"],
                             cwd=repository, capture_output=True, text=True, timeout=3600)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

@@ -107,6 +107,19 @@ def test_readers_refuse_a_symlinked_table(package, outside, command):
     assert not (package / "build" / "rhil7.duckdb").exists()
 
 
+@pytest.mark.parametrize("command", [["validate"], ["audit"], ["build"]])
+def test_a_fifo_in_place_of_a_table_is_refused_without_waiting_on_it(package, command):
+    """A named pipe never opened for reading (it would block forever): refused as no regular file, exit 1 or 2."""
+    table = package / "tables" / "published_results.csv"
+    table.unlink()
+    os.mkfifo(table)
+    done = subprocess.run([CLI, *command, str(package)], capture_output=True, text=True, timeout=120)
+    assert done.returncode in (1, 2), done.stderr
+    assert "published_results.csv" in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    assert not (package / "build" / "rhil7.duckdb").exists()
+
+
 def test_audit_refuses_a_published_table_outside_the_package(package, outside):
     secret = outside / "published_results.csv"
     secret.write_bytes((package / "tables" / "published_results.csv").read_bytes())
@@ -186,3 +199,29 @@ def test_four_concurrent_builds_of_one_package_all_succeed(package):
     assert sorted(p.name for p in (package / "build").iterdir()) == [".rhil7.lock", "parquet", "rhil7.duckdb"]
     done = run_cli("query", "SELECT count(*) AS n FROM studies", "--format", "json", cwd=package, env=env)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_read_only_output_directory_is_an_environment_error_not_an_internal_one(package, monkeypatch, capsys):
+    """Exit 2 with the path and the reason (issue 12.8); the previous outputs stay as they were."""
+    from rhil7 import cli
+
+    assert run_cli("build", str(package)).returncode == 0
+    before = tree_digest(package / "build")
+    build = package / "build"
+    if os.geteuid() != 0:  # a real read-only directory (root writes through permissions, so it is simulated below)
+        build.chmod(0o555)
+        try:
+            result = run_cli("build", str(package))
+        finally:
+            build.chmod(0o755)
+        code, err = result.returncode, result.stderr
+    else:
+        def read_only(*args, **kwargs):
+            raise PermissionError(13, "Permission denied", str(build))
+
+        monkeypatch.setattr("tempfile.mkdtemp", read_only)
+        code, err = cli.main(["build", str(package)]), capsys.readouterr().err
+    assert code == 2, err
+    assert str(build) in err and "Permission denied" in err and "environment" in err
+    assert "Traceback" not in err and "internal error" not in err
+    assert tree_digest(build) == before

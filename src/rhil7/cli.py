@@ -28,8 +28,9 @@ Check, build and reproduce the data package of the randomized trials of rhIL-7 (
 runs validate, build and reproduce in turn."""
 EPILOG = """\
 exit codes: 0 success (the package is valid); 1 the package is invalid, an output path is unsafe, or the
-query failed (the message names the file, row and field); 2 usage error or unreadable input (a missing
-directory, a file that is not UTF-8 or not JSON); 3 internal error (a bug: please report it).
+query failed (the message names the file, row and field); 2 usage error, unreadable input (a missing
+directory, a file that is not UTF-8 or not JSON) or an environment error (a read-only or full disk);
+3 internal error (a bug: please report it).
 
 Run `rhil7 COMMAND --help` for a command's options."""
 PATH_HELP = "package directory (default: $RHIL7_PACKAGE, else the nearest folder upward holding datapackage.json)"
@@ -370,6 +371,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INVALID
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # the machine's, not the package's: a read-only or full disk, a missing permission
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"rhil7 {args.command}: cannot read or write{where}: {exc.strerror or exc} (an environment problem, "
+              "not a problem of the package; nothing was changed)", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as exc:  # a bug, not bad input: still no traceback for the user, but say so plainly
         print(f"rhil7 {args.command}: internal error: {type(exc).__name__}: {exc} "
               "(please report it with the command you ran; set RHIL7_DEBUG=1 for the traceback)", file=sys.stderr)
