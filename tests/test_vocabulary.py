@@ -8,8 +8,9 @@ import pytest
 from conftest import ROOT
 
 from rhil7.database import safe_connect
-from rhil7.vocabulary import (COUNT_OUTCOMES, OUTCOME_LABELS, STATISTIC_COLUMNS, STATISTIC_PREFERENCE, STAY_OUTCOMES,
-                              UNITS, VERBATIM_FIELDS, Z_975, vocabulary_sql)
+from rhil7.vocabulary import (COUNT_OUTCOMES, OUTCOME_LABELS, OUTCOME_UNITS, PLAUSIBLE_IN_ANALYSIS_UNIT,
+                              STATISTIC_COLUMNS, STATISTIC_PREFERENCE, STAY_OUTCOMES, UNITS, VERBATIM_FIELDS, Z_975,
+                              vocabulary_sql)
 
 DESCRIPTOR = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
 FIELDS = {r["name"]: {f["name"]: f for f in r["schema"]["fields"]} for r in DESCRIPTOR["resources"]}
@@ -23,7 +24,7 @@ def test_statistics_units_and_outcomes_are_the_schemas_codes():
     assert list(STATISTIC_COLUMNS) == enum("outcomes_continuous", "statistic")
     assert sorted(STATISTIC_PREFERENCE) == sorted(enum("outcomes_continuous", "statistic"))
     assert {c for columns in STATISTIC_COLUMNS.values() for c in columns} <= set(FIELDS["outcomes_continuous"])
-    assert sorted(UNITS) == sorted(enum("outcomes_continuous", "unit"))
+    assert list(UNITS) == enum("outcomes_continuous", "unit")
     assert [*COUNT_OUTCOMES, *STAY_OUTCOMES] == enum("outcomes_continuous", "outcome")
 
 
@@ -31,6 +32,11 @@ def test_every_outcome_code_of_every_table_has_a_label():
     codes = {c for fields in FIELDS.values() if "outcome" in fields
              for c in fields["outcome"].get("constraints", {}).get("enum", [])}
     assert codes and codes <= set(OUTCOME_LABELS)
+
+
+def test_every_continuous_outcome_has_an_analysis_unit_and_plausible_bounds_there():
+    assert set(OUTCOME_UNITS) == set(PLAUSIBLE_IN_ANALYSIS_UNIT) == {*COUNT_OUTCOMES, *STAY_OUTCOMES}
+    assert set(OUTCOME_UNITS.values()) == {target for target, _ in UNITS.values()}
 
 
 def test_verbatim_fields_exist():

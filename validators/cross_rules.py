@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rhil7.vocabulary import COUNT_OUTCOMES, OUTCOME_UNITS, PLAUSIBLE_IN_ANALYSIS_UNIT, STAY_OUTCOMES, UNITS
+
 from .problems import Problem
 from .snippets import digits_in, rows_to_check, snippet_supports
 from .tables import ARROW_TEXT
@@ -242,7 +244,7 @@ def timepoints_within_follow_up(tables) -> list[Problem]:
     return problems
 
 
-OUTCOMES_BY_TABLE = {"outcomes_continuous": ("alc", "cd4", "cd8", "icu_los", "hospital_los"),
+OUTCOMES_BY_TABLE = {"outcomes_continuous": (*COUNT_OUTCOMES, *STAY_OUTCOMES),
                      "outcomes_dichotomous": ("mortality", "secondary_infection", "sae")}
 
 
@@ -316,15 +318,12 @@ def _roles(arms: pd.DataFrame) -> pd.Series:
 
 # ------------------------------------------------------------------ plausibility (issue 13)
 
-# The plausible values of each outcome in each unit, declared once: this rule, the data dictionary
-# (rhil7.dictionary) and the docs read this table. (low, high), inclusive. A lymphocyte count in 10^9/L
-# above 50 is a count in cells/uL written with the wrong unit far more often than a real value.
-_COUNTS_PER_LITRE, _COUNTS_PER_UL = (0.0, 50.0), (0.0, 50_000.0)
+# The plausible values of each outcome in each reported unit: rhil7.vocabulary's bounds in the analysis unit,
+# scaled by the unit's factor. This rule, the data dictionary (rhil7.dictionary) and the docs read this table.
 PLAUSIBLE_RANGES: dict[str, dict[str, tuple[float, float]]] = {
-    outcome: {"10^9/L": _COUNTS_PER_LITRE, "10^3/uL": _COUNTS_PER_LITRE,
-              "cells/uL": _COUNTS_PER_UL, "cells/mm3": _COUNTS_PER_UL}
-    for outcome in ("alc", "cd4", "cd8")
-} | {outcome: {"days": (0.0, 365.0)} for outcome in ("icu_los", "hospital_los")}
+    outcome: {unit: (low / factor, high / factor) for unit, (target, factor) in UNITS.items()
+              if target == OUTCOME_UNITS[outcome]}
+    for outcome, (low, high) in PLAUSIBLE_IN_ANALYSIS_UNIT.items()}
 PLAUSIBLE_FIELDS = ("mean", "median", "q1", "q3", "min", "max", "sd", "se")
 
 

@@ -11,6 +11,8 @@ from typing import Callable
 
 import pandas as pd
 
+from rhil7.vocabulary import OUTCOME_UNITS, STATISTIC_COLUMNS, UNITS
+
 
 @dataclass(frozen=True)
 class RowRule:
@@ -25,16 +27,8 @@ def _ok_where_missing(frame: pd.DataFrame, condition: pd.Series, *cols: str) -> 
     return (~applicable | condition.fillna(True)).astype(bool)
 
 
-STATISTIC_FIELDS = {
-    "mean_sd": ("mean", "sd"),
-    "mean_se": ("mean", "se"),
-    "median_iqr": ("median", "q1", "q3"),
-    "median_range": ("median", "min", "max"),
-    "median_iqr_range": ("median", "q1", "q3", "min", "max"),
-}
+STATISTIC_FIELDS = STATISTIC_COLUMNS
 VALUE_FIELDS = ("mean", "sd", "se", "median", "q1", "q3", "min", "max")
-COUNT_OUTCOMES = ("alc", "cd4", "cd8")
-STAY_OUTCOMES = ("icu_los", "hospital_los")
 
 
 def statistic_fields_match(frame: pd.DataFrame) -> pd.Series:
@@ -74,10 +68,11 @@ def range_encloses_quartiles(frame):
 
 
 def unit_fits_outcome(frame):
-    stays = frame["outcome"].isin(STAY_OUTCOMES)
-    counts = frame["outcome"].isin(COUNT_OUTCOMES)
-    return ((stays & (frame["unit"] == "days")) | (counts & frame["unit"].isin(
-        ["cells/uL", "cells/mm3", "10^9/L", "10^3/uL"])) | frame["unit"].isna() | frame["outcome"].isna()).astype(bool)
+    """The unit converts to the outcome's analysis unit (rhil7.vocabulary: a count per volume, or days)."""
+    converts_to = frame["unit"].map({unit: target for unit, (target, _) in UNITS.items()}).astype(object)
+    wanted = frame["outcome"].map(OUTCOME_UNITS).astype(object)
+    fits = pd.Series([c == w for c, w in zip(converts_to, wanted)], index=frame.index, dtype=bool)
+    return (fits | frame["unit"].isna() | frame["outcome"].isna()).astype(bool)
 
 
 def events_not_above_total(frame):

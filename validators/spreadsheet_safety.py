@@ -17,10 +17,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from rhil7.vocabulary import VERBATIM_FIELDS
+
 from .problems import Problem
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-VERBATIM_FIELDS = ("snippet",)  # quotes of the sources: never refused for their first character
 _SHOWN = {"\t": "a tab", "\r": "a carriage return"}
 _FIRST_BYTES = pa.array([c.encode() for c in FORMULA_STARTS], type=pa.large_binary())
 

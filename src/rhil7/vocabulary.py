@@ -26,14 +26,19 @@ STATISTIC_PREFERENCE = ("mean_sd", "mean_se", "median_iqr_range", "median_iqr", 
 UNITS = {
     "cells/uL": ("10^9/L", 0.001),
     "cells/mm3": ("10^9/L", 0.001),
-    "10^3/uL": ("10^9/L", 1.0),
     "10^9/L": ("10^9/L", 1.0),
+    "10^3/uL": ("10^9/L", 1.0),
     "days": ("days", 1.0),
 }
 
 # Outcome codes of the continuous table by kind: cell counts and lengths of stay.
 COUNT_OUTCOMES = ("alc", "cd4", "cd8")
 STAY_OUTCOMES = ("icu_los", "hospital_los")
+# The analysis unit of each continuous outcome (the meta-analysis's scale) and its plausible values there,
+# (low, high) inclusive. A lymphocyte count above 50 x 10^9/L is a count in cells/uL written with the wrong unit
+# far more often than a real value; the validator scales these bounds to every reported unit by UNITS.
+OUTCOME_UNITS = {**dict.fromkeys(COUNT_OUTCOMES, "10^9/L"), **dict.fromkeys(STAY_OUTCOMES, "days")}
+PLAUSIBLE_IN_ANALYSIS_UNIT = {**dict.fromkeys(COUNT_OUTCOMES, (0.0, 50.0)), **dict.fromkeys(STAY_OUTCOMES, (0.0, 365.0))}
 # How plots and reports name each outcome code (every code of the coverage table has one).
 OUTCOME_LABELS = {"alc": "Absolute lymphocyte count", "cd4": "CD4+ T cells", "cd8": "CD8+ T cells",
                   "icu_los": "ICU length of stay", "hospital_los": "Hospital length of stay",
