@@ -403,3 +403,16 @@ def test_the_repository_record_is_well_formed():
         assert f"## [{release['version']}] - {release['date']}" in changelog
         for resource in release["resources"].values():
             assert re.fullmatch(r"sha256:[0-9a-f]{64}", resource["data"])
+
+
+def test_create_database_sql_holds_the_views_of_the_package_it_releases(tmp_path):
+    """The build of a checkout uses its own queries/ (an edit needs no reinstall); the release's SQL must too."""
+    from rhil7.database import view_sql
+    from rhil7.release import database_sql
+
+    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    (tmp_path / "queries").mkdir()
+    edited = view_sql("studies").replace("CREATE OR REPLACE VIEW", "-- edited in this package\nCREATE OR REPLACE VIEW", 1)
+    (tmp_path / "queries" / "studies.sql").write_text(edited, encoding="utf-8")
+    assert "-- edited in this package" in database_sql(descriptor, tmp_path)
+    assert "-- edited in this package" not in database_sql(descriptor)

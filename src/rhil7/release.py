@@ -182,8 +182,9 @@ def _sql_string(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
-def database_sql(descriptor: dict) -> str:
+def database_sql(descriptor: dict, package_dir: Path | None = None) -> str:
     """SQL that builds the database of ``rhil7 build`` from the release's CSV files, run from the release folder.
+    The views are the ones the build of ``package_dir`` uses (its own ``queries/`` when it has them).
 
     Each table is read by DuckDB's CSV reader with the Table Schema's column names and types (no type
     guessing; an empty cell is NULL) into ``raw.<name>`` with its primary key, then the views are created.
@@ -208,7 +209,7 @@ def database_sql(descriptor: dict) -> str:
                   f"auto_detect = false, delim = ',', quote = '\"', escape = '\"', columns = {{{spec}}});", ""]
     lines += [vocabulary_sql()]
     for view in VIEW_ORDER:
-        lines += [view_sql(view).strip(), ""]
+        lines += [view_sql(view, package_dir).strip(), ""]
     return "\n".join(lines)
 
 
@@ -298,7 +299,7 @@ def make_release(package_dir: Path, out_dir: Path | None = None,
         plan.add(resource["path"], table_bytes[resource["name"]], "table")
         plan.add(f"spreadsheet/{resource['name']}.csv", spreadsheet_copy(table_bytes[resource["name"]], resource),
                  "spreadsheet")
-    plan.add(DATABASE_SQL, database_sql(descriptor).encode("utf-8"), "database")
+    plan.add(DATABASE_SQL, database_sql(descriptor, package_dir).encode("utf-8"), "database")
 
     with tempfile.TemporaryDirectory(prefix="rhil7-release-") as tmp:
         build = Path(tmp) / "build"
