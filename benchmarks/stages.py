@@ -4,8 +4,8 @@
 
 Runs exactly ``rhil7.cli.main`` (what the ``rhil7`` script runs) after wrapping, in
 ``rhil7.validators.run``'s namespace, the functions it calls once per package or per table
-(descriptor, untrusted-input checks, the strict CSV scan, frictionless, pandas reading, pandera,
-each cross-table rule, de-duplication): some 30 extra function calls, no per-row cost. Each stage's
+(descriptor, untrusted-input checks, DuckDB's reading, the Table Schema checks, the typed frames,
+each cross-table rule): some 30 extra function calls, no per-row cost. Each stage's
 begin and end go to the JSON-lines file as they happen, so a run killed at a timeout still shows
 which stages finished, how long they took, and which one was running.
 """
@@ -28,9 +28,9 @@ def emit(**event) -> None:
 
 # Stages called by validate_package, looked up by name so that a refactoring of the validator only
 # makes a stage disappear from the breakdown (its time is then in "other").
-STAGES = ("load_descriptor", "package_reference_problems", "check_resource", "scan_bytes", "structural_problems",
-          "read_records", "shape_problems", "read_raw", "typed", "row_problems", "row_rule_problems", "rows_to_check",
-          "pandera_problems", "_unchecked_foreign_keys", "deduplicate", "_with_line")
+STAGES = ("load_descriptor", "descriptor_problems", "shape_differences", "package_reference_problems", "check_resource",
+          "descriptor_standard_problems", "read_table", "table_problems", "foreign_key_problems", "typed_frame",
+          "row_rule_problems", "rows_to_check", "control_characters", "without_consequences", "cap_problems")
 
 
 def _timed(name: str, fn):

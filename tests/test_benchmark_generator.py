@@ -117,16 +117,12 @@ def test_cli_json_reports_exactly_the_planted_faults(tmp_path):
     assert {(p["code"], p["file"], p["row"], p["field"]) for p in problems} == _expected(_planted(package))
 
 
-def test_large_table_path_reports_exactly_the_planted_faults(tmp_path, monkeypatch):
-    """Tables above the frictionless and snippet-scan thresholds: Arrow reading, the vectorized engine,
-    the early DuckDB snippet scan on a second thread, and (forced here) the two-thread column checks."""
-    from rhil7.validators import fast_structure, snippets, tables
-    from rhil7.validators.limits import DEFAULT_LIMITS
+def test_a_table_above_the_snippet_scan_threshold_reports_exactly_the_planted_faults(tmp_path):
+    """A table large enough for DuckDB's early snippet scan on a second thread."""
+    from rhil7.validators import snippets
 
-    monkeypatch.setattr(tables, "PARALLEL_FROM_ROWS", 1)
-    monkeypatch.setattr(fast_structure, "PARALLEL_FROM_ROWS", 1)
     package = tmp_path / "large"
     generate.generate(package, studies=300, continuous_rows=30_000, dichotomous_rows=3_000, seed=13, faults=10)
-    assert 30_000 > max(DEFAULT_LIMITS.frictionless_max_rows, snippets.VECTORIZED_FROM_ROWS)
+    assert 30_000 > snippets.VECTORIZED_FROM_ROWS
     reported = {(p.code, p.file, p.row, p.field) for p in validate_package(package)}
     assert reported == _expected(_planted(package))

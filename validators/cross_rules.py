@@ -402,7 +402,7 @@ def arm_counts_within_trial(tables) -> list[Problem]:
 
 
 # The cells each rule reads, besides the field it reports: when one of them already has a
-# structural problem in the same row, the rule's report is a consequence and is dropped (dedupe.py).
+# structural problem in the same row, the rule's report is a consequence and is dropped (consequences.py).
 _OUTCOME_KEY = ("study_id", "arm_id", "outcome", "timepoint", "statistic")
 RULE_INPUTS = {
     "number-not-in-snippet": ("snippet",),

@@ -14,10 +14,6 @@ class Limits:
     # problems listed per file and code, and in all; the rest are counted (frictionless' limitErrors)
     max_problems_per_code: int = 1_000
     max_problems: int = 5_000
-    # Above this many lines a table's row-level structure (types, constraints, keys) is checked by
-    # the vectorized engine (fast_structure.py) instead of frictionless' row-by-row reader, which
-    # costs about 70 us a row; both report the same problem codes.
-    frictionless_max_rows: int = 10_000
 
 
 DEFAULT_LIMITS = Limits()

@@ -58,13 +58,13 @@ def cap_problems(problems: list[Problem], per_code: int, total: int) -> list[Pro
     counted, one problems-omitted record per file and code. Records of problems omitted earlier (a check
     that stopped listing its failures) are added into those counts."""
     counts: dict[tuple[str, str], int] = {}
-    listed: dict[tuple[str, str], int] = {}
-    kept: list[Problem] = []
-    for p in sorted_problems(problems):
+    for p in problems:  # (not deduplicated: two checks may each leave out the same number of one code)
         if p.code == OMITTED:
             code, count = omitted_count(p)
             counts[(p.file, code)] = counts.get((p.file, code), 0) + count
-            continue
+    listed: dict[tuple[str, str], int] = {}
+    kept: list[Problem] = []
+    for p in sorted_problems([p for p in problems if p.code != OMITTED]):
         key = (p.file, p.code)
         if listed.get(key, 0) < per_code and len(kept) < total:
             listed[key] = listed.get(key, 0) + 1

@@ -20,7 +20,7 @@ import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .csv_syntax import scan_bytes
+from .csv_reading import quoting_broken
 from .limits import DEFAULT_LIMITS
 from .tables import read_table
 from .untrusted import check_resource, load_descriptor
@@ -122,7 +122,7 @@ def _readable_tables(package_dir: Path) -> tuple[dict[str, tuple[dict, object]],
         if checked is None:
             skipped[resource["name"]] = problems[0].code
             continue
-        if scan_bytes(checked.body).error is not None:  # the bytes check_resource already read
+        if quoting_broken(checked.body):  # the bytes check_resource already read
             skipped[resource["name"]] = "malformed-csv"
             continue
         try:

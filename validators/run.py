@@ -1,12 +1,14 @@
-"""Validate a package directory: untrusted-input checks, frictionless structure, pandera semantics.
+"""Validate a package directory: one road for every table, whatever its size.
 
-Reads only. Every problem of every stage is collected (lazy), then
-deduplicated (dedupe.py) so one fault is reported once, by the earliest stage.
+1. The descriptor: read within bounds (untrusted.py), its shape (descriptor_shape.py), compared with the
+   project's (canonical.py), checked against the Data Package standard by frictionless (structure.py).
+2. Each table that may be read: loaded once by DuckDB's CSV reader, every cell as text (csv_reading.py),
+   then its Table Schema checks as SQL derived from the descriptor (table_checks.py), foreign keys included.
+3. The typed tables go to the rules a Table Schema cannot say: rules within a row (row_rules.py) and across
+   rows and tables (cross_rules.py; DuckDB's scan of the snippets runs on a second thread meanwhile).
 
-Tables up to ``Limits.frictionless_max_rows`` lines: frictionless (structure), pandas' reader and
-pandera. Larger tables: Arrow's reader, the vectorized structural engine and the row rules alone
-(pandera's column checks would repeat the engine's). Text stays in Arrow buffers throughout, and
-DuckDB's scan of the snippets runs on a second thread while the rest is checked.
+Reads only: the DuckDB database lives in memory, may read only the package's table files, and never the
+network. Every problem is collected, at most ``Limits.max_problems_per_code`` per file and code listed.
 """
 from __future__ import annotations
 
@@ -16,43 +18,22 @@ from pathlib import Path
 
 import pandas as pd
 
+from rhil7.database import safe_connect
+
 from .canonical import canonical_descriptor, shape_differences
-from .descriptor_shape import descriptor_problems, too_deep
-from .text_safety import control_characters
-from .arrow_reading import empty_records, read_records
+from .consequences import without_consequences
 from .cross_rules import CROSS_RULES, snippet_fields
-from .csv_syntax import QuotingError, Scan, scan_bytes
-from .dedupe import deduplicate
+from .csv_reading import ReadTable, read_table
+from .descriptor_shape import descriptor_problems, too_deep
 from .limits import DEFAULT_LIMITS, Limits
 from .problems import Problem, cap_problems
 from .references import package_reference_problems
-from .semantic import pandera_problems, row_rule_problems
+from .semantic import row_rule_problems
 from .snippets import rows_to_check
-from .structure import structural_problems
-from .fast_structure import blank_row_problem, foreign_key_problems, row_problems, shape_problems
-from .tables import field_names, read_raw, typed
+from .structure import descriptor_standard_problems
+from .table_checks import foreign_key_problems, table_problems, typed_frame
+from .text_safety import control_characters, has_control_characters
 from .untrusted import SafeResource, check_resource, load_descriptor
-
-_HEADER_CODES = {"incorrect-label", "missing-label", "extra-label", "duplicate-label", "blank-label", "blank-header",
-                 "source-error", "scheme-error", "format-error", "encoding-error", "header-mismatch"}
-
-
-def _header_problem(frame: pd.DataFrame, resource: dict, relpath: str) -> Problem | None:
-    expected = field_names(resource)
-    found = list(frame.columns)
-    if found == expected:
-        return None
-    return Problem(file=relpath, row=1, field=None, code="header-mismatch", expected=",".join(expected),
-                   found=",".join(map(str, found)), message="The header does not match the Table Schema.")
-
-
-def _quoting_problem(resource: SafeResource, error: QuotingError) -> Problem:
-    names = field_names(resource.descriptor)
-    field = names[error.column] if error.row > 1 and error.column < len(names) else None
-    return Problem(resource.relpath, error.row, field, "malformed-csv", error.expected, error.found,
-                   "The CSV quoting is broken (RFC 4180): a quote must enclose a whole field, and a quote inside "
-                   "a field is written twice. The rest of the file is not checked until this is fixed.",
-                   "structure", line=error.line)
 
 
 def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS,
@@ -77,9 +58,7 @@ def _all_problems(package_dir: Path, limits: Limits, canonical: dict) -> list[Pr
     problems += shape_differences(descriptor, canonical, broken)
     problems += package_reference_problems(descriptor)
     project_schemas = {r["name"]: r["schema"] for r in canonical["resources"]}
-    safe = []
-    scans: dict[str, Scan] = {}
-    bodies: dict[str, bytes] = {}
+    safe: list[SafeResource] = []
     for i, resource in enumerate(descriptor["resources"]):
         if i in broken or resource["name"] not in project_schemas:
             continue
@@ -87,90 +66,62 @@ def _all_problems(package_dir: Path, limits: Limits, canonical: dict) -> list[Pr
             resource = {**resource, "schema": project_schemas[resource["name"]]}
         checked, found = check_resource(package_dir, resource, limits)
         problems += found
-        if checked is None:
-            continue
-        # Lenient CSV readers (frictionless, pandas) silently repair broken quoting by gluing cells
-        # together, so a damaged row can look valid: scan strictly first, and read no further if broken.
-        body, checked.body = checked.body, None
-        scans[checked.relpath] = scan_bytes(body)
-        if checked.lines > limits.frictionless_max_rows:
-            bodies[checked.name] = body  # read once: the records of large tables are parsed from it
-        if scans[checked.relpath].error is not None:
-            problems.append(_quoting_problem(checked, scans[checked.relpath].error))
-            continue
-        safe.append(checked)
-    large = {r.name for r in safe if r.lines > limits.frictionless_max_rows}
-    large_raws: dict[str, pd.DataFrame] = {}
-    structural = structural_problems(package_dir, descriptor, [r for r in safe if r.name not in large])
-    if large:
-        headers = structural_problems(package_dir, descriptor, [r for r in safe if r.name in large], header_only=True)
-        structural += headers
-        bad_header = {p.file for p in headers}
-        for res in safe:
-            if res.name in large and res.relpath not in bad_header:  # rows are measured against a sound header
-                body = bodies.pop(res.name)
-                records = read_records(body, field_names(res.descriptor),
-                                       scans[res.relpath].breaks_inside_fields is not False)
-                if records is None:  # a misshapen record: walk the file to say which
-                    structural += shape_problems(res, body.decode("utf-8"))
-                else:
-                    structural += [blank_row_problem(res, row) for row in empty_records(records)]
-                    large_raws[res.name] = records
-    bodies.clear()
-    problems += structural
-    broken_files = {p.file for p in structural if p.code in _HEADER_CODES or p.row is None}
-    ragged_files = {p.file for p in structural if p.code == "extra-cell"}
-
+        if checked is not None:
+            safe.append(checked)
+    problems += descriptor_standard_problems(descriptor, [_as_read(r) for r in safe])
+    if not safe:
+        return problems
+    schema_problems, reads, tables, controlled = _check_tables(safe, limits)
     with ThreadPoolExecutor(max_workers=1) as helper:  # DuckDB's snippet scans run here, beside the rest
-        found, tables, raws, paths, prescans = _check_tables(safe, large, large_raws, broken_files | ragged_files, helper)
-        problems += found
-        problems += _unchecked_foreign_keys(safe, raws, large)
-        found = _cross_rule_problems(tables, prescans, helper) + control_characters(tables)
-        problems += [replace(p, file=paths.get(p.file, p.file)) for p in found]
-    return [_with_line(p, scans) for p in deduplicate(problems)]
+        prescans = {name: helper.submit(rows_to_check, frame, snippet_fields(name, frame))
+                    for name, frame in tables.items() if snippet_fields(name, frame)}
+        rule_problems = [p for name, frame in tables.items()
+                         for p in row_rule_problems(frame, name, reads[name].resource.relpath)]
+        paths = {name: read.resource.relpath for name, read in reads.items()}
+        found = _cross_rule_problems(tables, prescans, helper)
+        found += control_characters({name: tables[name] for name in controlled if name in tables})
+        rule_problems += [replace(p, file=paths.get(p.file, p.file)) for p in found]
+    problems += schema_problems + without_consequences(schema_problems, rule_problems)
+    lines = {read.resource.relpath: read for read in reads.values()}
+    return [replace(p, line=lines[p.file].line_of_row(p.row)) if p.line is None and p.file in lines else p
+            for p in problems]
 
 
-def _check_tables(safe: list[SafeResource], large: set[str], large_raws: dict[str, pd.DataFrame], skipped: set[str],
-                  helper: ThreadPoolExecutor):
-    """Read and type each table with a sound header and records, and check its cells and rows.
+def _as_read(resource: SafeResource) -> dict:
+    """The resource as frictionless is shown it: its file relative to the package, its encoding."""
+    return {**resource.descriptor, "path": resource.relpath, **({"encoding": "utf-8-sig"} if resource.has_bom else {})}
 
-    Returns the problems, the typed and the text frames by table name, the CSV path of each, and the
-    snippet pre-scans of the large tables, started on ``helper`` as soon as each table is typed."""
+
+def _check_tables(safe: list[SafeResource], limits: Limits):
+    """Every table through DuckDB: its shape, its Table Schema checks and foreign keys, and the typed frames
+    of the tables read whole (the rules trust only those)."""
     problems: list[Problem] = []
+    reads: dict[str, ReadTable] = {}
     tables: dict[str, pd.DataFrame] = {}
-    raws: dict[str, pd.DataFrame] = {}
-    paths: dict[str, str] = {}
-    prescans: dict[str, Future] = {}
-    for res in safe:
-        # pandas refuses a row with more cells than the header (extra-cell): such files are skipped too
-        if res.relpath in skipped or "schema" not in res.descriptor:
-            continue
-        try:
-            raw = large_raws.pop(res.name, None)
-            raw = read_raw(res.path) if raw is None else raw
-            frame = typed(raw, res.descriptor, text="str")
-        except (ValueError, pd.errors.ParserError) as exc:
-            problems.append(Problem(res.relpath, None, None, "malformed-csv", "well-formed CSV (RFC 4180 quoting)",
-                                    str(exc).splitlines()[0][:200], "The CSV cannot be parsed.", "semantic"))
-            continue
-        header = _header_problem(frame, res.descriptor, res.relpath)
-        if header is not None:
-            problems.append(header)
-            continue
-        fields = snippet_fields(res.name, frame)
-        if fields:  # (rows_to_check itself decides whether the table is large enough to pre-scan)
-            prescans[res.name] = helper.submit(rows_to_check, frame, fields)
-        if res.name in large:
-            # The Table Schema's column checks are the structural engine's; pandera would repeat each of
-            # them over the whole table, so only the rules within a row (pandera's frame-wide checks) run.
-            problems += row_problems(res, raw, frame)
-            problems += row_rule_problems(frame, res.descriptor["name"], res.relpath)
-        else:
-            problems += pandera_problems(frame, res.descriptor, res.relpath)
-        tables[res.name] = frame
-        raws[res.name] = raw
-        paths[res.name] = res.relpath
-    return problems, tables, raws, paths, prescans
+    controlled: set[str] = set()  # tables whose bytes hold a control character
+    con = safe_connect(allowed_paths=[r.path for r in safe])
+    try:
+        for i, res in enumerate(safe):
+            body, res.body = res.body, None
+            if has_control_characters(body):
+                controlled.add(res.name)
+            read = read_table(con, res, body, i)
+            del body
+            problems += read.problems
+            if read.checkable:
+                problems += table_problems(con, read, limits.max_problems_per_code)
+            reads[res.name] = read
+        for read in reads.values():
+            for fk in read.resource.descriptor["schema"].get("foreignKeys") or []:
+                target = reads.get(fk["reference"].get("resource") or read.resource.name)
+                if read.checkable and target is not None and target.checkable:
+                    problems += foreign_key_problems(con, read, target, fk, limits.max_problems_per_code)
+        for name, read in reads.items():
+            if read.checkable and read.whole:
+                tables[name] = typed_frame(con, read)
+    finally:
+        con.close()
+    return problems, reads, tables, controlled
 
 
 def _cross_rule_problems(tables: dict[str, pd.DataFrame], prescans: dict[str, Future],
@@ -182,21 +133,3 @@ def _cross_rule_problems(tables: dict[str, pd.DataFrame], prescans: dict[str, Fu
     early = helper.submit(first, tables, prescanned=prescans)
     rest = [p for rule in others for p in rule(tables)]
     return early.result() + rest
-
-
-def _unchecked_foreign_keys(safe: list[SafeResource], raws: dict[str, pd.DataFrame], large: set[str]) -> list[Problem]:
-    """Foreign keys frictionless did not see: those from or to a table checked by the vectorized engine."""
-    problems = []
-    for res in safe:
-        schema = res.descriptor.get("schema") or {}
-        for fk in schema.get("foreignKeys") or []:
-            target = (fk.get("reference") or {}).get("resource") or res.name
-            if (res.name in large or target in large) and res.name in raws and target in raws:
-                problems += foreign_key_problems(res, raws[res.name], fk, raws[target])
-    return problems
-
-
-def _with_line(problem: Problem, scans: dict[str, Scan]) -> Problem:
-    if problem.line is not None or problem.file not in scans:
-        return problem
-    return replace(problem, line=scans[problem.file].line_of_row(problem.row))

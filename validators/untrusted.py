@@ -7,15 +7,14 @@ bounded sizes and row counts, UTF-8 only. It only reads; it never writes.
 """
 from __future__ import annotations
 
-import bisect
 import codecs
 import csv
+import io
 import json
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .csv_syntax import scan
 from .limits import DEFAULT_LIMITS, Limits
 from .problems import Problem
 from .references import REMOTE, resource_reference_problems
@@ -172,8 +171,8 @@ def check_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_L
     if bad is not None:
         offset, line = bad
         # rows are counted as records (header = 1) like every other problem; the line is kept for editors
-        records = scan(body.decode("utf-8", errors="replace")).record_lines
-        row = bisect.bisect_right(records, line) or None
+        before = body[:offset].decode("utf-8", errors="replace")
+        row = sum(1 for _ in csv.reader(io.StringIO(before, newline=""))) or None
         problem = _problem(path_value, "encoding-error", "UTF-8 text",
                            f"byte 0x{body[offset]:02x} at byte offset {offset + (3 if has_bom else 0)}, line {line}",
                            "The file is not UTF-8; save it as UTF-8 (a BOM is accepted).", row=row)

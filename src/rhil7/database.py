@@ -33,18 +33,32 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def safe_connect(path: str = ":memory:", read_only: bool = False, **config):
+def quote_literal(text: str) -> str:
+    """``text`` as one SQL string literal (single quotes doubled)."""
+    if "\x00" in text:
+        raise ValueError(f"an SQL string cannot contain NUL: {text!r}")
+    return "'" + text.replace("'", "''") + "'"
+
+
+def safe_connect(path: str = ":memory:", read_only: bool = False, allowed_paths=(), **config):
     """A DuckDB connection that cannot reach files, the network or extensions, with its configuration locked.
 
     ``config`` adds settings (threads, storage version); it cannot switch the safety settings back on.
+    ``allowed_paths``: local files the connection may read (the validator's CSV files), and no other.
     """
     import duckdb
 
     unsafe = {k for k in SAFE_CONFIG if k in config and config[k] != SAFE_CONFIG[k]}
     if unsafe:
         raise ValueError(f"safe_connect cannot relax {sorted(unsafe)}")
-    con = duckdb.connect(str(path), read_only=read_only, config={**config, **SAFE_CONFIG})
+    settings = {**config, **SAFE_CONFIG}
+    if allowed_paths:  # DuckDB takes the allow-list only once started, and before external access is switched off
+        settings["enable_external_access"] = True
+    con = duckdb.connect(str(path), read_only=read_only, config=settings)
     try:
+        if allowed_paths:
+            con.execute(f"SET allowed_paths = [{', '.join(quote_literal(str(p)) for p in allowed_paths)}]")
+            con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
     except BaseException:
         con.close()

@@ -1,0 +1,201 @@
+"""The Table Schema's checks, derived from the descriptor in one place and run as SQL over the text cells.
+
+Types (integer, number, date), required, enum, pattern, minimum, maximum, minLength, maxLength, unique,
+the primary key and the foreign keys, with frictionless' codes, row numbers and fields (its reports are
+the reference the tests hold this module to). Each check is one SQL expression over a table of text
+cells; its failures are counted in the database and at most ``listed`` of them come back to Python, so a
+file full of faults costs no more memory than a clean one. The typed frame handed to the row and
+cross-table rules comes from the same cells, cast by the same expressions.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from rhil7.database import quote_identifier, quote_literal
+
+from .csv_reading import ReadTable
+from .problems import Problem, omitted_problem
+from .tables import ARROW_TEXT
+
+INTEGER = "[+-]?[0-9]+"
+NUMBER = "[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+SQL_TYPES = {"integer": "BIGINT", "number": "DOUBLE", "date": "DATE"}
+_SHAPES = {"integer": INTEGER, "number": NUMBER, "date": DATE}
+
+
+def field_expectation(field: dict) -> str:
+    parts = [field.get("type", "string")]
+    for key, value in (field.get("constraints") or {}).items():
+        if key == "required" and value:
+            parts.append("required")
+        elif key != "required":
+            parts.append(f"{key}={value}")
+    return ", ".join(parts)
+
+
+def _present(column: str) -> str:
+    return f"({column} IS NOT NULL AND {column} <> '')"
+
+
+def _well_typed(column: str, type_: str) -> str:
+    if type_ not in _SHAPES:
+        return "true"
+    shaped = f"regexp_full_match({column}, {quote_literal(_SHAPES[type_])})"
+    return f"({shaped} AND TRY_CAST({column} AS {SQL_TYPES[type_]}) IS NOT NULL)"
+
+
+def typed_value(column: str, type_: str) -> str:
+    """The cell as the schema's type; NULL when empty or not of the type."""
+    if type_ not in SQL_TYPES:
+        return f"NULLIF({column}, '')"
+    return f"CASE WHEN {_present(column)} AND {_well_typed(column, type_)} THEN TRY_CAST({column} AS {SQL_TYPES[type_]}) END"
+
+
+def _literal(value, type_: str) -> str:
+    if type_ in ("integer", "number") and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(float(value)) if type_ == "number" else str(int(value)) if float(value).is_integer() else repr(value)
+    if type_ == "date":
+        return f"TRY_CAST({quote_literal(str(value))} AS DATE)"
+    return quote_literal(str(value))
+
+
+def cell_checks(field: dict) -> list[tuple[str, str, str]]:
+    """(code, constraint name or '', SQL condition that is true for a failing cell) for one field."""
+    column = quote_identifier(field["name"])
+    type_ = field.get("type", "string")
+    constraints = field.get("constraints") or {}
+    present = _present(column)
+    valid = f"({present} AND {_well_typed(column, type_)})"
+    value = typed_value(column, type_) if type_ in SQL_TYPES else column
+    checks = []
+    if type_ in SQL_TYPES:
+        checks.append(("type-error", "", f"({present} AND NOT {_well_typed(column, type_)})"))
+    if constraints.get("required"):
+        checks.append(("constraint-error", "required", f"NOT {present}"))
+    if "enum" in constraints:
+        allowed = ", ".join(_literal(v, type_) for v in constraints["enum"])
+        checks.append(("constraint-error", "enum", f"({valid} AND {value} NOT IN ({allowed}))"))
+    if "pattern" in constraints:
+        checks.append(("constraint-error", "pattern",
+                       f"({valid} AND NOT regexp_full_match({column}, {quote_literal(constraints['pattern'])}))"))
+    for key, op in (("minimum", "<"), ("maximum", ">")):
+        if key in constraints:
+            checks.append(("constraint-error", key, f"({valid} AND {value} {op} {_literal(constraints[key], type_)})"))
+    for key, op in (("minLength", "<"), ("maxLength", ">")):
+        if key in constraints:
+            checks.append(("constraint-error", key, f"({valid} AND length({column}) {op} {int(constraints[key])})"))
+    return checks
+
+
+class Listing:
+    """Problems of one table, at most ``listed`` per check, the rest counted."""
+
+    def __init__(self, read: ReadTable, listed: int):
+        self.read, self.listed, self.problems = read, listed, []
+
+    def rows_where(self, con, condition: str, columns: list[str], code: str) -> list[tuple]:
+        """(record number, *columns) of the first rows where ``condition`` holds; the rest are counted."""
+        selected = ", ".join(["rowid"] + [quote_identifier(c) for c in columns])
+        found = con.execute(f"""SELECT {selected}, count(*) OVER () FROM {self.read.table}
+                                WHERE {condition} ORDER BY rowid LIMIT {self.listed}""").fetchall()
+        if found and found[0][-1] > self.listed:
+            self.problems.append(omitted_problem(self.read.resource.relpath, code, found[0][-1] - self.listed,
+                                                 self.listed))
+        return [(int(self.read.rows[r[0]]), *r[1:-1]) for r in found]
+
+
+def _problem(read: ReadTable, row, field, code, expected, found, message) -> Problem:
+    return Problem(read.resource.relpath, row, field, code, expected, "empty (no value)" if found in ("", None) else
+                   str(found), message, "structure")
+
+
+def table_problems(con, read: ReadTable, listed: int) -> list[Problem]:
+    """Types, constraints, unique values and the primary key of one table."""
+    listing = Listing(read, listed)
+    schema = read.resource.descriptor["schema"]
+    failing = []
+    for field in schema["fields"]:
+        for code, constraint, condition in cell_checks(field):
+            failing.append((field, code, constraint, condition))
+    if failing:  # one pass counts every check; only the checks that fail are listed
+        counts = con.execute("SELECT " + ", ".join(f"count_if({c})" for *_, c in failing) +
+                             f" FROM {read.table}").fetchone()
+        failing = [f for f, n in zip(failing, counts) if n]
+    for field, code, constraint, condition in failing:
+        name = field["name"]
+        message = (f"Type Error: type is \"{field.get('type', 'string')}\"" if code == "type-error" else
+                   f"Constraint Error: constraint \"{constraint}\" is \"{(field.get('constraints') or {})[constraint]}\"")
+        for row, value in listing.rows_where(con, condition, [name], code):
+            listing.problems.append(_problem(read, row, name, code, field_expectation(field), value, message))
+    key = schema.get("primaryKey")
+    key = [key] if isinstance(key, str) else list(key or [])
+    for field in schema["fields"]:
+        # a unique field that is the whole primary key: its repeats are primary-key problems, reported once
+        if (field.get("constraints") or {}).get("unique") and key != [field["name"]]:
+            listing.problems += _repeats(con, listing, [field], "unique-error", field_expectation(field),
+                                         "Unique Error: the value is not unique")
+    if key:
+        fields = {f["name"]: f for f in schema["fields"]}
+        joined = ",".join(key)
+        listing.problems += _repeats(con, listing, [fields[k] for k in key], "primary-key",
+                                     f"a primary key ({joined}) that no other row has",
+                                     "Primary Key Error: the same as in an earlier row")
+    return listing.problems
+
+
+def _repeats(con, listing: Listing, fields: list[dict], code: str, expected: str, message: str) -> list[Problem]:
+    """Rows whose values in ``fields`` (all present) an earlier row already has; numbers compare as numbers."""
+    values = [typed_value(quote_identifier(f["name"]), f.get("type", "string")) if f.get("type") in ("integer", "number")
+              else quote_identifier(f["name"]) for f in fields]
+    present = " AND ".join(_present(quote_identifier(f["name"])) for f in fields)
+    names = [f["name"] for f in fields]
+    condition = f"""rowid IN (SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY {', '.join(values)}
+                    ORDER BY rowid) AS nth FROM {listing.read.table} WHERE {present}) WHERE nth > 1)"""
+    problems = []
+    for row, *cells in listing.rows_where(con, condition, names, code):
+        if code == "primary-key":
+            found = ", ".join(f"{n}={v}" for n, v in zip(names, cells)) + " (the same values as an earlier row)"
+        else:
+            found = cells[0]
+        problems.append(_problem(listing.read, row, ",".join(names), code, expected, found, message))
+    return problems
+
+
+def foreign_key_problems(con, read: ReadTable, target: ReadTable, fk: dict, listed: int) -> list[Problem]:
+    """Rows whose key (all parts present) is not among the referenced table's values."""
+    fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
+    reference = fk["reference"]
+    ref_fields = reference["fields"] if isinstance(reference["fields"], list) else [reference["fields"]]
+    present = " AND ".join(_present(quote_identifier(f)) for f in fields)
+    mine = ", ".join(quote_identifier(f) for f in fields)
+    theirs = ", ".join(quote_identifier(f) for f in ref_fields)
+    condition = f"({present} AND ({mine}) NOT IN (SELECT ({theirs}) FROM {target.table}))" if len(fields) > 1 else \
+        f"({present} AND {mine} NOT IN (SELECT {theirs} FROM {target.table} WHERE {theirs} IS NOT NULL))"
+    listing = Listing(read, listed)
+    where = f"{reference.get('resource') or 'this table'}.{','.join(ref_fields)}"
+    for row, *cells in listing.rows_where(con, condition, fields, "foreign-key"):
+        listing.problems.append(_problem(read, row, ",".join(fields), "foreign-key", f"a value that exists in {where}",
+                                         ",".join(map(str, cells)), "Foreign Key Error: the key is not in the referenced table"))
+    return listing.problems
+
+
+def typed_frame(con, read: ReadTable, text: str = "str") -> pd.DataFrame:
+    """The table's cells as the schema's types (pandas; text as Arrow-backed strings), indexed by row number."""
+    fields = read.resource.descriptor["schema"]["fields"]
+    columns = ", ".join(f"{typed_value(quote_identifier(f['name']), f.get('type', 'string'))} AS {quote_identifier(f['name'])}"
+                        for f in fields)
+    table = con.sql(f"SELECT {columns} FROM {read.table} ORDER BY rowid").to_arrow_table()
+    mapping = {pa.string(): ARROW_TEXT, pa.large_string(): ARROW_TEXT}
+    frame = table.to_pandas(types_mapper=mapping.get, date_as_object=False)
+    for f in fields:
+        if f.get("type") == "integer":
+            frame[f["name"]] = frame[f["name"]].astype("Int64")
+        elif f.get("type") == "number":
+            frame[f["name"]] = frame[f["name"]].astype("Float64")
+        elif f.get("type") == "date":
+            frame[f["name"]] = pd.to_datetime(frame[f["name"]])
+    frame.index = pd.Index(np.asarray(read.rows, dtype=np.int64))
+    return frame
