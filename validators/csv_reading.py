@@ -14,6 +14,7 @@ import csv
 import re
 from dataclasses import dataclass, field
 
+import duckdb
 import numpy as np
 
 from rhil7.database import quote_identifier, quote_literal
@@ -125,12 +126,16 @@ def read_table(con, res: SafeResource, body: bytes, index: int) -> ReadTable:
     if read.problems:
         read.checkable = read.whole = False
         return read
-    columns = ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in names)
-    con.execute(f"""CREATE TABLE {table} AS SELECT * FROM read_csv({quote_literal(str(res.path))},
-                        columns = {{{columns}}}, header = true, auto_detect = false, delim = ',', quote = '"',
-                        escape = '"', strict_mode = true, store_rejects = true,
-                        rejects_table = {quote_literal(rejects)}, rejects_scan = {quote_literal(rejects + '_scan')},
-                        encoding = 'utf-8', max_line_size = 4194304)""")
+    try:
+        rejects = _load(con, res, names, table, rejects, strict=True)
+    except duckdb.Error:
+        try:  # strict mode refuses mixed line ends (CR LF and LF in one file), which the standard allows
+            rejects = _load(con, res, names, table, rejects + "_lenient", strict=False)
+        except duckdb.Error as exc:
+            read.problems = [_problem(res, None, None, "malformed-csv", "well-formed CSV (RFC 4180)",
+                                      str(exc).splitlines()[0][:200], "The CSV cannot be read.")]
+            read.checkable = read.whole = False
+            return read
     rejected = con.execute(f"""SELECT line, column_name, error_type, csv_line FROM {quote_identifier(rejects)}
                                ORDER BY line, column_idx""").fetchall()
     stray = stray_quote(body)
@@ -174,6 +179,17 @@ def read_table(con, res: SafeResource, body: bytes, index: int) -> ReadTable:
         read.starts = None if read.starts is None else read.starts[keep]
     read.whole = not rejected
     return read
+
+
+def _load(con, res: SafeResource, names: list[str], table: str, rejects: str, strict: bool) -> str:
+    """CREATE TABLE ``table`` from the file, every cell as text; returns the name of its rejects table."""
+    columns = ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in names)
+    con.execute(f"""CREATE OR REPLACE TABLE {table} AS SELECT * FROM read_csv({quote_literal(str(res.path))},
+                        columns = {{{columns}}}, header = true, auto_detect = false, delim = ',', quote = '"',
+                        escape = '"', strict_mode = {str(strict).lower()}, store_rejects = true,
+                        rejects_table = {quote_literal(rejects)}, rejects_scan = {quote_literal(rejects + '_scan')},
+                        encoding = 'utf-8', max_line_size = 4194304)""")
+    return rejects
 
 
 def _inner_breaks(con, table: str, names: list[str]) -> np.ndarray | None:

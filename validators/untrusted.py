@@ -8,6 +8,7 @@ bounded sizes and row counts, UTF-8 only. It only reads; it never writes.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import csv
 import io
 import json
@@ -183,4 +184,25 @@ def check_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_L
                                f"{rows} records (line ends: LF, CR LF or CR)",
                                "The table has more rows than the validator accepts.")]
     return SafeResource(name=name, relpath=path_value, path=target, descriptor=resource, has_bom=has_bom, lines=rows,
-                        body=body), []
+                        body=body), _integrity_problems(resource, data, path_value)
+
+
+def _integrity_problems(resource: dict, data: bytes, path_value: str) -> list[Problem]:
+    """The descriptor's own record of the file (``bytes``, ``hash``, as a release writes them), checked as
+    frictionless checks them: a table changed after its release no longer matches."""
+    problems = []
+    size = resource.get("bytes")
+    if isinstance(size, int) and not isinstance(size, bool) and size != len(data):
+        problems.append(_problem(path_value, "byte-count", f"{size} bytes, as the descriptor records",
+                                 f"{len(data)} bytes", "The file is not the one the descriptor describes (its size differs)."))
+    recorded = resource.get("hash")
+    if isinstance(recorded, str) and recorded:
+        algorithm, _, digest = recorded.rpartition(":")
+        algorithm = algorithm or "md5"
+        if algorithm in ("md5", "sha1", "sha256", "sha512"):
+            found = hashlib.new(algorithm, data).hexdigest()
+            if found != digest.lower():
+                problems.append(_problem(path_value, "hash-count", f"{algorithm} {digest}, as the descriptor records",
+                                         f"{algorithm} {found}", "The file is not the one the descriptor describes "
+                                         "(its hash differs)."))
+    return problems
