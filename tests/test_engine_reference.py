@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from corpus import ROOT
+from corpus import ROOT, copy_package, edit_descriptor
 from rhil7.validators.run import validate_package
 from test_invalid_corpus import CASES, _build
 
@@ -95,3 +95,24 @@ def test_frictionless_misses_what_the_stricter_reader_finds(case, tmp_path):
     package, expected = _build(case, tmp_path)
     assert {k[0] for k in expected} == {"malformed-csv"}
     assert not any(k[0] == "malformed-csv" for k in frictionless_keys(package))
+
+
+def test_the_shipped_descriptor_meets_the_standard():
+    """The validator skips frictionless' descriptor check for the descriptor shipped with rhil7 (run.py's
+    _is_shipped): this is the check it stands in for."""
+    from frictionless import Package, system
+
+    from rhil7.validators.canonical import canonical_descriptor
+    from rhil7.validators.structure import descriptor_standard_problems
+
+    shipped = canonical_descriptor()
+    assert descriptor_standard_problems(shipped, shipped["resources"]) == []
+    with system.use_context(trusted=False):
+        assert Package.validate_descriptor(shipped).valid
+
+
+def test_a_descriptor_other_than_the_shipped_one_meets_frictionless(tmp_path):
+    package = copy_package(tmp_path / "pkg")
+    edit_descriptor(package, lambda d: d.update(licenses=[{"title": "no name and no path"}]))
+    codes = {p.code for p in validate_package(package) if p.file == "datapackage.json"}
+    assert "package-error" in codes or "descriptor-error" in codes, codes

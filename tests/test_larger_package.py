@@ -21,8 +21,7 @@ from rhil7.validators.run import validate_package
 
 TESTS = Path(__file__).resolve().parent
 ENGINE_ONLY = ("test_pooling_reference.py", "test_effect_sizes_and_conversions.py", "test_benchmark_generator.py",
-               "test_arrow_text.py", "test_csv_scan_vectorized.py", "test_fast_structure.py", "test_planted_faults.py",
-               "test_snippet_scan.py")
+               "test_arrow_text.py", "test_engine_reference.py", "test_planted_faults.py", "test_snippet_scan.py")
 # How a test module reaches the live package: the repository's tables or the repository as a package directory.
 LIVE = re.compile(r"""ROOT\s*/\s*["']tables|read_tables\(ROOT|validate_package\(ROOT|str\(ROOT\)|cwd=ROOT|\(ROOT\)""")
 # Everything at the top of the repository but the environment, the build output and version control.

@@ -331,6 +331,20 @@ def _fits(value: float, bounds: tuple[float, float]) -> bool:
     return bounds[0] <= value <= bounds[1]
 
 
+def _plausible_bounds(outcomes: pd.Series, units: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's plausible (low, high), NaN where its outcome or unit has no range. The few distinct
+    outcomes and units are looked up once each (a lookup per row costs seconds at a million rows)."""
+    outcome_codes, outcome_names = pd.factorize(outcomes)
+    unit_codes, unit_names = pd.factorize(units)
+    # one extra row and column of NaN: code -1 (a missing outcome or unit) lands there
+    low = np.full((len(outcome_names) + 1, len(unit_names) + 1), np.nan)
+    high = low.copy()
+    for i, outcome in enumerate(outcome_names):
+        for j, unit in enumerate(unit_names):
+            low[i, j], high[i, j] = PLAUSIBLE_RANGES.get(outcome, {}).get(unit, (np.nan, np.nan))
+    return low[outcome_codes, unit_codes], high[outcome_codes, unit_codes]
+
+
 def values_plausible(tables) -> list[Problem]:
     """Every value of a continuous outcome row within its outcome's plausible range in the row's unit. A row
     outside is one problem, on its first value outside, naming the units in which its values would be plausible
@@ -339,9 +353,7 @@ def values_plausible(tables) -> list[Problem]:
     if frame is None or not {"outcome", "unit"} <= set(frame):
         return []
     fields = [f for f in PLAUSIBLE_FIELDS if f in frame]
-    bounds = [PLAUSIBLE_RANGES.get(o, {}).get(u) for o, u in zip(_texts(frame["outcome"]), _texts(frame["unit"]))]
-    low = np.array([b[0] if b else np.nan for b in bounds], dtype=float)
-    high = np.array([b[1] if b else np.nan for b in bounds], dtype=float)
+    low, high = _plausible_bounds(frame["outcome"], frame["unit"])
     values = np.column_stack([pd.to_numeric(frame[f], errors="coerce").to_numpy(dtype=float) for f in fields])
     with np.errstate(invalid="ignore"):
         outside = (values < low[:, None]) | (values > high[:, None])  # NaN (missing, or no range) compares False
@@ -386,10 +398,13 @@ def arm_counts_within_trial(tables) -> list[Problem]:
             continue
         per_arm = rows.groupby(["study_id", "outcome", "timepoint", "arm_id"], sort=False)[count].max()
         summed = per_arm.groupby(level=[0, 1, 2], sort=False).sum()
-        for (study, outcome, timepoint), total in summed.items():
-            n = size.get(study)
-            if n is None or pd.isna(n) or total <= n:
-                continue
+        # only the groups over their study's size reach the loop (a million-row table has ~10^5 groups)
+        limit = pd.to_numeric(pd.Series(summed.index.get_level_values(0).astype(object)).map(size),
+                              errors="coerce").to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            over = summed.to_numpy(dtype=float) > limit  # NaN (no size) compares False
+        for (study, outcome, timepoint), total in summed[over].items():
+            n = size[study]
             group = rows[(rows["study_id"] == study) & (rows["outcome"] == outcome) & (rows["timepoint"] == timepoint)]
             row = group.index.max()  # the last row of the group: the one that tips the sum over
             parts = " + ".join(_fmt(v) for v in per_arm.loc[(study, outcome, timepoint)].tolist())

@@ -47,19 +47,30 @@ def stray_quote(body: bytes) -> int | None:
     return int(stray[0]) if len(stray) else None
 
 
-def blank_line_starts(body: bytes) -> np.ndarray:
-    """Offsets where an empty line starts (a line break right after a line break; not at the very end)."""
+def low_bytes(body: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets and values of the bytes below 0x20 (line breaks, tabs, control characters): one pass in C
+    over the file, and the few it finds answer the blank-line and control-character questions."""
     codes = np.frombuffer(body, dtype=np.uint8)
-    if len(codes) < 2:
-        return np.empty(0, dtype=np.int64)
-    lf, cr = codes == LF, codes == CR
-    # where a line break ends: an LF, or a CR not followed by an LF
-    ends = lf.copy()
-    ends[:-1] |= cr[:-1] & ~lf[1:]
-    ends[-1] |= cr[-1]
-    starts_break = lf | cr
-    blank = np.flatnonzero(ends[:-1] & starts_break[1:]) + 1
+    offsets = np.flatnonzero(codes < 0x20)
+    return offsets, codes[offsets]
+
+
+def holds_control_characters(values: np.ndarray) -> bool:
+    """Whether any of ``low_bytes``' values is a C0 control character other than tab, LF and CR."""
+    return not np.isin(values, (0x09, LF, CR)).all()
+
+
+def blank_line_starts(offsets: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Offsets where an empty line starts (a line break right after a line break), from ``low_bytes``."""
+    breaks = (values == LF) | (values == CR)
+    offsets, values = offsets[breaks], values[breaks]
+    adjacent = offsets[1:] == offsets[:-1] + 1
+    # where a line break ends and the next begins at once: an LF, or a CR not followed by an LF
+    ends_break = (values[:-1] == LF) | ((values[:-1] == CR) & (values[1:] != LF))
+    blank = offsets[1:][adjacent & ends_break]
     return blank
+
+
 _LABEL_ERRORS = {"incorrect-label", "missing-label", "extra-label", "duplicate-label", "blank-label"}
 
 
@@ -72,6 +83,7 @@ class ReadTable:
     problems: list[Problem] = field(default_factory=list)
     checkable: bool = True           # header and quoting sound: the cells and keys can be checked
     whole: bool = True               # every record was read: the cross-table rules can trust the table
+    controlled: bool = False         # the file holds a control character (text_safety.py says where)
 
     def line_of_row(self, row: int | None) -> int | None:
         if row is None or self.starts is None:
@@ -139,10 +151,15 @@ def read_table(con, res: SafeResource, body: bytes, index: int) -> ReadTable:
     rejected = con.execute(f"""SELECT line, column_name, error_type, csv_line FROM {quote_identifier(rejects)}
                                ORDER BY line, column_idx""").fetchall()
     stray = stray_quote(body)
-    breaks = _inner_breaks(con, table, names)
     reject_rows = np.array(sorted({r[0] for r in rejected}), dtype=np.int64)
-    blank_lines = [_line_number(body, int(offset)) for offset in blank_line_starts(body)]
+    offsets, values = low_bytes(body)
+    read.controlled = holds_control_characters(values)
+    blank_lines = [_line_number(body, int(offset)) for offset in blank_line_starts(offsets, values)]
+    del offsets, values
     count = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    # one physical line per record (the common case) needs no look inside the cells
+    one_line_each = not rejected and count + 1 + len(blank_lines) == res.lines + (not body.endswith((b"\n", b"\r")))
+    breaks = None if one_line_each else _inner_breaks(con, table, names)
     read.rows, read.starts, blank_rows = _record_numbers(count, reject_rows, blank_lines, breaks, rejected)
     quoting = [r for r in rejected if r[2] == "UNQUOTED VALUE"]
     if quoting or stray is not None:

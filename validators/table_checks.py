@@ -96,15 +96,20 @@ class Listing:
     def __init__(self, read: ReadTable, listed: int):
         self.read, self.listed, self.problems = read, listed, []
 
-    def rows_where(self, con, condition: str, columns: list[str], code: str) -> list[tuple]:
-        """(record number, *columns) of the first rows where ``condition`` holds; the rest are counted."""
+    def rows_where(self, con, condition: str, columns: list[str], code: str, count: int | None = None) -> list[tuple]:
+        """(record number, *columns) of the first rows where ``condition`` holds; the rest are counted.
+        ``count``: how many rows the condition holds for, when already known (the scan then stops early)."""
         selected = ", ".join(["rowid"] + [quote_identifier(c) for c in columns])
-        found = con.execute(f"""SELECT {selected}, count(*) OVER () FROM {self.read.table}
-                                WHERE {condition} ORDER BY rowid LIMIT {self.listed}""").fetchall()
-        if found and found[0][-1] > self.listed:
-            self.problems.append(omitted_problem(self.read.resource.relpath, code, found[0][-1] - self.listed,
-                                                 self.listed))
-        return [(int(self.read.rows[r[0]]), *r[1:-1]) for r in found]
+        total = "" if count is not None else ", count(*) OVER ()"
+        order = "" if count is not None else " ORDER BY rowid"  # (a plain filter keeps the table's order)
+        found = con.execute(f"""SELECT {selected}{total} FROM {self.read.table}
+                                WHERE {condition}{order} LIMIT {self.listed}""").fetchall()
+        if count is None:
+            count = found[0][-1] if found else 0
+            found = [r[:-1] for r in found]
+        if count > self.listed:
+            self.problems.append(omitted_problem(self.read.resource.relpath, code, count - self.listed, self.listed))
+        return [(int(self.read.rows[r[0]]), *r[1:]) for r in found]
 
 
 def _problem(read: ReadTable, row, field, code, expected, found, message) -> Problem:
@@ -123,12 +128,12 @@ def table_problems(con, read: ReadTable, listed: int) -> list[Problem]:
     if failing:  # one pass counts every check; only the checks that fail are listed
         counts = con.execute("SELECT " + ", ".join(f"count_if({c})" for *_, c in failing) +
                              f" FROM {read.table}").fetchone()
-        failing = [f for f, n in zip(failing, counts) if n]
-    for field, code, constraint, condition in failing:
+        failing = [(*f, n) for f, n in zip(failing, counts) if n]
+    for field, code, constraint, condition, count in failing:
         name = field["name"]
         message = (f"Type Error: type is \"{field.get('type', 'string')}\"" if code == "type-error" else
                    f"Constraint Error: constraint \"{constraint}\" is \"{(field.get('constraints') or {})[constraint]}\"")
-        for row, value in listing.rows_where(con, condition, [name], code):
+        for row, value in listing.rows_where(con, condition, [name], code, count):
             listing.problems.append(_problem(read, row, name, code, field_expectation(field), value, message))
     key = schema.get("primaryKey")
     key = [key] if isinstance(key, str) else list(key or [])
@@ -187,7 +192,8 @@ def typed_frame(con, read: ReadTable, text: str = "str") -> pd.DataFrame:
     fields = read.resource.descriptor["schema"]["fields"]
     columns = ", ".join(f"{typed_value(quote_identifier(f['name']), f.get('type', 'string'))} AS {quote_identifier(f['name'])}"
                         for f in fields)
-    table = con.sql(f"SELECT {columns} FROM {read.table} ORDER BY rowid").to_arrow_table()
+    # a projection of a table keeps its insertion order (DuckDB's preserve_insertion_order, on by default)
+    table = con.sql(f"SELECT {columns} FROM {read.table}").to_arrow_table()
     mapping = {pa.string(): ARROW_TEXT, pa.large_string(): ARROW_TEXT}
     frame = table.to_pandas(types_mapper=mapping.get, date_as_object=False)
     for f in fields:

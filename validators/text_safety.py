@@ -8,7 +8,6 @@ function takes the typed frames by table name and returns problems with file = t
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -24,17 +23,8 @@ def _flagged(column: pd.Series) -> pd.Series:
     return column[hits]
 
 
-def has_control_characters(body: bytes) -> bool:
-    """Whether the bytes hold a C0 control character other than tab, LF and CR (one pass over the file)."""
-    return bool(_CONTROL_BYTES[np.frombuffer(body, dtype=np.uint8)].any())
-
-
-_CONTROL_BYTES = np.zeros(256, dtype=bool)
-_CONTROL_BYTES[[c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)]] = True
-
-
 def control_characters(tables: dict[str, pd.DataFrame]) -> list[Problem]:
-    """``tables``: only those whose file holds a control character (``has_control_characters``)."""
+    """``tables``: only those whose text holds a control character (csv_reading.holds_control_characters)."""
     problems = []
     for table in sorted(tables):
         frame = tables[table]
