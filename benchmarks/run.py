@@ -33,8 +33,9 @@ BIN = Path(sys.executable).parent
 RHIL7 = str(BIN / "rhil7")
 FRICTIONLESS = str(BIN / "frictionless")
 SCALES = [1_000, 10_000, 100_000, 1_000_000]
-# what `rhil7 validate` cannot avoid importing: the cold real-package time is judged against these + 0.3 s
-UNAVOIDABLE_IMPORTS = "import numpy, pandas, pyarrow, duckdb, frictionless"
+# what `rhil7 validate` cannot avoid importing on the real package (frictionless only for a descriptor that is not
+# the shipped one): the cold real-package time is judged against these + 0.3 s
+UNAVOIDABLE_IMPORTS = "import numpy, pandas, pyarrow, duckdb"
 
 
 def measure_real_package(results: dict, budget: Budget, work: Path) -> None:

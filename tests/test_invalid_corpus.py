@@ -236,6 +236,17 @@ def _(p):
     return {("blank-row", ARMS_CSV, 3, None)}
 
 
+@case("only-commas-before-a-later-fault")
+def _(p):
+    # the blank record is dropped from the table the checks read: later rows keep their record numbers
+    last = read_rows(p, "sources")[1][-1]["source_id"]
+    row = set_cell(p, "sources", {"source_id": last}, "reach", "rumour")
+    path = table_path(p, "sources")
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:2] + ["," * lines[0].count(",") + "\n"] + lines[2:]), encoding="utf-8")
+    return {("blank-row", SOURCES_CSV, 3, None), ("constraint-error", SOURCES_CSV, row + 1, "reach")}
+
+
 @case("extra-cell")
 def _(p):
     path = table_path(p, "outcomes_dichotomous")

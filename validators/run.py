@@ -127,6 +127,7 @@ def _check_tables(safe: list[SafeResource], limits: Limits):
         for name, read in reads.items():
             if read.checkable and read.whole:
                 tables[name] = typed_frame(con, read)
+            con.execute(f"DROP TABLE IF EXISTS {read.table}")  # its text cells are not needed any more
     finally:
         con.close()
     return problems, reads, tables, controlled
