@@ -60,15 +60,18 @@ def holds_control_characters(values: np.ndarray) -> bool:
     return not np.isin(values, (0x09, LF, CR)).all()
 
 
-def blank_line_starts(offsets: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Offsets where an empty line starts (a line break right after a line break), from ``low_bytes``."""
+def blank_lines(offsets: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The line numbers of the empty lines (a line break right after a line break), from ``low_bytes``;
+    vectorized, so a file of many blank lines costs no more than one without."""
     breaks = (values == LF) | (values == CR)
     offsets, values = offsets[breaks], values[breaks]
     adjacent = offsets[1:] == offsets[:-1] + 1
-    # where a line break ends and the next begins at once: an LF, or a CR not followed by an LF
-    ends_break = (values[:-1] == LF) | ((values[:-1] == CR) & (values[1:] != LF))
-    blank = offsets[1:][adjacent & ends_break]
-    return blank
+    # where a line break ends: an LF, or a CR not followed at once by an LF
+    ends = values == LF
+    ends[:-1] |= (values[:-1] == CR) & ~(adjacent & (values[1:] == LF))
+    ends[-1:] |= values[-1:] == CR
+    blank_starts = offsets[1:][adjacent & ends[:-1]]
+    return np.searchsorted(offsets[ends], blank_starts) + 1  # line = line breaks ended before it + 1
 
 
 _LABEL_ERRORS = {"incorrect-label", "missing-label", "extra-label", "duplicate-label", "blank-label"}
@@ -127,8 +130,10 @@ def _line_number(body: bytes, offset: int) -> int:
     return body.count(b"\n", 0, offset) + body.count(b"\r", 0, offset) - body.count(b"\r\n", 0, offset) + 1
 
 
-def read_table(con, res: SafeResource, body: bytes, index: int) -> ReadTable:
-    """Load ``res`` (its file's bytes, without BOM: ``body``) into DuckDB table t<index> and report its shape."""
+def read_table(con, res: SafeResource, index: int) -> ReadTable:
+    """Load ``res`` into DuckDB table t<index> and report its shape. Takes the file's bytes from ``res.body``
+    (without BOM; read once by check_resource) and lets them go before DuckDB reads the file."""
+    body, res.body = res.body, None
     names = [f["name"] for f in res.descriptor["schema"]["fields"]]
     table, rejects = quote_identifier(f"t{index}"), f"rejects{index}"
     read = ReadTable(res, table, np.empty(0, dtype=np.int64), None)
@@ -138,6 +143,14 @@ def read_table(con, res: SafeResource, body: bytes, index: int) -> ReadTable:
     if read.problems:
         read.checkable = read.whole = False
         return read
+    stray = stray_quote(body)
+    offsets, values = low_bytes(body)
+    read.controlled = holds_control_characters(values)
+    blank = blank_lines(offsets, values).tolist()
+    del offsets, values
+    open_end = not body.endswith((b"\n", b"\r"))
+    quoted = body if stray is not None else None  # kept only to quote a quoting fault
+    del body  # DuckDB reads the file itself: a large table is not held twice
     try:
         rejects = _load(con, res, names, table, rejects, strict=True)
     except duckdb.Error:
@@ -150,20 +163,15 @@ def read_table(con, res: SafeResource, body: bytes, index: int) -> ReadTable:
             return read
     rejected = con.execute(f"""SELECT line, column_name, error_type, csv_line FROM {quote_identifier(rejects)}
                                ORDER BY line, column_idx""").fetchall()
-    stray = stray_quote(body)
     reject_rows = np.array(sorted({r[0] for r in rejected}), dtype=np.int64)
-    offsets, values = low_bytes(body)
-    read.controlled = holds_control_characters(values)
-    blank_lines = [_line_number(body, int(offset)) for offset in blank_line_starts(offsets, values)]
-    del offsets, values
     count = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     # one physical line per record (the common case) needs no look inside the cells
-    one_line_each = not rejected and count + 1 + len(blank_lines) == res.lines + (not body.endswith((b"\n", b"\r")))
+    one_line_each = not rejected and count + 1 + len(blank) == res.lines + open_end
     breaks = None if one_line_each else _inner_breaks(con, table, names)
-    read.rows, read.starts, blank_rows = _record_numbers(count, reject_rows, blank_lines, breaks, rejected)
+    read.rows, read.starts, blank_rows = _record_numbers(count, reject_rows, blank, breaks, rejected)
     quoting = [r for r in rejected if r[2] == "UNQUOTED VALUE"]
     if quoting or stray is not None:
-        read.problems = [_quoting_problem(res, read, body, stray, quoting[0] if quoting else None, names)]
+        read.problems = [_quoting_problem(res, read, quoted, stray, quoting[0] if quoting else None, names)]
         read.checkable = read.whole = False
         return read
     for line, column, kind, text in rejected:
@@ -254,7 +262,7 @@ def _record_numbers(count: int, reject_rows: np.ndarray, blank_lines: list[int],
     return np.array(rows, dtype=np.int64), np.array(starts, dtype=np.int64), blank_rows
 
 
-def _quoting_problem(res: SafeResource, read: ReadTable, body: bytes, stray, reject, names: list[str]) -> Problem:
+def _quoting_problem(res: SafeResource, read: ReadTable, body: bytes | None, stray, reject, names: list[str]) -> Problem:
     """The first quoting fault of the file (DuckDB's, or a quote inside an unquoted field), located."""
     message = ("The CSV quoting is broken (RFC 4180): a quote must enclose a whole field, and a quote inside a "
                "field is written twice. The rest of the file is not checked until this is fixed.")

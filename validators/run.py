@@ -72,10 +72,8 @@ def _all_problems(package_dir: Path, limits: Limits, canonical: dict) -> list[Pr
         problems += descriptor_standard_problems(descriptor, [_as_read(r) for r in safe])
     if not safe:
         return problems
-    schema_problems, reads, tables, controlled = _check_tables(safe, limits)
     with ThreadPoolExecutor(max_workers=1) as helper:  # DuckDB's snippet scans run here, beside the rest
-        prescans = {name: helper.submit(rows_to_check, frame, snippet_fields(name, frame))
-                    for name, frame in tables.items() if snippet_fields(name, frame)}
+        schema_problems, reads, tables, controlled, prescans = _check_tables(safe, limits, helper)
         rule_problems = [p for name, frame in tables.items()
                          for p in row_rule_problems(frame, name, reads[name].resource.relpath)]
         paths = {name: read.resource.relpath for name, read in reads.items()}
@@ -100,37 +98,48 @@ def _as_read(resource: SafeResource) -> dict:
     return {**resource.descriptor, "path": resource.relpath, **({"encoding": "utf-8-sig"} if resource.has_bom else {})}
 
 
-def _check_tables(safe: list[SafeResource], limits: Limits):
+def _check_tables(safe: list[SafeResource], limits: Limits, helper: ThreadPoolExecutor):
     """Every table through DuckDB: its shape, its Table Schema checks and foreign keys, and the typed frames
-    of the tables read whole (the rules trust only those)."""
+    of the tables read whole (the rules trust only those). The snippet pre-scan of each typed table starts on
+    ``helper`` at once, while the next table is read."""
     problems: list[Problem] = []
     reads: dict[str, ReadTable] = {}
     tables: dict[str, pd.DataFrame] = {}
     controlled: set[str] = set()  # tables whose text holds a control character
+    prescans: dict[str, Future] = {}
+    # a table's text stays in DuckDB only while a foreign key may still look it up
+    referenced = {fk["reference"].get("resource") or r.name for r in safe
+                  for fk in r.descriptor["schema"].get("foreignKeys") or []}
+    pending = [(r, fk) for r in safe for fk in r.descriptor["schema"].get("foreignKeys") or []]
+    dropped: set[str] = set()
     con = safe_connect(allowed_paths=[r.path for r in safe])
     try:
         for i, res in enumerate(safe):
-            body, res.body = res.body, None
-            read = read_table(con, res, body, i)
-            del body
+            read = reads[res.name] = read_table(con, res, i)
             problems += read.problems
             if read.checkable:
                 problems += table_problems(con, read, limits.max_problems_per_code)
             if read.controlled:
                 controlled.add(res.name)
-            reads[res.name] = read
-        for read in reads.values():
-            for fk in read.resource.descriptor["schema"].get("foreignKeys") or []:
-                target = reads.get(fk["reference"].get("resource") or read.resource.name)
-                if read.checkable and target is not None and target.checkable:
-                    problems += foreign_key_problems(con, read, target, fk, limits.max_problems_per_code)
-        for name, read in reads.items():
             if read.checkable and read.whole:
-                tables[name] = typed_frame(con, read)
-            con.execute(f"DROP TABLE IF EXISTS {read.table}")  # its text cells are not needed any more
+                frame = tables[res.name] = typed_frame(con, read)
+                if snippet_fields(res.name, frame):
+                    prescans[res.name] = helper.submit(rows_to_check, frame, snippet_fields(res.name, frame))
+            waiting = []
+            for r, fk in pending:
+                target = fk["reference"].get("resource") or r.name
+                if r.name not in reads or target not in reads:
+                    waiting.append((r, fk))
+                elif reads[r.name].checkable and reads[target].checkable:
+                    problems += foreign_key_problems(con, reads[r.name], reads[target], fk, limits.max_problems_per_code)
+            pending = waiting
+            needed = referenced | {r.name for r, _ in pending}
+            for name in [name for name in reads if name not in needed and name not in dropped]:
+                con.execute(f"DROP TABLE IF EXISTS {reads[name].table}")
+                dropped.add(name)
     finally:
         con.close()
-    return problems, reads, tables, controlled
+    return problems, reads, tables, controlled, prescans
 
 
 def _cross_rule_problems(tables: dict[str, pd.DataFrame], prescans: dict[str, Future],
