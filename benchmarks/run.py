@@ -26,16 +26,13 @@ from machine import loadavg, machine, speed_probe  # noqa: E402
 from processes import Budget, fmt_time, run_process  # noqa: E402
 from profiles import profile_validate  # noqa: E402
 from report import results_markdown, summary_table  # noqa: E402
-from targets import BIG_RUNS, TARGETS, evaluate  # noqa: E402
+from targets import BIG_RUNS, TARGETS, UNAVOIDABLE_IMPORTS, evaluate  # noqa: E402
 from workloads import label, step_generate, step_pooling  # noqa: E402
 
 BIN = Path(sys.executable).parent
 RHIL7 = str(BIN / "rhil7")
 FRICTIONLESS = str(BIN / "frictionless")
 SCALES = [1_000, 10_000, 100_000, 1_000_000]
-# what `rhil7 validate` cannot avoid importing on the real package (frictionless only for a descriptor that is not
-# the shipped one): the cold real-package time is judged against these + 0.3 s
-UNAVOIDABLE_IMPORTS = "import numpy, pandas, pyarrow, duckdb"
 
 
 def measure_real_package(results: dict, budget: Budget, work: Path) -> None:
