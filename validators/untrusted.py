@@ -8,8 +8,8 @@ bounded sizes and row counts, UTF-8 only. It only reads; it never writes.
 from __future__ import annotations
 
 import codecs
-import hashlib
 import csv
+import hashlib
 import io
 import json
 import re
