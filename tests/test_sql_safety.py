@@ -102,6 +102,26 @@ def test_safe_connection_reaches_no_file_no_url_no_extension_and_stays_locked(tm
         safe_connect(enable_external_access=True)
 
 
+def test_a_connection_allowed_some_files_reads_those_and_nothing_else(tmp_path):
+    """The validator's connection (safe_connect(allowed_paths=...)) reads the package's table files only."""
+    allowed, other = tmp_path / "allowed.csv", tmp_path / "other.csv"
+    allowed.write_text("a\n1\n", encoding="utf-8")
+    other.write_text("a\n2\n", encoding="utf-8")
+    con = safe_connect(allowed_paths=[allowed])
+    assert con.execute(f"SELECT a FROM read_csv('{allowed}')").fetchall() == [(1,)]
+    for sql in (f"SELECT * FROM read_csv('{other}')", f"COPY (SELECT 1) TO '{tmp_path / 'out.csv'}'",
+                f"COPY (SELECT 1) TO '{allowed}'", "SELECT * FROM read_csv('http://192.0.2.1/x.csv')",
+                f"ATTACH '{tmp_path / 'other.duckdb'}'", "INSTALL httpfs"):
+        with pytest.raises(duckdb.Error):
+            con.execute(sql)
+    for setting in ("enable_external_access = true", f"allowed_paths = ['{other}']",
+                    f"allowed_directories = ['{tmp_path}']", "lock_configuration = false"):
+        with pytest.raises(duckdb.Error, match="locked"):
+            con.execute(f"SET {setting}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["allowed.csv", "other.csv"]
+    assert allowed.read_text(encoding="utf-8") == "a\n1\n"
+
+
 def test_the_url_is_refused_before_any_attempt():
     """A permission error, raised before the HTTP extension is even looked for: no install, no lookup."""
     con = safe_connect()
