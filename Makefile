@@ -13,6 +13,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python $(SOURCES)
+	rm -rf .setuptools-build  # setuptools reuses its build folder: a module deleted from the source would stay installed
 	$(BIN)/python -m pip install --quiet ".[test]"
 	touch $(STAMP)
 
