@@ -27,13 +27,23 @@ def _ok_where_missing(frame: pd.DataFrame, condition: pd.Series, *cols: str) -> 
     return (~applicable | condition.fillna(True)).astype(bool)
 
 
-STATISTIC_FIELDS = STATISTIC_COLUMNS
-VALUE_FIELDS = ("mean", "sd", "se", "median", "q1", "q3", "min", "max")
+VALUE_FIELDS = tuple(dict.fromkeys(c for columns in STATISTIC_COLUMNS.values() for c in columns))
+STATISTIC_WORDS = "; ".join(f"{s}: {', '.join(columns)}" for s, columns in STATISTIC_COLUMNS.items())
+
+
+def _listed(words: list[str], last: str) -> str:
+    return f"{', '.join(words[:-1])} {last} {words[-1]}" if len(words) > 1 else words[0]
+
+
+UNIT_WORDS = "; ".join(
+    f"{_listed([u for u, (target, _) in UNITS.items() if target == unit], 'or')} for "
+    f"{_listed([o for o, t in OUTCOME_UNITS.items() if t == unit], 'and')}"
+    for unit in dict.fromkeys(OUTCOME_UNITS.values()))
 
 
 def statistic_fields_match(frame: pd.DataFrame) -> pd.Series:
     ok = pd.Series(True, index=frame.index)
-    for statistic, needed in STATISTIC_FIELDS.items():
+    for statistic, needed in STATISTIC_COLUMNS.items():
         rows = frame["statistic"] == statistic
         present = frame[list(needed)].notna().all(axis=1)
         unused = [c for c in VALUE_FIELDS if c not in needed]
@@ -102,7 +112,7 @@ def ratio_positive(frame):
 ROW_RULES: dict[str, list[RowRule]] = {
     "outcomes_continuous": [
         RowRule("statistic-fields", ("statistic",) + VALUE_FIELDS,
-                "exactly the value columns of the statistic (mean_sd: mean, sd; mean_se: mean, se; median_iqr: median, q1, q3; median_range: median, min, max; median_iqr_range: median, q1, q3, min, max)",
+                f"exactly the value columns of the statistic ({STATISTIC_WORDS})",
                 statistic_fields_match),
         RowRule("sd-not-positive", ("sd",), "sd > 0", sd_positive),
         RowRule("se-not-positive", ("se",), "se > 0", se_positive),
@@ -111,7 +121,7 @@ ROW_RULES: dict[str, list[RowRule]] = {
         RowRule("range-out-of-order", ("min", "q1", "median", "q3", "max"), "min <= q1, q3 <= max and min <= median <= max",
                 range_encloses_quartiles),
         RowRule("unit-not-for-outcome", ("unit", "outcome"),
-                "days for icu_los and hospital_los; cells/uL, cells/mm3, 10^9/L or 10^3/uL for alc, cd4, cd8",
+                UNIT_WORDS,
                 unit_fits_outcome),
     ],
     "outcomes_dichotomous": [
