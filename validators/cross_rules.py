@@ -121,7 +121,7 @@ def _rows_in(frame: pd.DataFrame, columns: list[str], known: _Keys | pd.DataFram
 
 def _texts(series: pd.Series) -> list:
     """A column's values as Python objects, None for missing: iterating Arrow-backed text value by value is slow."""
-    return series.astype(object).where(series.notna(), None).tolist()
+    return series.to_numpy(dtype=object, na_value=None).tolist()
 
 
 PROVENANCE_FIELDS = ("registry_ids", "design", "countries", "intervention", "dose", "route", "schedule", "control",
@@ -133,15 +133,14 @@ def studies_have_provenance(tables) -> list[Problem]:
     if studies is None or prov is None:
         return []
     problems = []
-    documented = _Keys(prov, ["study_id", "field"])
+    documented = set(zip(_texts(prov["study_id"]), _texts(prov["field"])))
+    study_ids = _texts(studies["study_id"])
     for field in [f for f in PROVENANCE_FIELDS if f in studies]:
-        filled = studies.loc[studies[field].notna(), ["study_id", field]]
-        pairs = pd.DataFrame({"study_id": filled["study_id"], "field": field}, index=filled.index)
-        undocumented = filled[~_rows_in(pairs, ["study_id", "field"], documented)]
-        for row, study, value in zip(undocumented.index, _texts(undocumented["study_id"]), undocumented[field].tolist()):
-            problems.append(_p("studies", row, field, "missing-provenance",
-                               "a study_provenance row with the source and a verbatim snippet",
-                               _fmt(value), f"{study}.{field} has a value but no provenance."))
+        for row, study, value in zip(studies.index, study_ids, _texts(studies[field])):
+            if value is not None and (study, field) not in documented:
+                problems.append(_p("studies", row, field, "missing-provenance",
+                                   "a study_provenance row with the source and a verbatim snippet",
+                                   _fmt(value), f"{study}.{field} has a value but no provenance."))
     return sorted(problems, key=lambda p: p.row)
 
 
@@ -295,13 +294,13 @@ def coverage_consistent(tables) -> list[Problem]:
                            "Coverage says extracted but the outcome tables lack the rows."))
     published, studies = tables.get("published_results"), tables.get("studies")
     if published is not None and studies is not None:
-        listed = _Keys(coverage, cell)
-        study_ids, conditions = studies["study_id"], studies["condition"]
+        # sets of Python keys: a target names a few dozen studies, so a frame per target cost more than the lookups
+        listed = set(zip(*(_texts(coverage[c]) for c in cell)))
+        trials = list(zip(_texts(studies["study_id"]), _texts(studies["condition"])))
         for row, target, outcome, subgroup, tp in zip(published.index, *(_texts(published[c]) for c in
                                                                         ("target_id", "outcome", "subgroup", "timepoint"))):
-            pooled = study_ids[(conditions == subgroup) | (subgroup == "all")]
-            wanted = pd.DataFrame({"study_id": pooled, "outcome": outcome, "timepoint": tp})
-            for study in wanted["study_id"][~_rows_in(wanted, cell, listed)]:
+            pooled = (study for study, condition in trials if subgroup == "all" or condition == subgroup)
+            for study in (s for s in pooled if (s, outcome, tp) not in listed):
                 # reported on the target that needs the coverage row: the missing row has no row number
                 problems.append(_p("published_results", row, "target_id", "coverage-gap",
                                    f"a row ({study}, {outcome}, {tp}) in coverage.csv", "none",
