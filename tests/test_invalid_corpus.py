@@ -951,3 +951,37 @@ def test_frictionless_validates_the_package_from_the_repo_root():
     result = subprocess.run([frictionless, "validate", "datapackage.json"], cwd=ROOT, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def test_the_pandera_models_flag_the_rows_the_validator_flags_for_a_row_rule(tmp_path):
+    """The pandera models (validators/schemas.py) declare the row rules for users of the frames; the validator
+    runs the same rule functions without importing pandera. On every corpus case whose problems are all row-rule
+    problems, both name the same rows."""
+    import pandera.errors
+
+    from rhil7.validators.row_rules import ROW_RULES
+    from rhil7.validators.schemas import schema_for
+    from rhil7.validators.tables import read_table
+
+    rule_codes = {f"tables/{t}.csv": {r.code for r in rules} for t, rules in ROW_RULES.items()}
+    compared = 0
+    for case in CASES:
+        package, expected = _build(case, tmp_path / case.id)
+        if case.unreadable or not all(code in rule_codes.get(file, ()) for code, file, _, _ in expected):
+            continue
+        descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+        flagged = set()
+        for file in {file for _, file, _, _ in expected}:
+            spec = next(r for r in descriptor["resources"] if r["path"] == file)
+            try:
+                schema_for(spec).validate(read_table(package / file, spec), lazy=True)
+            except pandera.errors.SchemaErrors as errors:
+                cases = errors.failure_cases
+                frame_level = cases[cases["schema_context"] == "DataFrameSchema"]
+                # pandera names a failed frame-wide check by its error text (the rule's expected text)
+                rules = {r.expected: r for r in ROW_RULES[spec["name"]]}
+                flagged |= {(rules[check].code, file, int(index), rules[check].fields[0]) for check, index in
+                            zip(frame_level["check"], frame_level["index"]) if check in rules}
+        assert flagged == expected, case.id
+        compared += 1
+    assert compared >= 5, "the corpus lost its row-rule cases"

@@ -26,6 +26,13 @@ def test_pandera_models_mirror_the_table_schemas():
                 assert (key in (f.get("constraints") or {})) == (key in names), (resource["name"], f["name"], key)
 
 
+def test_the_package_passes_every_pandera_model():
+    """An invariant of the live package (run in every pull request): the pandera models accept what validates."""
+    tables = read_tables(ROOT)
+    for resource in DESCRIPTOR["resources"]:
+        schema_for(resource).validate(tables[resource["name"]], lazy=True)
+
+
 def test_raw_tables_in_duckdb_have_the_schema_columns_and_types():
     con = safe_connect()
     create_tables(con, DESCRIPTOR, read_tables(ROOT))

@@ -46,6 +46,7 @@ def schema_for(resource: dict) -> pa.DataFrameSchema:
         checks=[pa.Check(rule.check, name=rule.code, error=rule.expected) for rule in rules],
         strict=True,
         ordered=True,
+        coerce=True,  # a frame read another way (an empty table's object columns, CSV text) is judged by its values
         name=resource["name"],
     )
 

@@ -2,7 +2,8 @@
 
 The Table Schema's own checks are table_checks.py's; pandera's models (schemas.py) declare the same rules
 for users of the frames, but the validator calls the rule functions directly: importing pandera costs
-about 0.7 s, more than validating the whole real package.
+about 0.7 s, more than validating the whole real package. The tests hold the models to these functions on the
+invalid corpus and run them on the package.
 """
 from __future__ import annotations
 
