@@ -132,3 +132,9 @@ def build_reference_package(target: Path) -> Path:
 @pytest.fixture(scope="session")
 def reference_package(tmp_path_factory) -> Path:
     return build_reference_package(tmp_path_factory.mktemp("reference") / "package")
+
+
+def pytest_collection_modifyitems(items):
+    """The larger-package proof re-runs the suite (minutes): it goes first, so that on several cores
+    (make test: pytest-xdist) it overlaps the rest instead of running alone at the end."""
+    items.sort(key=lambda item: item.module.__name__ != "test_larger_package")
