@@ -60,21 +60,8 @@ sums AS (
     FROM input
     GROUP BY ALL
 ),
-het AS (
-    -- Q in a second pass about the fixed-effect estimate (no cancellation of large sums)
-    SELECT s.outcome, s.timepoint, s.measure, s.subgroup, s.k, s.sw, s.swy / s.sw AS fe, s.sw - s.sw2 / s.sw AS c,
-           sum((i.yi - s.swy / s.sw) * (i.yi - s.swy / s.sw) / i.vi) AS q_sum
-    FROM sums AS s
-    JOIN input AS i USING (outcome, timepoint, measure, subgroup)
-    GROUP BY s.outcome, s.timepoint, s.measure, s.subgroup, s.k, s.sw, s.swy, s.sw2
-),
-with_q AS (
-    SELECT *, CASE WHEN k > 1 THEN q_sum ELSE 0 END AS q FROM het
-),
-tau AS (
-    SELECT *, CASE WHEN k > 1 AND c > 0 THEN greatest(0, (q - (k - 1)) / c) ELSE 0 END AS tau2,
-           CASE WHEN k > 1 AND q > 0 THEN greatest(0, (q - (k - 1)) / q) ELSE 0 END AS i2
-    FROM with_q
+fixed AS (
+    SELECT *, swy / sw AS fe, sw - sw2 / sw AS c FROM sums
 ),
 mh_input AS (
     SELECT outcome, timepoint, measure, subgroup, yi, vi,
@@ -98,60 +85,51 @@ mh_sums AS (
     GROUP BY ALL
 ),
 mh AS (
-    SELECT m.outcome, m.timepoint, m.measure, m.subgroup, t.k, t.c,
-           CASE WHEN t.k = 1 THEN t.fe ELSE ln(m.sr / m.ss) END AS mh,
-           CASE WHEN t.k = 1 THEN sqrt(1 / t.sw) ELSE sqrt(m.sp / (m.sr * m.ss)) END AS mh_se
+    SELECT m.outcome, m.timepoint, m.measure, m.subgroup, f.k, f.c,
+           CASE WHEN f.k = 1 THEN f.fe ELSE ln(m.sr / m.ss) END AS mh,
+           CASE WHEN f.k = 1 THEN sqrt(1 / f.sw) ELSE sqrt(m.sp / (m.sr * m.ss)) END AS mh_se
     FROM mh_sums AS m
-    JOIN tau AS t USING (outcome, timepoint, measure, subgroup)
+    JOIN fixed AS f USING (outcome, timepoint, measure, subgroup)
 ),
-mh_het AS (
-    SELECT m.outcome, m.timepoint, m.measure, m.subgroup, m.k, m.c, m.mh, m.mh_se,
-           sum((i.yi - m.mh) * (i.yi - m.mh) / i.vi) AS q_sum
-    FROM mh AS m
+centres AS (
+    -- the fixed-effect estimate of each family: inverse variance (FE, then DL) or Mantel-Haenszel (MH, then MH-DL)
+    SELECT outcome, timepoint, measure, subgroup, 'IV' AS family, k, c, fe AS centre, sqrt(1 / sw) AS centre_se
+    FROM fixed
+    UNION ALL
+    SELECT outcome, timepoint, measure, subgroup, 'MH', k, c, mh, mh_se FROM mh
+),
+het AS (
+    -- Q about the family's own estimate, in a second pass (no cancellation of large sums)
+    SELECT ce.outcome, ce.timepoint, ce.measure, ce.subgroup, ce.family, ce.k, ce.c, ce.centre, ce.centre_se,
+           sum((i.yi - ce.centre) * (i.yi - ce.centre) / i.vi) AS q_sum
+    FROM centres AS ce
     JOIN input AS i USING (outcome, timepoint, measure, subgroup)
-    GROUP BY m.outcome, m.timepoint, m.measure, m.subgroup, m.k, m.c, m.mh, m.mh_se
+    GROUP BY ALL
 ),
-mh_tau AS (
+tau AS (
     SELECT *,
            CASE WHEN k > 1 THEN q_sum ELSE 0 END AS q,
            CASE WHEN k > 1 AND c > 0 THEN greatest(0, (q_sum - (k - 1)) / c) ELSE 0 END AS tau2,
            CASE WHEN k > 1 AND q_sum > 0 THEN greatest(0, (q_sum - (k - 1)) / q_sum) ELSE 0 END AS i2
-    FROM mh_het
-),
-mh_random AS (
-    SELECT t.outcome, t.timepoint, t.measure, t.subgroup,
-           sum(i.yi / (i.vi + t.tau2)) / sum(1 / (i.vi + t.tau2)) AS est,
-           sqrt(1 / sum(1 / (i.vi + t.tau2))) AS est_se
-    FROM mh_tau AS t
-    JOIN input AS i USING (outcome, timepoint, measure, subgroup)
-    GROUP BY ALL
+    FROM het
 ),
 random AS (
-    SELECT t.outcome, t.timepoint, t.measure, t.subgroup,
-           sum(i.yi / (i.vi + t.tau2)) / sum(1 / (i.vi + t.tau2)) AS dl,
-           sqrt(1 / sum(1 / (i.vi + t.tau2))) AS dl_se
+    SELECT t.outcome, t.timepoint, t.measure, t.subgroup, t.family,
+           sum(i.yi / (i.vi + t.tau2)) / sum(1 / (i.vi + t.tau2)) AS est,
+           sqrt(1 / sum(1 / (i.vi + t.tau2))) AS est_se
     FROM tau AS t
     JOIN input AS i USING (outcome, timepoint, measure, subgroup)
     GROUP BY ALL
 ),
 models AS (
-    SELECT outcome, timepoint, measure, subgroup, 'FE' AS model, k, fe AS yi_pooled, sqrt(1 / sw) AS se,
-           0.0 AS tau2, q, i2, NULL::DOUBLE AS pi_half
+    SELECT outcome, timepoint, measure, subgroup, CASE family WHEN 'IV' THEN 'FE' ELSE 'MH' END AS model, k,
+           centre AS yi_pooled, centre_se AS se, 0.0 AS tau2, q, i2, NULL::DOUBLE AS pi_half
     FROM tau
     UNION ALL
-    SELECT t.outcome, t.timepoint, t.measure, t.subgroup, 'DL' AS model, t.k, r.dl, r.dl_se, t.tau2, t.q, t.i2,
-           CASE WHEN t.k >= 3 THEN q.t975 * sqrt(r.dl_se * r.dl_se + t.tau2) END
+    SELECT t.outcome, t.timepoint, t.measure, t.subgroup, CASE t.family WHEN 'IV' THEN 'DL' ELSE 'MH-DL' END, t.k,
+           r.est, r.est_se, t.tau2, t.q, t.i2, CASE WHEN t.k >= 3 THEN q.t975 * sqrt(r.est_se * r.est_se + t.tau2) END
     FROM tau AS t
-    JOIN random AS r USING (outcome, timepoint, measure, subgroup)
-    LEFT JOIN t_quantile AS q ON q.df = t.k - 1
-    UNION ALL
-    SELECT outcome, timepoint, measure, subgroup, 'MH' AS model, k, mh, mh_se, 0.0, q, i2, NULL::DOUBLE
-    FROM mh_tau
-    UNION ALL
-    SELECT t.outcome, t.timepoint, t.measure, t.subgroup, 'MH-DL' AS model, t.k, r.est, r.est_se, t.tau2, t.q, t.i2,
-           CASE WHEN t.k >= 3 THEN q.t975 * sqrt(r.est_se * r.est_se + t.tau2) END
-    FROM mh_tau AS t
-    JOIN mh_random AS r USING (outcome, timepoint, measure, subgroup)
+    JOIN random AS r USING (outcome, timepoint, measure, subgroup, family)
     LEFT JOIN t_quantile AS q ON q.df = t.k - 1
 )
 SELECT m.outcome, m.timepoint, m.measure, m.subgroup, m.model, m.k, coalesce(x.k_excluded, 0) AS k_excluded,
