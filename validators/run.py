@@ -3,36 +3,33 @@
 1. The descriptor: read within bounds (untrusted.py), its shape (descriptor_shape.py), compared with the
    project's (canonical.py), checked against the Data Package standard by frictionless (structure.py).
 2. Each table that may be read: loaded once by DuckDB's CSV reader, every cell as text (csv_reading.py),
-   then its Table Schema checks as SQL derived from the descriptor (table_checks.py), foreign keys included.
-3. The typed tables go to the rules a Table Schema cannot say: rules within a row (row_rules.py) and across
-   rows and tables (cross_rules.py; DuckDB's scan of the snippets runs on a second thread meanwhile).
+   then its Table Schema checks as SQL derived from the descriptor (table_checks.py), foreign keys included;
+   the same pass types its cells into a second DuckDB table.
+3. The typed tables go to the rules a Table Schema cannot say, each a SQL query: rules within a row
+   (row_rules.py, semantic.py) and across rows and tables (cross_rules.py). No table becomes a pandas frame.
 
 Reads only: the DuckDB database lives in memory, may read only the package's table files, and never the
 network. Every problem is collected, at most ``Limits.max_problems_per_code`` per file and code listed.
 """
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-import pandas as pd
-
-from rhil7.database import safe_connect
+from rhil7.database import quote_identifier, safe_connect
 
 from .canonical import canonical_descriptor, shape_differences
 from .consequences import without_consequences
-from .cross_rules import CROSS_RULES, snippet_fields
+from .cross_rules import CROSS_RULES, snippet_unsure
 from .csv_reading import ReadTable, read_table
 from .descriptor_shape import descriptor_problems, too_deep
 from .limits import DEFAULT_LIMITS, Limits
 from .problems import Problem, cap_problems
 from .references import package_reference_problems
 from .semantic import row_rule_problems
-from .snippets import rows_to_check
 from .structure import descriptor_standard_problems
-from .table_checks import foreign_key_problems, table_problems, typed_frame
-from .text_safety import control_characters
+from .table_checks import RULE_CELL_CODES, foreign_key_problems, table_problems
+from .typed_tables import TypedTables
 from .untrusted import SafeResource, check_resource, load_descriptor
 
 
@@ -75,14 +72,18 @@ def _all_problems(package_dir: Path, limits: Limits, canonical: dict) -> list[Pr
         problems += descriptor_standard_problems(descriptor, [_as_read(r) for r in safe])
     if not safe:
         return problems
-    with ThreadPoolExecutor(max_workers=1) as helper:  # DuckDB's snippet scans run here, beside the rest
-        schema_problems, reads, tables, controlled, prescans = _check_tables(safe, limits, helper)
-        rule_problems = [p for name, frame in tables.items()
-                         for p in row_rule_problems(frame, name, reads[name].resource.relpath)]
+    con = safe_connect(allowed_paths=[r.path for r in safe])
+    try:
+        db = TypedTables(con, limits.max_problems_per_code)
+        found, reads = _check_tables(safe, db)
+        # text safety is a rule of the project: a cell that the Table Schema already finds bad is not judged
+        schema_problems = [p for p in found if p.code not in RULE_CELL_CODES]
+        rule_problems = [p for p in found if p.code in RULE_CELL_CODES]
         paths = {name: read.resource.relpath for name, read in reads.items()}
-        found = _cross_rule_problems(tables, prescans, helper)
-        found += control_characters({name: tables[name] for name in controlled if name in tables})
-        rule_problems += [replace(p, file=paths.get(p.file, p.file)) for p in found]
+        judged = row_rule_problems(db) + [p for rule in CROSS_RULES for p in rule(db)] + db.omitted
+        rule_problems += [replace(p, file=paths.get(p.file, p.file)) for p in judged]
+    finally:
+        con.close()
     problems += schema_problems + without_consequences(schema_problems, rule_problems)
     lines = {read.resource.relpath: read for read in reads.values()}
     return [replace(p, line=lines[p.file].line_of_row(p.row)) if p.line is None and p.file in lines else p
@@ -94,56 +95,34 @@ def _as_read(resource: SafeResource) -> dict:
     return {**resource.descriptor, "path": resource.relpath, **({"encoding": "utf-8-sig"} if resource.has_bom else {})}
 
 
-def _check_tables(safe: list[SafeResource], limits: Limits, helper: ThreadPoolExecutor):
-    """Every table through DuckDB: its shape, its Table Schema checks and foreign keys, and the typed frames
-    of the tables read whole (the rules trust only those). The snippet pre-scan of each typed table starts on
-    ``helper`` at once, while the next table is read."""
-    problems: list[Problem] = []
-    reads: dict[str, ReadTable] = {}
-    tables: dict[str, pd.DataFrame] = {}
-    controlled: set[str] = set()  # tables whose text holds a control character
-    prescans: dict[str, Future] = {}
+def _check_tables(safe: list[SafeResource], db: TypedTables) -> tuple[list[Problem], dict[str, ReadTable]]:
+    """Every table through DuckDB: its shape, its Table Schema checks and foreign keys; the typed tables of
+    those read whole go to ``db`` for the rules (the rules trust only those)."""
+    con, problems, reads = db.con, [], {}
     # a table's text stays in DuckDB only while a foreign key may still look it up
     referenced = {fk["reference"].get("resource") or r.name for r in safe
                   for fk in r.descriptor["schema"].get("foreignKeys") or []}
     pending = [(r, fk) for r in safe for fk in r.descriptor["schema"].get("foreignKeys") or []]
     dropped: set[str] = set()
-    con = safe_connect(allowed_paths=[r.path for r in safe])
-    try:
-        for i, res in enumerate(safe):
-            read = reads[res.name] = read_table(con, res, i)
-            problems += read.problems
-            if read.checkable:
-                problems += table_problems(con, read, limits.max_problems_per_code)
-            if read.controlled:
-                controlled.add(res.name)
-            if read.checkable and read.whole:
-                frame = tables[res.name] = typed_frame(con, read)
-                if snippet_fields(res.name, frame):
-                    prescans[res.name] = helper.submit(rows_to_check, frame, snippet_fields(res.name, frame))
-            waiting = []
-            for r, fk in pending:
-                target = fk["reference"].get("resource") or r.name
-                if r.name not in reads or target not in reads:
-                    waiting.append((r, fk))
-                elif reads[r.name].checkable and reads[target].checkable:
-                    problems += foreign_key_problems(con, reads[r.name], reads[target], fk, limits.max_problems_per_code)
-            pending = waiting
-            needed = referenced | {r.name for r, _ in pending}
-            for name in [name for name in reads if name not in needed and name not in dropped]:
-                con.execute(f"DROP TABLE IF EXISTS {reads[name].table}")
-                dropped.add(name)
-    finally:
-        con.close()
-    return problems, reads, tables, controlled, prescans
-
-
-def _cross_rule_problems(tables: dict[str, pd.DataFrame], prescans: dict[str, Future],
-                         helper: ThreadPoolExecutor) -> list[Problem]:
-    """Every cross-table rule, in order. The first (the snippet rule) runs on ``helper``: most of its
-    time is DuckDB's scan of the snippets, which releases the GIL, so on a large package it costs next
-    to nothing beside the other rules. The rules only read the frames."""
-    first, *others = CROSS_RULES
-    early = helper.submit(first, tables, prescanned=prescans)
-    rest = [p for rule in others for p in rule(tables)]
-    return early.result() + rest
+    for i, res in enumerate(safe):
+        read = reads[res.name] = read_table(con, res, i)
+        problems += read.problems
+        if read.checkable:
+            typed = quote_identifier(f"typed{i}")
+            unsure = snippet_unsure(res.name, [f["name"] for f in res.descriptor["schema"]["fields"]])
+            problems += table_problems(con, read, db.listed, typed, unsure)
+            if read.whole:
+                db.add(res.name, typed, read)
+        waiting = []
+        for r, fk in pending:
+            target = fk["reference"].get("resource") or r.name
+            if r.name not in reads or target not in reads:
+                waiting.append((r, fk))
+            elif reads[r.name].checkable and reads[target].checkable:
+                problems += foreign_key_problems(con, reads[r.name], reads[target], fk, db.listed)
+        pending = waiting
+        needed = referenced | {r.name for r, _ in pending}
+        for name in [name for name in reads if name not in needed and name not in dropped]:
+            con.execute(f"DROP TABLE IF EXISTS {reads[name].table}")
+            dropped.add(name)
+    return problems, reads

@@ -56,37 +56,6 @@ def snippet_supports(value: float, snippet: str) -> bool:
     return any(math.isclose(float(value), c, rel_tol=0, abs_tol=1e-9) for c in candidates)
 
 
-VECTORIZED_FROM_ROWS = 20_000
-
-
-def rows_to_check(frame, fields: list[str]):
-    """Row labels whose snippet may lack one of its numbers: all rows for a small table; for a large one,
-    only those DuckDB's vectorized scan cannot clear (every value among the snippet's plain digits), so
-    the exact check (signs, thousands separators, number words) runs on few rows."""
-    if len(frame) < VECTORIZED_FROM_ROWS:
-        return frame.index
-    import numpy as np
-    import pyarrow as pa
-
-    # Arrow arrays, not a pandas frame: DuckDB then reads the text where it lies, without a copy per cell
-    data = pa.table({"row_label": pa.array(np.arange(len(frame))),
-                     "snippet": pa.array(frame["snippet"].astype("str").array),
-                     **{f: pa.array(frame[f].to_numpy(dtype="float64", na_value=np.nan), from_pandas=True)
-                        for f in fields}})
-    from rhil7.database import quote_identifier, safe_connect
-
-    values = ", ".join(quote_identifier(f) for f in fields)
-    # one thread: the scan runs beside the validator's own work (run.py), one core each
-    con = safe_connect(threads=1)
-    try:
-        con.register("rows", data)
-        found = con.execute(
-            # the snippet's numbers are extracted once per row, and every present value looked up in them
-            f"""SELECT row_label FROM rows
-                WHERE NOT list_has_all(
-                    list_transform(regexp_extract_all(coalesce(snippet, ''), '\\d+(?:\\.\\d+)?'),
-                                   lambda x: CAST(x AS DOUBLE)),
-                    list_filter([{values}], lambda v: v IS NOT NULL))""").fetchnumpy()["row_label"]
-    finally:
-        con.close()
-    return frame.index[np.sort(found)]
+# SQL: a snippet's runs of digits and points, each between spaces; a number written the same way in a cell is
+# found in it with one substring search
+DIGIT_RUNS = "(' ' || regexp_replace(coalesce({}, ''), '[^0-9.]+', ' ', 'g') || ' ')"

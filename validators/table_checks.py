@@ -5,19 +5,18 @@ the primary key and the foreign keys, with frictionless' codes, row numbers and 
 the reference the tests hold this module to). Each check is one SQL expression over a table of text
 cells; its failures are counted in the database and at most ``listed`` of them come back to Python, so a
 file full of faults costs no more memory than a clean one. The typed frame handed to the row and
-cross-table rules comes from the same cells, cast by the same expressions.
+cross-table rules comes from the same cells, cast by the same expressions, in the same pass that finds the rows with a failing cell.
 """
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
+from dataclasses import replace
 
 from rhil7.database import quote_identifier, quote_literal
+from rhil7.vocabulary import FORMULA_STARTS, VERBATIM_FIELDS
 
 from .csv_reading import ReadTable
+from .snippets import DIGIT_RUNS
 from .problems import Problem, omitted_problem
-from .tables import ARROW_TEXT
 
 INTEGER = "[+-]?[0-9]+"
 NUMBER = "[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
@@ -62,8 +61,17 @@ def _literal(value, type_: str) -> str:
     return quote_literal(str(value))
 
 
-def cell_checks(field: dict) -> list[tuple[str, str, str]]:
-    """(code, constraint name or '', SQL condition that is true for a failing cell) for one field."""
+# A NUL ends a string in C and in base R, an ESC sequence echoed to a terminal can print anything (a fake
+# "VALID" included): text may hold a tab or a line break, no other C0 control character.
+CONTROL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]"
+# Codes of the cell checks that are the project's rules, not the Table Schema's (their problems pass through
+# consequences.py like the other rules' problems)
+RULE_CELL_CODES = ("formula-like-text", "control-character")
+
+
+def cell_checks(field: dict, controlled: bool = False) -> list[tuple[str, str, str]]:
+    """(code, constraint name or '', SQL condition that is true for a failing cell) for one field.
+    ``controlled``: the file holds a control character, so its text cells are searched for one."""
     column = quote_identifier(field["name"])
     type_ = field.get("type", "string")
     constraints = field.get("constraints") or {}
@@ -87,6 +95,14 @@ def cell_checks(field: dict) -> list[tuple[str, str, str]]:
     for key, op in (("minLength", "<"), ("maxLength", ">")):
         if key in constraints:
             checks.append(("constraint-error", key, f"({valid} AND length({column}) {op} {int(constraints[key])})"))
+    if type_ == "string":
+        # spreadsheet safety (OWASP "CSV injection"): a verbatim snippet is a quote, exempt (the release makes
+        # the spreadsheet copies safe)
+        if field["name"] not in VERBATIM_FIELDS:
+            starts = ", ".join(quote_literal(c) for c in FORMULA_STARTS)
+            checks.append(("formula-like-text", "", f"left({column}, 1) IN ({starts})"))
+        if controlled:
+            checks.append(("control-character", "", f"regexp_matches({column}, {quote_literal(CONTROL)})"))
     return checks
 
 
@@ -117,24 +133,47 @@ def _problem(read: ReadTable, row, field, code, expected, found, message) -> Pro
                    str(found), message, "structure")
 
 
-def table_problems(con, read: ReadTable, listed: int) -> list[Problem]:
-    """Types, constraints, unique values and the primary key of one table."""
+def _cell_problem(read: ReadTable, field: dict, code: str, constraint: str, value: str) -> Problem:
+    if code == "formula-like-text":
+        first = {"\t": "a tab", "\r": "a carriage return"}.get(value[0], value[0])
+        return Problem(read.resource.relpath, None, field["name"], code,
+                       "text that does not start with =, +, -, @, a tab or a carriage return", value[:80],
+                       f"The text starts with {first} and would be evaluated as a formula when the CSV is opened in a "
+                       "spreadsheet; reword it so it starts with a letter, digit or bracket.")
+    if code == "control-character":
+        first = next(c for c in value if ord(c) < 0x20 and c not in "\t\n\r")
+        return Problem(read.resource.relpath, None, field["name"], code,
+                       "text without control characters (a tab or a line break is allowed)",
+                       f"U+{ord(first):04X} in {value[:80]!r}",
+                       "The text holds a control character, which readers truncate at (NUL) or a terminal executes "
+                       "(ESC); remove it.")
+    message = (f"Type Error: type is \"{field.get('type', 'string')}\"" if code == "type-error" else
+               f"Constraint Error: constraint \"{constraint}\" is \"{(field.get('constraints') or {})[constraint]}\"")
+    return _problem(read, None, field["name"], code, field_expectation(field), value, message)
+
+
+def table_problems(con, read: ReadTable, listed: int, typed: str, unsure: str | None = None) -> list[Problem]:
+    """Types, constraints, text safety, unique values and the primary key of one table. Creates ``typed``:
+    the table's cells as the schema's types (``_rid``: the text table's row id), what the rules read, and the
+    column ``_unsure``: ``unsure`` (SQL over the text cells and their snippet's ``_words``,
+    cross_rules.snippet_unsure) computed in the same pass."""
     listing = Listing(read, listed)
     schema = read.resource.descriptor["schema"]
-    failing = []
-    for field in schema["fields"]:
-        for code, constraint, condition in cell_checks(field):
-            failing.append((field, code, constraint, condition))
-    if failing:  # one pass counts every check; only the checks that fail are listed
-        counts = con.execute("SELECT " + ", ".join(f"count_if({c})" for *_, c in failing) +
-                             f" FROM {read.table}").fetchone()
-        failing = [(*f, n) for f, n in zip(failing, counts) if n]
-    for field, code, constraint, condition, count in failing:
-        name = field["name"]
-        message = (f"Type Error: type is \"{field.get('type', 'string')}\"" if code == "type-error" else
-                   f"Constraint Error: constraint \"{constraint}\" is \"{(field.get('constraints') or {})[constraint]}\"")
-        for row, value in listing.rows_where(con, condition, [name], code, count):
-            listing.problems.append(_problem(read, row, name, code, field_expectation(field), value, message))
+    failing = [(field, *check) for field in schema["fields"] for check in cell_checks(field, read.controlled)]
+    columns = ", ".join(f"{typed_value(quote_identifier(f['name']), f.get('type', 'string'))} AS "
+                        f"{quote_identifier(f['name'])}" for f in schema["fields"])
+    # one pass types every cell and marks the rows with a failing cell; only those rows are looked at again
+    bad = " OR ".join(f"coalesce({c}, false)" for *_, c in failing) or "false"
+    words = DIGIT_RUNS.format("snippet") if unsure else "NULL"  # the snippet's numbers, found once per row
+    con.execute(f"CREATE OR REPLACE TABLE {typed} AS SELECT _rid, {columns}, ({bad}) AS _bad, "
+                f"coalesce({unsure or 'false'}, false) AS _unsure "
+                f"FROM (SELECT rowid AS _rid, *, {words} AS _words FROM {read.table})")
+    if failing and con.execute(f"SELECT bool_or(_bad) FROM {typed}").fetchone()[0]:
+        counts = con.execute("SELECT " + ", ".join(f"count_if({c})" for *_, c in failing) + f" FROM {read.table} "
+                             f"WHERE rowid IN (SELECT _rid FROM {typed} WHERE _bad)").fetchone()
+        for (field, code, constraint, condition), count in zip(failing, counts):
+            for row, value in listing.rows_where(con, condition, [field["name"]], code, count) if count else ():
+                listing.problems.append(replace(_cell_problem(read, field, code, constraint, value), row=row))
     key = schema.get("primaryKey")
     key = [key] if isinstance(key, str) else list(key or [])
     for field in schema["fields"]:
@@ -185,23 +224,3 @@ def foreign_key_problems(con, read: ReadTable, target: ReadTable, fk: dict, list
         listing.problems.append(_problem(read, row, ",".join(fields), "foreign-key", f"a value that exists in {where}",
                                          ",".join(map(str, cells)), "Foreign Key Error: the key is not in the referenced table"))
     return listing.problems
-
-
-def typed_frame(con, read: ReadTable, text: str = "str") -> pd.DataFrame:
-    """The table's cells as the schema's types (pandas; text as Arrow-backed strings), indexed by row number."""
-    fields = read.resource.descriptor["schema"]["fields"]
-    columns = ", ".join(f"{typed_value(quote_identifier(f['name']), f.get('type', 'string'))} AS {quote_identifier(f['name'])}"
-                        for f in fields)
-    # a projection of a table keeps its insertion order (DuckDB's preserve_insertion_order, on by default)
-    table = con.sql(f"SELECT {columns} FROM {read.table}").to_arrow_table()
-    mapping = {pa.string(): ARROW_TEXT, pa.large_string(): ARROW_TEXT, pa.int64(): pd.Int64Dtype(),
-               pa.float64(): pd.Float64Dtype()}
-    # converted straight to the nullable dtypes, each Arrow column freed once converted: a million-row table
-    # is then never held three times over (Arrow, NumPy, masked array)
-    frame = table.to_pandas(types_mapper=mapping.get, date_as_object=False, split_blocks=True, self_destruct=True)
-    del table
-    for f in fields:
-        if f.get("type") == "date":
-            frame[f["name"]] = pd.to_datetime(frame[f["name"]])
-    frame.index = pd.Index(np.asarray(read.rows, dtype=np.int64))
-    return frame

@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from rhil7.vocabulary import FORMULA_STARTS
+
 ARCHIVE_STEM = "rhil7-lymphopenia"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 EXTRA_FILES = ("LICENSE", "CHANGELOG.md", "CITATION.cff", "docs/data-dictionary.md")
@@ -150,10 +152,6 @@ def descriptor_bytes(descriptor: dict) -> bytes:
 
 
 # --------------------------------------------------------------------------- database as SQL, tables as Parquet
-
-
-# A spreadsheet evaluates a cell that starts with one of these (OWASP "CSV injection"); tab and CR too.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def spreadsheet_copy(data: bytes, resource: dict) -> bytes:

@@ -48,6 +48,10 @@ OUTCOME_LABELS = {"alc": "Absolute lymphocyte count", "cd4": "CD4+ T cells", "cd
 # Verbatim quotes of the sources: stored exactly as printed, never refused for their first character.
 VERBATIM_FIELDS = ("snippet",)
 
+# A spreadsheet evaluates a cell that starts with one of these as a formula (OWASP "CSV injection"): the
+# validator refuses such text (verbatim snippets excepted), the release's spreadsheet copies escape it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 
 def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"

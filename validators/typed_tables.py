@@ -1,0 +1,71 @@
+"""The typed tables the rules read: one DuckDB table per table read whole, and a way to list a rule's rows.
+
+A rule is SQL over these tables; only the rows that break it come back to Python, at most ``listed`` per
+query (the rest are counted), so a table of a million rows, or of a million faults, never becomes a Python
+object per row.
+"""
+from __future__ import annotations
+
+from .csv_reading import ReadTable
+from .problems import Problem, omitted_problem
+
+
+class TypedTables:
+    def __init__(self, con, listed: int):
+        self.con, self.listed = con, listed
+        self.omitted: list[Problem] = []  # the problems-omitted records of the queries that listed no more
+        self._tables: dict[str, tuple[str, ReadTable]] = {}
+
+    def add(self, name: str, table: str, read: ReadTable) -> None:
+        self._tables[name] = (table, read)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._tables
+
+    def __getitem__(self, name: str) -> str:
+        """The quoted DuckDB table of ``name``."""
+        return self._tables[name][0]
+
+    def has(self, name: str, *columns: str) -> bool:
+        """Whether ``name`` was read whole and its schema has every one of ``columns``."""
+        return name in self._tables and set(columns) <= set(self.columns(name))
+
+    def columns(self, name: str) -> list[str]:
+        return [f["name"] for f in self._tables[name][1].resource.descriptor["schema"]["fields"]]
+
+    def rows(self, name: str, code: str, query: str, params: list | None = None) -> list[tuple]:
+        """(record number, *rest) of the rows ``query`` selects (its first column: ``_rid`` of table ``name``),
+        in file order; at most ``listed``, the rest counted as problems of ``code``."""
+        found = self.con.execute(f"SELECT *, count(*) OVER () FROM ({query}) ORDER BY 1 LIMIT {self.listed}",
+                                 params or []).fetchall()
+        if found and found[0][-1] > self.listed:
+            self.omitted.append(omitted_problem(name, code, found[0][-1] - self.listed, self.listed))
+        read = self._tables[name][1]
+        return [(int(read.rows[r[0]]), *r[1:-1]) for r in found]
+
+    def record(self, name: str, rid: int) -> int:
+        """The record number (header = 1) of row ``rid`` of table ``name``."""
+        return int(self._tables[name][1].rows[rid])
+
+    def stream(self, query: str, batch: int = 10_000):
+        """The rows of ``query``, fetched a batch at a time."""
+        result = self.con.execute(query)
+        while rows := result.fetchmany(batch):
+            yield from rows
+
+    def every(self, query: str, params: list | None = None) -> list[tuple]:
+        return self.con.execute(query, params or []).fetchall()
+
+
+def fmt(value) -> str:
+    """A cell's value as a problem shows it: 12 rather than 12.0, "empty" for a missing value."""
+    if value is None or value != value:
+        return "empty"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def problem(table: str, row, field, code, expected, found, message) -> Problem:
+    return Problem(file=table, row=None if row is None else int(row), field=field, code=code,
+                   expected=expected, found=str(found), message=message)
