@@ -27,9 +27,9 @@ def stage_markdown(results: dict) -> list[str]:
          "around each stage of `validate_package` (`benchmarks/stages.py`: about 30 extra calls, nothing per row). "
          "The *real* column is the real package (valid, no planted faults). "
          "Seconds per stage, summed over the tables; *running* marks the stage that was still running when the "
-         "process was killed at its timeout (seconds since it started). Stages are not additive: `rows_to_check` "
-         "(DuckDB's scan of the snippets, started as soon as a table is typed) runs on a second thread beside the "
-         "other stages; the rule `snippets_hold_numbers` waits for it."]
+         "process was killed at its timeout (seconds since it started). `table_problems` includes the pass that "
+         "types each table into DuckDB (and finds the rows of its snippet rule's exact check); every rule is a "
+         "query over those typed tables."]
     plain = results.get("validate_plain") or {}
     for rows, r in plain.items():
         w = results["validate"][rows]

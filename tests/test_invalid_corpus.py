@@ -961,7 +961,7 @@ def test_the_pandera_models_flag_the_rows_the_validator_flags_for_a_row_rule(tmp
 
     from rhil7.validators.row_rules import ROW_RULES
     from rhil7.validators.schemas import schema_for
-    from rhil7.validators.tables import read_table
+    from rhil7.frames import read_table
 
     rule_codes = {f"tables/{t}.csv": {r.code for r in rules} for t, rules in ROW_RULES.items()}
     compared = 0

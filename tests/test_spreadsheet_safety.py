@@ -3,30 +3,25 @@ from __future__ import annotations
 
 import csv
 
-import pandas as pd
 import pytest
+from sql_tables import typed_tables
 
-from rhil7.validators.cross_rules import CROSS_RULES
 from rhil7.validators.run import validate_package
-from rhil7.validators.spreadsheet_safety import formula_like_text
+
+FIELDS = [{"name": "note"}, {"name": "n", "type": "integer"}, {"name": "snippet"}]
 
 
-def test_rule_is_registered():
-    assert formula_like_text in CROSS_RULES
-
-
-@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx", "="])
 def test_formula_like_text_is_flagged(text):
-    frame = pd.DataFrame({"note": [None, "fine", text], "n": pd.array([1, -2, 3], dtype="Int64")},
-                         index=pd.RangeIndex(2, 5))
-    problems = formula_like_text({"arms": frame})
-    assert [(p.file, p.row, p.field, p.code) for p in problems] == [("arms", 4, "note", "formula-like-text")]
+    rows = [dict(note=""), dict(note="fine", n="-2"), dict(note=text), dict(note="\u00e9=x"), dict(note="a = b")]
+    _, problems = typed_tables({"arms": (FIELDS, rows)})
+    assert [(p.file, p.row, p.field, p.code, p.found) for p in problems] == [
+        ("tables/arms.csv", 4, "note", "formula-like-text", text)]
 
 
-def test_numbers_and_inner_signs_are_fine():
-    frame = pd.DataFrame({"note": ["a = b", "MD -0.15", "x@y"], "estimate": pd.array([-0.15, 1.0, 2.0], dtype="Float64")},
-                         index=pd.RangeIndex(2, 5))
-    assert formula_like_text({"published_results": frame}) == []
+def test_numbers_inner_signs_and_snippets_are_fine():
+    rows = [dict(note="a = b", n="-15", snippet="-0.15 (95% CI -0.3 to 0)"), dict(note="MD -0.15"), dict(note="x@y")]
+    assert typed_tables({"arms": (FIELDS, rows)})[1] == []
 
 
 def test_package_with_formula_cell_is_invalid(package_copy):

@@ -20,9 +20,10 @@ import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from rhil7.frames import read_table
+
 from .csv_reading import quoting_broken
 from .limits import DEFAULT_LIMITS
-from .tables import read_table
 from .untrusted import check_resource, load_descriptor
 
 # Within-row rules, as (table, left column, right column, strictly greater?): left >= right.

@@ -6,7 +6,7 @@
    then its Table Schema checks as SQL derived from the descriptor (table_checks.py), foreign keys included;
    the same pass types its cells into a second DuckDB table.
 3. The typed tables go to the rules a Table Schema cannot say, each a SQL query: rules within a row
-   (row_rules.py, semantic.py) and across rows and tables (cross_rules.py). No table becomes a pandas frame.
+   (row_rules.py) and across rows and tables (cross_rules.py). No table becomes a pandas frame.
 
 Reads only: the DuckDB database lives in memory, may read only the package's table files, and never the
 network. Every problem is collected, at most ``Limits.max_problems_per_code`` per file and code listed.
@@ -26,7 +26,7 @@ from .descriptor_shape import descriptor_problems, too_deep
 from .limits import DEFAULT_LIMITS, Limits
 from .problems import Problem, cap_problems
 from .references import package_reference_problems
-from .semantic import row_rule_problems
+from .row_rules import row_rule_problems
 from .structure import descriptor_standard_problems
 from .table_checks import RULE_CELL_CODES, foreign_key_problems, table_problems
 from .typed_tables import TypedTables

@@ -65,7 +65,3 @@ def schema_for(resource: dict) -> pa.DataFrameSchema:
         coerce=True,  # a frame read another way (an empty table's object columns, CSV text) is judged by its values
         name=resource["name"],
     )
-
-
-def schemas_for(descriptor: dict) -> dict[str, pa.DataFrameSchema]:
-    return {r["name"]: schema_for(r) for r in descriptor.get("resources", []) if "schema" in r}

@@ -16,7 +16,8 @@ from rhil7.vocabulary import FORMULA_STARTS, VERBATIM_FIELDS
 
 from .csv_reading import ReadTable
 from .snippets import DIGIT_RUNS
-from .problems import Problem, omitted_problem
+from .typed_tables import UNREAD, first_rows
+from .problems import Problem
 
 INTEGER = "[+-]?[0-9]+"
 NUMBER = "[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
@@ -50,7 +51,8 @@ def typed_value(column: str, type_: str) -> str:
     """The cell as the schema's type; NULL when empty or not of the type."""
     if type_ not in SQL_TYPES:
         return f"NULLIF({column}, '')"
-    return f"CASE WHEN {_present(column)} AND {_well_typed(column, type_)} THEN TRY_CAST({column} AS {SQL_TYPES[type_]}) END"
+    # (every shape needs a digit: an empty cell never matches)
+    return f"CASE WHEN regexp_full_match({column}, {quote_literal(_SHAPES[type_])}) THEN TRY_CAST({column} AS {SQL_TYPES[type_]}) END"
 
 
 def _literal(value, type_: str) -> str:
@@ -69,18 +71,20 @@ CONTROL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]"
 RULE_CELL_CODES = ("formula-like-text", "control-character")
 
 
-def cell_checks(field: dict, controlled: bool = False) -> list[tuple[str, str, str]]:
+def cell_checks(field: dict, controlled: bool = False, typed: str | None = None) -> list[tuple[str, str, str]]:
     """(code, constraint name or '', SQL condition that is true for a failing cell) for one field.
-    ``controlled``: the file holds a control character, so its text cells are searched for one."""
+    ``controlled``: the file holds a control character, so its text cells are searched for one. ``typed``: a
+    column holding the cell's ``typed_value`` already (each cell is then typed once)."""
     column = quote_identifier(field["name"])
     type_ = field.get("type", "string")
     constraints = field.get("constraints") or {}
     present = _present(column)
-    valid = f"({present} AND {_well_typed(column, type_)})"
-    value = typed_value(column, type_) if type_ in SQL_TYPES else column
+    well_typed = f"{typed} IS NOT NULL" if typed and type_ in SQL_TYPES else _well_typed(column, type_)
+    valid = f"({present} AND {well_typed})"
+    value = (typed or typed_value(column, type_)) if type_ in SQL_TYPES else column
     checks = []
     if type_ in SQL_TYPES:
-        checks.append(("type-error", "", f"({present} AND NOT {_well_typed(column, type_)})"))
+        checks.append(("type-error", "", f"({present} AND NOT {well_typed})"))
     if constraints.get("required"):
         checks.append(("constraint-error", "required", f"NOT {present}"))
     if "enum" in constraints:
@@ -99,8 +103,8 @@ def cell_checks(field: dict, controlled: bool = False) -> list[tuple[str, str, s
         # spreadsheet safety (OWASP "CSV injection"): a verbatim snippet is a quote, exempt (the release makes
         # the spreadsheet copies safe)
         if field["name"] not in VERBATIM_FIELDS:
-            starts = ", ".join(quote_literal(c) for c in FORMULA_STARTS)
-            checks.append(("formula-like-text", "", f"left({column}, 1) IN ({starts})"))
+            starts = ", ".join(str(ord(c)) for c in FORMULA_STARTS)  # (the first character's code: fastest)
+            checks.append(("formula-like-text", "", f"ascii({column}) IN ({starts})"))
         if controlled:
             checks.append(("control-character", "", f"regexp_matches({column}, {quote_literal(CONTROL)})"))
     return checks
@@ -113,19 +117,10 @@ class Listing:
         self.read, self.listed, self.problems = read, listed, []
 
     def rows_where(self, con, condition: str, columns: list[str], code: str, count: int | None = None) -> list[tuple]:
-        """(record number, *columns) of the first rows where ``condition`` holds; the rest are counted.
-        ``count``: how many rows the condition holds for, when already known (the scan then stops early)."""
+        """(record number, *columns) of the first rows where ``condition`` holds; the rest are counted."""
         selected = ", ".join(["rowid"] + [quote_identifier(c) for c in columns])
-        total = "" if count is not None else ", count(*) OVER ()"
-        order = "" if count is not None else " ORDER BY rowid"  # (a plain filter keeps the table's order)
-        found = con.execute(f"""SELECT {selected}{total} FROM {self.read.table}
-                                WHERE {condition}{order} LIMIT {self.listed}""").fetchall()
-        if count is None:
-            count = found[0][-1] if found else 0
-            found = [r[:-1] for r in found]
-        if count > self.listed:
-            self.problems.append(omitted_problem(self.read.resource.relpath, code, count - self.listed, self.listed))
-        return [(int(self.read.rows[r[0]]), *r[1:]) for r in found]
+        return first_rows(con, self.read, f"SELECT {selected} FROM {self.read.table} WHERE {condition}", code,
+                          self.listed, self.problems, count)
 
 
 def _problem(read: ReadTable, row, field, code, expected, found, message) -> Problem:
@@ -154,20 +149,27 @@ def _cell_problem(read: ReadTable, field: dict, code: str, constraint: str, valu
 
 def table_problems(con, read: ReadTable, listed: int, typed: str, unsure: str | None = None) -> list[Problem]:
     """Types, constraints, text safety, unique values and the primary key of one table. Creates ``typed``:
-    the table's cells as the schema's types (``_rid``: the text table's row id), what the rules read, and the
+    the table's cells as the schema's types (``_rid``: the text table's row id; no ``UNREAD`` column), what the
+    rules read, and the
     column ``_unsure``: ``unsure`` (SQL over the text cells and their snippet's ``_words``,
     cross_rules.snippet_unsure) computed in the same pass."""
     listing = Listing(read, listed)
     schema = read.resource.descriptor["schema"]
-    failing = [(field, *check) for field in schema["fields"] for check in cell_checks(field, read.controlled)]
-    columns = ", ".join(f"{typed_value(quote_identifier(f['name']), f.get('type', 'string'))} AS "
-                        f"{quote_identifier(f['name'])}" for f in schema["fields"])
-    # one pass types every cell and marks the rows with a failing cell; only those rows are looked at again
-    bad = " OR ".join(f"coalesce({c}, false)" for *_, c in failing) or "false"
+    fields = schema["fields"]
+    failing = [(field, *check) for field in fields for check in cell_checks(field, read.controlled)]
+    # one pass types every cell once (the inner query), and marks the rows with a failing cell (the outer):
+    # only those rows are looked at again
+    cast = {i: f"_typed{i}" for i, f in enumerate(fields) if f.get("type", "string") in SQL_TYPES}
+    bad = " OR ".join(f"coalesce({c}, false)" for i, f in enumerate(fields)
+                      for *_, c in cell_checks(f, read.controlled, cast.get(i))) or "false"
+    inner = "".join(f", {typed_value(quote_identifier(fields[i]['name']), fields[i]['type'])} AS {c}"
+                    for i, c in cast.items())
     words = DIGIT_RUNS.format("snippet") if unsure else "NULL"  # the snippet's numbers, found once per row
+    columns = ", ".join(f"{cast[i] if i in cast else typed_value(quote_identifier(f['name']), 'string')} AS "
+                        f"{quote_identifier(f['name'])}" for i, f in enumerate(fields) if f["name"] not in UNREAD)
     con.execute(f"CREATE OR REPLACE TABLE {typed} AS SELECT _rid, {columns}, ({bad}) AS _bad, "
                 f"coalesce({unsure or 'false'}, false) AS _unsure "
-                f"FROM (SELECT rowid AS _rid, *, {words} AS _words FROM {read.table})")
+                f"FROM (SELECT rowid AS _rid, *{inner}, {words} AS _words FROM {read.table})")
     if failing and con.execute(f"SELECT bool_or(_bad) FROM {typed}").fetchone()[0]:
         counts = con.execute("SELECT " + ", ".join(f"count_if({c})" for *_, c in failing) + f" FROM {read.table} "
                              f"WHERE rowid IN (SELECT _rid FROM {typed} WHERE _bad)").fetchone()
@@ -196,6 +198,10 @@ def _repeats(con, listing: Listing, fields: list[dict], code: str, expected: str
               else quote_identifier(f["name"]) for f in fields]
     present = " AND ".join(_present(quote_identifier(f["name"])) for f in fields)
     names = [f["name"] for f in fields]
+    # a hash aggregate tells whether any value repeats at all, at a fraction of the cost of numbering the rows
+    if not con.execute(f"SELECT 1 FROM {listing.read.table} WHERE {present} GROUP BY {', '.join(values)} "
+                       "HAVING count(*) > 1 LIMIT 1").fetchall():
+        return []
     condition = f"""rowid IN (SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY {', '.join(values)}
                     ORDER BY rowid) AS nth FROM {listing.read.table} WHERE {present}) WHERE nth > 1)"""
     problems = []

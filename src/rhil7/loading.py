@@ -65,7 +65,7 @@ def read_resource(package_dir: Path, resource: dict) -> pd.DataFrame:
 def _read_resource(package_dir: Path, resource: dict) -> tuple[pd.DataFrame, bytes]:
     import io
 
-    from rhil7.validators.tables import read_table
+    from rhil7.frames import read_table
     from rhil7.validators.untrusted import UTF8_BOM, UnreadableInput, check_resource
 
     safe, problems = check_resource(package_dir, resource)

@@ -1,7 +1,6 @@
-"""Read package tables into typed pandas frames, following their Table Schemas.
+"""Read package tables into typed pandas frames, following their Table Schemas (``rhil7.load``, the audit).
 
-Values that do not parse become missing here; frictionless has already
-reported them as type errors, so the semantic stage does not report them twice.
+Values that do not parse become missing here; the validator reports them as type errors.
 Row numbers follow frictionless: the header is row 1, the first record row 2.
 """
 from __future__ import annotations
@@ -16,16 +15,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 NUMERIC_DTYPES = {"integer": "Int64", "number": "Float64"}
-
-
-def field_names(resource: dict) -> list[str]:
-    return [f["name"] for f in resource.get("schema", {}).get("fields", [])]
-
-
-def read_body(path: Path) -> bytes:
-    """The file's bytes without a UTF-8 BOM."""
-    data = path.read_bytes()
-    return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
 
 
 def read_raw(path: Path) -> pd.DataFrame:
@@ -43,16 +32,12 @@ def read_table(path: Path, resource: dict) -> pd.DataFrame:
     return typed(read_raw(path), resource)
 
 
-def typed(raw: pd.DataFrame, resource: dict, text: str = "object") -> pd.DataFrame:
-    """The raw text cells converted to the Table Schema's types (unparsable cells become missing).
-
-    Text fields are Python objects (str or None) by default, what users of ``rhil7.load`` get; the
-    validator asks for ``text="str"``: pandas' Arrow-backed strings, missing = NaN, whose string
-    operations run in C over whole columns.
-    """
+def typed(raw: pd.DataFrame, resource: dict) -> pd.DataFrame:
+    """The raw text cells converted to the Table Schema's types (unparsable cells become missing); text fields
+    are Python objects (str or None)."""
     fields = {f["name"]: f for f in resource.get("schema", {}).get("fields", [])}
     columns = [raw.iloc[:, i] for i in range(raw.shape[1])]
-    convert = functools.partial(_typed_column, fields=fields, text=text)
+    convert = functools.partial(_typed_column, fields=fields)
     if len(raw) >= PARALLEL_FROM_ROWS:
         # Arrow's kernels release the GIL: two columns convert at once on two cores
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -68,7 +53,7 @@ def typed(raw: pd.DataFrame, resource: dict, text: str = "object") -> pd.DataFra
 PARALLEL_FROM_ROWS = 100_000
 
 
-def _typed_column(cells: pd.Series, fields: dict[str, dict], text: str) -> pd.Series:
+def _typed_column(cells: pd.Series, fields: dict[str, dict]) -> pd.Series:
     empty = cells == ""
     if empty.any():  # (a column without empty cells is not rewritten)
         cells = cells.mask(empty)
@@ -83,9 +68,7 @@ def _typed_column(cells: pd.Series, fields: dict[str, dict], text: str) -> pd.Se
         return numbers.astype(NUMERIC_DTYPES[type_])
     if type_ == "date":
         return pd.to_datetime(cells, format="%Y-%m-%d", errors="coerce")
-    if text == "object":
-        return cells.astype("object").where(cells.notna(), None)
-    return cells.astype(ARROW_TEXT)
+    return cells.astype("object").where(cells.notna(), None)
 
 
 # pandas' "str" dtype (Arrow storage, NaN for missing): what pandas.read_csv(dtype=str) returns

@@ -1,0 +1,30 @@
+"""A table of text cells in DuckDB, typed by the validator's own pass: for testing a rule on a few rows."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from rhil7.database import safe_connect
+from rhil7.validators.cross_rules import snippet_unsure
+from rhil7.validators.csv_reading import ReadTable
+from rhil7.validators.table_checks import table_problems
+from rhil7.validators.typed_tables import TypedTables
+
+
+def typed_tables(tables: dict[str, tuple[list[dict], list[dict]]], listed: int = 1000):
+    """``tables``: name -> (Table Schema fields, rows as dicts of text cells). Returns (TypedTables, the
+    problems of the Table Schema checks); record numbers start at 2, as in a CSV file."""
+    con = safe_connect()
+    db, problems = TypedTables(con, listed), []
+    for i, (name, (fields, rows)) in enumerate(tables.items()):
+        names = [f["name"] for f in fields]
+        con.execute(f"CREATE TABLE t{i} ({', '.join(f'{n!r} VARCHAR'.replace(chr(39), chr(34)) for n in names)})")
+        if rows:
+            con.executemany(f"INSERT INTO t{i} VALUES ({', '.join('?' for _ in names)})",
+                            [[row.get(n, "") for n in names] for row in rows])
+        resource = SimpleNamespace(relpath=f"tables/{name}.csv", descriptor={"schema": {"fields": fields}})
+        read = ReadTable(resource, f"t{i}", np.arange(2, len(rows) + 2), None)
+        problems += table_problems(con, read, listed, f"typed{i}", snippet_unsure(name, names))
+        db.add(name, f"typed{i}", read)
+    return db, problems
