@@ -86,7 +86,7 @@ class ReadTable:
     problems: list[Problem] = field(default_factory=list)
     checkable: bool = True           # header and quoting sound: the cells and keys can be checked
     whole: bool = True               # every record was read: the cross-table rules can trust the table
-    controlled: bool = False         # the file holds a control character (text_safety.py says where)
+    controlled: bool = False         # the file holds a control character (table_checks.py says where)
 
     def line_of_row(self, row: int | None) -> int | None:
         if row is None or self.starts is None:

@@ -16,10 +16,10 @@ REMOTE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")  # any URL scheme: http, htt
 
 # Profiles that frictionless knows without fetching them.
 STANDARD_PROFILE_PREFIXES = ("https://datapackage.org/profiles/", "https://specs.frictionlessdata.io/schemas/")
-# What the strict CSV scan and pandas assume; anything else would be read differently by each stage.
+# What DuckDB's reader, frictionless and rhil7.load assume; anything else would be read differently by each.
 DEFAULT_DIALECT = {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "header": True, "skipInitialSpace": False}
 HARMLESS_DIALECT_KEYS = {"lineTerminator": ("\n", "\r\n")}
-# How a resource may ask to be read: the values every stage (scan, frictionless, pandas) agrees on.
+# How a resource may ask to be read: the values every reader (DuckDB, frictionless, pandas) agrees on.
 PLAIN_READING = {"scheme": ("file",), "format": ("csv",), "compression": ("", "no"),
                  "encoding": ("utf-8", "utf8", "utf-8-sig")}
 

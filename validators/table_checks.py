@@ -4,8 +4,9 @@ Types (integer, number, date), required, enum, pattern, minimum, maximum, minLen
 the primary key and the foreign keys, with frictionless' codes, row numbers and fields (its reports are
 the reference the tests hold this module to). Each check is one SQL expression over a table of text
 cells; its failures are counted in the database and at most ``listed`` of them come back to Python, so a
-file full of faults costs no more memory than a clean one. The typed frame handed to the row and
-cross-table rules comes from the same cells, cast by the same expressions, in the same pass that finds the rows with a failing cell.
+file full of faults costs no more memory than a clean one. The typed table the rules read comes from the same
+cells, cast by the same expressions, in the pass that finds the rows with a failing cell. The project's text safety
+(no cell that a spreadsheet reads as a formula, no control character) is checked here too, cell by cell.
 """
 from __future__ import annotations
 
