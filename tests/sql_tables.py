@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from rhil7.database import safe_connect
+from rhil7.database import quote_identifier, safe_connect
 from rhil7.validators.cross_rules import snippet_unsure
 from rhil7.validators.csv_reading import ReadTable
 from rhil7.validators.table_checks import table_problems
@@ -19,7 +19,7 @@ def typed_tables(tables: dict[str, tuple[list[dict], list[dict]]], listed: int =
     db, problems = TypedTables(con, listed), []
     for i, (name, (fields, rows)) in enumerate(tables.items()):
         names = [f["name"] for f in fields]
-        con.execute(f"CREATE TABLE t{i} ({', '.join(f'{n!r} VARCHAR'.replace(chr(39), chr(34)) for n in names)})")
+        con.execute(f"CREATE TABLE t{i} ({', '.join(f'{quote_identifier(n)} VARCHAR' for n in names)})")
         if rows:
             con.executemany(f"INSERT INTO t{i} VALUES ({', '.join('?' for _ in names)})",
                             [[row.get(n, "") for n in names] for row in rows])
