@@ -8,7 +8,7 @@ import numpy as np
 from rhil7.database import quote_identifier, safe_connect
 from rhil7.validators.cross_rules import snippet_unsure
 from rhil7.validators.csv_reading import ReadTable
-from rhil7.validators.table_checks import table_problems
+from rhil7.validators.table_checks import Typing, table_problems
 from rhil7.validators.typed_tables import TypedTables
 
 
@@ -19,12 +19,15 @@ def typed_tables(tables: dict[str, tuple[list[dict], list[dict]]], listed: int =
     db, problems = TypedTables(con, listed), []
     for i, (name, (fields, rows)) in enumerate(tables.items()):
         names = [f["name"] for f in fields]
-        con.execute(f"CREATE TABLE t{i} ({', '.join(f'{quote_identifier(n)} VARCHAR' for n in names)})")
+        con.execute(f"CREATE TABLE text{i} ({', '.join(f'{quote_identifier(n)} VARCHAR' for n in names)})")
         if rows:
-            con.executemany(f"INSERT INTO t{i} VALUES ({', '.join('?' for _ in names)})",
+            con.executemany(f"INSERT INTO text{i} VALUES ({', '.join('?' for _ in names)})",
                             [[row.get(n, "") for n in names] for row in rows])
         resource = SimpleNamespace(relpath=f"tables/{name}.csv", descriptor={"schema": {"fields": fields}})
-        read = ReadTable(resource, f"t{i}", np.arange(2, len(rows) + 2), None)
-        problems += table_problems(con, read, listed, f"typed{i}", snippet_unsure(name, names))
-        db.add(name, f"typed{i}", read)
+        read = ReadTable(resource, f"t{i}", np.arange(2, len(rows) + 2), None, typed=f"typed{i}")
+        typing = Typing(fields, snippet_unsure(name, names))
+        con.execute(f"CREATE TABLE typed{i} AS " + typing.select(False).replace("{source}", f"text{i}"))
+        con.execute(f"CREATE VIEW t{i} AS {typing.text_view(f'typed{i}')}")
+        problems += table_problems(con, read, listed)
+        db.add(name, read)
     return db, problems

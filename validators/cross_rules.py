@@ -27,20 +27,19 @@ def _last_by(db: TypedTables, table: str, key: str) -> str:
     """``table``'s rows, one per value of ``key``: the last row wins where a key repeats (the repeat is the
     primary key's problem)."""
     return (f"(SELECT * FROM {db[table]} WHERE {q(key)} IS NOT NULL "
-            f"QUALIFY row_number() OVER (PARTITION BY {q(key)} ORDER BY _rid DESC) = 1)")
+            f"QUALIFY row_number() OVER (PARTITION BY {q(key)} ORDER BY rowid DESC) = 1)")
 
 
 def snippet_unsure(table: str, columns: list[str]) -> str | None:
-    """SQL over a table's text cells and ``_words`` (``DIGIT_RUNS`` of its snippet), true where a value its snippet must hold is not among the snippet's runs of
-    digits and points written the same way ("0.80" holds 0.80): those rows (few) go to the exact check, which
-    knows signs, thousands separators, trailing zeros and number words. The table's typing pass computes it
-    (table_checks.py), so the snippet is searched once, in C. None: the table has no snippet rule."""
+    """SQL over a table's text cells and ``_words`` (``DIGIT_RUNS`` of its snippet), true where a value its
+    snippet must hold is not among the snippet's runs of digits and points written the same way ("0.80" holds
+    0.80): those rows (few) go to the exact check, which knows signs, thousands separators, trailing zeros and
+    number words. The table's typing pass computes it (table_checks.Typing). None: no snippet rule."""
     fields = [f for f in NUMERIC_FIELDS.get(table, ()) if f in columns] if "snippet" in columns else []
     if not fields:
         return None
     return "snippet <> '' AND (" + " OR ".join(f"({q(f)} <> '' AND NOT contains(_words, ' ' || {q(f)} || ' '))"
                                                for f in fields) + ")"
-
 
 
 class _Capped:
@@ -68,8 +67,8 @@ def snippets_hold_numbers(db: TypedTables) -> list[Problem]:
             continue
         capped = _Capped(db, table, "number-not-in-snippet")
         columns = [q(f) for f in fields]
-        for rid, snippet, *values in db.stream(f"SELECT _rid, snippet, {', '.join(columns)} FROM {db[table]} "
-                                               "WHERE _unsure ORDER BY _rid"):
+        for rid, snippet, *values in db.stream(f"SELECT rowid, snippet, {', '.join(columns)} FROM {db[table]} "
+                                               "WHERE _unsure ORDER BY rowid"):
             numbers = digits_in(snippet)
             for field, value in zip(fields, values):
                 if value is not None and float(value) not in numbers and not snippet_supports(float(value), snippet):
@@ -83,10 +82,10 @@ def snippets_hold_numbers(db: TypedTables) -> list[Problem]:
         value = "CASE p.field " + " ".join(f"WHEN {lit(f)} THEN s.{q(f)}" for f in numeric) + " END"
         capped = _Capped(db, "study_provenance", "number-not-in-snippet")
         for rid, study, field, snippet, number in db.stream(
-                f"SELECT p._rid, p.study_id, p.field, coalesce(p.snippet, ''), {value} AS v "
+                f"SELECT p.rowid, p.study_id, p.field, coalesce(p.snippet, ''), {value} AS v "
                 f"FROM {db['study_provenance']} p JOIN {_last_by(db, 'studies', 'study_id')} s USING (study_id) "
                 f"WHERE p.field IN ({', '.join(lit(f) for f in numeric)}) "
-                f"AND NOT contains({DIGIT_RUNS.format('p.snippet')}, ' ' || CAST({value} AS VARCHAR) || ' ') ORDER BY p._rid"):
+                f"AND NOT contains({DIGIT_RUNS.format('p.snippet')}, ' ' || CAST({value} AS VARCHAR) || ' ') ORDER BY p.rowid"):
             if number is not None and float(number) not in digits_in(snippet) and not snippet_supports(float(number), snippet):
                 capped.add(lambda: problem(
                     "study_provenance", db.record("study_provenance", rid), "snippet", "number-not-in-snippet",
@@ -104,13 +103,13 @@ def studies_have_provenance(db: TypedTables) -> list[Problem]:
     fields = [f for f in PROVENANCE_FIELDS if db.has("studies", "study_id", f)]
     if not fields or not db.has("study_provenance", "study_id", "field"):
         return []
-    values = " UNION ALL ".join(f"SELECT _rid, study_id, {lit(f)} AS field, CAST({q(f)} AS VARCHAR) AS value "
+    values = " UNION ALL ".join(f"SELECT rowid, study_id, {lit(f)} AS field, CAST({q(f)} AS VARCHAR) AS value "
                                 f"FROM {db['studies']} WHERE {q(f)} IS NOT NULL" for f in fields)
     return [problem("studies", row, field, "missing-provenance",
                     "a study_provenance row with the source and a verbatim snippet", value,
                     f"{study}.{field} has a value but no provenance.")
             for row, study, field, value in db.rows("studies", "missing-provenance", f"""
-                SELECT _rid, study_id, field, value FROM ({values}) v WHERE NOT EXISTS (
+                SELECT rowid, study_id, field, value FROM ({values}) v WHERE NOT EXISTS (
                     SELECT 1 FROM {db['study_provenance']} p WHERE p.study_id = v.study_id AND p.field = v.field)""")]
 
 
@@ -120,7 +119,7 @@ def arms_complete(db: TypedTables) -> list[Problem]:
     problems = [problem("studies", row, "study_id", "missing-arm", f"an {role} arm in arms", study,
                         f"Study {study} has no {role} arm.")
                 for row, role, study in db.rows("studies", "missing-arm", f"""
-                    SELECT s._rid, r.role, s.study_id FROM {db['studies']} s,
+                    SELECT s.rowid, r.role, s.study_id FROM {db['studies']} s,
                            (VALUES ('intervention'), ('control')) r(role)
                     WHERE NOT EXISTS (SELECT 1 FROM {db['arms']} a WHERE a.study_id = s.study_id AND a.arm_role = r.role)""")]
     if not db.has("studies", "n_randomized") or not db.has("arms", "n_randomized"):
@@ -130,7 +129,7 @@ def arms_complete(db: TypedTables) -> list[Problem]:
                          f"the sum of the arms' n_randomized ({total})", n,
                          f"The arms of {study} do not add up to the study's n_randomized.")
                  for row, study, n, total in db.rows("studies", "arms-do-not-add-up", f"""
-                    SELECT s._rid, s.study_id, s.n_randomized, a.total FROM {db['studies']} s JOIN (
+                    SELECT s.rowid, s.study_id, s.n_randomized, a.total FROM {db['studies']} s JOIN (
                         SELECT study_id, sum(n_randomized) AS total FROM {db['arms']} GROUP BY study_id
                         HAVING count(n_randomized) = count(*)) a USING (study_id)
                     WHERE s.n_randomized <> a.total""")]
@@ -151,8 +150,8 @@ def outcome_rows_consistent(db: TypedTables) -> list[Problem]:
         problems += [problem(table, row, "row_id", "duplicate-outcome-row", "one row per " + ", ".join(key),
                              "/".join(map(fmt, values)), "This row repeats an earlier row's " + ", ".join(key) + ".")
                      for row, *values in (db.rows(table, "duplicate-outcome-row", f"""
-                        SELECT _rid, {', '.join(map(q, key))} FROM {db[table]}
-                        QUALIFY row_number() OVER (PARTITION BY {', '.join(map(q, key))} ORDER BY _rid) > 1""")
+                        SELECT rowid, {', '.join(map(q, key))} FROM {db[table]}
+                        QUALIFY row_number() OVER (PARTITION BY {', '.join(map(q, key))} ORDER BY rowid) > 1""")
                                           if repeats else [])]
         if not db.has("arms", "arm_id", "study_id", "n_randomized"):
             continue
@@ -160,7 +159,7 @@ def outcome_rows_consistent(db: TypedTables) -> list[Problem]:
         problems += [problem(table, row, "arm_id", "arm-of-other-study", f"an arm of {study}",
                              f"{arm} (of {arm_study})", "The row's arm belongs to another study.")
                      for row, study, arm, arm_study in db.rows(table, "arm-of-other-study", f"""
-                        SELECT o._rid, o.study_id, o.arm_id, a.study_id FROM {db[table]} o JOIN {arms} a USING (arm_id)
+                        SELECT o.rowid, o.study_id, o.arm_id, a.study_id FROM {db[table]} o JOIN {arms} a USING (arm_id)
                         WHERE a.study_id IS NOT NULL AND o.study_id IS DISTINCT FROM a.study_id""")]
         count = "n" if table == "outcomes_continuous" else "total"
         if db.has(table, count):
@@ -168,7 +167,7 @@ def outcome_rows_consistent(db: TypedTables) -> list[Problem]:
                                  f"at most the arm's n_randomized ({fmt(limit)})", fmt(value),
                                  "More participants than were randomized to the arm.")
                          for row, value, limit in db.rows(table, "more-than-randomized", f"""
-                            SELECT o._rid, o.{q(count)}, a.n_randomized FROM {db[table]} o JOIN {arms} a USING (arm_id)
+                            SELECT o.rowid, o.{q(count)}, a.n_randomized FROM {db[table]} o JOIN {arms} a USING (arm_id)
                             WHERE o.{q(count)} > a.n_randomized""")]
     return problems
 
@@ -193,7 +192,7 @@ def timepoints_within_follow_up(db: TypedTables) -> list[Problem]:
                         WITH d AS (SELECT timepoint, (CASE regexp_extract(timepoint, {lit(_TIMEPOINT)}, 1) {unit} END)
                                        * TRY_CAST(regexp_extract(timepoint, {lit(_TIMEPOINT)}, 2) AS DOUBLE) AS days
                                    FROM (SELECT DISTINCT timepoint FROM {db[table]}))
-                        SELECT o._rid, o.timepoint, s.follow_up_days FROM {db[table]} o JOIN d USING (timepoint)
+                        SELECT o.rowid, o.timepoint, s.follow_up_days FROM {db[table]} o JOIN d USING (timepoint)
                             JOIN {_last_by(db, 'studies', 'study_id')} s USING (study_id)
                         WHERE d.days > s.follow_up_days""")]
     return problems
@@ -212,8 +211,8 @@ def coverage_consistent(db: TypedTables) -> list[Problem]:
     mapped = [t for t in OUTCOME_KEYS if db.has(t, "study_id", "outcome", "analysis_timepoint", "arm_id")]
     for table in mapped:
         for row, study, outcome, tp, status in db.rows(table, "missing-coverage", f"""
-                SELECT o._rid, o.study_id, o.outcome, o.analysis_timepoint, c.status FROM {db[table]} o
-                LEFT JOIN (SELECT study_id, outcome, timepoint, last(status ORDER BY _rid) AS status,
+                SELECT o.rowid, o.study_id, o.outcome, o.analysis_timepoint, c.status FROM {db[table]} o
+                LEFT JOIN (SELECT study_id, outcome, timepoint, last(status ORDER BY rowid) AS status,
                                   bool_or(status = 'extracted') AS extracted FROM {coverage} GROUP BY ALL) c
                     ON c.study_id = o.study_id AND c.outcome = o.outcome AND c.timepoint = o.analysis_timepoint
                 WHERE o.analysis_timepoint IS NOT NULL AND NOT coalesce(c.extracted, false)"""):
@@ -234,7 +233,7 @@ def coverage_consistent(db: TypedTables) -> list[Problem]:
                 WITH g AS (SELECT study_id, outcome, timepoint, bool_or(arm_role IS NULL) AS unknown,
                                   bool_or(arm_role = 'intervention') AS i, bool_or(arm_role = 'control') AS c
                            FROM ({present}) GROUP BY ALL)
-                SELECT c._rid, coalesce(g.i, false), coalesce(g.c, false) FROM {coverage} c
+                SELECT c.rowid, coalesce(g.i, false), coalesce(g.c, false) FROM {coverage} c
                     LEFT JOIN g ON g.study_id = c.study_id AND g.outcome = c.outcome AND g.timepoint = c.timepoint
                 WHERE c.status = 'extracted' AND c.outcome IN ({', '.join(map(lit, checkable))})
                     AND NOT coalesce(g.unknown, false) AND NOT (coalesce(g.i, false) AND coalesce(g.c, false))"""):
@@ -250,7 +249,7 @@ def coverage_consistent(db: TypedTables) -> list[Problem]:
                              f"a row ({study}, {outcome}, {tp}) in coverage.csv", "none",
                              f"Target {target} could pool {study}, but coverage.csv does not say whether its data are here.")
                      for row, target, study, outcome, tp in db.rows("published_results", "coverage-gap", f"""
-                        SELECT p._rid, p.target_id, s.study_id, p.outcome, p.timepoint FROM {db['published_results']} p
+                        SELECT p.rowid, p.target_id, s.study_id, p.outcome, p.timepoint FROM {db['published_results']} p
                             JOIN {db['studies']} s ON p.subgroup = 'all' OR s.condition = p.subgroup
                         WHERE NOT EXISTS (SELECT 1 FROM {coverage} c WHERE c.study_id = s.study_id
                                           AND c.outcome = p.outcome AND c.timepoint = p.timepoint)""")]
@@ -283,7 +282,7 @@ def values_plausible(db: TypedTables) -> list[Problem]:
     outside = " OR ".join(f"{q(f)} < b.low OR {q(f)} > b.high" for f in fields)
     problems = []
     for row, outcome, unit, *values in db.rows(table, "implausible-value", f"""
-            SELECT o._rid, o.outcome, o.unit, {', '.join(q(f) for f in fields)} FROM {db[table]} o
+            SELECT o.rowid, o.outcome, o.unit, {', '.join(q(f) for f in fields)} FROM {db[table]} o
                 JOIN (VALUES {bounds}) b(outcome, unit, low, high) USING (outcome, unit) WHERE {outside}"""):
         present = [(f, float(v)) for f, v in zip(fields, values) if v is not None]
         low, high = PLAUSIBLE_RANGES[outcome][unit]
@@ -314,8 +313,8 @@ def arm_counts_within_trial(db: TypedTables) -> list[Problem]:
         for row, study, outcome, timepoint, total, n, parts in db.rows(table, "arms-above-randomized", f"""
                 WITH size AS (SELECT study_id, n_randomized AS size_n FROM {_last_by(db, 'studies', 'study_id')}
                               WHERE n_randomized IS NOT NULL AND study_id NOT IN ({sized})),
-                per_arm AS (SELECT study_id, outcome, timepoint, arm_id, max(o.{q(count)}) AS m, min(_rid) AS first,
-                                   max(_rid) AS last
+                per_arm AS (SELECT study_id, outcome, timepoint, arm_id, max(o.{q(count)}) AS m, min(rowid) AS first,
+                                   max(rowid) AS last
                             FROM {db[table]} o JOIN size USING (study_id)
                             WHERE o.{q(count)} IS NOT NULL AND arm_id IS NOT NULL AND outcome IS NOT NULL
                                   AND timepoint IS NOT NULL GROUP BY ALL)

@@ -1,11 +1,12 @@
-"""Read one table with DuckDB's CSV reader: every cell as text, in file order, with its record number.
+"""Read one table with DuckDB's CSV reader, every cell as text, straight into its typed table (the SELECT of
+table_checks.Typing), in file order, with its record number; a view shows the cells as text again.
 
 DuckDB's ``read_csv`` with the Table Schema's columns, ``strict_mode`` and ``store_rejects`` reports an
 unterminated or misplaced quote, a missing or an extra cell with the record number (header = row 1,
 blank lines counted, as frictionless counts) and the column; the rest of the file is read. What it does
-not report is found from the bytes with one C-level regular expression each (measured: about 0.1 s per
-100 MB): a quote inside an unquoted field (``1.20 ("SD" 0.50)``, which DuckDB keeps as text) and a blank
-line (which DuckDB skips). Quoted cells may span lines, so a record's row number and the physical line
+not report is found from the bytes in one pass in C (``scan_bytes``): a quote inside an unquoted field
+(``1.20 ("SD" 0.50)``, which DuckDB keeps as text), a blank line (which DuckDB skips) and control
+characters. Quoted cells may span lines, so a record's row number and the physical line
 an editor shows are told apart (``line_of_row``).
 """
 from __future__ import annotations
@@ -28,15 +29,15 @@ _DELIMITERS = np.zeros(256, dtype=bool)
 _DELIMITERS[[QUOTE, COMMA, LF, CR]] = True
 
 
-def stray_quote(body: bytes) -> int | None:
-    """Offset of the first quote that neither opens a field (after a comma or a line start) nor closes one
-    (before a comma or a line end) nor is half of a doubled quote: unquoted text with a quote in it.
-    Whole-array comparisons (a regular expression with a look-behind tests every byte in Python's engine:
-    9 s for 55 MB, against 0.05 s here)."""
-    if b'"' not in body:
-        return None
+def scan_bytes(body: bytes) -> tuple[int | None, bool, list[int]]:
+    """What DuckDB's reader does not report, from one pass in C over the file's bytes, which keeps the quotes and
+    the bytes below 0x20 (few): the offset of the first quote that neither opens a field (after a comma or a line
+    start) nor closes one (before a comma or a line end) nor is half of a doubled quote (unquoted text with a
+    quote in it); whether a C0 control character other than tab, LF and CR occurs; the blank lines."""
     codes = np.frombuffer(body, dtype=np.uint8)
-    quotes = np.flatnonzero(codes == QUOTE)
+    offsets = np.flatnonzero((codes < 0x20) | (codes == QUOTE))
+    values = codes[offsets]
+    quotes = offsets[values == QUOTE]
     before = np.ones(len(quotes), dtype=bool)
     after = np.ones(len(quotes), dtype=bool)
     inside = quotes > 0
@@ -44,24 +45,14 @@ def stray_quote(body: bytes) -> int | None:
     inside = quotes < len(codes) - 1
     after[inside] = _DELIMITERS[codes[quotes[inside] + 1]]
     stray = quotes[~before & ~after]
-    return int(stray[0]) if len(stray) else None
-
-
-def low_bytes(body: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Offsets and values of the bytes below 0x20 (line breaks, tabs, control characters): one pass in C
-    over the file, and the few it finds answer the blank-line and control-character questions."""
-    codes = np.frombuffer(body, dtype=np.uint8)
-    offsets = np.flatnonzero(codes < 0x20)
-    return offsets, codes[offsets]
-
-
-def holds_control_characters(values: np.ndarray) -> bool:
-    """Whether any of ``low_bytes``' values is a C0 control character other than tab, LF and CR."""
-    return not np.isin(values, (0x09, LF, CR)).all()
+    offsets, values = offsets[values != QUOTE], values[values != QUOTE]
+    controlled = not np.isin(values, (0x09, LF, CR)).all()
+    return (int(stray[0]) if len(stray) else None), controlled, blank_lines(offsets, values).tolist()
 
 
 def blank_lines(offsets: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """The line numbers of the empty lines (a line break right after a line break), from ``low_bytes``;
+    """The line numbers of the empty lines (a line break right after a line break), from the offsets and values
+    of the bytes below 0x20;
     vectorized, so a file of many blank lines costs no more than one without."""
     breaks = (values == LF) | (values == CR)
     offsets, values = offsets[breaks], values[breaks]
@@ -80,13 +71,14 @@ _LABEL_ERRORS = {"incorrect-label", "missing-label", "extra-label", "duplicate-l
 @dataclass
 class ReadTable:
     resource: SafeResource
-    table: str                       # DuckDB table: the cells as text, one row per accepted record, in file order
+    table: str                       # DuckDB view: the cells as text, one row per accepted record, in file order
     rows: np.ndarray                 # record number (header = 1) of each table row
     starts: np.ndarray | None        # physical line of each table row, when cells span lines (else = rows)
     problems: list[Problem] = field(default_factory=list)
     checkable: bool = True           # header and quoting sound: the cells and keys can be checked
     whole: bool = True               # every record was read: the cross-table rules can trust the table
     controlled: bool = False         # the file holds a control character (table_checks.py says where)
+    typed: str = ""                  # DuckDB table: the cells typed (table_checks.Typing), what ``table`` shows as text
 
     def line_of_row(self, row: int | None) -> int | None:
         if row is None or self.starts is None:
@@ -130,41 +122,40 @@ def _line_number(body: bytes, offset: int) -> int:
     return body.count(b"\n", 0, offset) + body.count(b"\r", 0, offset) - body.count(b"\r\n", 0, offset) + 1
 
 
-def read_table(con, res: SafeResource, index: int) -> ReadTable:
-    """Load ``res`` into DuckDB table t<index> and report its shape. Takes the file's bytes from ``res.body``
-    (without BOM; read once by check_resource) and lets them go before DuckDB reads the file."""
+def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
+    """Load ``res`` into DuckDB table typed<index> (``typing``: a table_checks.Typing, which types the cells as
+    DuckDB reads them), with the view t<index> of its cells as text, and report its shape. Takes the file's bytes
+    from ``res.body`` (without BOM; read once by check_resource) and lets them go before DuckDB reads the file."""
     body, res.body = res.body, None
     names = [f["name"] for f in res.descriptor["schema"]["fields"]]
     table, rejects = quote_identifier(f"t{index}"), f"rejects{index}"
-    read = ReadTable(res, table, np.empty(0, dtype=np.int64), None)
+    read = ReadTable(res, table, np.empty(0, dtype=np.int64), None, typed=quote_identifier(f"typed{index}"))
     first = _LINE_BREAK.search(body)
     labels = next(csv.reader([body[:first.start() if first else len(body)].decode("utf-8")]), [])
     read.problems = header_problems(res, labels)
     if read.problems:
         read.checkable = read.whole = False
         return read
-    stray = stray_quote(body)
-    offsets, values = low_bytes(body)
-    read.controlled = holds_control_characters(values)
-    blank = blank_lines(offsets, values).tolist()
-    del offsets, values
+    stray, read.controlled, blank = scan_bytes(body)
     open_end = not body.endswith((b"\n", b"\r"))
     quoted = body if stray is not None else None  # kept only to quote a quoting fault
     del body  # DuckDB reads the file itself: a large table is not held twice
+    typed = typing.select(read.controlled)
     try:
-        rejects = _load(con, res, names, table, rejects, strict=True)
+        rejects = _load(con, res, names, read.typed, typed, rejects, strict=True)
     except duckdb.Error:
         try:  # strict mode refuses mixed line ends (CR LF and LF in one file), which the standard allows
-            rejects = _load(con, res, names, table, rejects + "_lenient", strict=False)
+            rejects = _load(con, res, names, read.typed, typed, rejects + "_lenient", strict=False)
         except duckdb.Error as exc:
             read.problems = [_problem(res, None, None, "malformed-csv", "well-formed CSV (RFC 4180)",
                                       str(exc).splitlines()[0][:200], "The CSV cannot be read.")]
             read.checkable = read.whole = False
             return read
+    con.execute(f"CREATE OR REPLACE VIEW {table} AS {typing.text_view(read.typed)}")
     rejected = con.execute(f"""SELECT line, column_name, error_type, csv_line FROM {quote_identifier(rejects)}
                                ORDER BY line, column_idx""").fetchall()
     reject_rows = np.array(sorted({r[0] for r in rejected}), dtype=np.int64)
-    count = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    count = con.execute(f"SELECT count(*) FROM {read.typed}").fetchone()[0]
     # one physical line per record (the common case) needs no look inside the cells
     one_line_each = not rejected and count + 1 + len(blank) == res.lines + open_end
     breaks = None if one_line_each else _inner_breaks(con, table, names)
@@ -199,7 +190,8 @@ def read_table(con, res: SafeResource, index: int) -> ReadTable:
     if len(all_empty):
         # rebuilt, not DELETEd from: DuckDB keeps the row ids of the rows after a deleted one, and row ids
         # index read.rows
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {table} WHERE NOT ({empty}) ORDER BY rowid")
+        con.execute(f"CREATE OR REPLACE TABLE {read.typed} AS SELECT * FROM {read.typed} WHERE rowid NOT IN "
+                    f"(SELECT rowid FROM {table} WHERE {empty}) ORDER BY rowid")
         keep = np.ones(len(read.rows), dtype=bool)
         keep[all_empty] = False
         read.rows = read.rows[keep]
@@ -208,14 +200,15 @@ def read_table(con, res: SafeResource, index: int) -> ReadTable:
     return read
 
 
-def _load(con, res: SafeResource, names: list[str], table: str, rejects: str, strict: bool) -> str:
-    """CREATE TABLE ``table`` from the file, every cell as text; returns the name of its rejects table."""
+def _load(con, res: SafeResource, names: list[str], table: str, typed, rejects: str, strict: bool) -> str:
+    """CREATE TABLE ``table`` from the file (``typed``: the SELECT that types the cells, over ``{source}``: the
+    file read as text); returns the name of its rejects table."""
     columns = ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in names)
-    con.execute(f"""CREATE OR REPLACE TABLE {table} AS SELECT * FROM read_csv({quote_literal(str(res.path))},
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS " + typed.replace("{source}", f"""read_csv({quote_literal(str(res.path))},
                         columns = {{{columns}}}, header = true, auto_detect = false, delim = ',', quote = '"',
                         escape = '"', strict_mode = {str(strict).lower()}, store_rejects = true,
                         rejects_table = {quote_literal(rejects)}, rejects_scan = {quote_literal(rejects + '_scan')},
-                        encoding = 'utf-8', max_line_size = 4194304)""")
+                        encoding = 'utf-8', max_line_size = 4194304)"""))
     return rejects
 
 
@@ -293,4 +286,4 @@ def _row_of_line(read: ReadTable, line: int) -> int:
 def quoting_broken(body: bytes) -> bool:
     """A quick test of a file's quoting, for readers that would otherwise glue cells together: a quote inside
     an unquoted field, or a quote never closed (an odd number of quotes)."""
-    return stray_quote(body) is not None or body.count(b'"') % 2 == 1
+    return scan_bytes(body)[0] is not None or body.count(b'"') % 2 == 1

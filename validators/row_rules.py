@@ -110,7 +110,7 @@ def row_rule_problems(db: TypedTables) -> list[Problem]:
         if not rules or not db.every(f"SELECT bool_or({broken}) FROM {db[table]}")[0][0]:
             continue
         for rule in rules:
-            for row, *values in db.rows(table, rule.code, f"SELECT _rid, {', '.join(map(q, rule.fields))} "
+            for row, *values in db.rows(table, rule.code, f"SELECT rowid, {', '.join(map(q, rule.fields))} "
                                                           f"FROM {db[table]} WHERE coalesce({rule.breaks}, false)"):
                 problems.append(problem(table, row, rule.fields[0], rule.code, rule.expected,
                                         ", ".join(f"{c}={fmt(v)}" for c, v in zip(rule.fields, values)),

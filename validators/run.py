@@ -2,9 +2,9 @@
 
 1. The descriptor: read within bounds (untrusted.py), its shape (descriptor_shape.py), compared with the
    project's (canonical.py), checked against the Data Package standard by frictionless (structure.py).
-2. Each table that may be read: loaded once by DuckDB's CSV reader, every cell as text (csv_reading.py),
-   then its Table Schema checks as SQL derived from the descriptor (table_checks.py), foreign keys included;
-   the same pass types its cells into a second DuckDB table.
+2. Each table that may be read: read once by DuckDB's CSV reader (csv_reading.py) straight into a typed table,
+   in one SQL pass that also evaluates the Table Schema's cell checks, derived from the descriptor
+   (table_checks.py); then the failing cells, the keys and the foreign keys are listed.
 3. The typed tables go to the rules a Table Schema cannot say, each a SQL query: rules within a row
    (row_rules.py) and across rows and tables (cross_rules.py). No table becomes a pandas frame.
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from rhil7.database import quote_identifier, safe_connect
+from rhil7.database import safe_connect
 
 from .canonical import canonical_descriptor, shape_differences
 from .consequences import without_consequences
@@ -28,7 +28,7 @@ from .problems import Problem, cap_problems
 from .references import package_reference_problems
 from .row_rules import row_rule_problems
 from .structure import descriptor_standard_problems
-from .table_checks import RULE_CELL_CODES, foreign_key_problems, table_problems
+from .table_checks import RULE_CELL_CODES, Typing, foreign_key_problems, table_problems
 from .typed_tables import TypedTables
 from .untrusted import SafeResource, check_resource, load_descriptor
 
@@ -99,30 +99,18 @@ def _check_tables(safe: list[SafeResource], db: TypedTables) -> tuple[list[Probl
     """Every table through DuckDB: its shape, its Table Schema checks and foreign keys; the typed tables of
     those read whole go to ``db`` for the rules (the rules trust only those)."""
     con, problems, reads = db.con, [], {}
-    # a table's text stays in DuckDB only while a foreign key may still look it up
-    referenced = {fk["reference"].get("resource") or r.name for r in safe
-                  for fk in r.descriptor["schema"].get("foreignKeys") or []}
-    pending = [(r, fk) for r in safe for fk in r.descriptor["schema"].get("foreignKeys") or []]
-    dropped: set[str] = set()
     for i, res in enumerate(safe):
-        read = reads[res.name] = read_table(con, res, i)
+        fields = res.descriptor["schema"]["fields"]
+        typing = Typing(fields, snippet_unsure(res.name, [f["name"] for f in fields]))
+        read = reads[res.name] = read_table(con, res, i, typing)
         problems += read.problems
         if read.checkable:
-            typed = quote_identifier(f"typed{i}")
-            unsure = snippet_unsure(res.name, [f["name"] for f in res.descriptor["schema"]["fields"]])
-            problems += table_problems(con, read, db.listed, typed, unsure)
+            problems += table_problems(con, read, db.listed)
             if read.whole:
-                db.add(res.name, typed, read)
-        waiting = []
-        for r, fk in pending:
-            target = fk["reference"].get("resource") or r.name
-            if r.name not in reads or target not in reads:
-                waiting.append((r, fk))
-            elif reads[r.name].checkable and reads[target].checkable:
-                problems += foreign_key_problems(con, reads[r.name], reads[target], fk, db.listed)
-        pending = waiting
-        needed = referenced | {r.name for r, _ in pending}
-        for name in [name for name in reads if name not in needed and name not in dropped]:
-            con.execute(f"DROP TABLE IF EXISTS {reads[name].table}")
-            dropped.add(name)
+                db.add(res.name, read)
+    for res in safe:
+        for fk in res.descriptor["schema"].get("foreignKeys") or []:
+            target = fk["reference"].get("resource") or res.name
+            if target in reads and reads[res.name].checkable and reads[target].checkable:
+                problems += foreign_key_problems(con, reads[res.name], reads[target], fk, db.listed)
     return problems, reads

@@ -17,7 +17,7 @@ from rhil7.vocabulary import FORMULA_STARTS, VERBATIM_FIELDS
 
 from .csv_reading import ReadTable
 from .snippets import DIGIT_RUNS
-from .typed_tables import UNREAD, first_rows
+from .typed_tables import first_rows
 from .problems import Problem
 
 INTEGER = "[+-]?[0-9]+"
@@ -148,32 +148,50 @@ def _cell_problem(read: ReadTable, field: dict, code: str, constraint: str, valu
     return _problem(read, None, field["name"], code, field_expectation(field), value, message)
 
 
-def table_problems(con, read: ReadTable, listed: int, typed: str, unsure: str | None = None) -> list[Problem]:
-    """Types, constraints, text safety, unique values and the primary key of one table. Creates ``typed``:
-    the table's cells as the schema's types (``_rid``: the text table's row id; no ``UNREAD`` column), what the
-    rules read, and the
-    column ``_unsure``: ``unsure`` (SQL over the text cells and their snippet's ``_words``,
-    cross_rules.snippet_unsure) computed in the same pass."""
+class Typing:
+    """How one table goes into DuckDB: the SELECT that types its cells as DuckDB's CSV reader reads them (one
+    pass: each cell typed once, every cell check evaluated, the rows with a failing cell marked ``_bad``, the
+    snippet rule's pre-filter ``_unsure`` computed), and the view that shows the typed table as text again."""
+
+    def __init__(self, fields: list[dict], unsure: str | None = None):
+        self.fields, self.unsure = fields, unsure  # unsure: SQL over the text cells and _words (cross_rules)
+        self.cast = {i: f"_typed{i}" for i, f in enumerate(fields) if f.get("type", "string") in SQL_TYPES}
+
+    def select(self, controlled: bool) -> str:
+        """The SELECT over ``{source}``; ``controlled``: the file holds a control character."""
+        fields, cast = self.fields, self.cast
+        inner = "".join(f", {typed_value(quote_identifier(fields[i]['name']), fields[i]['type'])} AS {c}"
+                        for i, c in cast.items())
+        # the snippet's runs of digits, found once per row (a regular expression: about 0.5 s a million rows)
+        words = DIGIT_RUNS.format("snippet") if self.unsure else "NULL"
+        bad = " OR ".join(f"coalesce({c}, false)" for i, f in enumerate(fields)
+                          for *_, c in cell_checks(f, controlled, cast.get(i))) or "false"
+        # a typed cell keeps its text only in a row with a failing cell: the only rows whose text is listed
+        columns = ", ".join(f"{cast[i]} AS {quote_identifier(f['name'])}, CASE WHEN _bad THEN "
+                            f"{quote_identifier(f['name'])} END AS _text{i}" if i in cast else
+                            f"{typed_value(quote_identifier(f['name']), 'string')} AS {quote_identifier(f['name'])}"
+                            for i, f in enumerate(fields))
+        return (f"SELECT {columns}, _bad, _unsure FROM (SELECT *, ({bad}) AS _bad, "
+                f"coalesce({self.unsure or 'false'}, false) AS _unsure FROM (SELECT *{inner}, {words} AS _words FROM "
+                "{source}))")
+
+    def text_view(self, typed: str) -> str:
+        """The typed table's cells as text (a typed cell of a row without a failing cell as its value's text:
+        the checks find it well typed and present, as they found its text)."""
+        cells = ", ".join((f"coalesce(_text{i}, CAST({quote_identifier(f['name'])} AS VARCHAR))" if i in self.cast
+                           else quote_identifier(f["name"])) + f" AS {quote_identifier(f['name'])}"
+                          for i, f in enumerate(self.fields))
+        return f"SELECT rowid AS rowid, {cells} FROM {typed}"
+
+
+def table_problems(con, read: ReadTable, listed: int) -> list[Problem]:
+    """Types, constraints, text safety, unique values and the primary key of one table (read by read_table)."""
     listing = Listing(read, listed)
     schema = read.resource.descriptor["schema"]
-    fields = schema["fields"]
-    failing = [(field, *check) for field in fields for check in cell_checks(field, read.controlled)]
-    # one pass types every cell once (the inner query), and marks the rows with a failing cell (the outer):
-    # only those rows are looked at again
-    cast = {i: f"_typed{i}" for i, f in enumerate(fields) if f.get("type", "string") in SQL_TYPES}
-    bad = " OR ".join(f"coalesce({c}, false)" for i, f in enumerate(fields)
-                      for *_, c in cell_checks(f, read.controlled, cast.get(i))) or "false"
-    inner = "".join(f", {typed_value(quote_identifier(fields[i]['name']), fields[i]['type'])} AS {c}"
-                    for i, c in cast.items())
-    words = DIGIT_RUNS.format("snippet") if unsure else "NULL"  # the snippet's numbers, found once per row
-    columns = ", ".join(f"{cast[i] if i in cast else typed_value(quote_identifier(f['name']), 'string')} AS "
-                        f"{quote_identifier(f['name'])}" for i, f in enumerate(fields) if f["name"] not in UNREAD)
-    con.execute(f"CREATE OR REPLACE TABLE {typed} AS SELECT _rid, {columns}, ({bad}) AS _bad, "
-                f"coalesce({unsure or 'false'}, false) AS _unsure "
-                f"FROM (SELECT rowid AS _rid, *{inner}, {words} AS _words FROM {read.table})")
-    if failing and con.execute(f"SELECT bool_or(_bad) FROM {typed}").fetchone()[0]:
+    failing = [(field, *check) for field in schema["fields"] for check in cell_checks(field, read.controlled)]
+    if failing and con.execute(f"SELECT bool_or(_bad) FROM {read.typed}").fetchone()[0]:
         counts = con.execute("SELECT " + ", ".join(f"count_if({c})" for *_, c in failing) + f" FROM {read.table} "
-                             f"WHERE rowid IN (SELECT _rid FROM {typed} WHERE _bad)").fetchone()
+                             f"WHERE rowid IN (SELECT rowid FROM {read.typed} WHERE _bad)").fetchone()
         for (field, code, constraint, condition), count in zip(failing, counts):
             for row, value in listing.rows_where(con, condition, [field["name"]], code, count) if count else ():
                 listing.problems.append(replace(_cell_problem(read, field, code, constraint, value), row=row))
@@ -194,17 +212,16 @@ def table_problems(con, read: ReadTable, listed: int, typed: str, unsure: str | 
 
 
 def _repeats(con, listing: Listing, fields: list[dict], code: str, expected: str, message: str) -> list[Problem]:
-    """Rows whose values in ``fields`` (all present) an earlier row already has; numbers compare as numbers."""
-    values = [typed_value(quote_identifier(f["name"]), f.get("type", "string")) if f.get("type") in ("integer", "number")
-              else quote_identifier(f["name"]) for f in fields]
-    present = " AND ".join(_present(quote_identifier(f["name"])) for f in fields)
+    """Rows whose values in ``fields`` (all present) an earlier row already has; numbers compare as numbers (the
+    typed table's)."""
     names = [f["name"] for f in fields]
+    values, typed = ", ".join(map(quote_identifier, names)), listing.read.typed
+    present = " AND ".join(f"{quote_identifier(n)} IS NOT NULL" for n in names)
     # a hash aggregate tells whether any value repeats at all, at a fraction of the cost of numbering the rows
-    if not con.execute(f"SELECT 1 FROM {listing.read.table} WHERE {present} GROUP BY {', '.join(values)} "
-                       "HAVING count(*) > 1 LIMIT 1").fetchall():
+    if not con.execute(f"SELECT 1 FROM {typed} WHERE {present} GROUP BY {values} HAVING count(*) > 1 LIMIT 1").fetchall():
         return []
-    condition = f"""rowid IN (SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY {', '.join(values)}
-                    ORDER BY rowid) AS nth FROM {listing.read.table} WHERE {present}) WHERE nth > 1)"""
+    condition = (f"rowid IN (SELECT rowid FROM {typed} WHERE {present} "
+                 f"QUALIFY row_number() OVER (PARTITION BY {values} ORDER BY rowid) > 1)")
     problems = []
     for row, *cells in listing.rows_where(con, condition, names, code):
         if code == "primary-key":

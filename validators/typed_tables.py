@@ -10,43 +10,32 @@ from .csv_reading import ReadTable
 from .problems import Problem, omitted_problem
 
 
-# Columns no rule reads (identifiers checked by the Table Schema alone, free text): the typed tables leave them
-# out, and a million-row table is then a quarter smaller. A rule that reads one fails loudly (no such column).
-UNREAD = frozenset({"row_id", "timepoint_reported", "source_id", "location", "method", "note"})
-
-
 class TypedTables:
     def __init__(self, con, listed: int):
         self.con, self.listed = con, listed
         self.omitted: list[Problem] = []  # the problems-omitted records of the queries that listed no more
-        self._tables: dict[str, tuple[str, ReadTable]] = {}
+        self._tables: dict[str, ReadTable] = {}
 
-    def add(self, name: str, table: str, read: ReadTable) -> None:
-        self._tables[name] = (table, read)
-
-    def __contains__(self, name: str) -> bool:
-        return name in self._tables
+    def add(self, name: str, read: ReadTable) -> None:
+        self._tables[name] = read
 
     def __getitem__(self, name: str) -> str:
         """The quoted DuckDB table of ``name``."""
-        return self._tables[name][0]
+        return self._tables[name].typed
 
     def has(self, name: str, *columns: str) -> bool:
         """Whether ``name`` was read whole and its schema has every one of ``columns``."""
-        return name in self._tables and set(columns) <= set(self.columns(name))
-
-    def columns(self, name: str) -> list[str]:
-        return [f["name"] for f in self._tables[name][1].resource.descriptor["schema"]["fields"]
-                if f["name"] not in UNREAD]
+        return name in self._tables and set(columns) <= {f["name"] for f in
+                                                         self._tables[name].resource.descriptor["schema"]["fields"]}
 
     def rows(self, name: str, code: str, query: str) -> list[tuple]:
-        """(record number, *rest) of the rows ``query`` selects (its first column: ``_rid`` of table ``name``),
+        """(record number, *rest) of the rows ``query`` selects (its first column: ``rowid`` of table ``name``),
         in file order; at most ``listed``, the rest counted as problems of ``code``."""
-        return first_rows(self.con, self._tables[name][1], query, code, self.listed, self.omitted, file=name)
+        return first_rows(self.con, self._tables[name], query, code, self.listed, self.omitted, file=name)
 
     def record(self, name: str, rid: int) -> int:
         """The record number (header = 1) of row ``rid`` of table ``name``."""
-        return int(self._tables[name][1].rows[rid])
+        return int(self._tables[name].rows[rid])
 
     def stream(self, query: str, batch: int = 10_000):
         """The rows of ``query``, fetched a batch at a time."""
