@@ -30,14 +30,12 @@ _DELIMITERS[[QUOTE, COMMA, LF, CR]] = True
 
 
 def scan_bytes(body: bytes) -> tuple[int | None, bool, list[int]]:
-    """What DuckDB's reader does not report, from one pass in C over the file's bytes, which keeps the quotes and
+    """What DuckDB's reader does not report, from two passes in C over the file's bytes, which find the quotes and
     the bytes below 0x20 (few): the offset of the first quote that neither opens a field (after a comma or a line
     start) nor closes one (before a comma or a line end) nor is half of a doubled quote (unquoted text with a
     quote in it); whether a C0 control character other than tab, LF and CR occurs; the blank lines."""
     codes = np.frombuffer(body, dtype=np.uint8)
-    offsets = np.flatnonzero((codes < 0x20) | (codes == QUOTE))
-    values = codes[offsets]
-    quotes = offsets[values == QUOTE]
+    quotes = np.flatnonzero(codes == QUOTE)
     before = np.ones(len(quotes), dtype=bool)
     after = np.ones(len(quotes), dtype=bool)
     inside = quotes > 0
@@ -45,7 +43,8 @@ def scan_bytes(body: bytes) -> tuple[int | None, bool, list[int]]:
     inside = quotes < len(codes) - 1
     after[inside] = _DELIMITERS[codes[quotes[inside] + 1]]
     stray = quotes[~before & ~after]
-    offsets, values = offsets[values != QUOTE], values[values != QUOTE]
+    offsets = np.flatnonzero(codes < 0x20)
+    values = codes[offsets]
     controlled = not np.isin(values, (0x09, LF, CR)).all()
     return (int(stray[0]) if len(stray) else None), controlled, blank_lines(offsets, values).tolist()
 
