@@ -27,9 +27,9 @@ def stage_markdown(results: dict) -> list[str]:
          "around each stage of `validate_package` (`benchmarks/stages.py`: about 30 extra calls, nothing per row). "
          "The *real* column is the real package (valid, no planted faults). "
          "Seconds per stage, summed over the tables; *running* marks the stage that was still running when the "
-         "process was killed at its timeout (seconds since it started). `table_problems` includes the pass that "
-         "types each table into DuckDB (and finds the rows of its snippet rule's exact check); every rule is a "
-         "query over those typed tables."]
+         "process was killed at its timeout (seconds since it started). `read_table` includes DuckDB's read of the "
+         "file straight into its typed table, in the one pass that also evaluates every cell check and the snippet "
+         "rule's pre-filter; every rule is a query over those typed tables."]
     plain = results.get("validate_plain") or {}
     for rows, r in plain.items():
         w = results["validate"][rows]
@@ -42,7 +42,7 @@ def stage_markdown(results: dict) -> list[str]:
     for r in runs.values():
         st = r.get("stages") or {}
         imports.append("" if st.get("imports") is None else f"{st['imports']:.2f}")
-    L.append("| start-up and imports (numpy, pandas, pyarrow, duckdb, rhil7) | " + " | ".join(imports) + " |")
+    L.append("| start-up and imports (numpy, duckdb, rhil7) | " + " | ".join(imports) + " |")
     for name in names:
         cells = []
         for r in runs.values():
