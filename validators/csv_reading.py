@@ -30,23 +30,26 @@ _DELIMITERS[[QUOTE, COMMA, LF, CR]] = True
 
 
 def scan_bytes(body: bytes) -> tuple[int | None, bool, list[int]]:
-    """What DuckDB's reader does not report, from two passes in C over the file's bytes, which find the quotes and
-    the bytes below 0x20 (few): the offset of the first quote that neither opens a field (after a comma or a line
-    start) nor closes one (before a comma or a line end) nor is half of a doubled quote (unquoted text with a
-    quote in it); whether a C0 control character other than tab, LF and CR occurs; the blank lines."""
+    """What DuckDB's reader does not report, from two passes in C over the file's bytes: the first stray quote
+    (``stray_quote``); whether a C0 control character other than tab, LF and CR occurs; the blank lines."""
     codes = np.frombuffer(body, dtype=np.uint8)
+    offsets = np.flatnonzero(codes < 0x20)
+    values = codes[offsets]
+    controlled = not np.isin(values, (0x09, LF, CR)).all()
+    return stray_quote(codes), controlled, blank_lines(offsets, values).tolist()
+
+
+def stray_quote(codes: np.ndarray) -> int | None:
+    """Offset of the first quote that neither opens a field (after a comma or a line start) nor closes one
+    (before a comma or a line end) nor is half of a doubled quote: unquoted text with a quote in it."""
     quotes = np.flatnonzero(codes == QUOTE)
-    before = np.ones(len(quotes), dtype=bool)
-    after = np.ones(len(quotes), dtype=bool)
+    before, after = np.ones((2, len(quotes)), dtype=bool)  # (a quote at either end of the file: delimited)
     inside = quotes > 0
     before[inside] = _DELIMITERS[codes[quotes[inside] - 1]]
     inside = quotes < len(codes) - 1
     after[inside] = _DELIMITERS[codes[quotes[inside] + 1]]
     stray = quotes[~before & ~after]
-    offsets = np.flatnonzero(codes < 0x20)
-    values = codes[offsets]
-    controlled = not np.isin(values, (0x09, LF, CR)).all()
-    return (int(stray[0]) if len(stray) else None), controlled, blank_lines(offsets, values).tolist()
+    return int(stray[0]) if len(stray) else None
 
 
 def blank_lines(offsets: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -62,9 +65,6 @@ def blank_lines(offsets: np.ndarray, values: np.ndarray) -> np.ndarray:
     ends[-1:] |= values[-1:] == CR
     blank_starts = offsets[1:][adjacent & ends[:-1]]
     return np.searchsorted(offsets[ends], blank_starts) + 1  # line = line breaks ended before it + 1
-
-
-_LABEL_ERRORS = {"incorrect-label", "missing-label", "extra-label", "duplicate-label", "blank-label"}
 
 
 @dataclass
@@ -285,4 +285,4 @@ def _row_of_line(read: ReadTable, line: int) -> int:
 def quoting_broken(body: bytes) -> bool:
     """A quick test of a file's quoting, for readers that would otherwise glue cells together: a quote inside
     an unquoted field, or a quote never closed (an odd number of quotes)."""
-    return scan_bytes(body)[0] is not None or body.count(b'"') % 2 == 1
+    return stray_quote(np.frombuffer(body, dtype=np.uint8)) is not None or body.count(b'"') % 2 == 1
