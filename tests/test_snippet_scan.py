@@ -16,6 +16,10 @@ SPECIAL = {
     600: ("3 of 12.0 patients", "3", "12"),                # a trailing zero
     700: ("3 of 120 patients", "3", "12"),                 # 12 inside 120 is not 12: a fault
     800: ("", "3", "12"),                                  # no snippet: nothing to check
+    900: ("CYT107: 7 of 107", "7", "107"),                 # 7 first inside CYT107, then whole
+    1000: ("12.5% of 12 had 2", "2", "12"),                # 12 first inside 12.5, then whole
+    1100: ("change -2 of +18", "-2", "+18"),               # signs: the exact check's
+    1200: ("3 of 18-20", "3", "20"),                       # 20 after a hyphen: a range, still written
 }
 
 
@@ -34,6 +38,14 @@ def test_the_sql_prefilter_and_the_exact_check_flag_what_the_exact_check_flags()
              for f in ("events", "total") if not snippet_supports(float(row[f]), row["snippet"])}
     assert found == exact == {("number-not-in-snippet", 100, "total"), ("number-not-in-snippet", 500, "events"),
                               ("number-not-in-snippet", 700, "total")}
+
+
+def test_a_number_with_an_exponent_is_judged_by_the_exact_check():
+    # "5e2" is written in the snippet character for character, but 500 is not one of its numbers
+    fields = [{"name": "snippet"}, {"name": "mean", "type": "number"}]
+    rows = [dict(snippet="mean 5e2 cells", mean="5e2"), dict(snippet="mean 500 cells", mean="5e2")]
+    db, _ = typed_tables({"outcomes_continuous": (fields, rows)})
+    assert [(p.row, p.field) for p in snippets_hold_numbers(db)] == [(2, "mean")]
 
 
 def test_past_the_listing_limit_the_faults_are_counted():

@@ -4,10 +4,9 @@ table_checks.Typing), in file order, with its record number; a view shows the ce
 DuckDB's ``read_csv`` with the Table Schema's columns, ``strict_mode`` and ``store_rejects`` reports an
 unterminated or misplaced quote, a missing or an extra cell with the record number (header = row 1,
 blank lines counted, as frictionless counts) and the column; the rest of the file is read. What it does
-not report is found from the bytes in one pass in C (``scan_bytes``): a quote inside an unquoted field
-(``1.20 ("SD" 0.50)``, which DuckDB keeps as text), a blank line (which DuckDB skips) and control
-characters. Quoted cells may span lines, so a record's row number and the physical line
-an editor shows are told apart (``line_of_row``).
+not report came from the bytes before (byte_scan.py, when check_resource read the file): a quote inside an
+unquoted field, a blank line and control characters. Quoted cells may span lines, so a record's row number
+and the physical line an editor shows are told apart (``line_of_row``).
 """
 from __future__ import annotations
 
@@ -20,51 +19,11 @@ import numpy as np
 
 from rhil7.database import quote_identifier, quote_literal
 
+from .byte_scan import stray_quote
 from .problems import Problem
 from .untrusted import SafeResource
 
 _LINE_BREAK = re.compile(rb"\r\n|\n|\r")
-QUOTE, COMMA, LF, CR = 0x22, 0x2C, 0x0A, 0x0D
-_DELIMITERS = np.zeros(256, dtype=bool)
-_DELIMITERS[[QUOTE, COMMA, LF, CR]] = True
-
-
-def scan_bytes(body: bytes) -> tuple[int | None, bool, list[int]]:
-    """What DuckDB's reader does not report, from two passes in C over the file's bytes: the first stray quote
-    (``stray_quote``); whether a C0 control character other than tab, LF and CR occurs; the blank lines."""
-    codes = np.frombuffer(body, dtype=np.uint8)
-    offsets = np.flatnonzero(codes < 0x20)
-    values = codes[offsets]
-    controlled = not np.isin(values, (0x09, LF, CR)).all()
-    return stray_quote(codes), controlled, blank_lines(offsets, values).tolist()
-
-
-def stray_quote(codes: np.ndarray) -> int | None:
-    """Offset of the first quote that neither opens a field (after a comma or a line start) nor closes one
-    (before a comma or a line end) nor is half of a doubled quote: unquoted text with a quote in it."""
-    quotes = np.flatnonzero(codes == QUOTE)
-    before, after = np.ones((2, len(quotes)), dtype=bool)  # (a quote at either end of the file: delimited)
-    inside = quotes > 0
-    before[inside] = _DELIMITERS[codes[quotes[inside] - 1]]
-    inside = quotes < len(codes) - 1
-    after[inside] = _DELIMITERS[codes[quotes[inside] + 1]]
-    stray = quotes[~before & ~after]
-    return int(stray[0]) if len(stray) else None
-
-
-def blank_lines(offsets: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """The line numbers of the empty lines (a line break right after a line break), from the offsets and values
-    of the bytes below 0x20;
-    vectorized, so a file of many blank lines costs no more than one without."""
-    breaks = (values == LF) | (values == CR)
-    offsets, values = offsets[breaks], values[breaks]
-    adjacent = offsets[1:] == offsets[:-1] + 1
-    # where a line break ends: an LF, or a CR not followed at once by an LF
-    ends = values == LF
-    ends[:-1] |= (values[:-1] == CR) & ~(adjacent & (values[1:] == LF))
-    ends[-1:] |= values[-1:] == CR
-    blank_starts = offsets[1:][adjacent & ends[:-1]]
-    return np.searchsorted(offsets[ends], blank_starts) + 1  # line = line breaks ended before it + 1
 
 
 @dataclass
@@ -135,7 +94,7 @@ def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
     if read.problems:
         read.checkable = read.whole = False
         return read
-    stray, read.controlled, blank = scan_bytes(body)
+    stray, read.controlled, blank = res.scan.stray, res.scan.controlled, res.scan.blank
     open_end = not body.endswith((b"\n", b"\r"))
     quoted = body if stray is not None else None  # kept only to quote a quoting fault
     del body  # DuckDB reads the file itself: a large table is not held twice
@@ -156,7 +115,7 @@ def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
     reject_rows = np.array(sorted({r[0] for r in rejected}), dtype=np.int64)
     count = con.execute(f"SELECT count(*) FROM {read.typed}").fetchone()[0]
     # one physical line per record (the common case) needs no look inside the cells
-    one_line_each = not rejected and count + 1 + len(blank) == res.lines + open_end
+    one_line_each = not rejected and count + 1 + len(blank) == res.scan.lines + open_end
     breaks = None if one_line_each else _inner_breaks(con, table, names)
     read.rows, read.starts, blank_rows = _record_numbers(count, reject_rows, blank, breaks, rejected)
     quoting = [r for r in rejected if r[2] == "UNQUOTED VALUE"]
@@ -285,4 +244,4 @@ def _row_of_line(read: ReadTable, line: int) -> int:
 def quoting_broken(body: bytes) -> bool:
     """A quick test of a file's quoting, for readers that would otherwise glue cells together: a quote inside
     an unquoted field, or a quote never closed (an odd number of quotes)."""
-    return stray_quote(np.frombuffer(body, dtype=np.uint8)) is not None or body.count(b'"') % 2 == 1
+    return stray_quote(body) is not None or body.count(b'"') % 2 == 1

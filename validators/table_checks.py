@@ -15,6 +15,7 @@ from dataclasses import replace
 from rhil7.database import quote_identifier, quote_literal
 from rhil7.vocabulary import FORMULA_STARTS, VERBATIM_FIELDS
 
+from .cross_rules import SnippetFilter
 from .csv_reading import ReadTable
 from .snippets import DIGIT_RUNS
 from .typed_tables import first_rows
@@ -153,17 +154,18 @@ class Typing:
     pass: each cell typed once, every cell check evaluated, the rows with a failing cell marked ``_bad``, the
     snippet rule's pre-filter ``_unsure`` computed), and the view that shows the typed table as text again."""
 
-    def __init__(self, fields: list[dict], unsure: str | None = None):
-        self.fields, self.unsure = fields, unsure  # unsure: SQL over the text cells and _words (cross_rules)
+    def __init__(self, fields: list[dict], snippet: SnippetFilter | None = None):
+        self.fields, self.snippet = fields, snippet
         self.cast = {i: f"_typed{i}" for i, f in enumerate(fields) if f.get("type", "string") in SQL_TYPES}
 
     def select(self, controlled: bool) -> str:
         """The SELECT over ``{source}``; ``controlled``: the file holds a control character."""
-        fields, cast = self.fields, self.cast
+        fields, cast, snippet = self.fields, self.cast, self.snippet
         inner = "".join(f", {typed_value(quote_identifier(fields[i]['name']), fields[i]['type'])} AS {c}"
-                        for i, c in cast.items())
-        # the snippet's runs of digits, found once per row (a regular expression: about 0.5 s a million rows)
-        words = DIGIT_RUNS.format("snippet") if self.unsure else "NULL"
+                        for i, c in cast.items()) + (f", {snippet.positions}" if snippet else "")
+        # the snippet's runs of digits (a regular expression: about 0.5 s a million rows), only where a value is
+        # not plainly in it
+        words = f"CASE WHEN {snippet.maybe} THEN {DIGIT_RUNS.format('snippet')} END" if snippet else "NULL"
         bad = " OR ".join(f"coalesce({c}, false)" for i, f in enumerate(fields)
                           for *_, c in cell_checks(f, controlled, cast.get(i))) or "false"
         # a typed cell keeps its text only in a row with a failing cell: the only rows whose text is listed
@@ -171,9 +173,8 @@ class Typing:
                             f"{quote_identifier(f['name'])} END AS _text{i}" if i in cast else
                             f"{typed_value(quote_identifier(f['name']), 'string')} AS {quote_identifier(f['name'])}"
                             for i, f in enumerate(fields))
-        return (f"SELECT {columns}, _bad, _unsure FROM (SELECT *, ({bad}) AS _bad, "
-                f"coalesce({self.unsure or 'false'}, false) AS _unsure FROM (SELECT *{inner}, {words} AS _words FROM "
-                "{source}))")
+        return (f"SELECT {columns}, _bad, coalesce({snippet.unsure if snippet else 'false'}, false) AS _unsure FROM "
+                f"(SELECT *, ({bad}) AS _bad, {words} AS _words FROM (SELECT *{inner} FROM {{source}}))")
 
     def text_view(self, typed: str) -> str:
         """The typed table's cells as text (a typed cell of a row without a failing cell as its value's text:

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .byte_scan import ByteScan, line_breaks, scan_bytes
 from .limits import DEFAULT_LIMITS, Limits
 from .problems import Problem
 from .references import REMOTE, resource_reference_problems
@@ -35,7 +36,7 @@ class SafeResource:
     path: Path
     descriptor: dict
     has_bom: bool
-    lines: int = 0
+    scan: ByteScan | None = None  # what the bytes say before a CSV reader parses them
     # the file's bytes without the BOM, read once here; the validator takes them (and drops them) when
     # it parses the table, so a large file is not read twice
     body: bytes | None = field(default=None, repr=False)
@@ -89,15 +90,6 @@ def _first_bad_utf8(data: bytes) -> tuple[int, int] | None:
 
 
 MAX_PATH = 255
-
-
-def line_breaks(body: bytes) -> int:
-    """The line ends of every kind (LF, CR LF, a lone CR): at least the number of records after the header,
-    so a file that ends its lines with CR alone cannot pass the row limit uncounted."""
-    carriage_returns = body.count(b"\r")
-    if not carriage_returns:  # (the usual file: counting two-byte CR LF pairs costs more than the rest)
-        return body.count(b"\n")
-    return body.count(b"\n") + carriage_returns - body.count(b"\r\n")
 
 
 def _header_problems(target: Path, resource: dict, path_value: str, limits: Limits) -> list[Problem]:
@@ -181,13 +173,13 @@ def check_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_L
                            f"byte 0x{body[offset]:02x} at byte offset {offset + (3 if has_bom else 0)}, line {line}",
                            "The file is not UTF-8; save it as UTF-8 (a BOM is accepted).", row=row)
         return None, [replace(problem, line=line)]
-    rows = line_breaks(body)
-    if rows > limits.max_table_rows:
+    scanned = scan_bytes(body, limits.max_table_rows)
+    if scanned is None:
         return None, [_problem(path_value, "too-many-rows", f"at most {limits.max_table_rows} rows",
-                               f"{rows} records (line ends: LF, CR LF or CR)",
+                               f"{line_breaks(body)} records (line ends: LF, CR LF or CR)",
                                "The table has more rows than the validator accepts.")]
-    return SafeResource(name=name, relpath=path_value, path=target, descriptor=resource, has_bom=has_bom, lines=rows,
-                        body=body), _integrity_problems(resource, data, path_value)
+    return SafeResource(name=name, relpath=path_value, path=target, descriptor=resource, has_bom=has_bom,
+                        scan=scanned, body=body), _integrity_problems(resource, data, path_value)
 
 
 def _integrity_problems(resource: dict, data: bytes, path_value: str) -> list[Problem]:

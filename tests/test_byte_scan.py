@@ -1,0 +1,34 @@
+"""The byte scan reads a file a chunk at a time: what it finds may not depend on where the chunks end."""
+import pytest
+
+from rhil7.validators import byte_scan
+from rhil7.validators.byte_scan import ByteScan, line_breaks, scan_bytes
+
+BODIES = {
+    "lf": (b"a,b\n1,2\n\n3,4\n", ByteScan(lines=4, stray=None, controlled=False, blank=[3])),
+    "crlf": (b"a,b\r\n1,2\r\n\r\n3,4\r\n", ByteScan(lines=4, stray=None, controlled=False, blank=[3])),
+    "lone cr": (b"a,b\r1,2\r\r3,4", ByteScan(lines=3, stray=None, controlled=False, blank=[3])),
+    "stray quote": (b'a,b\n1,x"y"\n2,"ok"\n', ByteScan(lines=3, stray=7, controlled=False, blank=[])),
+    "doubled quote": (b'a,b\n1,"say ""hi"""\n', ByteScan(lines=2, stray=None, controlled=False, blank=[])),
+    "control": (b"a,b\n1,\x1b[2J\n2,\ttab\n", ByteScan(lines=3, stray=None, controlled=True, blank=[])),
+    "tab only": (b"a,b\n1,\tx\n", ByteScan(lines=2, stray=None, controlled=False, blank=[])),
+}
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 1 << 20])
+@pytest.mark.parametrize("name", BODIES)
+def test_every_chunk_size_finds_the_same(monkeypatch, name, chunk):
+    body, expected = BODIES[name]
+    monkeypatch.setattr(byte_scan, "_CHUNK", chunk)
+    assert scan_bytes(body, max_lines=100) == expected
+    assert byte_scan.stray_quote(body) == expected.stray
+    assert line_breaks(body) == expected.lines
+
+
+@pytest.mark.parametrize("chunk", [2, 1 << 20])
+def test_a_file_over_the_line_limit_is_not_scanned_further(monkeypatch, chunk):
+    monkeypatch.setattr(byte_scan, "_CHUNK", chunk)
+    assert scan_bytes(b"a\n" * 10, max_lines=10) is not None
+    assert scan_bytes(b"a\n" * 11, max_lines=10) is None
+    assert scan_bytes(b"\r\n" * 11, max_lines=10) is None
+    assert scan_bytes(b"\n" * 1000, max_lines=10) is None
