@@ -303,6 +303,12 @@ def values_plausible(db: TypedTables) -> list[Problem]:
     bounds = ", ".join(f"({lit(o)}, {lit(u)}, {low!r}, {high!r})" for o, units in PLAUSIBLE_RANGES.items()
                        for u, (low, high) in units.items())
     outside = " OR ".join(f"{q(f)} < b.low OR {q(f)} > b.high" for f in fields)
+    # each outcome and unit's smallest and largest value first: one aggregation clears a package of plausible values
+    values = ", ".join(q(f) for f in fields)
+    if not db.every(f"""SELECT 1 FROM (SELECT outcome, unit, min(least({values})) AS lo, max(greatest({values})) AS hi
+                                      FROM {db[table]} GROUP BY ALL) JOIN (VALUES {bounds}) b(outcome, unit, low, high)
+                                  USING (outcome, unit) WHERE lo < b.low OR hi > b.high LIMIT 1"""):
+        return []
     problems = []
     for row, outcome, unit, *values in db.rows(table, "implausible-value", f"""
             SELECT o.rowid, o.outcome, o.unit, {', '.join(q(f) for f in fields)} FROM {db[table]} o
