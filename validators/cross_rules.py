@@ -168,14 +168,16 @@ def outcome_rows_consistent(db: TypedTables) -> list[Problem]:
     for table, key in OUTCOME_KEYS.items():
         if not db.has(table, *key):
             continue
-        # the keys' hashes grouped first (a collision only costs the exact look): numbering a million rows costs more
-        repeats = db.every(f"SELECT 1 FROM {db[table]} GROUP BY hash({', '.join(map(q, key))}) HAVING count(*) > 1 LIMIT 1")
+        # the keys' hashes grouped first (a collision only costs the exact look), and only the rows of a repeated
+        # hash numbered: numbering a million rows costs more
+        columns = ", ".join(map(q, key))
+        repeated = f"SELECT hash({columns}) FROM {db[table]} GROUP BY 1 HAVING count(*) > 1"
         problems += [problem(table, row, "row_id", "duplicate-outcome-row", "one row per " + ", ".join(key),
                              "/".join(map(fmt, values)), "This row repeats an earlier row's " + ", ".join(key) + ".")
                      for row, *values in (db.rows(table, "duplicate-outcome-row", f"""
-                        SELECT rowid, {', '.join(map(q, key))} FROM {db[table]}
-                        QUALIFY row_number() OVER (PARTITION BY {', '.join(map(q, key))} ORDER BY rowid) > 1""")
-                                          if repeats else [])]
+                        SELECT rowid, {columns} FROM {db[table]} WHERE hash({columns}) IN ({repeated})
+                        QUALIFY row_number() OVER (PARTITION BY {columns} ORDER BY rowid) > 1""")
+                                          if db.every(repeated + " LIMIT 1") else [])]
         if not db.has("arms", "arm_id", "study_id", "n_randomized"):
             continue
         arms = _last_by(db, "arms", "arm_id")

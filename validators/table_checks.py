@@ -222,7 +222,9 @@ def _repeats(con, listing: Listing, fields: list[dict], code: str, expected: str
     if not con.execute(f"SELECT 1 FROM {typed} WHERE {present} GROUP BY hash({values}) HAVING count(*) > 1 LIMIT 1"
                        ).fetchall():
         return []
-    condition = (f"rowid IN (SELECT rowid FROM {typed} WHERE {present} "
+    # the rows are numbered only where a hash repeats, not across the whole table
+    condition = (f"rowid IN (SELECT rowid FROM {typed} WHERE {present} AND hash({values}) IN (SELECT hash({values}) "
+                 f"FROM {typed} WHERE {present} GROUP BY 1 HAVING count(*) > 1) "
                  f"QUALIFY row_number() OVER (PARTITION BY {values} ORDER BY rowid) > 1)")
     problems = []
     for row, *cells in listing.rows_where(con, condition, names, code):
