@@ -105,13 +105,15 @@ def row_rule_problems(db: TypedTables) -> list[Problem]:
     problems = []
     for table, rules in ROW_RULES.items():
         rules = [rule for rule in rules if db.has(table, *rule.fields)]
-        # one pass finds whether any row breaks a rule; each rule's rows are then listed
-        broken = " OR ".join(f"coalesce({rule.breaks}, false)" for rule in rules)
-        if not rules or not db.every(f"SELECT bool_or({broken}) FROM {db[table]}")[0][0]:
+        if not rules:
             continue
-        for rule in rules:
+        # one pass counts the rows breaking each rule; only the rules some row breaks are listed
+        counts = db.every("SELECT " + ", ".join(f"count_if({rule.breaks})" for rule in rules) + f" FROM {db[table]}")[0]
+        for rule, count in zip(rules, counts):
+            if not count:
+                continue
             for row, *values in db.rows(table, rule.code, f"SELECT rowid, {', '.join(map(q, rule.fields))} "
-                                                          f"FROM {db[table]} WHERE coalesce({rule.breaks}, false)"):
+                                                          f"FROM {db[table]} WHERE {rule.breaks}", count):
                 problems.append(problem(table, row, rule.fields[0], rule.code, rule.expected,
                                         ", ".join(f"{c}={fmt(v)}" for c, v in zip(rule.fields, values)),
                                         f"Row breaks the rule '{rule.code}'."))

@@ -182,7 +182,7 @@ class Typing:
         cells = ", ".join((f"coalesce(_text{i}, CAST({quote_identifier(f['name'])} AS VARCHAR))" if i in self.cast
                            else quote_identifier(f["name"])) + f" AS {quote_identifier(f['name'])}"
                           for i, f in enumerate(self.fields))
-        return f"SELECT rowid AS rowid, {cells} FROM {typed}"
+        return f"SELECT rowid AS rowid, {cells}, _bad FROM {typed}"
 
 
 def table_problems(con, read: ReadTable, listed: int) -> list[Problem]:
@@ -191,10 +191,11 @@ def table_problems(con, read: ReadTable, listed: int) -> list[Problem]:
     schema = read.resource.descriptor["schema"]
     failing = [(field, *check) for field in schema["fields"] for check in cell_checks(field, read.controlled)]
     if failing and con.execute(f"SELECT bool_or(_bad) FROM {read.typed}").fetchone()[0]:
-        counts = con.execute("SELECT " + ", ".join(f"count_if({c})" for *_, c in failing) + f" FROM {read.table} "
-                             f"WHERE rowid IN (SELECT rowid FROM {read.typed} WHERE _bad)").fetchone()
+        # only the rows with a failing cell are looked at again (a filter on _bad first: the checks run on those)
+        counts = con.execute("SELECT " + ", ".join(f"count_if({c})" for *_, c in failing) +
+                             f" FROM {read.table} WHERE _bad").fetchone()
         for (field, code, constraint, condition), count in zip(failing, counts):
-            for row, value in listing.rows_where(con, condition, [field["name"]], code, count) if count else ():
+            for row, value in listing.rows_where(con, f"_bad AND {condition}", [field["name"]], code, count) if count else ():
                 listing.problems.append(replace(_cell_problem(read, field, code, constraint, value), row=row))
     key = schema.get("primaryKey")
     key = [key] if isinstance(key, str) else list(key or [])

@@ -28,10 +28,11 @@ class TypedTables:
         return name in self._tables and set(columns) <= {f["name"] for f in
                                                          self._tables[name].resource.descriptor["schema"]["fields"]}
 
-    def rows(self, name: str, code: str, query: str) -> list[tuple]:
+    def rows(self, name: str, code: str, query: str, count: int | None = None) -> list[tuple]:
         """(record number, *rest) of the rows ``query`` selects (its first column: ``rowid`` of table ``name``),
-        in file order; at most ``listed``, the rest counted as problems of ``code``."""
-        return first_rows(self.con, self._tables[name], query, code, self.listed, self.omitted, file=name)
+        in file order; at most ``listed``, the rest counted as problems of ``code``. ``count``: how many rows
+        ``query`` selects, when known (then ``query`` must be a plain filter of the table, which keeps its order)."""
+        return first_rows(self.con, self._tables[name], query, code, self.listed, self.omitted, count, file=name)
 
     def record(self, name: str, rid: int) -> int:
         """The record number (header = 1) of row ``rid`` of table ``name``."""
