@@ -228,17 +228,20 @@ OUTCOMES_BY_TABLE = {"outcomes_continuous": (*COUNT_OUTCOMES, *STAY_OUTCOMES),
 _CELL = ("study_id", "outcome", "timepoint")
 
 
-def coverage_consistent(db: TypedTables) -> list[Problem]:
+def _mapped(db: TypedTables) -> list[str]:
+    """The outcome tables whose rows name a meta-analysis time point, when coverage can be read."""
     if not db.has("coverage", *_CELL, "status"):
         return []
-    coverage = db["coverage"]
+    return [t for t in OUTCOME_KEYS if db.has(t, "study_id", "outcome", "analysis_timepoint", "arm_id")]
+
+
+def rows_have_coverage(db: TypedTables) -> list[Problem]:
     problems = []
-    mapped = [t for t in OUTCOME_KEYS if db.has(t, "study_id", "outcome", "analysis_timepoint", "arm_id")]
-    for table in mapped:
+    for table in _mapped(db):
         for row, study, outcome, tp, status in db.rows(table, "missing-coverage", f"""
                 SELECT o.rowid, o.study_id, o.outcome, o.analysis_timepoint, c.status FROM {db[table]} o
                 LEFT JOIN (SELECT study_id, outcome, timepoint, last(status ORDER BY rowid) AS status,
-                                  bool_or(status = 'extracted') AS extracted FROM {coverage} GROUP BY ALL) c
+                                  bool_or(status = 'extracted') AS extracted FROM {db['coverage']} GROUP BY ALL) c
                     ON c.study_id = o.study_id AND c.outcome = o.outcome AND c.timepoint = o.analysis_timepoint
                 WHERE o.analysis_timepoint IS NOT NULL AND NOT coalesce(c.extracted, false)"""):
             found = f"the coverage row ({study}, {outcome}, {tp}) with status {status}" if status else \
@@ -246,6 +249,11 @@ def coverage_consistent(db: TypedTables) -> list[Problem]:
             problems.append(problem(table, row, "analysis_timepoint", "missing-coverage",
                                     f"a coverage row ({study}, {outcome}, {tp}) with status extracted", found,
                                     "A row mapped to a meta-analysis time point must be listed as extracted in coverage."))
+    return problems
+
+
+def extracted_has_rows(db: TypedTables) -> list[Problem]:
+    mapped, problems = _mapped(db), []
     # Whether "extracted" has its rows can only be told when the outcome's table and the arms (for the roles)
     # were readable, and when no row of that cell names an unknown arm (role NULL): otherwise the unreadable
     # table's or the foreign key's own problem says why.
@@ -258,7 +266,7 @@ def coverage_consistent(db: TypedTables) -> list[Problem]:
                 WITH g AS (SELECT study_id, outcome, timepoint, bool_or(arm_role IS NULL) AS unknown,
                                   bool_or(arm_role = 'intervention') AS i, bool_or(arm_role = 'control') AS c
                            FROM ({present}) GROUP BY ALL)
-                SELECT c.rowid, coalesce(g.i, false), coalesce(g.c, false) FROM {coverage} c
+                SELECT c.rowid, coalesce(g.i, false), coalesce(g.c, false) FROM {db['coverage']} c
                     LEFT JOIN g ON g.study_id = c.study_id AND g.outcome = c.outcome AND g.timepoint = c.timepoint
                 WHERE c.status = 'extracted' AND c.outcome IN ({', '.join(map(lit, checkable))})
                     AND NOT coalesce(g.unknown, false) AND NOT (coalesce(g.i, false) AND coalesce(g.c, false))"""):
@@ -267,7 +275,12 @@ def coverage_consistent(db: TypedTables) -> list[Problem]:
                                     "outcome rows for both arms with this analysis_timepoint",
                                     "no row for the " + " and ".join(missing) + " arm",
                                     "Coverage says extracted but the outcome tables lack the rows."))
-    if db.has("published_results", "target_id", "outcome", "subgroup", "timepoint") and \
+    return problems
+
+
+def targets_have_coverage(db: TypedTables) -> list[Problem]:
+    problems = []
+    if db.has("coverage", *_CELL, "status") and db.has("published_results", "target_id", "outcome", "subgroup", "timepoint") and \
             db.has("studies", "study_id", "condition"):
         # reported on the target that needs the coverage row: the missing row has no row number
         problems += [problem("published_results", row, "target_id", "coverage-gap",
@@ -276,7 +289,7 @@ def coverage_consistent(db: TypedTables) -> list[Problem]:
                      for row, target, study, outcome, tp in db.rows("published_results", "coverage-gap", f"""
                         SELECT p.rowid, p.target_id, s.study_id, p.outcome, p.timepoint FROM {db['published_results']} p
                             JOIN {db['studies']} s ON p.subgroup = 'all' OR s.condition = p.subgroup
-                        WHERE NOT EXISTS (SELECT 1 FROM {coverage} c WHERE c.study_id = s.study_id
+                        WHERE NOT EXISTS (SELECT 1 FROM {db['coverage']} c WHERE c.study_id = s.study_id
                                           AND c.outcome = p.outcome AND c.timepoint = p.timepoint)""")]
     return problems
 
@@ -380,5 +393,7 @@ RULE_INPUTS = {
     "arms-above-randomized": ("study_id", "arm_id", "outcome", "timepoint", "n", "total"),
 }
 
-CROSS_RULES = [snippets_hold_numbers, studies_have_provenance, arms_complete, outcome_rows_consistent,
-               timepoints_within_follow_up, coverage_consistent, values_plausible, arm_counts_within_trial]
+# (the slowest first: they run two or more at once, run.py)
+CROSS_RULES = [extracted_has_rows, outcome_rows_consistent, rows_have_coverage, values_plausible,
+               snippets_hold_numbers, timepoints_within_follow_up, studies_have_provenance, targets_have_coverage,
+               arms_complete, arm_counts_within_trial]

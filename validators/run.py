@@ -14,6 +14,7 @@ network. Every problem is collected, at most ``Limits.max_problems_per_code`` pe
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from rhil7.database import safe_connect
@@ -29,7 +30,7 @@ from .references import package_reference_problems
 from .row_rules import row_rule_problems
 from .structure import descriptor_standard_problems
 from .table_checks import RULE_CELL_CODES, Typing, foreign_key_problems, table_problems
-from .typed_tables import TypedTables
+from .typed_tables import TypedTables, in_parallel
 from .untrusted import SafeResource, check_resource, load_descriptor
 
 
@@ -80,7 +81,8 @@ def _all_problems(package_dir: Path, limits: Limits, canonical: dict) -> list[Pr
         schema_problems = [p for p in found if p.code not in RULE_CELL_CODES]
         rule_problems = [p for p in found if p.code in RULE_CELL_CODES]
         paths = {name: read.resource.relpath for name, read in reads.items()}
-        judged = row_rule_problems(db) + [p for rule in CROSS_RULES for p in rule(db)] + db.omitted
+        judged = [p for found in in_parallel(con, [partial(_judge, rule, db) for rule in (row_rule_problems, *CROSS_RULES)])
+                  for p in found] + db.omitted
         rule_problems += [replace(p, file=paths.get(p.file, p.file)) for p in judged]
     finally:
         con.close()
@@ -95,22 +97,37 @@ def _as_read(resource: SafeResource) -> dict:
     return {**resource.descriptor, "path": resource.relpath, **({"encoding": "utf-8-sig"} if resource.has_bom else {})}
 
 
+def _judge(rule, db: TypedTables, con) -> list[Problem]:
+    mine = db.using(con)
+    return rule(mine) + mine.omitted
+
+
 def _check_tables(safe: list[SafeResource], db: TypedTables) -> tuple[list[Problem], dict[str, ReadTable]]:
     """Every table through DuckDB: its shape, its Table Schema checks and foreign keys; the typed tables of
-    those read whole go to ``db`` for the rules (the rules trust only those)."""
-    con, problems, reads = db.con, [], {}
+    those read whole go to ``db`` for the rules (the rules trust only those). The largest table is read first,
+    the others beside it."""
+    order = sorted(range(len(safe)), key=lambda i: -len(safe[i].body or b""))
+    checked = dict(zip(order, in_parallel(db.con, [partial(_check_table, i, safe[i], db.listed) for i in order])))
+    problems, reads = [], {}
     for i, res in enumerate(safe):
-        fields = res.descriptor["schema"]["fields"]
-        typing = Typing(fields, snippet_unsure(res.name, [f["name"] for f in fields]))
-        read = reads[res.name] = read_table(con, res, i, typing)
-        problems += read.problems
-        if read.checkable:
-            problems += table_problems(con, read, db.listed)
-            if read.whole:
-                db.add(res.name, read)
-    for res in safe:
-        for fk in res.descriptor["schema"].get("foreignKeys") or []:
-            target = fk["reference"].get("resource") or res.name
-            if target in reads and reads[res.name].checkable and reads[target].checkable:
-                problems += foreign_key_problems(con, reads[res.name], reads[target], fk, db.listed)
-    return problems, reads
+        read, found = checked[i]
+        reads[res.name] = read
+        problems += found
+        if read.checkable and read.whole:
+            db.add(res.name, read)
+    keys = [(reads[res.name], reads[fk["reference"].get("resource") or res.name], fk) for res in safe
+            for fk in res.descriptor["schema"].get("foreignKeys") or []
+            if (fk["reference"].get("resource") or res.name) in reads]
+    jobs = [partial(_foreign_keys, read, target, fk, db.listed) for read, target, fk in keys
+            if read.checkable and target.checkable]
+    return problems + [p for found in in_parallel(db.con, jobs) for p in found], reads
+
+
+def _check_table(index: int, res: SafeResource, listed: int, con) -> tuple[ReadTable, list[Problem]]:
+    fields = res.descriptor["schema"]["fields"]
+    read = read_table(con, res, index, Typing(fields, snippet_unsure(res.name, [f["name"] for f in fields])))
+    return read, read.problems + (table_problems(con, read, listed) if read.checkable else [])
+
+
+def _foreign_keys(read: ReadTable, target: ReadTable, fk: dict, listed: int, con) -> list[Problem]:
+    return foreign_key_problems(con, read, target, fk, listed)

@@ -6,6 +6,10 @@ object per row.
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+from copy import copy
+
 from .csv_reading import ReadTable
 from .problems import Problem, omitted_problem
 
@@ -15,6 +19,13 @@ class TypedTables:
         self.con, self.listed = con, listed
         self.omitted: list[Problem] = []  # the problems-omitted records of the queries that listed no more
         self._tables: dict[str, ReadTable] = {}
+
+    def using(self, con) -> "TypedTables":
+        """The same tables through connection ``con`` (a cursor of this one), with problems-omitted records of
+        its own: for a rule run alongside others (``in_parallel``)."""
+        other = copy(self)
+        other.con, other.omitted = con, []
+        return other
 
     def add(self, name: str, read: ReadTable) -> None:
         self._tables[name] = read
@@ -75,3 +86,21 @@ def fmt(value) -> str:
 def problem(table: str, row, field, code, expected, found, message) -> Problem:
     return Problem(file=table, row=None if row is None else int(row), field=field, code=code,
                    expected=expected, found=str(found), message=message)
+
+
+def in_parallel(con, jobs: list) -> list:
+    """Each job called with a cursor of its own on ``con``'s database, two or more at once, the results in the
+    jobs' order. A table's reading and a rule's queries keep both cores busy only part of the time (small
+    tables, joins, the Python between the queries); DuckDB runs the queries of several cursors together."""
+    workers = min(len(jobs), max(2, os.cpu_count() or 1))
+    if workers < 2:
+        return [job(con) for job in jobs]
+
+    def run(job):
+        cursor = con.cursor()
+        try:
+            return job(cursor)
+        finally:
+            cursor.close()
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(run, jobs))
