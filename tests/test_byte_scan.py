@@ -32,3 +32,16 @@ def test_a_file_over_the_line_limit_is_not_scanned_further(monkeypatch, chunk):
     assert scan_bytes(b"a\n" * 11, max_lines=10) is None
     assert scan_bytes(b"\r\n" * 11, max_lines=10) is None
     assert scan_bytes(b"\n" * 1000, max_lines=10) is None
+
+
+@pytest.mark.parametrize("piece", [1, 2, 3, 7, 1 << 20])
+def test_utf8_is_judged_alike_whatever_the_pieces(monkeypatch, piece):
+    from rhil7.validators import untrusted
+
+    monkeypatch.setattr(untrusted, "_DECODED", piece)
+    good = "a,b\n1,µ\n2,日本\n3,😀\n".encode()
+    assert untrusted._first_bad_utf8(memoryview(good)) is None
+    bad = good + b"4,\xff\n"
+    assert untrusted._first_bad_utf8(memoryview(bad)) == (len(good) + 2, 5)
+    cut = good + "é".encode()[:1]  # a character cut off at the end of the file
+    assert untrusted._first_bad_utf8(memoryview(cut)) == (len(good), 5)

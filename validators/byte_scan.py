@@ -25,7 +25,7 @@ class ByteScan:
     blank: list[int] = field(default_factory=list)  # line numbers of the empty lines
 
 
-def scan_bytes(body: bytes, max_lines: int) -> ByteScan | None:
+def scan_bytes(body, max_lines: int) -> ByteScan | None:
     """The scan of ``body``; None when it has more than ``max_lines`` line ends (counted no further, so a file
     of nothing but line breaks costs no more memory than the limit allows)."""
     codes = np.frombuffer(body, dtype=np.uint8)
@@ -54,7 +54,7 @@ def scan_bytes(body: bytes, max_lines: int) -> ByteScan | None:
     return ByteScan(lines, stray, controlled, _blank_lines(offsets, ends).tolist())
 
 
-def stray_quote(body: bytes) -> int | None:
+def stray_quote(body) -> int | None:
     """Offset of the first quote that neither opens a field (after a comma or a line start) nor closes one
     (before a comma or a line end) nor is half of a doubled quote: unquoted text with a quote in it."""
     codes = np.frombuffer(body, dtype=np.uint8)
@@ -92,9 +92,19 @@ def _blank_lines(offsets: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return np.searchsorted(offsets[ends], blank_starts) + 1  # line = line breaks ended before it + 1
 
 
-def line_breaks(body: bytes) -> int:
+def line_breaks(body) -> int:
     """The line ends of every kind, counted exactly (for a file over the limit, whose scan stopped early)."""
-    carriage_returns = body.count(b"\r")
-    if not carriage_returns:
-        return body.count(b"\n")
-    return body.count(b"\n") + carriage_returns - body.count(b"\r\n")
+    codes = np.frombuffer(body, dtype=np.uint8)
+    ends = 0
+    for start in range(0, len(codes), _CHUNK):
+        chunk = codes[start:start + _CHUNK + 1]  # (one byte more: a CR LF across the chunks' border)
+        head = chunk[:_CHUNK]
+        ends += np.count_nonzero(head == LF) + np.count_nonzero(head == CR)
+        ends -= np.count_nonzero((chunk[:-1] == CR) & (chunk[1:] == LF))
+    return int(ends)
+
+
+def quotes(body) -> int:
+    """How many quote characters ``body`` holds."""
+    codes = np.frombuffer(body, dtype=np.uint8)
+    return sum(int(np.count_nonzero(codes[start:start + _CHUNK] == QUOTE)) for start in range(0, len(codes), _CHUNK))

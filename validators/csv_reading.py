@@ -19,7 +19,7 @@ import numpy as np
 
 from rhil7.database import quote_identifier, quote_literal
 
-from .byte_scan import stray_quote
+from .byte_scan import line_breaks, quotes, stray_quote
 from .problems import Problem
 from .untrusted import SafeResource
 
@@ -76,8 +76,8 @@ def header_problems(res: SafeResource, labels: list[str]) -> list[Problem]:
     return problems
 
 
-def _line_number(body: bytes, offset: int) -> int:
-    return body.count(b"\n", 0, offset) + body.count(b"\r", 0, offset) - body.count(b"\r\n", 0, offset) + 1
+def _line_number(body: memoryview, offset: int) -> int:
+    return line_breaks(body[:offset]) + 1
 
 
 def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
@@ -89,13 +89,13 @@ def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
     table, rejects = quote_identifier(f"t{index}"), f"rejects{index}"
     read = ReadTable(res, table, np.empty(0, dtype=np.int64), None, typed=quote_identifier(f"typed{index}"))
     first = _LINE_BREAK.search(body)
-    labels = next(csv.reader([body[:first.start() if first else len(body)].decode("utf-8")]), [])
+    labels = next(csv.reader([bytes(body[:first.start() if first else len(body)]).decode("utf-8")]), [])
     read.problems = header_problems(res, labels)
     if read.problems:
         read.checkable = read.whole = False
         return read
     stray, read.controlled, blank = res.scan.stray, res.scan.controlled, res.scan.blank
-    open_end = not body.endswith((b"\n", b"\r"))
+    open_end = bytes(body[-1:]) not in (b"\n", b"\r")
     quoted = body if stray is not None else None  # kept only to quote a quoting fault
     del body  # DuckDB reads the file itself: a large table is not held twice
     typed = typing.select(read.controlled)
@@ -213,7 +213,7 @@ def _record_numbers(count: int, reject_rows: np.ndarray, blank_lines: list[int],
     return np.array(rows, dtype=np.int64), np.array(starts, dtype=np.int64), blank_rows
 
 
-def _quoting_problem(res: SafeResource, read: ReadTable, body: bytes | None, stray, reject, names: list[str]) -> Problem:
+def _quoting_problem(res: SafeResource, read: ReadTable, body: memoryview | None, stray, reject, names: list[str]) -> Problem:
     """The first quoting fault of the file (DuckDB's, or a quote inside an unquoted field), located."""
     message = ("The CSV quoting is broken (RFC 4180): a quote must enclose a whole field, and a quote inside a "
                "field is written twice. The rest of the file is not checked until this is fixed.")
@@ -223,10 +223,10 @@ def _quoting_problem(res: SafeResource, read: ReadTable, body: bytes | None, str
         line = _line_number(body, stray)
         stray_row = _row_of_line(read, line)
         if row is None or stray_row < row:
-            start = body.rfind(b"\n", 0, stray) + 1
-            before = body[start:stray].decode("utf-8", errors="replace")
+            start = bytes(body[:stray]).rfind(b"\n") + 1
+            before = bytes(body[start:stray]).decode("utf-8", errors="replace")
             column = len(next(csv.reader([before]), [""])) - 1 if before else 0
-            excerpt = body[max(0, stray - 30):stray + 30].decode("utf-8", errors="replace")
+            excerpt = bytes(body[max(0, stray - 30):stray + 30]).decode("utf-8", errors="replace")
             return _problem(res, stray_row, names[column] if column < len(names) else None, "malformed-csv", expected,
                             f"a quote inside an unquoted field: {excerpt!r}", message, line=line)
     found = f"a quote that does not enclose its field: {reject[3][:60]!r}"
@@ -241,7 +241,7 @@ def _row_of_line(read: ReadTable, line: int) -> int:
     return int(read.rows[i]) if i >= 0 else line
 
 
-def quoting_broken(body: bytes) -> bool:
+def quoting_broken(body) -> bool:
     """A quick test of a file's quoting, for readers that would otherwise glue cells together: a quote inside
     an unquoted field, or a quote never closed (an odd number of quotes)."""
-    return stray_quote(body) is not None or body.count(b'"') % 2 == 1
+    return stray_quote(body) is not None or quotes(body) % 2 == 1

@@ -30,7 +30,9 @@ def package_fingerprint(package_dir: Path) -> dict[str, str]:
         if problems or safe is None:
             raise UnreadableInput(f"{package_dir}: resource {resource!r:.80} cannot be read"
                                   + (f" ({problems[0].message})" if problems else ""))
-        out[safe.relpath] = hashlib.sha256((b"\xef\xbb\xbf" if safe.has_bom else b"") + safe.body).hexdigest()
+        digest = hashlib.sha256(b"\xef\xbb\xbf" if safe.has_bom else b"")
+        digest.update(safe.body)
+        out[safe.relpath] = digest.hexdigest()
     return out
 
 
