@@ -32,21 +32,24 @@ def _last_by(db: TypedTables, table: str, key: str) -> str:
             f"QUALIFY row_number() OVER (PARTITION BY {q(key)} ORDER BY rowid DESC) = 1)")
 
 
-# the characters of a run of digits: ".", "0" to "9" (a neighbour of a value that is not one ends the run)
-_RUN_CODES = "46, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57"
-
-
 @dataclass(frozen=True)
 class SnippetFilter:
-    """The snippet rule's pre-filter, SQL over a table's text cells, computed by its typing pass in three steps
-    (table_checks.Typing): ``positions`` (where each value first occurs in the snippet), ``maybe`` (true where a
-    value is not plainly there: absent, or its first occurrence part of a longer number) and, only for those
-    rows, ``unsure`` over ``_words`` (``DIGIT_RUNS`` of the snippet): a value not among the snippet's runs of
-    digits and points written the same way ("0.80" holds 0.80). The rows left unsure (few) go to the exact
-    check, which knows signs, thousands separators, trailing zeros and number words."""
+    """The snippet rule's pre-filter, SQL over a table's text cells, computed by its typing pass in steps
+    (table_checks.Typing): ``positions`` (where each value first occurs in the snippet), ``neighbours`` (the
+    characters around that occurrence), ``maybe`` (true where a value is not plainly there: absent, or its first
+    occurrence part of a longer number) and, only for those rows, ``unsure`` over ``_words`` (``DIGIT_RUNS`` of
+    the snippet): a value not among the snippet's runs of digits and points written the same way ("0.80" holds
+    0.80). The rows left unsure (few) go to the exact check, which knows signs, thousands separators, trailing
+    zeros and number words."""
     positions: str
+    neighbours: str
     maybe: str
     unsure: str
+
+
+def _in_run(code: str) -> str:
+    """A character code of a run of digits: ".", "0" to "9"."""
+    return f"({code} BETWEEN 46 AND 57 AND {code} <> 47)"
 
 
 def snippet_unsure(table: str, columns: list[str]) -> SnippetFilter | None:
@@ -54,15 +57,16 @@ def snippet_unsure(table: str, columns: list[str]) -> SnippetFilter | None:
     fields = [f for f in NUMERIC_FIELDS.get(table, ()) if f in columns] if "snippet" in columns else []
     if not fields:
         return None
-    positions = ", ".join(f"instr(snippet, {q(f)}) AS _at{k}" for k, f in enumerate(fields))
+    positions = ", ".join(f"CASE WHEN {q(f)} <> '' THEN instr(snippet, {q(f)}) END AS _at{k}" for k, f in enumerate(fields))
+    neighbours = ", ".join(f"ascii(substr(snippet, _at{k} - 1, 1)) AS _before{k}, "
+                           f"ascii(substr(snippet, _at{k} + length({q(f)}), 1)) AS _after{k}" for k, f in enumerate(fields))
     # plainly there: digits and points only (a sign or an exponent is the exact check's), first found whole
     plain = [f"(ascii({q(f)}) NOT IN (43, 45) AND NOT contains({q(f)}, 'e') AND NOT contains({q(f)}, 'E') AND _at{k} > 0 "
-             f"AND ascii(substr(snippet, _at{k} - 1, 1)) NOT IN ({_RUN_CODES}) "
-             f"AND ascii(substr(snippet, _at{k} + length({q(f)}), 1)) NOT IN ({_RUN_CODES}))" for k, f in enumerate(fields)]
+             f"AND NOT {_in_run(f'_before{k}')} AND NOT {_in_run(f'_after{k}')})" for k, f in enumerate(fields)]
     maybe = "snippet <> '' AND (" + " OR ".join(f"({q(f)} <> '' AND NOT coalesce({sure}, false))"
                                                 for f, sure in zip(fields, plain)) + ")"
     unsure = "(" + " OR ".join(f"({q(f)} <> '' AND NOT contains(_words, ' ' || {q(f)} || ' '))" for f in fields) + ")"
-    return SnippetFilter(positions, maybe, unsure)
+    return SnippetFilter(positions, neighbours, maybe, unsure)
 
 
 class _Capped:

@@ -173,8 +173,10 @@ class Typing:
                             f"{quote_identifier(f['name'])} END AS _text{i}" if i in cast else
                             f"{typed_value(quote_identifier(f['name']), 'string')} AS {quote_identifier(f['name'])}"
                             for i, f in enumerate(fields))
+        cells = f"(SELECT *, {snippet.neighbours} FROM (SELECT *{inner} FROM {{source}}))" if snippet else \
+            f"(SELECT *{inner} FROM {{source}})"
         return (f"SELECT {columns}, _bad, coalesce({snippet.unsure if snippet else 'false'}, false) AS _unsure FROM "
-                f"(SELECT *, ({bad}) AS _bad, {words} AS _words FROM (SELECT *{inner} FROM {{source}}))")
+                f"(SELECT *, ({bad}) AS _bad, {words} AS _words FROM {cells})")
 
     def text_view(self, typed: str) -> str:
         """The typed table's cells as text (a typed cell of a row without a failing cell as its value's text:
