@@ -28,8 +28,8 @@ def emit(**event) -> None:
 
 # Stages called by validate_package, looked up by name so that a refactoring of the validator only
 # makes a stage disappear from the breakdown (its time is then in "other").
-STAGES = ("load_descriptor", "descriptor_problems", "shape_differences", "package_reference_problems", "check_resource",
-          "descriptor_standard_problems", "read_table", "table_problems", "foreign_key_problems",
+STAGES = ("load_descriptor", "descriptor_problems", "shape_differences", "package_reference_problems", "locate_resource",
+          "read_resource", "descriptor_standard_problems", "read_table", "table_problems", "foreign_key_problems",
           "row_rule_problems", "without_consequences", "cap_problems")
 
 

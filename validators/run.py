@@ -2,11 +2,15 @@
 
 1. The descriptor: read within bounds (untrusted.py), its shape (descriptor_shape.py), compared with the
    project's (canonical.py), checked against the Data Package standard by frictionless (structure.py).
-2. Each table that may be read: read once by DuckDB's CSV reader (csv_reading.py) straight into a typed table,
-   in one SQL pass that also evaluates the Table Schema's cell checks, derived from the descriptor
-   (table_checks.py); then the failing cells, the keys and the foreign keys are listed.
+2. Each table that may be read (its file located and its bytes scanned by untrusted.py and byte_scan.py): read
+   once by DuckDB's CSV reader (csv_reading.py) straight into a typed table, in one SQL pass that also evaluates
+   the Table Schema's cell checks, derived from the descriptor (table_checks.py); then the failing cells, the
+   keys and the foreign keys are listed.
 3. The typed tables go to the rules a Table Schema cannot say, each a SQL query: rules within a row
    (row_rules.py) and across rows and tables (cross_rules.py). No table becomes a pandas frame.
+
+Tables, foreign keys and rules each run two or more at once (typed_tables.in_parallel), each with a DuckDB
+cursor of its own; the problems are sorted afterwards, so the report does not depend on which finished first.
 
 Reads only: the DuckDB database lives in memory, may read only the package's table files, and never the
 network. Every problem is collected, at most ``Limits.max_problems_per_code`` per file and code listed.
@@ -31,7 +35,7 @@ from .row_rules import row_rule_problems
 from .structure import descriptor_standard_problems
 from .table_checks import RULE_CELL_CODES, Typing, foreign_key_problems, table_problems
 from .typed_tables import TypedTables, in_parallel
-from .untrusted import SafeResource, check_resource, load_descriptor
+from .untrusted import SafeResource, load_descriptor, locate_resource, read_resource
 
 
 def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS,
@@ -56,36 +60,40 @@ def _all_problems(package_dir: Path, limits: Limits, canonical: dict) -> list[Pr
     problems += shape_differences(descriptor, canonical, broken)
     problems += package_reference_problems(descriptor)
     project_schemas = {r["name"]: r["schema"] for r in canonical["resources"]}
-    safe: list[SafeResource] = []
+    located: list[SafeResource] = []
     for i, resource in enumerate(descriptor["resources"]):
         if i in broken or resource["name"] not in project_schemas:
             continue
         if isinstance(resource.get("schema"), dict):  # the rows are judged by the project's schema, never the contributed one
             resource = {**resource, "schema": project_schemas[resource["name"]]}
-        checked, found = check_resource(package_dir, resource, limits)
+        found_resource, found = locate_resource(package_dir, resource, limits)
         problems += found
-        if checked is not None:
-            safe.append(checked)
+        if found_resource is not None:
+            located.append(found_resource)
+    schema_problems, rule_problems, reads = [], [], {}
+    if located:
+        con = safe_connect(allowed_paths=[r.path for r in located])
+        try:
+            db = TypedTables(con, limits.max_problems_per_code)
+            found, reads = _read_tables(located, db, limits)
+            checks, rules = _checks(reads, db.listed), [partial(_judge, rule, db) for rule in (row_rule_problems, *CROSS_RULES)]
+            # the largest table's checks first, then the rules (the slowest first), then the small tables' checks
+            first = checks[:1]
+            done = in_parallel(con, first + rules + checks[1:])
+            judged = [p for found in done[len(first):len(first) + len(rules)] for p in found] + db.omitted
+            found += [p for found in done[:len(first)] + done[len(first) + len(rules):] for p in found]
+            # text safety is a rule of the project: a cell that the Table Schema already finds bad is not judged
+            schema_problems = [p for p in found if p.code not in RULE_CELL_CODES]
+            rule_problems = [p for p in found if p.code in RULE_CELL_CODES]
+            paths = {name: read.resource.relpath for name, read in reads.items()}
+            rule_problems += [replace(p, file=paths.get(p.file, p.file)) for p in judged]
+        finally:
+            con.close()
     if descriptor != canonical_descriptor():
         # the shipped descriptor meets the standard with any of its resources (tests/test_engine_reference.py):
         # importing and running frictionless for it (about 1 s, most of validating the real package) would
         # only repeat that verdict
-        problems += descriptor_standard_problems(descriptor, [_as_read(r) for r in safe])
-    if not safe:
-        return problems
-    con = safe_connect(allowed_paths=[r.path for r in safe])
-    try:
-        db = TypedTables(con, limits.max_problems_per_code)
-        found, reads = _check_tables(safe, db)
-        # text safety is a rule of the project: a cell that the Table Schema already finds bad is not judged
-        schema_problems = [p for p in found if p.code not in RULE_CELL_CODES]
-        rule_problems = [p for p in found if p.code in RULE_CELL_CODES]
-        paths = {name: read.resource.relpath for name, read in reads.items()}
-        judged = [p for found in in_parallel(con, [partial(_judge, rule, db) for rule in (row_rule_problems, *CROSS_RULES)])
-                  for p in found] + db.omitted
-        rule_problems += [replace(p, file=paths.get(p.file, p.file)) for p in judged]
-    finally:
-        con.close()
+        problems += descriptor_standard_problems(descriptor, [_as_read(read.resource) for read in reads.values()])
     problems += schema_problems + without_consequences(schema_problems, rule_problems)
     lines = {read.resource.relpath: read for read in reads.values()}
     return [replace(p, line=lines[p.file].line_of_row(p.row)) if p.line is None and p.file in lines else p
@@ -102,31 +110,47 @@ def _judge(rule, db: TypedTables, con) -> list[Problem]:
     return rule(mine) + mine.omitted
 
 
-def _check_tables(safe: list[SafeResource], db: TypedTables) -> tuple[list[Problem], dict[str, ReadTable]]:
-    """Every table through DuckDB: its shape, its Table Schema checks and foreign keys; the typed tables of
-    those read whole go to ``db`` for the rules (the rules trust only those). The largest table is read first,
-    the others beside it."""
-    order = sorted(range(len(safe)), key=lambda i: -len(safe[i].body or b""))
-    checked = dict(zip(order, in_parallel(db.con, [partial(_check_table, i, safe[i], db.listed) for i in order])))
+def _read_tables(located: list[SafeResource], db: TypedTables, limits: Limits) -> tuple[list[Problem], dict[str, ReadTable]]:
+    """Every table that can be read, through DuckDB, with the problems of its bytes and shape; the typed tables
+    of those read whole go to ``db`` for the rules (the rules trust only those). The largest table is read
+    first, the others beside it."""
+    order = sorted(range(len(located)), key=lambda i: -located[i].path.stat().st_size)
+    done = dict(zip(order, in_parallel(db.con, [partial(_read_table, i, located[i], limits) for i in order])))
     problems, reads = [], {}
-    for i, res in enumerate(safe):
-        read, found = checked[i]
-        reads[res.name] = read
+    for i, res in enumerate(located):
+        read, found = done[i]
         problems += found
-        if read.checkable and read.whole:
-            db.add(res.name, read)
-    keys = [(reads[res.name], reads[fk["reference"].get("resource") or res.name], fk) for res in safe
-            for fk in res.descriptor["schema"].get("foreignKeys") or []
-            if (fk["reference"].get("resource") or res.name) in reads]
-    jobs = [partial(_foreign_keys, read, target, fk, db.listed) for read, target, fk in keys
-            if read.checkable and target.checkable]
-    return problems + [p for found in in_parallel(db.con, jobs) for p in found], reads
+        if read is not None:
+            reads[res.name] = read
+            if read.checkable and read.whole:
+                db.add(res.name, read)
+    return problems, reads
 
 
-def _check_table(index: int, res: SafeResource, listed: int, con) -> tuple[ReadTable, list[Problem]]:
+def _read_table(index: int, located: SafeResource, limits: Limits, con) -> tuple[ReadTable | None, list[Problem]]:
+    """One table: its bytes (read_resource), then DuckDB's reading."""
+    res, problems = read_resource(located, limits)
+    if res is None:
+        return None, problems
     fields = res.descriptor["schema"]["fields"]
     read = read_table(con, res, index, Typing(fields, snippet_unsure(res.name, [f["name"] for f in fields])))
-    return read, read.problems + (table_problems(con, read, listed) if read.checkable else [])
+    return read, problems + read.problems
+
+
+def _checks(reads: dict[str, ReadTable], listed: int) -> list:
+    """The Table Schema's checks of each table that could be checked (the largest first) and of each foreign
+    key, as jobs for in_parallel."""
+    tables = sorted((read for read in reads.values() if read.checkable), key=lambda read: -len(read.rows))
+    keys = [(read, reads[fk["reference"].get("resource") or name], fk) for name, read in reads.items()
+            for fk in read.resource.descriptor["schema"].get("foreignKeys") or []
+            if (fk["reference"].get("resource") or name) in reads]
+    return ([partial(_table_checks, read, listed) for read in tables] +
+            [partial(_foreign_keys, read, target, fk, listed) for read, target, fk in keys
+             if read.checkable and target.checkable])
+
+
+def _table_checks(read: ReadTable, listed: int, con) -> list[Problem]:
+    return table_problems(con, read, listed)
 
 
 def _foreign_keys(read: ReadTable, target: ReadTable, fk: dict, listed: int, con) -> list[Problem]:

@@ -140,6 +140,14 @@ def _header_problems(target: Path, resource: dict, path_value: str, limits: Limi
 
 
 def check_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_LIMITS) -> tuple[SafeResource | None, list[Problem]]:
+    """The resource, its file located (``locate_resource``) and read (``read_resource``), or its problems."""
+    located, problems = locate_resource(package_dir, resource, limits)
+    return (None, problems) if located is None else read_resource(located, limits)
+
+
+def locate_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_LIMITS) -> tuple[SafeResource | None, list[Problem]]:
+    """The resource's file, if it may be read at all: a relative path inside the package to an existing file,
+    within the size limit, with a header no wider than the schema (only its first line is read)."""
     name = str(resource.get("name", "?"))
     path_value = resource.get("path")
     label = path_value if isinstance(path_value, str) else f"resource {name}"
@@ -180,7 +188,14 @@ def check_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_L
     header = _header_problems(target, resource, path_value, limits)
     if header:  # a table wider than its schema is refused before anything reads more than its first line
         return None, header
-    data = _contents(target)
+    return SafeResource(name=name, relpath=path_value, path=target, descriptor=resource, has_bom=False), []
+
+
+def read_resource(res: SafeResource, limits: Limits = DEFAULT_LIMITS) -> tuple[SafeResource | None, list[Problem]]:
+    """The located resource with its bytes (``body``) and their scan, if the file is a non-empty UTF-8 table within
+    the row limit; else its problem."""
+    path_value, resource = res.relpath, res.descriptor
+    data = _contents(res.path)
     has_bom = data[:len(UTF8_BOM)] == UTF8_BOM
     body = memoryview(data)[len(UTF8_BOM) if has_bom else 0:]
     if _NOT_BLANK.search(body) is None:  # (not body.strip(), which copies the whole file)
@@ -201,8 +216,8 @@ def check_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_L
         return None, [_problem(path_value, "too-many-rows", f"at most {limits.max_table_rows} rows",
                                f"{line_breaks(body)} records (line ends: LF, CR LF or CR)",
                                "The table has more rows than the validator accepts.")]
-    return SafeResource(name=name, relpath=path_value, path=target, descriptor=resource, has_bom=has_bom,
-                        scan=scanned, body=body), _integrity_problems(resource, data, path_value)
+    res.has_bom, res.scan, res.body = has_bom, scanned, body
+    return res, _integrity_problems(resource, data, path_value)
 
 
 def _integrity_problems(resource: dict, data, path_value: str) -> list[Problem]:
