@@ -167,7 +167,7 @@ OUTCOME_KEYS = {"outcomes_continuous": ("study_id", "arm_id", "outcome", "timepo
                 "outcomes_dichotomous": ("study_id", "arm_id", "outcome", "timepoint")}
 
 
-def outcome_rows_consistent(db: TypedTables) -> list[Problem]:
+def outcome_rows_unique(db: TypedTables) -> list[Problem]:
     problems = []
     for table, key in OUTCOME_KEYS.items():
         if not db.has(table, *key):
@@ -182,9 +182,16 @@ def outcome_rows_consistent(db: TypedTables) -> list[Problem]:
                         SELECT rowid, {columns} FROM {db[table]} WHERE hash({columns}) IN ({repeated})
                         QUALIFY row_number() OVER (PARTITION BY {columns} ORDER BY rowid) > 1""")
                                           if db.every(repeated + " LIMIT 1") else [])]
-        if not db.has("arms", "arm_id", "study_id", "n_randomized"):
+    return problems
+
+
+def outcome_rows_match_arms(db: TypedTables) -> list[Problem]:
+    if not db.has("arms", "arm_id", "study_id", "n_randomized"):
+        return []
+    problems, arms = [], _last_by(db, "arms", "arm_id")
+    for table, key in OUTCOME_KEYS.items():
+        if not db.has(table, *key):
             continue
-        arms = _last_by(db, "arms", "arm_id")
         problems += [problem(table, row, "arm_id", "arm-of-other-study", f"an arm of {study}",
                              f"{arm} (of {arm_study})", "The row's arm belongs to another study.")
                      for row, study, arm, arm_study in db.rows(table, "arm-of-other-study", f"""
@@ -263,9 +270,10 @@ def extracted_has_rows(db: TypedTables) -> list[Problem]:
     # table's or the foreign key's own problem says why.
     checkable = [o for t in mapped for o in OUTCOMES_BY_TABLE[t]] if db.has("arms", "arm_id", "arm_role") else []
     if checkable:
-        present = " UNION ".join(f"""SELECT DISTINCT o.study_id, o.outcome, o.analysis_timepoint AS timepoint, r.arm_role
-                                     FROM {db[t]} o LEFT JOIN {_last_by(db, 'arms', 'arm_id')} r USING (arm_id)
-                                     WHERE o.analysis_timepoint IS NOT NULL""" for t in mapped)
+        # (one aggregation over the rows and their arms' roles: no DISTINCT before it)
+        present = " UNION ALL ".join(f"""SELECT o.study_id, o.outcome, o.analysis_timepoint AS timepoint, r.arm_role
+                                         FROM {db[t]} o LEFT JOIN {_last_by(db, 'arms', 'arm_id')} r USING (arm_id)
+                                         WHERE o.analysis_timepoint IS NOT NULL""" for t in mapped)
         for row, has_i, has_c in db.rows("coverage", "extracted-without-rows", f"""
                 WITH g AS (SELECT study_id, outcome, timepoint, bool_or(arm_role IS NULL) AS unknown,
                                   bool_or(arm_role = 'intervention') AS i, bool_or(arm_role = 'control') AS c
@@ -398,6 +406,6 @@ RULE_INPUTS = {
 }
 
 # (the slowest first: they run two or more at once, run.py)
-CROSS_RULES = [extracted_has_rows, outcome_rows_consistent, rows_have_coverage, values_plausible,
-               snippets_hold_numbers, timepoints_within_follow_up, studies_have_provenance, targets_have_coverage,
-               arms_complete, arm_counts_within_trial]
+CROSS_RULES = [rows_have_coverage, outcome_rows_unique, outcome_rows_match_arms, extracted_has_rows,
+               values_plausible, snippets_hold_numbers, timepoints_within_follow_up, studies_have_provenance,
+               targets_have_coverage, arms_complete, arm_counts_within_trial]
