@@ -60,8 +60,8 @@ def snippet_unsure(table: str, columns: list[str]) -> SnippetFilter | None:
     positions = ", ".join(f"CASE WHEN {q(f)} <> '' THEN instr(snippet, {q(f)}) END AS _at{k}" for k, f in enumerate(fields))
     neighbours = ", ".join(f"ascii(substr(snippet, _at{k} - 1, 1)) AS _before{k}, "
                            f"ascii(substr(snippet, _at{k} + length({q(f)}), 1)) AS _after{k}" for k, f in enumerate(fields))
-    # plainly there: digits and points only (a sign or an exponent is the exact check's), first found whole
-    plain = [f"(ascii({q(f)}) NOT IN (43, 45) AND NOT contains({q(f)}, 'e') AND NOT contains({q(f)}, 'E') AND _at{k} > 0 "
+    # plainly there: no sign (below ".") and no exponent (those are the exact check's), first found whole
+    plain = [f"(ascii({q(f)}) >= 46 AND NOT contains({q(f)}, 'e') AND NOT contains({q(f)}, 'E') AND _at{k} > 0 "
              f"AND NOT {_in_run(f'_before{k}')} AND NOT {_in_run(f'_after{k}')})" for k, f in enumerate(fields)]
     maybe = "snippet <> '' AND (" + " OR ".join(f"({q(f)} <> '' AND NOT coalesce({sure}, false))"
                                                 for f, sure in zip(fields, plain)) + ")"
