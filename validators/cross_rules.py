@@ -15,7 +15,7 @@ from rhil7.vocabulary import COUNT_OUTCOMES, OUTCOME_UNITS, PLAUSIBLE_IN_ANALYSI
 
 from .problems import Problem, omitted_problem
 from .snippets import DIGIT_RUNS, digits_in, snippet_supports
-from .typed_tables import TypedTables, fmt, problem
+from .typed_tables import TypedTables, fmt, problem, repeated_hashes
 
 NUMERIC_FIELDS = {
     "outcomes_continuous": ("n", "mean", "sd", "se", "median", "q1", "q3", "min", "max"),
@@ -172,16 +172,13 @@ def outcome_rows_unique(db: TypedTables) -> list[Problem]:
     for table, key in OUTCOME_KEYS.items():
         if not db.has(table, *key):
             continue
-        # the keys' hashes grouped first (a collision only costs the exact look), and only the rows of a repeated
-        # hash numbered: numbering a million rows costs more
         columns = ", ".join(map(q, key))
-        repeated = f"SELECT hash({columns}) FROM {db[table]} GROUP BY 1 HAVING count(*) > 1"
-        problems += [problem(table, row, "row_id", "duplicate-outcome-row", "one row per " + ", ".join(key),
-                             "/".join(map(fmt, values)), "This row repeats an earlier row's " + ", ".join(key) + ".")
-                     for row, *values in (db.rows(table, "duplicate-outcome-row", f"""
-                        SELECT rowid, {columns} FROM {db[table]} WHERE hash({columns}) IN ({repeated})
-                        QUALIFY row_number() OVER (PARTITION BY {columns} ORDER BY rowid) > 1""")
-                                          if db.every(repeated + " LIMIT 1") else [])]
+        with repeated_hashes(db.con, db[table], list(key)) as repeated:
+            problems += [problem(table, row, "row_id", "duplicate-outcome-row", "one row per " + ", ".join(key),
+                                 "/".join(map(fmt, values)), "This row repeats an earlier row's " + ", ".join(key) + ".")
+                         for row, *values in (db.rows(table, "duplicate-outcome-row", f"""
+                            SELECT rowid, {columns} FROM {db[table]} WHERE hash({columns}) IN (SELECT h FROM {repeated})
+                            QUALIFY row_number() OVER (PARTITION BY {columns} ORDER BY rowid) > 1""") if repeated else [])]
     return problems
 
 

@@ -18,7 +18,7 @@ from rhil7.vocabulary import FORMULA_STARTS, VERBATIM_FIELDS
 from .cross_rules import SnippetFilter
 from .csv_reading import ReadTable
 from .snippets import DIGIT_RUNS
-from .typed_tables import first_rows
+from .typed_tables import first_rows, repeated_hashes
 from .problems import Problem
 
 INTEGER = "[+-]?[0-9]+"
@@ -221,16 +221,14 @@ def _repeats(con, listing: Listing, fields: list[dict], code: str, expected: str
     names = [f["name"] for f in fields]
     values, typed = ", ".join(map(quote_identifier, names)), listing.read.typed
     present = " AND ".join(f"{quote_identifier(n)} IS NOT NULL" for n in names)
-    # grouped hashes tell whether a value may repeat, for less than numbering the rows (a collision costs a look)
-    if not con.execute(f"SELECT 1 FROM {typed} WHERE {present} GROUP BY hash({values}) HAVING count(*) > 1 LIMIT 1"
-                       ).fetchall():
-        return []
-    # the rows are numbered only where a hash repeats, not across the whole table
-    condition = (f"rowid IN (SELECT rowid FROM {typed} WHERE {present} AND hash({values}) IN (SELECT hash({values}) "
-                 f"FROM {typed} WHERE {present} GROUP BY 1 HAVING count(*) > 1) "
-                 f"QUALIFY row_number() OVER (PARTITION BY {values} ORDER BY rowid) > 1)")
+    with repeated_hashes(con, typed, names, present) as repeated:
+        if repeated is None:
+            return []
+        condition = (f"rowid IN (SELECT rowid FROM {typed} WHERE {present} AND hash({values}) IN (SELECT h FROM "
+                     f"{repeated}) QUALIFY row_number() OVER (PARTITION BY {values} ORDER BY rowid) > 1)")
+        listed = listing.rows_where(con, condition, names, code)
     problems = []
-    for row, *cells in listing.rows_where(con, condition, names, code):
+    for row, *cells in listed:
         if code == "primary-key":
             found = ", ".join(f"{n}={v}" for n, v in zip(names, cells)) + " (the same values as an earlier row)"
         else:
