@@ -168,11 +168,12 @@ class Typing:
         words = f"CASE WHEN {snippet.maybe} THEN {DIGIT_RUNS.format('snippet')} END" if snippet else "NULL"
         bad = " OR ".join(f"coalesce({c}, false)" for i, f in enumerate(fields)
                           for *_, c in cell_checks(f, controlled, cast.get(i))) or "false"
-        # a typed cell keeps its text only in a row with a failing cell: the only rows whose text is listed
-        columns = ", ".join(f"{cast[i]} AS {quote_identifier(f['name'])}, CASE WHEN _bad THEN "
-                            f"{quote_identifier(f['name'])} END AS _text{i}" if i in cast else
+        columns = ", ".join(f"{cast[i]} AS {quote_identifier(f['name'])}" if i in cast else
                             f"{typed_value(quote_identifier(f['name']), 'string')} AS {quote_identifier(f['name'])}"
                             for i, f in enumerate(fields))
+        if cast:  # the typed cells keep their text only in a row with a failing cell (the only rows listed), in one list
+            columns += ", CASE WHEN _bad THEN [" + ", ".join(quote_identifier(fields[i]["name"]) for i in cast) + \
+                "] END AS _texts"
         cells = f"(SELECT *, {snippet.neighbours} FROM (SELECT *{inner} FROM {{source}}))" if snippet else \
             f"(SELECT *{inner} FROM {{source}})"
         return (f"SELECT {columns}, _bad, coalesce({snippet.unsure if snippet else 'false'}, false) AS _unsure FROM "
@@ -181,8 +182,9 @@ class Typing:
     def text_view(self, typed: str) -> str:
         """The typed table's cells as text (a typed cell of a row without a failing cell as its value's text:
         the checks find it well typed and present, as they found its text)."""
-        cells = ", ".join((f"coalesce(_text{i}, CAST({quote_identifier(f['name'])} AS VARCHAR))" if i in self.cast
-                           else quote_identifier(f["name"])) + f" AS {quote_identifier(f['name'])}"
+        place = {i: k for k, i in enumerate(self.cast, start=1)}  # (a DuckDB list counts from 1)
+        cells = ", ".join((f"coalesce(_texts[{place[i]}], CAST({quote_identifier(f['name'])} AS VARCHAR))"
+                           if i in place else quote_identifier(f["name"])) + f" AS {quote_identifier(f['name'])}"
                           for i, f in enumerate(self.fields))
         return f"SELECT rowid AS rowid, {cells}, _bad FROM {typed}"
 
