@@ -6,7 +6,7 @@ import numpy as np
 import generate
 from processes import fmt_time
 from profiles import profile_markdown
-from targets import UNAVOIDABLE_IMPORTS, big_validation
+from targets import UNAVOIDABLE_IMPORTS
 from workloads import label
 
 
@@ -26,8 +26,10 @@ def stage_markdown(results: dict) -> list[str]:
          "The faulted-package runs above are `rhil7.cli.main(['validate', ...])` in a fresh interpreter with a clock "
          "around each stage of `validate_package` (`benchmarks/stages.py`: about 30 extra calls, nothing per row). "
          "The *real* column is the real package (valid, no planted faults). "
-         "Seconds per stage, summed over the tables; *running* marks the stage that was still running when the "
-         "process was killed at its timeout (seconds since it started). `read_table` includes DuckDB's read of the "
+         "Seconds per stage, summed over the tables; the tables, and then their checks and the rules, run two or "
+         "more at once, so the stages add up to more than the whole process. *running* marks the stage that was "
+         "still running when the process was killed at its timeout (seconds since it started). `read_table` "
+         "includes DuckDB's read of the "
          "file straight into its typed table, in the one pass that also evaluates every cell check and the snippet "
          "rule's pre-filter; every rule is a query over those typed tables."]
     plain = results.get("validate_plain") or {}
@@ -292,7 +294,7 @@ def results_markdown(results: dict, big: int) -> str:
         if "validate_real" in profs:
             L += profile_markdown("rhil7 validate, real package", profs["validate_real"])
         if "validate_scale" in profs:
-            L += profile_markdown(f"rhil7 validate, the largest package that validates within 40 s", profs["validate_scale"])
+            L += profile_markdown("rhil7 validate, the largest package that validates within 40 s", profs["validate_scale"])
         if "validate_big" in profs:
             L += profile_markdown(f"rhil7 validate, {label(big)} rows", profs["validate_big"])
     return "\n".join(L) + "\n"

@@ -222,7 +222,7 @@ def main(argv=None) -> int:
 
     measure_real_package(results, budget, work)
     print("generating packages", flush=True)
-    results["packages"] = packages = step_generate(work, scales, args.faults, args.seed)
+    results["packages"] = step_generate(work, scales, args.faults, args.seed)
 
     print("pooling", flush=True)
     results["pooling"] = step_pooling(args.seed)
