@@ -93,10 +93,12 @@ def problem(table: str, row, field, code, expected, found, message) -> Problem:
 
 
 def in_parallel(con, jobs: list) -> list:
-    """Each job called with a cursor of its own on ``con``'s database, two or more at once, the results in the
-    jobs' order. A table's reading and a rule's queries keep both cores busy only part of the time (small
-    tables, joins, the Python between the queries); DuckDB runs the queries of several cursors together."""
-    workers = min(len(jobs), max(2, os.cpu_count() or 1))
+    """Each job called with a cursor of its own on ``con``'s database, two to four at once (one per core), the
+    results in the jobs' order. A table's reading and a rule's queries keep the cores busy only part of the time
+    (small tables, joins, the Python between the queries); DuckDB runs the queries of several cursors together.
+    (No more than four: DuckDB spreads each query over the cores itself, and each job running holds its own
+    intermediate results in memory.)"""
+    workers = min(len(jobs), 4, max(2, os.cpu_count() or 1))
     if workers < 2:
         return [job(con) for job in jobs]
 
