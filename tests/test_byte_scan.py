@@ -8,8 +8,9 @@ BODIES = {
     "lf": (b"a,b\n1,2\n\n3,4\n", ByteScan(lines=4, stray=None, controlled=False, blank=[3])),
     "crlf": (b"a,b\r\n1,2\r\n\r\n3,4\r\n", ByteScan(lines=4, stray=None, controlled=False, blank=[3])),
     "lone cr": (b"a,b\r1,2\r\r3,4", ByteScan(lines=3, stray=None, controlled=False, blank=[3])),
-    "stray quote": (b'a,b\n1,x"y"\n2,"ok"\n', ByteScan(lines=3, stray=7, controlled=False, blank=[])),
-    "doubled quote": (b'a,b\n1,"say ""hi"""\n', ByteScan(lines=2, stray=None, controlled=False, blank=[])),
+    "stray quote": (b'a,b\n1,x"y"\n2,"ok"\n', ByteScan(lines=3, stray=7, controlled=False, blank=[], quotes=4)),
+    "doubled quote": (b'a,b\n1,"say ""hi"""\n', ByteScan(lines=2, stray=None, controlled=False, blank=[], quotes=6)),
+    "open quote": (b'a,b\n1,"never closed\n', ByteScan(lines=2, stray=None, controlled=False, blank=[], quotes=1)),
     "control": (b"a,b\n1,\x1b[2J\n2,\ttab\n", ByteScan(lines=3, stray=None, controlled=True, blank=[])),
     "tab only": (b"a,b\n1,\tx\n", ByteScan(lines=2, stray=None, controlled=False, blank=[])),
 }
@@ -21,8 +22,11 @@ def test_every_chunk_size_finds_the_same(monkeypatch, name, chunk):
     body, expected = BODIES[name]
     monkeypatch.setattr(byte_scan, "_CHUNK", chunk)
     assert scan_bytes(body, max_lines=100) == expected
-    assert byte_scan.stray_quote(body) == expected.stray
     assert line_breaks(body) == expected.lines
+
+
+def test_quoting_is_broken_by_a_stray_or_an_unclosed_quote():
+    assert [name for name, (_, scan) in BODIES.items() if scan.quoting_broken] == ["stray quote", "open quote"]
 
 
 @pytest.mark.parametrize("chunk", [2, 1 << 20])

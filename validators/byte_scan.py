@@ -23,6 +23,12 @@ class ByteScan:
     stray: int | None             # offset of the first quote inside an unquoted field
     controlled: bool              # a C0 control character other than tab, LF and CR occurs
     blank: list[int] = field(default_factory=list)  # line numbers of the empty lines
+    quotes: int = 0               # quote characters (an odd count: a quote never closed)
+
+    @property
+    def quoting_broken(self) -> bool:
+        """A quote inside an unquoted field, or one never closed: readers that do not say so glue cells together."""
+        return self.stray is not None or self.quotes % 2 == 1
 
 
 def scan_bytes(body, max_lines: int) -> ByteScan | None:
@@ -30,7 +36,7 @@ def scan_bytes(body, max_lines: int) -> ByteScan | None:
     of nothing but line breaks costs no more memory than the limit allows)."""
     codes = np.frombuffer(body, dtype=np.uint8)
     hits = np.empty(min(_CHUNK, len(codes)), dtype=bool)
-    offsets, values, stored, stray, controlled = [], [], 0, None, False
+    offsets, values, stored, stray, controlled, quotes = [], [], 0, None, False, 0
     for start in range(0, len(codes), _CHUNK):
         chunk = codes[start:start + _CHUNK]
         mask = hits[:len(chunk)]
@@ -43,26 +49,16 @@ def scan_bytes(body, max_lines: int) -> ByteScan | None:
         stored += len(offsets[-1])
         if stored > 2 * max_lines + 2:  # (a CR LF is two of them: more than the limit's lines for sure)
             return None
-        if stray is None:
-            stray = _stray_in(codes, np.flatnonzero(np.equal(chunk, QUOTE, out=mask)) + start)
+        found = np.flatnonzero(np.equal(chunk, QUOTE, out=mask)) + start
+        quotes += len(found)
+        stray = _stray_in(codes, found) if stray is None else stray
     offsets = np.concatenate(offsets) if offsets else np.empty(0, dtype=np.int64)
     values = np.concatenate(values) if values else np.empty(0, dtype=np.uint8)
     ends = _line_ends(offsets, values)
     lines = int(ends.sum())
     if lines > max_lines:
         return None
-    return ByteScan(lines, stray, controlled, _blank_lines(offsets, ends).tolist())
-
-
-def stray_quote(body) -> int | None:
-    """Offset of the first quote that neither opens a field (after a comma or a line start) nor closes one
-    (before a comma or a line end) nor is half of a doubled quote: unquoted text with a quote in it."""
-    codes = np.frombuffer(body, dtype=np.uint8)
-    for start in range(0, len(codes), _CHUNK):
-        stray = _stray_in(codes, np.flatnonzero(codes[start:start + _CHUNK] == QUOTE) + start)
-        if stray is not None:
-            return stray
-    return None
+    return ByteScan(lines, stray, controlled, _blank_lines(offsets, ends).tolist(), quotes)
 
 
 def _stray_in(codes: np.ndarray, quotes: np.ndarray) -> int | None:
@@ -93,18 +89,6 @@ def _blank_lines(offsets: np.ndarray, ends: np.ndarray) -> np.ndarray:
 
 
 def line_breaks(body) -> int:
-    """The line ends of every kind, counted exactly (for a file over the limit, whose scan stopped early)."""
-    codes = np.frombuffer(body, dtype=np.uint8)
-    ends = 0
-    for start in range(0, len(codes), _CHUNK):
-        chunk = codes[start:start + _CHUNK + 1]  # (one byte more: a CR LF across the chunks' border)
-        head = chunk[:_CHUNK]
-        ends += np.count_nonzero(head == LF) + np.count_nonzero(head == CR)
-        ends -= np.count_nonzero((chunk[:-1] == CR) & (chunk[1:] == LF))
-    return int(ends)
-
-
-def quotes(body) -> int:
-    """How many quote characters ``body`` holds."""
-    codes = np.frombuffer(body, dtype=np.uint8)
-    return sum(int(np.count_nonzero(codes[start:start + _CHUNK] == QUOTE)) for start in range(0, len(codes), _CHUNK))
+    """The line ends of every kind, counted exactly (error paths only: a file over the limit, a quoting fault)."""
+    data = bytes(body)
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")

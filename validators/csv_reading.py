@@ -19,7 +19,7 @@ import numpy as np
 
 from rhil7.database import quote_identifier, quote_literal
 
-from .byte_scan import line_breaks, quotes, stray_quote
+from .byte_scan import line_breaks
 from .problems import Problem
 from .untrusted import SafeResource
 
@@ -239,9 +239,3 @@ def _row_of_line(read: ReadTable, line: int) -> int:
         return line
     i = np.searchsorted(read.starts, line, side="right") - 1
     return int(read.rows[i]) if i >= 0 else line
-
-
-def quoting_broken(body) -> bool:
-    """A quick test of a file's quoting, for readers that would otherwise glue cells together: a quote inside
-    an unquoted field, or a quote never closed (an odd number of quotes)."""
-    return stray_quote(body) is not None or quotes(body) % 2 == 1

@@ -22,7 +22,6 @@ from pathlib import Path
 
 from rhil7.frames import read_table
 
-from .csv_reading import quoting_broken
 from .limits import DEFAULT_LIMITS
 from .untrusted import check_resource, load_descriptor
 
@@ -123,7 +122,7 @@ def _readable_tables(package_dir: Path) -> tuple[dict[str, tuple[dict, object]],
         if checked is None:
             skipped[resource["name"]] = problems[0].code
             continue
-        if quoting_broken(checked.body):  # the bytes check_resource already read
+        if checked.scan.quoting_broken:  # what check_resource found in the bytes
             skipped[resource["name"]] = "malformed-csv"
             continue
         try:

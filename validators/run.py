@@ -144,14 +144,6 @@ def _checks(reads: dict[str, ReadTable], listed: int) -> list:
     keys = [(read, reads[fk["reference"].get("resource") or name], fk) for name, read in reads.items()
             for fk in read.resource.descriptor["schema"].get("foreignKeys") or []
             if (fk["reference"].get("resource") or name) in reads]
-    return ([partial(_table_checks, read, listed) for read in tables] +
-            [partial(_foreign_keys, read, target, fk, listed) for read, target, fk in keys
+    return ([partial(table_problems, read=read, listed=listed) for read in tables] +
+            [partial(foreign_key_problems, read=read, target=target, fk=fk, listed=listed) for read, target, fk in keys
              if read.checkable and target.checkable])
-
-
-def _table_checks(read: ReadTable, listed: int, con) -> list[Problem]:
-    return table_problems(con, read, listed)
-
-
-def _foreign_keys(read: ReadTable, target: ReadTable, fk: dict, listed: int, con) -> list[Problem]:
-    return foreign_key_problems(con, read, target, fk, listed)
