@@ -19,15 +19,16 @@ def typed_tables(tables: dict[str, tuple[list[dict], list[dict]]], listed: int =
     db, problems = TypedTables(con, listed), []
     for i, (name, (fields, rows)) in enumerate(tables.items()):
         names = [f["name"] for f in fields]
-        con.execute(f"CREATE TABLE text{i} ({', '.join(f'{quote_identifier(n)} VARCHAR' for n in names)})")
+        text, typed, view = (quote_identifier(f"{kind}{i}") for kind in ("text", "typed", "t"))
+        con.execute(f"CREATE TABLE {text} ({', '.join(f'{quote_identifier(n)} VARCHAR' for n in names)})")
         if rows:
-            con.executemany(f"INSERT INTO text{i} VALUES ({', '.join('?' for _ in names)})",
+            con.executemany(f"INSERT INTO {text} VALUES ({', '.join('?' for _ in names)})",
                             [[row.get(n, "") for n in names] for row in rows])
         resource = SimpleNamespace(relpath=f"tables/{name}.csv", descriptor={"schema": {"fields": fields}})
-        read = ReadTable(resource, f"t{i}", np.arange(2, len(rows) + 2), None, typed=f"typed{i}")
+        read = ReadTable(resource, view, np.arange(2, len(rows) + 2), None, typed=typed)
         typing = Typing(fields, snippet_unsure(name, names))
-        con.execute(f"CREATE TABLE typed{i} AS " + typing.select(False).replace("{source}", f"text{i}"))
-        con.execute(f"CREATE VIEW t{i} AS {typing.text_view(f'typed{i}')}")
+        con.execute(f"CREATE TABLE {typed} AS " + typing.select(False).replace("{source}", text))
+        con.execute(f"CREATE VIEW {view} AS {typing.text_view(typed)}")
         problems += table_problems(con, read, listed)
         db.add(name, read)
     return db, problems
