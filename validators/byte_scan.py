@@ -62,6 +62,9 @@ def scan_bytes(body, max_lines: int) -> ByteScan | None:
 
 
 def _stray_in(codes: np.ndarray, quotes: np.ndarray) -> int | None:
+    """Of the quotes at ``quotes`` (offsets into ``codes``), the first that neither opens a field (after a comma
+    or a line start) nor closes one (before a comma or a line end) nor is half of a doubled quote: unquoted text
+    with a quote in it."""
     before, after = np.ones((2, len(quotes)), dtype=bool)  # (a quote at either end of the file: delimited)
     inside = quotes > 0
     before[inside] = _DELIMITERS[codes[quotes[inside] - 1]]

@@ -57,9 +57,11 @@ def snippet_unsure(table: str, columns: list[str]) -> SnippetFilter | None:
     fields = [f for f in NUMERIC_FIELDS.get(table, ()) if f in columns] if "snippet" in columns else []
     if not fields:
         return None
-    positions = ", ".join(f"CASE WHEN {q(f)} <> '' THEN instr(snippet, {q(f)}) END AS _at{k}" for k, f in enumerate(fields))
+    positions = ", ".join(f"CASE WHEN {q(f)} <> '' THEN instr(snippet, {q(f)}) END AS _at{k}"
+                          for k, f in enumerate(fields))
     neighbours = ", ".join(f"ascii(substr(snippet, _at{k} - 1, 1)) AS _before{k}, "
-                           f"ascii(substr(snippet, _at{k} + length({q(f)}), 1)) AS _after{k}" for k, f in enumerate(fields))
+                           f"ascii(substr(snippet, _at{k} + length({q(f)}), 1)) AS _after{k}"
+                           for k, f in enumerate(fields))
     # plainly there: no sign (below ".") and no exponent (those are the exact check's), first found whole
     plain = [f"(ascii({q(f)}) >= 46 AND NOT contains({q(f)}, 'e') AND NOT contains({q(f)}, 'E') AND _at{k} > 0 "
              f"AND NOT {_in_run(f'_before{k}')} AND NOT {_in_run(f'_after{k}')})" for k, f in enumerate(fields)]
@@ -289,8 +291,8 @@ def extracted_has_rows(db: TypedTables) -> list[Problem]:
 
 def targets_have_coverage(db: TypedTables) -> list[Problem]:
     problems = []
-    if db.has("coverage", *_CELL, "status") and db.has("published_results", "target_id", "outcome", "subgroup", "timepoint") and \
-            db.has("studies", "study_id", "condition"):
+    if db.has("coverage", *_CELL, "status") and db.has("studies", "study_id", "condition") and \
+            db.has("published_results", "target_id", "outcome", "subgroup", "timepoint"):
         # reported on the target that needs the coverage row: the missing row has no row number
         problems += [problem("published_results", row, "target_id", "coverage-gap",
                              f"a row ({study}, {outcome}, {tp}) in coverage.csv", "none",
