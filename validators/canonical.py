@@ -13,7 +13,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
-from .problems import Problem
+from .problems import Problem, descriptor_problem as _problem
 from .untrusted import UnreadableInput, parse_descriptor
 
 
@@ -29,11 +29,6 @@ def canonical_descriptor(path: str | Path | None = None) -> dict:
     except OSError as exc:
         raise UnreadableInput(f"canonical descriptor {path}: {exc.strerror or exc}") from None
     return parse_descriptor(raw, f"canonical descriptor {path}")
-
-
-def _problem(pointer: str, code: str, expected: str, found: str, message: str, field: str | None = None) -> Problem:
-    return Problem(file="datapackage.json", row=None, field=field, code=code, expected=expected, found=found,
-                   message=message, stage="safety", pointer=pointer)
 
 
 def _short(value) -> str:

@@ -8,6 +8,7 @@ already say why). Only the rows that break a rule leave DuckDB.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import islice
 
 from rhil7.database import quote_identifier as q
 from rhil7.database import quote_literal as lit
@@ -71,56 +72,40 @@ def snippet_unsure(table: str, columns: list[str]) -> SnippetFilter | None:
     return SnippetFilter(positions, neighbours, maybe, unsure)
 
 
-class _Capped:
-    """Problems of one file and code, at most ``listed`` kept, the rest counted."""
+def _first(db: TypedTables, table: str, code: str, found) -> list[Problem]:
+    """The first ``listed`` problems of ``found`` (a generator: a problem beyond them is counted, never kept)."""
+    kept = list(islice(found, db.listed))
+    more = sum(1 for _ in found)
+    return kept + ([omitted_problem(table, code, more, db.listed)] if more else [])
 
-    def __init__(self, db: TypedTables, table: str, code: str):
-        self.db, self.table, self.code, self.kept, self.more = db, table, code, [], 0
 
-    def add(self, make) -> None:
-        if len(self.kept) < self.db.listed:
-            self.kept.append(make())
-        else:
-            self.more += 1
-
-    def problems(self) -> list[Problem]:
-        more = [omitted_problem(self.table, self.code, self.more, self.db.listed)] if self.more else []
-        return self.kept + more
+def _unsupported(value, snippet: str) -> bool:
+    return value is not None and float(value) not in digits_in(snippet) and not snippet_supports(float(value), snippet)
 
 
 def snippets_hold_numbers(db: TypedTables) -> list[Problem]:
     problems = []
     for table, numeric in NUMERIC_FIELDS.items():
         fields = [f for f in numeric if db.has(table, f, "snippet")]
-        if not fields:
-            continue
-        capped = _Capped(db, table, "number-not-in-snippet")
-        columns = [q(f) for f in fields]
-        for rid, snippet, *values in db.stream(f"SELECT rowid, snippet, {', '.join(columns)} FROM {db[table]} "
-                                               "WHERE _unsure ORDER BY rowid"):
-            numbers = digits_in(snippet)
-            for field, value in zip(fields, values):
-                if value is not None and float(value) not in numbers and not snippet_supports(float(value), snippet):
-                    capped.add(lambda: problem(
-                        table, db.record(table, rid), field, "number-not-in-snippet",
-                        f"the snippet to contain {fmt(value)}", snippet[:120],
-                        f"The value {fmt(value)} does not appear in its verbatim snippet (transcription error?)."))
-        problems += capped.problems()
+        if fields:
+            rows = db.stream(f"SELECT rowid, snippet, {', '.join(map(q, fields))} FROM {db[table]} WHERE _unsure "
+                             "ORDER BY rowid")
+            problems += _first(db, table, "number-not-in-snippet", (
+                problem(table, db.record(table, rid), field, "number-not-in-snippet", f"the snippet to contain {fmt(value)}",
+                        snippet[:120], f"The value {fmt(value)} does not appear in its verbatim snippet (transcription error?).")
+                for rid, snippet, *values in rows for field, value in zip(fields, values) if _unsupported(value, snippet)))
     numeric = [f for f in ("n_randomized", "follow_up_days") if db.has("studies", f)]
     if numeric and db.has("study_provenance", "study_id", "field", "snippet"):
         value = "CASE p.field " + " ".join(f"WHEN {lit(f)} THEN s.{q(f)}" for f in numeric) + " END"
-        capped = _Capped(db, "study_provenance", "number-not-in-snippet")
-        for rid, study, field, snippet, number in db.stream(
-                f"SELECT p.rowid, p.study_id, p.field, coalesce(p.snippet, ''), {value} AS v "
-                f"FROM {db['study_provenance']} p JOIN {_last_by(db, 'studies', 'study_id')} s USING (study_id) "
-                f"WHERE p.field IN ({', '.join(lit(f) for f in numeric)}) "
-                f"AND NOT contains({DIGIT_RUNS.format('p.snippet')}, ' ' || CAST({value} AS VARCHAR) || ' ') ORDER BY p.rowid"):
-            if number is not None and float(number) not in digits_in(snippet) and not snippet_supports(float(number), snippet):
-                capped.add(lambda: problem(
-                    "study_provenance", db.record("study_provenance", rid), "snippet", "number-not-in-snippet",
+        rows = db.stream(f"SELECT p.rowid, p.study_id, p.field, coalesce(p.snippet, ''), {value} AS v "
+                         f"FROM {db['study_provenance']} p JOIN {_last_by(db, 'studies', 'study_id')} s USING (study_id) "
+                         f"WHERE p.field IN ({', '.join(lit(f) for f in numeric)}) AND NOT contains("
+                         f"{DIGIT_RUNS.format('p.snippet')}, ' ' || CAST({value} AS VARCHAR) || ' ') ORDER BY p.rowid")
+        problems += _first(db, "study_provenance", "number-not-in-snippet", (
+            problem("study_provenance", db.record("study_provenance", rid), "snippet", "number-not-in-snippet",
                     f"the snippet to contain studies.{field} = {fmt(number)}", snippet[:120],
-                    f"The snippet documenting {study}.{field} does not contain its value."))
-        problems += capped.problems()
+                    f"The snippet documenting {study}.{field} does not contain its value.")
+            for rid, study, field, snippet, number in rows if _unsupported(number, snippet)))
     return problems
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from .limits import Limits
-from .problems import Problem
+from .problems import Problem, descriptor_problem as _problem
 
 SAFE_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 FIELD_TYPES = ("string", "integer", "number", "date")
@@ -31,11 +31,6 @@ def _kind(value) -> str:
 def _shown(value) -> str:
     text = repr(value) if isinstance(value, str) else _kind(value)
     return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _problem(pointer: str, code: str, expected: str, found: str, message: str, field: str | None = None) -> Problem:
-    return Problem(file="datapackage.json", row=None, field=field, code=code, expected=expected, found=found,
-                   message=message, stage="safety", pointer=pointer)
 
 
 def too_deep(value, max_depth: int) -> str | None:

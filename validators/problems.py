@@ -36,6 +36,12 @@ def sorted_problems(problems: list[Problem]) -> list[Problem]:
     return sorted(set(problems), key=Problem.sort_key)
 
 
+def descriptor_problem(pointer: str, code: str, expected: str, found: str, message: str,
+                       field: str | None = None) -> Problem:
+    """A problem of datapackage.json, at a JSON pointer."""
+    return Problem("datapackage.json", None, field, code, expected, found, message, "safety", pointer=pointer)
+
+
 OMITTED = "problems-omitted"
 
 

@@ -29,7 +29,7 @@ from .cross_rules import CROSS_RULES, snippet_unsure
 from .csv_reading import ReadTable, read_table
 from .descriptor_shape import descriptor_problems, too_deep
 from .limits import DEFAULT_LIMITS, Limits
-from .problems import Problem, cap_problems
+from .problems import Problem, cap_problems, descriptor_problem
 from .references import package_reference_problems
 from .row_rules import row_rule_problems
 from .structure import descriptor_standard_problems
@@ -52,10 +52,9 @@ def _all_problems(package_dir: Path, limits: Limits, canonical: dict) -> list[Pr
     descriptor = load_descriptor(package_dir, limits)
     deep = too_deep(descriptor, limits.max_descriptor_depth)
     if deep is not None:
-        return [Problem("datapackage.json", None, None, "descriptor-too-deep",
-                        f"JSON nested at most {limits.max_descriptor_depth} levels deep", f"deeper at {deep}",
-                        "The descriptor is nested deeper than any package descriptor needs; nothing else is read.",
-                        "safety", pointer=deep)]
+        return [descriptor_problem(deep, "descriptor-too-deep", f"JSON nested at most {limits.max_descriptor_depth} "
+                                   f"levels deep", f"deeper at {deep}", "The descriptor is nested deeper than any "
+                                   "package descriptor needs; nothing else is read.")]
     problems, broken = descriptor_problems(descriptor, limits)
     problems += shape_differences(descriptor, canonical, broken)
     problems += package_reference_problems(descriptor)

@@ -42,13 +42,6 @@ def _present(column: str) -> str:
     return f"({column} IS NOT NULL AND {column} <> '')"
 
 
-def _well_typed(column: str, type_: str) -> str:
-    if type_ not in _SHAPES:
-        return "true"
-    shaped = f"regexp_full_match({column}, {quote_literal(_SHAPES[type_])})"
-    return f"({shaped} AND TRY_CAST({column} AS {SQL_TYPES[type_]}) IS NOT NULL)"
-
-
 def typed_value(column: str, type_: str) -> str:
     """The cell as the schema's type; NULL when empty or not of the type."""
     if type_ not in SQL_TYPES:
@@ -81,12 +74,11 @@ def cell_checks(field: dict, controlled: bool = False, typed: str | None = None)
     type_ = field.get("type", "string")
     constraints = field.get("constraints") or {}
     present = _present(column)
-    well_typed = f"{typed} IS NOT NULL" if typed and type_ in SQL_TYPES else _well_typed(column, type_)
-    valid = f"({present} AND {well_typed})"
     value = (typed or typed_value(column, type_)) if type_ in SQL_TYPES else column
+    valid = f"({value} IS NOT NULL)" if type_ in SQL_TYPES else present  # (a typed value is never empty)
     checks = []
     if type_ in SQL_TYPES:
-        checks.append(("type-error", "", f"({present} AND NOT {well_typed})"))
+        checks.append(("type-error", "", f"({present} AND {value} IS NULL)"))
     if constraints.get("required"):
         checks.append(("constraint-error", "required", f"NOT {present}"))
     if "enum" in constraints:
