@@ -51,7 +51,8 @@ def _problem(res: SafeResource, row, fld, code, expected, found, message, line=N
 
 
 def header_problems(res: SafeResource, labels: list[str]) -> list[Problem]:
-    """frictionless' label errors, from the header's labels and the schema's field names."""
+    """frictionless' label errors, from the header's labels and the schema's field names (a header wider than
+    the schema was refused before: untrusted.locate_resource)."""
     names = [f["name"] for f in res.descriptor["schema"]["fields"]]
     expected = "header: " + ",".join(names)
     problems = []
@@ -63,8 +64,6 @@ def header_problems(res: SafeResource, labels: list[str]) -> list[Problem]:
         elif label != name:
             problems.append(_problem(res, 1, name, "incorrect-label", expected, label,
                                      f'Incorrect Label: label "{label}" in the header is not "{name}"'))
-    problems += [_problem(res, 1, label, "extra-label", expected, label, "Extra Label: more labels than fields")
-                 for label in labels[len(names):]]
     problems += [_problem(res, 1, name, "missing-label", expected, name, "Missing Label: the header lacks this field")
                  for name in names[len(labels):]]
     incorrect = [p for p in problems if p.code == "incorrect-label"]

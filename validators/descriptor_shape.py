@@ -90,16 +90,16 @@ def descriptor_problems(descriptor: dict, limits: Limits) -> tuple[list[Problem]
         else:
             names[resource["name"]] = i
     for i, resource in enumerate(descriptor["resources"]):
-        if i in broken or not isinstance(resource.get("schema"), dict):
-            continue  # (a schema given by URL or file name is references.py's problem)
-        found = _schema_problems(resource["schema"], f"/resources/{i}/schema", set(names), limits)
+        if i in broken:
+            continue
+        if isinstance(resource.get("schema"), dict):
+            found = _schema_problems(resource["schema"], f"/resources/{i}/schema", set(names), limits)
+        else:  # (a schema given by URL or file name is references.py's problem)
+            found = [] if "schema" in resource or "path" not in resource else [_problem(
+                f"/resources/{i}", "bad-schema", "an inline Table Schema ('schema' object)", "no schema",
+                "Every table needs its Table Schema.")]
         if found:
             problems += found
-            broken.add(i)
-    for i, resource in enumerate(descriptor["resources"]):
-        if i not in broken and "schema" not in resource and "path" in resource:
-            problems.append(_problem(f"/resources/{i}", "bad-schema", "an inline Table Schema ('schema' object)",
-                                     "no schema", "Every table needs its Table Schema."))
             broken.add(i)
     return problems, broken
 
@@ -129,13 +129,9 @@ def _schema_problems(schema: dict, at: str, resource_names: set[str], limits: Li
                                      repr(name), "Two fields of the table have the same name.", name))
         seen.add(name)
         problems += _field_problems(field, pointer, name)
-    for key_name in ("primaryKey",):
-        if key_name in schema:
-            key = _as_names(schema[key_name])
-            if key is None or not set(key) <= seen:
-                problems.append(_problem(f"{at}/{key_name}", "bad-primary-key",
-                                         "a field name of this table, or a list of them", _shown(schema[key_name]),
-                                         "The primary key must name fields of the table."))
+    if "primaryKey" in schema and not set(_as_names(schema["primaryKey"]) or [None]) <= seen:
+        problems.append(_problem(f"{at}/primaryKey", "bad-primary-key", "a field name of this table, or a list of them",
+                                 _shown(schema["primaryKey"]), "The primary key must name fields of the table."))
     if "missingValues" in schema and not (isinstance(schema["missingValues"], list)
                                           and all(isinstance(v, str) for v in schema["missingValues"])):
         problems.append(_problem(f"{at}/missingValues", "bad-schema", "a list of strings", _shown(schema["missingValues"]),
