@@ -67,32 +67,34 @@ RULE_CELL_CODES = ("formula-like-text", "control-character")
 
 
 def cell_checks(field: dict, controlled: bool = False, typed: str | None = None) -> list[tuple[str, str, str]]:
-    """(code, constraint name or '', SQL condition that is true for a failing cell) for one field.
-    ``controlled``: the file holds a control character, so its text cells are searched for one. ``typed``: a
-    column holding the cell's ``typed_value`` already (each cell is then typed once)."""
+    """(code, constraint name or '', SQL condition that is true for a failing cell, false or NULL otherwise) for
+    one field. ``controlled``: the file holds a control character, so its text cells are searched for one.
+    ``typed``: a column holding the cell's ``typed_value`` already (each cell is then typed once)."""
     column = quote_identifier(field["name"])
     type_ = field.get("type", "string")
     constraints = field.get("constraints") or {}
-    present = _present(column)
-    value = (typed or typed_value(column, type_)) if type_ in SQL_TYPES else column
-    valid = f"({value} IS NOT NULL)" if type_ in SQL_TYPES else present  # (a typed value is never empty)
+    typed_type = type_ in SQL_TYPES
+    value = (typed or typed_value(column, type_)) if typed_type else column
+    # a constraint judges only a value of the type: an empty or mistyped cell leaves it NULL (never true)
+    valid = f"{value} IS NOT NULL AND " if typed_type else f"{column} <> '' AND "
     checks = []
-    if type_ in SQL_TYPES:
-        checks.append(("type-error", "", f"({present} AND {value} IS NULL)"))
+    if typed_type:
+        checks.append(("type-error", "", f"({column} <> '' AND {value} IS NULL)"))
     if constraints.get("required"):
-        checks.append(("constraint-error", "required", f"NOT {present}"))
+        checks.append(("constraint-error", "required", f"coalesce({column}, '') = ''"))
     if "enum" in constraints:
         allowed = ", ".join(_literal(v, type_) for v in constraints["enum"])
-        checks.append(("constraint-error", "enum", f"({valid} AND {value} NOT IN ({allowed}))"))
+        checks.append(("constraint-error", "enum", f"({'' if typed_type else valid}{value} NOT IN ({allowed}))"))
     if "pattern" in constraints:
         checks.append(("constraint-error", "pattern",
-                       f"({valid} AND NOT regexp_full_match({column}, {quote_literal(constraints['pattern'])}))"))
+                       f"({valid}NOT regexp_full_match({column}, {quote_literal(constraints['pattern'])}))"))
     for key, op in (("minimum", "<"), ("maximum", ">")):
         if key in constraints:
-            checks.append(("constraint-error", key, f"({valid} AND {value} {op} {_literal(constraints[key], type_)})"))
+            checks.append(("constraint-error", key, f"({'' if typed_type else valid}{value} {op} "
+                                                    f"{_literal(constraints[key], type_)})"))
     for key, op in (("minLength", "<"), ("maxLength", ">")):
         if key in constraints:
-            checks.append(("constraint-error", key, f"({valid} AND length({column}) {op} {int(constraints[key])})"))
+            checks.append(("constraint-error", key, f"({valid}length({column}) {op} {int(constraints[key])})"))
     if type_ == "string":
         # spreadsheet safety (OWASP "CSV injection"): a verbatim snippet is a quote, exempt (the release makes
         # the spreadsheet copies safe)
@@ -158,8 +160,8 @@ class Typing:
         # the snippet's runs of digits (a regular expression: about 0.5 s a million rows), only where a value is
         # not plainly in it
         words = f"CASE WHEN {snippet.maybe} THEN {DIGIT_RUNS.format('snippet')} END" if snippet else "NULL"
-        bad = " OR ".join(f"coalesce({c}, false)" for i, f in enumerate(fields)
-                          for *_, c in cell_checks(f, controlled, cast.get(i))) or "false"
+        bad = "coalesce(" + (" OR ".join(c for i, f in enumerate(fields) for *_, c in cell_checks(f, controlled, cast.get(i)))
+                             or "false") + ", false)"
         columns = ", ".join(f"{cast[i]} AS {quote_identifier(f['name'])}" if i in cast else
                             f"{typed_value(quote_identifier(f['name']), 'string')} AS {quote_identifier(f['name'])}"
                             for i, f in enumerate(fields))
