@@ -41,3 +41,19 @@ def test_package_with_formula_cell_is_invalid(package_copy):
 
 def test_repository_package_has_no_formula_like_text(package_copy):
     assert not [p for p in validate_package(package_copy) if p.code == "formula-like-text"]
+
+
+def test_enum_of_safe_words_reports_a_formula_once_however_many_fail():
+    # a formula in a field whose enum holds only safe words fails the enum: that is its one problem, also for the
+    # cells beyond the listing cap (whose enum problems are counted, not listed, so nothing else would hide them)
+    fields = [{"name": "unit", "constraints": {"enum": ["cells/uL", "10^9/L"]}}]
+    rows = [dict(unit="=1+1"), dict(unit="cells/uL"), dict(unit="@SUM(A1)"), dict(unit="-x")]
+    _, problems = typed_tables({"arms": (fields, rows)}, listed=1)
+    assert sorted((p.row or 0, p.code, p.found) for p in problems) == [
+        (0, "problems-omitted", "2 more constraint-error problem(s)"), (2, "constraint-error", "=1+1")]
+
+
+def test_enum_that_allows_a_formula_start_is_still_checked():
+    fields = [{"name": "sign", "constraints": {"enum": ["+", "-"]}}]
+    _, problems = typed_tables({"arms": (fields, [dict(sign="+"), dict(sign="x")])})
+    assert sorted((p.row, p.code) for p in problems) == [(2, "formula-like-text"), (3, "constraint-error")]

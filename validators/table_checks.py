@@ -97,8 +97,10 @@ def cell_checks(field: dict, controlled: bool = False, typed: str | None = None)
             checks.append(("constraint-error", key, f"({valid}length({column}) {op} {int(constraints[key])})"))
     if type_ == "string":
         # spreadsheet safety (OWASP "CSV injection"): a verbatim snippet is a quote, exempt (the release makes
-        # the spreadsheet copies safe)
-        if field["name"] not in VERBATIM_FIELDS:
+        # the spreadsheet copies safe); so is a field whose values all come from an enum of safe words (a formula
+        # there fails the enum, the more specific problem)
+        safe_enum = "enum" in constraints and not any(str(v).startswith(FORMULA_STARTS) for v in constraints["enum"])
+        if field["name"] not in VERBATIM_FIELDS and not safe_enum:
             starts = ", ".join(str(ord(c)) for c in FORMULA_STARTS)  # (the first character's code: fastest)
             checks.append(("formula-like-text", "", f"ascii({column}) IN ({starts})"))
         if controlled:
