@@ -91,14 +91,17 @@ def snippets_hold_numbers(db: TypedTables) -> list[Problem]:
             rows = db.stream(f"SELECT rowid, snippet, {', '.join(map(q, fields))} FROM {db[table]} WHERE _unsure "
                              "ORDER BY rowid")
             problems += _first(db, table, "number-not-in-snippet", (
-                problem(table, db.record(table, rid), field, "number-not-in-snippet", f"the snippet to contain {fmt(value)}",
-                        snippet[:120], f"The value {fmt(value)} does not appear in its verbatim snippet (transcription error?).")
-                for rid, snippet, *values in rows for field, value in zip(fields, values) if _unsupported(value, snippet)))
+                problem(table, db.record(table, rid), field, "number-not-in-snippet",
+                        f"the snippet to contain {fmt(value)}", snippet[:120],
+                        f"The value {fmt(value)} does not appear in its verbatim snippet (transcription error?).")
+                for rid, snippet, *values in rows for field, value in zip(fields, values)
+                if _unsupported(value, snippet)))
     numeric = [f for f in ("n_randomized", "follow_up_days") if db.has("studies", f)]
     if numeric and db.has("study_provenance", "study_id", "field", "snippet"):
         value = "CASE p.field " + " ".join(f"WHEN {lit(f)} THEN s.{q(f)}" for f in numeric) + " END"
         rows = db.stream(f"SELECT p.rowid, p.study_id, p.field, coalesce(p.snippet, ''), {value} AS v "
-                         f"FROM {db['study_provenance']} p JOIN {_last_by(db, 'studies', 'study_id')} s USING (study_id) "
+                         f"FROM {db['study_provenance']} p "
+                         f"JOIN {_last_by(db, 'studies', 'study_id')} s USING (study_id) "
                          f"WHERE p.field IN ({', '.join(lit(f) for f in numeric)}) AND NOT contains("
                          f"{DIGIT_RUNS.format('p.snippet')}, ' ' || CAST({value} AS VARCHAR) || ' ') ORDER BY p.rowid")
         problems += _first(db, "study_provenance", "number-not-in-snippet", (

@@ -162,8 +162,8 @@ class Typing:
         # the snippet's runs of digits (a regular expression: about 0.5 s a million rows), only where a value is
         # not plainly in it
         words = f"CASE WHEN {snippet.maybe} THEN {DIGIT_RUNS.format('snippet')} END" if snippet else "NULL"
-        bad = "coalesce(" + (" OR ".join(c for i, f in enumerate(fields) for *_, c in cell_checks(f, controlled, cast.get(i)))
-                             or "false") + ", false)"
+        failing = [c for i, f in enumerate(fields) for *_, c in cell_checks(f, controlled, cast.get(i))]
+        bad = f"coalesce({' OR '.join(failing) or 'false'}, false)"  # (a condition is NULL where it does not apply)
         columns = ", ".join(f"{cast[i]} AS {quote_identifier(f['name'])}" if i in cast else
                             f"{typed_value(quote_identifier(f['name']), 'string')} AS {quote_identifier(f['name'])}"
                             for i, f in enumerate(fields))

@@ -59,8 +59,8 @@ class TypedTables:
         while rows := result.fetchmany(batch):
             yield from rows
 
-    def every(self, query: str, params: list | None = None) -> list[tuple]:
-        return self.con.execute(query, params or []).fetchall()
+    def every(self, query: str) -> list[tuple]:
+        return self.con.execute(query).fetchall()
 
 
 def first_rows(con, read: ReadTable, query: str, code: str, listed: int, omitted: list[Problem],
