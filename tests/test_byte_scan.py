@@ -13,7 +13,13 @@ BODIES = {
     "open quote": (b'a,b\n1,"never closed\n', ByteScan(lines=2, stray=None, controlled=False, blank=[], quotes=1)),
     "control": (b"a,b\n1,\x1b[2J\n2,\ttab\n", ByteScan(lines=3, stray=None, controlled=True, blank=[])),
     "tab only": (b"a,b\n1,\tx\n", ByteScan(lines=2, stray=None, controlled=False, blank=[])),
+    # an empty line inside a quoted cell is part of the record, not a blank row; the blank line after it is one
+    "quoted line breaks": (b'a,b\n1,"x\n\ny"\n\n2,z\n', ByteScan(lines=6, stray=None, controlled=False, blank=[5],
+                                                                  quotes=2)),
+    "quoted crlf": (b'a,b\r\n1,"x\r\ny"\r\n', ByteScan(lines=3, stray=None, controlled=False, blank=[], quotes=2)),
 }
+# the line ends inside a quoted cell (their index among the line ends), where a body has any
+SPANNING = {"open quote": [1], "quoted line breaks": [1, 2], "quoted crlf": [1]}
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 5, 1 << 20])
@@ -21,7 +27,9 @@ BODIES = {
 def test_every_chunk_size_finds_the_same(monkeypatch, name, chunk):
     body, expected = BODIES[name]
     monkeypatch.setattr(byte_scan, "_CHUNK", chunk)
-    assert scan_bytes(body, max_lines=100) == expected
+    scan = scan_bytes(body, max_lines=100)
+    assert scan == expected
+    assert scan.spanning.tolist() == SPANNING.get(name, [])
     assert line_breaks(body) == expected.lines
 
 

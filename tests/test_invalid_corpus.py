@@ -247,6 +247,32 @@ def _(p):
     return {("blank-row", SOURCES_CSV, 3, None), ("constraint-error", SOURCES_CSV, row + 1, "reach")}
 
 
+@case("cells-spanning-lines-a-blank-line-and-faults")
+def _(p):
+    # quoted line breaks (one an empty line inside a cell, not a blank row), a blank line and a rejected record:
+    # row numbers count records, as frictionless counts them, not lines
+    header, rows = read_rows(p, "study_provenance")
+    rows[0]["snippet"] = "first line\n\nthird line of one cell"
+    rows[3]["method"] = "hearsay"
+    lines = []
+    for i, row in enumerate(rows):
+        lines.append(_csv_line([row[h] for h in header] + (["surplus"] if i == 5 else [])))
+        if i == 1:
+            lines.append("\n")
+    table_path(p, "study_provenance").write_text(_csv_line(header) + "".join(lines), encoding="utf-8")
+    # records: the header 1, rows[i] i + 2, the blank line 4, so rows[3] is 6 and rows[5] is 8
+    return {("blank-row", PROV_CSV, 4, None), ("constraint-error", PROV_CSV, 6, "method"),
+            ("extra-cell", PROV_CSV, 8, None)}
+
+
+def _csv_line(cells: list[str]) -> str:
+    import csv
+    import io
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(cells)
+    return out.getvalue()
+
+
 @case("extra-cell")
 def _(p):
     path = table_path(p, "outcomes_dichotomous")
@@ -910,6 +936,17 @@ def _physical_start_lines(path: Path) -> list[int]:
             starts.append(previous + 1)
             previous = reader.line_num
     return starts
+
+
+def test_rows_after_cells_spanning_lines_name_their_physical_lines(tmp_path):
+    # every problem of the spanning case carries the line an editor shows (the record's first line)
+    case = next(c for c in CASES if c.id == "cells-spanning-lines-a-blank-line-and-faults")
+    package, _ = _build(case, tmp_path)
+    starts = _physical_start_lines(table_path(package, "study_provenance"))
+    found = {p.code: (p.row, p.line) for p in validate_package(package) if p.file == PROV_CSV}
+    assert found == {code: (row, starts[row - 1]) for code, row in
+                     (("blank-row", 4), ("constraint-error", 6), ("extra-cell", 8))}
+    assert all(line > row for row, line in found.values())  # (the cell's two line breaks come before each)
 
 
 def test_github_format_emits_error_annotations_at_the_right_lines(tmp_path):

@@ -22,8 +22,10 @@ class ByteScan:
     lines: int                    # line ends of every kind (LF, CR LF, a lone CR)
     stray: int | None             # offset of the first quote inside an unquoted field
     controlled: bool              # a C0 control character other than tab, LF and CR occurs
-    blank: list[int] = field(default_factory=list)  # line numbers of the empty lines
+    blank: list[int] = field(default_factory=list)  # line numbers of the empty lines (outside quoted cells)
     quotes: int = 0               # quote characters (an odd count: a quote never closed)
+    # the line ends inside a quoted cell (their index among the line ends, from 0): a record spans those lines
+    spanning: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64), compare=False)
 
     @property
     def quoting_broken(self) -> bool:
@@ -36,7 +38,7 @@ def scan_bytes(body, max_lines: int) -> ByteScan | None:
     of nothing but line breaks costs no more memory than the limit allows)."""
     codes = np.frombuffer(body, dtype=np.uint8)
     hits = np.empty(min(_CHUNK, len(codes)), dtype=bool)
-    offsets, values, stored, stray, controlled, quotes = [], [], 0, None, False, 0
+    offsets, values, quoted, stored, stray, controlled, quotes = [], [], [], 0, None, False, 0
     for start in range(0, len(codes), _CHUNK):
         chunk = codes[start:start + _CHUNK]
         mask = hits[:len(chunk)]
@@ -50,15 +52,17 @@ def scan_bytes(body, max_lines: int) -> ByteScan | None:
         if stored > 2 * max_lines + 2:  # (a CR LF is two of them: more than the limit's lines for sure)
             return None
         found = np.flatnonzero(np.equal(chunk, QUOTE, out=mask)) + start
+        quoted.append((quotes + np.searchsorted(found, offsets[-1])) % 2 == 1)  # (an odd count of quotes before)
         quotes += len(found)
         stray = _stray_in(codes, found) if stray is None else stray
-    offsets = np.concatenate(offsets) if offsets else np.empty(0, dtype=np.int64)
-    values = np.concatenate(values) if values else np.empty(0, dtype=np.uint8)
+    offsets, values, quoted = (np.concatenate(parts) if parts else np.empty(0, dtype=kind) for parts, kind in
+                               ((offsets, np.int64), (values, np.uint8), (quoted, bool)))
     ends = _line_ends(offsets, values)
     lines = int(ends.sum())
     if lines > max_lines:
         return None
-    return ByteScan(lines, stray, controlled, _blank_lines(offsets, ends).tolist(), quotes)
+    return ByteScan(lines, stray, controlled, _blank_lines(offsets, ends, ends & ~quoted).tolist(), quotes,
+                    np.flatnonzero(quoted[ends]))
 
 
 def _stray_in(codes: np.ndarray, quotes: np.ndarray) -> int | None:
@@ -83,11 +87,11 @@ def _line_ends(offsets: np.ndarray, values: np.ndarray) -> np.ndarray:
     return ends
 
 
-def _blank_lines(offsets: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """The line numbers of the empty lines (a line break right after a line break); vectorized, so a file of
-    many blank lines costs no more than one without."""
+def _blank_lines(offsets: np.ndarray, ends: np.ndarray, records: np.ndarray) -> np.ndarray:
+    """The line numbers of the empty lines that are records (a line break right after the end of a record, not
+    inside a quoted cell); vectorized, so a file of many blank lines costs no more than one without."""
     adjacent = offsets[1:] == offsets[:-1] + 1
-    blank_starts = offsets[1:][adjacent & ends[:-1]]
+    blank_starts = offsets[1:][adjacent & records[:-1]]
     return np.searchsorted(offsets[ends], blank_starts) + 1  # line = line breaks ended before it + 1
 
 

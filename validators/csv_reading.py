@@ -19,7 +19,7 @@ import numpy as np
 
 from rhil7.database import quote_identifier, quote_literal
 
-from .byte_scan import line_breaks
+from .byte_scan import ByteScan, line_breaks
 from .problems import Problem
 from .untrusted import SafeResource
 
@@ -31,7 +31,7 @@ class ReadTable:
     resource: SafeResource
     table: str                       # DuckDB view: the cells as text, one row per accepted record, in file order
     rows: np.ndarray                 # record number (header = 1) of each table row
-    starts: np.ndarray | None        # physical line of each table row, when cells span lines (else = rows)
+    starts: np.ndarray | None        # physical line where record k + 1 starts, when cells span lines (else = k + 1)
     problems: list[Problem] = field(default_factory=list)
     checkable: bool = True           # header and quoting sound: the cells and keys can be checked
     whole: bool = True               # every record was read: the cross-table rules can trust the table
@@ -39,10 +39,7 @@ class ReadTable:
     typed: str = ""                  # DuckDB table: the cells typed (table_checks.Typing), what ``table`` shows as text
 
     def line_of_row(self, row: int | None) -> int | None:
-        if row is None or self.starts is None:
-            return row
-        i = np.searchsorted(self.rows, row)
-        return int(self.starts[i]) if i < len(self.rows) and self.rows[i] == row else row
+        return int(self.starts[row - 1]) if row and self.starts is not None and row <= len(self.starts) else row
 
 
 def _problem(res: SafeResource, row, fld, code, expected, found, message, line=None) -> Problem:
@@ -93,8 +90,7 @@ def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
     if read.problems:
         read.checkable = read.whole = False
         return read
-    stray, read.controlled, blank = res.scan.stray, res.scan.controlled, res.scan.blank
-    open_end = bytes(body[-1:]) not in (b"\n", b"\r")
+    stray, read.controlled = res.scan.stray, res.scan.controlled
     quoted = body if stray is not None else None  # kept only to quote a quoting fault
     del body  # DuckDB reads the file itself: a large table is not held twice
     typed = typing.select(read.controlled)
@@ -113,10 +109,7 @@ def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
                                ORDER BY line, column_idx""").fetchall()
     reject_rows = np.array(sorted({r[0] for r in rejected}), dtype=np.int64)
     count = con.execute(f"SELECT count(*) FROM {read.typed}").fetchone()[0]
-    # one physical line per record (the common case) needs no look inside the cells
-    one_line_each = not rejected and count + 1 + len(blank) == res.scan.lines + open_end
-    breaks = None if one_line_each else _inner_breaks(con, table, names)
-    read.rows, read.starts, blank_rows = _record_numbers(count, reject_rows, blank, breaks, rejected)
+    read.rows, read.starts, blank_rows = _record_numbers(count, reject_rows, res.scan)
     quoting = [r for r in rejected if r[2] == "UNQUOTED VALUE"]
     if quoting or stray is not None:
         read.problems = [_quoting_problem(res, read, quoted, stray, quoting[0] if quoting else None, names)]
@@ -152,7 +145,6 @@ def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
         keep = np.ones(len(read.rows), dtype=bool)
         keep[all_empty] = False
         read.rows = read.rows[keep]
-        read.starts = None if read.starts is None else read.starts[keep]
     read.whole = not rejected
     return read
 
@@ -169,47 +161,23 @@ def _load(con, res: SafeResource, names: list[str], table: str, typed, rejects: 
     return rejects
 
 
-def _inner_breaks(con, table: str, names: list[str]) -> np.ndarray | None:
-    """Line breaks inside each row's cells (None when no cell spans lines, the common case)."""
-    spans = " OR ".join(f"contains({quote_identifier(n)}, chr(10)) OR contains({quote_identifier(n)}, chr(13))"
-                        for n in names)
-    if not con.execute(f"SELECT bool_or({spans}) FROM {table}").fetchone()[0]:
-        return None
-    cells = " || ".join(f"coalesce({quote_identifier(n)}, '')" for n in names)
-    counted = con.execute(f"""SELECT len(regexp_extract_all({cells}, '\\r\\n|\\n|\\r')) AS n
-                              FROM {table} ORDER BY rowid""").fetchnumpy()["n"]
-    return np.asarray(counted, dtype=np.int64)
-
-
-def _record_numbers(count: int, reject_rows: np.ndarray, blank_lines: list[int], breaks: np.ndarray | None,
-                    rejected: list) -> tuple[np.ndarray, np.ndarray | None, list[int]]:
-    """The record number and the physical start line of each accepted row, and the record numbers of the
-    blank lines, from the rejected records (numbered by DuckDB) and the blank lines (numbered physically)."""
-    if breaks is None and not len(reject_rows) and not blank_lines:
-        return np.arange(2, count + 2, dtype=np.int64), None, []
-    if breaks is None:  # one record per line: a blank line's line number is its record number
-        taken = np.union1d(reject_rows, np.array(blank_lines, dtype=np.int64))
-        total = count + len(taken)
-        rows = np.setdiff1d(np.arange(2, total + 2, dtype=np.int64), taken)[:count]
-        return rows, None, blank_lines
-    # cells span lines: walk records and lines together (only in this rare mix, a loop in Python)
-    reject_breaks = {line: len(_LINE_BREAK.findall(text.rstrip("\r\n").encode())) for line, _, _, text in rejected}
-    blanks = set(blank_lines)
-    rows, starts, blank_rows = [], [], []
-    record, line, k = 2, 2, 0
-    while k < count:
-        if record in reject_breaks:
-            line += 1 + reject_breaks[record]
-        elif line in blanks:
-            blank_rows.append(record)
-            line += 1
-        else:
-            rows.append(record)
-            starts.append(line)
-            line += 1 + int(breaks[k])
-            k += 1
-        record += 1
-    return np.array(rows, dtype=np.int64), np.array(starts, dtype=np.int64), blank_rows
+def _record_numbers(count: int, reject_rows: np.ndarray, scan: ByteScan) -> tuple[np.ndarray, np.ndarray | None,
+                                                                                  list[int]]:
+    """The record number of each accepted row, the physical line where each record starts (None: every record is
+    one line) and the record numbers of the blank lines. The records are DuckDB's accepted rows, its rejected
+    records (numbered by DuckDB) and the blank lines, in file order; a record ends at a line end outside quoted
+    cells (the scan)."""
+    starts = None
+    blank = np.asarray(scan.blank, dtype=np.int64)
+    if len(scan.spanning):  # the line where each record starts (the header, record 1, at line 1)
+        starts = np.concatenate([[1], np.delete(np.arange(scan.lines, dtype=np.int64), scan.spanning) + 2])
+        blank = np.searchsorted(starts, blank) + 1  # (a blank line is a record of its own)
+    taken = np.union1d(reject_rows, blank)
+    rows = np.setdiff1d(np.arange(2, count + len(taken) + 2, dtype=np.int64), taken)[:count] if len(taken) else \
+        np.arange(2, count + 2, dtype=np.int64)
+    if starts is not None and count + len(taken) + 1 > len(starts):  # (quoting broken: the records' lines unknown)
+        starts = None
+    return rows, starts, blank.tolist()
 
 
 def _quoting_problem(res: SafeResource, read: ReadTable, body: memoryview | None, stray, reject, names: list[str]) -> Problem:
@@ -234,7 +202,4 @@ def _quoting_problem(res: SafeResource, read: ReadTable, body: memoryview | None
 
 def _row_of_line(read: ReadTable, line: int) -> int:
     """The record number of the record on (or spanning) physical ``line``."""
-    if read.starts is None:
-        return line
-    i = np.searchsorted(read.starts, line, side="right") - 1
-    return int(read.rows[i]) if i >= 0 else line
+    return line if read.starts is None else int(np.searchsorted(read.starts, line, side="right"))
