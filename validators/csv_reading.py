@@ -130,13 +130,11 @@ def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
         else:
             read.problems.append(_problem(res, line, column, "malformed-csv", "well-formed CSV (RFC 4180)",
                                           text[:120], f"The record cannot be read: {kind.lower()}."))
-    read.problems += [_problem(res, row, None, "blank-row", "a record (no empty lines inside a table)",
-                               "an empty line (or only commas)", "Blank Row: Row is completely blank")
-                      for row in blank_rows]
     empty = " AND ".join(f"coalesce({quote_identifier(n)}, '') = ''" for n in names)
     all_empty = con.execute(f"SELECT rowid FROM {table} WHERE {empty} ORDER BY rowid").fetchnumpy()["rowid"]
-    read.problems += [_problem(res, read.rows[i], None, "blank-row", "a record (no empty lines inside a table)",
-                               "an empty line (or only commas)", "Blank Row: Row is completely blank") for i in all_empty]
+    read.problems += [_problem(res, row, None, "blank-row", "a record (no empty lines inside a table)",
+                               "an empty line (or only commas)", "Blank Row: Row is completely blank")
+                      for row in blank_rows + read.rows[all_empty].tolist()]
     if len(all_empty):
         # rebuilt, not DELETEd from: DuckDB keeps the row ids of the rows after a deleted one, and row ids
         # index read.rows
