@@ -1,9 +1,10 @@
 """What a table's bytes say before any CSV reader parses them, found in one pass in C over the file.
 
 Three things DuckDB's reader does not report: a quote inside an unquoted field (``1.20 ("SD" 0.50)``, which
-it keeps as text), a blank line (which it skips) and a control character; and the number of line ends,
-which bounds the rows before anything is parsed. The file is scanned a mebibyte at a time: one temporary
-of a 200 MB file's size costs more in fresh memory pages than the comparisons themselves.
+it keeps as text), a blank line (which it skips) and a control character; the number of line ends, which
+bounds the rows before anything is parsed; and the line ends inside a quoted cell, so that the line where each
+record starts is known without looking into the parsed cells. The file is scanned a mebibyte at a time: one
+temporary of a 200 MB file's size costs more in fresh memory pages than the comparisons themselves.
 """
 from __future__ import annotations
 
