@@ -7,6 +7,8 @@ JSON output, no traceback). Cases that break the descriptor itself are unreadabl
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -266,8 +268,6 @@ def _(p):
 
 
 def _csv_line(cells: list[str]) -> str:
-    import csv
-    import io
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerow(cells)
     return out.getvalue()
@@ -928,7 +928,6 @@ def test_a_pull_request_is_compared_with_the_base_revisions_descriptor(tmp_path)
 # ------------------------------------------------------------------ GitHub annotations
 
 def _physical_start_lines(path: Path) -> list[int]:
-    import csv
     starts, previous = [], 0
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.reader(fh)
