@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import statistics
 
+from code_size import size_target
 from processes import fmt_time
 from workloads import label
 
@@ -91,4 +92,5 @@ def evaluate(results: dict, big: int) -> dict:
         value = f"{gib:.2f} GiB"
     out["memory_1m"] = {"target": f"validate {label(big)} rows peak memory < {T['memory_1m_gib']:.0f} GiB",
                         "value": value, "status": status}
+    out["code_size"] = size_target()
     return out
