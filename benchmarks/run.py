@@ -6,8 +6,8 @@ This module only orders the steps; each module beside it does one job: ``process
 fresh process (wall clock, peak memory, timeouts), ``machine`` records what the run was measured on,
 ``workloads`` writes the synthetic packages (``generate.py``) and times pooling, ``findings`` reads which
 planted faults a report names, ``targets`` judges the run (``code_size`` counts the lines of validators/),
-``profiles`` explains a target not met, and ``report`` renders RESULTS.md. ``results`` (a dict of plain values, saved as results.json) is what one
-step hands to the next.
+``profiles`` explains a target not met, and ``report`` renders RESULTS.md. ``results`` (a dict of plain
+values, saved as results.json) is what one step hands to the next.
 """
 from __future__ import annotations
 
