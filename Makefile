@@ -1,10 +1,10 @@
 # Two entry points: `make reproduce` (validate, build, reproduce) and `make test`.
-# Each creates .venv when missing and (re)installs the project when its sources change.
+# Each creates .venv when missing and installs the project once, editable (the working tree is what runs:
+# an edit needs no reinstall); it reinstalls only when pyproject.toml changes.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SOURCES := pyproject.toml datapackage.json $(shell find src validators analysis queries -type f \( -name '*.py' -o -name '*.sql' -o -name '*.csv' \) 2>/dev/null)
 
 .PHONY: reproduce test validate build docs release clean
 
@@ -12,9 +12,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python $(SOURCES)
-	rm -rf .setuptools-build  # setuptools reuses its build folder: a module deleted from the source would stay installed
-	$(BIN)/python -m pip install --quiet ".[test]"
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
 validate: $(STAMP)

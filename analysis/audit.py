@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 from scipy import stats
 
-from rhil7.vocabulary import Z_975 as Z975
+from rhil7.core.vocabulary import Z_975 as Z975
 
 SIGNIFICANT_WORDS = ("significantly increased", "significantly reduce", "reduced the risk")
 NULL_WORDS = ("did not significantly", "failed to", "did not", "no effect")

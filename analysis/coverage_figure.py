@@ -109,7 +109,7 @@ def coverage_figure(matrix: CoverageMatrix, out_stem: Path, outcome_labels: dict
 
 def draw_coverage(coverage, report_dir: Path) -> str:
     """report_dir/coverage.png and .svg from the coverage table; returns the PNG's name inside report_dir."""
-    from rhil7.vocabulary import OUTCOME_LABELS
+    from rhil7.core.vocabulary import OUTCOME_LABELS
 
     coverage_figure(coverage_matrix(coverage, list(OUTCOME_LABELS)), Path(report_dir) / "coverage", OUTCOME_LABELS)
     return "coverage.png"

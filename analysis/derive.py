@@ -15,7 +15,7 @@ import math
 import pandas as pd
 
 from . import conversions
-from rhil7.vocabulary import STATISTIC_PREFERENCE
+from rhil7.core.vocabulary import STATISTIC_PREFERENCE
 
 from .units import factor
 

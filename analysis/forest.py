@@ -18,7 +18,7 @@ import matplotlib.lines  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import matplotlib.transforms  # noqa: E402
 
-from rhil7.vocabulary import OUTCOME_LABELS  # noqa: E402
+from rhil7.core.vocabulary import OUTCOME_LABELS  # noqa: E402
 
 SUBGROUP_LABELS = {"sepsis": "Sepsis", "covid19": "COVID-19", "all": "All trials"}
 SVG_HASH_SALT = "rhil7"

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-from rhil7.vocabulary import Z_975 as Z975
+from rhil7.core.vocabulary import Z_975 as Z975
 
 MIN_K_PREDICTION = 3
 # Zero-cell conventions for Mantel-Haenszel pooling (plan column ``zero_cells``). Both add 0.5 to every cell of a

@@ -1,8 +1,8 @@
-"""Unit harmonisation: each reported unit to its outcome's analysis unit (rhil7.vocabulary.UNITS: cell counts
+"""Unit harmonisation: each reported unit to its outcome's analysis unit (rhil7.core.vocabulary.UNITS: cell counts
 to 10^9/L, the meta-analysis's scale; lengths of stay in days)."""
 from __future__ import annotations
 
-from rhil7.vocabulary import UNITS
+from rhil7.core.vocabulary import UNITS
 
 TO_TARGET = {(unit, target): factor for unit, (target, factor) in UNITS.items()}
 

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from rhil7.database import quote_identifier, safe_connect
+from rhil7.core.database import quote_identifier, safe_connect
 from rhil7.validators.cross_rules import snippet_unsure
 from rhil7.validators.csv_reading import ReadTable
 from rhil7.validators.table_checks import Typing, table_problems

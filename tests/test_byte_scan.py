@@ -1,8 +1,8 @@
 """The byte scan reads a file a chunk at a time: what it finds may not depend on where the chunks end."""
 import pytest
 
-from rhil7.validators import byte_scan
-from rhil7.validators.byte_scan import ByteScan, line_breaks, scan_bytes
+from rhil7.core import byte_scan
+from rhil7.core.byte_scan import ByteScan, line_breaks, scan_bytes
 
 BODIES = {
     "lf": (b"a,b\n1,2\n\n3,4\n", ByteScan(lines=4, stray=None, controlled=False, blank=[3])),
@@ -48,7 +48,7 @@ def test_a_file_over_the_line_limit_is_not_scanned_further(monkeypatch, chunk):
 
 @pytest.mark.parametrize("piece", [1, 2, 3, 7, 1 << 20])
 def test_utf8_is_judged_alike_whatever_the_pieces(monkeypatch, piece):
-    from rhil7.validators import untrusted
+    from rhil7.core import safe_reader as untrusted
 
     monkeypatch.setattr(untrusted, "_DECODED", piece)
     good = "a,b\n1,µ\n2,日本\n3,😀\n".encode()

@@ -19,9 +19,9 @@ import pytest
 from corpus import (ARMS, ROOT, STUDY, append_rows, checksums, delete_rows, edit_descriptor,  # noqa: F401
                     fixture_package, network_calls, read_rows, resource, row_number, run_cli, set_cell, table_path,
                     write_rows)
-from rhil7.validators.limits import Limits
+from rhil7.core.limits import Limits
 from rhil7.validators.run import validate_package
-from rhil7.validators.untrusted import UnreadableInput
+from rhil7.core.safe_reader import UnreadableInput
 
 ALC_CYT = dict(row_id=f"{ARMS['intervention']}_alc_week3")
 ALC_PLA = dict(row_id=f"{ARMS['control']}_alc_week3")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import CLI, copy_package, run_cli
 
-from rhil7.paths import UnsafeOutput, output_dir
+from rhil7.core.paths import UnsafeOutput, output_dir
 
 
 def tree_digest(folder: Path) -> dict[str, str]:

@@ -8,7 +8,7 @@ import pytest
 from corpus import fixture_package
 from test_planted_faults import plant_faults
 
-from rhil7.database import safe_connect
+from rhil7.core.database import safe_connect
 from rhil7.validators import run
 from rhil7.validators.run import validate_package
 from rhil7.validators.typed_tables import in_parallel

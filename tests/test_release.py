@@ -157,7 +157,7 @@ def _close(rows):
 def test_create_database_sql_rebuilds_what_rhil7_build_builds(unzipped, tmp_path, monkeypatch):
     """create_database.sql, run from the unzipped folder, gives the tables of `rhil7 build`, and every view."""
     from rhil7.build import build_database
-    from rhil7.database import VIEW_ORDER
+    from rhil7.core.database import VIEW_ORDER
 
     built = duckdb.connect(str(build_database(ROOT, tmp_path / "build").database), read_only=True)
     monkeypatch.chdir(unzipped)
@@ -407,7 +407,7 @@ def test_the_repository_record_is_well_formed():
 
 def test_create_database_sql_holds_the_views_of_the_package_it_releases(tmp_path):
     """The build of a checkout uses its own queries/ (an edit needs no reinstall); the release's SQL must too."""
-    from rhil7.database import view_sql
+    from rhil7.core.database import view_sql
     from rhil7.release import database_sql
 
     descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))

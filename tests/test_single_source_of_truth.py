@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 
-from rhil7.database import SQL_TYPES, VIEW_ORDER, create_tables, create_views, safe_connect
+from rhil7.core.database import SQL_TYPES, VIEW_ORDER, create_tables, create_views, safe_connect
 from rhil7.loading import read_tables
 from rhil7.validators.schemas import schema_for
 

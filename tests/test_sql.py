@@ -13,7 +13,7 @@ import pytest
 
 from rhil7.analysis import effect_sizes, pooling
 from rhil7.build import BuildRefused, build_database
-from rhil7.database import VIEW_ORDER
+from rhil7.core.database import VIEW_ORDER
 from rhil7.loading import read_tables
 from rhil7.query import run_query
 
@@ -118,7 +118,7 @@ def test_sql_pooled_equals_python_to_1e9(reference_db, reference_package):
 
 def test_zero_cells_in_sql_match_python(reference_package):
     """A study with a zero cell gets +0.5 in SQL exactly as in the Python effect sizes; double zeros drop out."""
-    from rhil7.database import connect_in_memory
+    from rhil7.core.database import connect_in_memory
     from rhil7.loading import read_descriptor
 
     tables = read_tables(reference_package)
@@ -145,7 +145,7 @@ def test_build_refuses_an_invalid_package(package_copy, tmp_path, monkeypatch):
 def test_interrupted_build_leaves_previous_database(package_copy, tmp_path, monkeypatch):
     first = build_database(package_copy, tmp_path / "out").database
     before = first.read_bytes()
-    import rhil7.database as database
+    import rhil7.core.database as database
 
     def explode(con, *args):
         raise RuntimeError("interrupted")

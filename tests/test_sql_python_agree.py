@@ -142,7 +142,7 @@ def test_mh_random_with_reml_is_refused(cli, tmp_path):
 
 def test_sql_quantiles_equal_scipy():
     """The SQL view's normal quantile (AS 241) and its table of t quantiles are the ones the engine uses."""
-    from rhil7.database import view_sql
+    from rhil7.core.database import view_sql
 
     con = duckdb.connect(":memory:")
     sql = view_sql("effect_size_inputs")
@@ -169,7 +169,7 @@ def test_decimal_half_up_rounding_at_the_published_precision():
 def test_views_are_read_from_the_package_being_built(tmp_path):
     """A checkout's own queries/*.sql take effect on the next build, no reinstall (other views: the installed copy)."""
     from rhil7.build import build_database
-    from rhil7.database import view_sql
+    from rhil7.core.database import view_sql
 
     package = build_sparse_package(tmp_path / "package")
     (package / "queries").mkdir()

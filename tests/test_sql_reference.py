@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rhil7.database import connect_in_memory
+from rhil7.core.database import connect_in_memory
 from rhil7.loading import read_descriptor, read_tables
 
 REFERENCE = Path(__file__).resolve().parent / "reference"

@@ -18,7 +18,7 @@ import pytest
 from conftest import copy_package, run_cli
 
 from rhil7.build import build_database
-from rhil7.database import SAFE_CONFIG, create_tables, quote_identifier, safe_connect
+from rhil7.core.database import SAFE_CONFIG, create_tables, quote_identifier, safe_connect
 from rhil7.loading import read_descriptor, read_tables
 
 FIELD = "funding"  # a studies column no view names: the views still build around the renamed column
@@ -192,7 +192,7 @@ def test_cli_diff_of_poisoned_git_revisions_writes_nothing(tmp_path, sentinel):
 
 
 def test_every_connection_in_the_project_comes_from_safe_connect():
-    """No call to duckdb.connect outside rhil7.database (examples shown to users inside strings do not count)."""
+    """No call to duckdb.connect outside rhil7.core.database (examples shown to users inside strings do not count)."""
     root = Path(__file__).resolve().parents[1]
     offenders = []
     for folder in ("src", "validators", "analysis", "queries", "benchmarks"):
@@ -203,4 +203,4 @@ def test_every_connection_in_the_project_comes_from_safe_connect():
                 if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "connect"
                         and isinstance(node.func.value, ast.Name) and node.func.value.id == "duckdb"):
                     offenders.append(f"{path.relative_to(root)}:{node.lineno}")
-    assert offenders == [], "open DuckDB connections with rhil7.database.safe_connect"
+    assert offenders == [], "open DuckDB connections with rhil7.core.database.safe_connect"

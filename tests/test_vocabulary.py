@@ -1,4 +1,4 @@
-"""The project's words and constants are written once (rhil7.vocabulary) and agree with the Table Schemas."""
+"""The project's words and constants are written once (rhil7.core.vocabulary) and agree with the Table Schemas."""
 from __future__ import annotations
 
 import json
@@ -7,8 +7,8 @@ import re
 import pytest
 from conftest import ROOT
 
-from rhil7.database import safe_connect
-from rhil7.vocabulary import (COUNT_OUTCOMES, OUTCOME_LABELS, OUTCOME_UNITS, PLAUSIBLE_IN_ANALYSIS_UNIT,
+from rhil7.core.database import safe_connect
+from rhil7.core.vocabulary import (COUNT_OUTCOMES, OUTCOME_LABELS, OUTCOME_UNITS, PLAUSIBLE_IN_ANALYSIS_UNIT,
                               STATISTIC_COLUMNS, STATISTIC_PREFERENCE, STAY_OUTCOMES, UNITS, VERBATIM_FIELDS, Z_975,
                               vocabulary_sql)
 
@@ -57,4 +57,4 @@ def test_the_views_get_the_same_constants_as_the_python_engine():
 def test_no_view_writes_a_vocabulary_constant_again(constant):
     for path in sorted((ROOT / "queries").glob("*.sql")):
         text = "\n".join(line.split("--", 1)[0] for line in path.read_text(encoding="utf-8").splitlines())
-        assert not re.search(constant, text), f"{path.name} writes {constant} itself; use rhil7.vocabulary's macros"
+        assert not re.search(constant, text), f"{path.name} writes {constant} itself; use rhil7.core.vocabulary's macros"

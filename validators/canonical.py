@@ -13,8 +13,8 @@ import json
 from importlib import resources
 from pathlib import Path
 
-from .problems import Problem, descriptor_problem as _problem
-from .untrusted import UnreadableInput, parse_descriptor
+from rhil7.core.problems import Problem, descriptor_problem as _problem
+from rhil7.core.safe_reader import UnreadableInput, parse_descriptor
 
 
 def canonical_descriptor(path: str | Path | None = None) -> dict:

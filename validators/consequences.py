@@ -9,7 +9,7 @@ The cells each rule reads are declared next to the rule (row_rules.ROW_RULES, cr
 from __future__ import annotations
 
 from .cross_rules import RULE_INPUTS
-from .problems import Problem
+from rhil7.core.problems import Problem
 from .row_rules import ROW_RULES
 
 _ROW_WIDE = {"extra-cell", "blank-row", "primary-key", "missing-cell"}

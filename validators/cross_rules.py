@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import islice
 
-from rhil7.database import quote_identifier as q
-from rhil7.database import quote_literal as lit
-from rhil7.vocabulary import COUNT_OUTCOMES, OUTCOME_UNITS, PLAUSIBLE_IN_ANALYSIS_UNIT, STAY_OUTCOMES, UNITS
+from rhil7.core.database import quote_identifier as q
+from rhil7.core.database import quote_literal as lit
+from rhil7.core.vocabulary import COUNT_OUTCOMES, OUTCOME_UNITS, PLAUSIBLE_IN_ANALYSIS_UNIT, STAY_OUTCOMES, UNITS
 
-from .problems import Problem, omitted_problem
+from rhil7.core.problems import Problem, omitted_problem
 from .snippets import DIGIT_RUNS, digits_in, snippet_supports
 from .typed_tables import TypedTables, fmt, problem, repeated_hashes
 
@@ -295,7 +295,7 @@ def targets_have_coverage(db: TypedTables) -> list[Problem]:
 
 # ------------------------------------------------------------------ plausibility (issue 13)
 
-# The plausible values of each outcome in each reported unit: rhil7.vocabulary's bounds in the analysis unit,
+# The plausible values of each outcome in each reported unit: rhil7.core.vocabulary's bounds in the analysis unit,
 # scaled by the unit's factor. This rule, the data dictionary (rhil7.dictionary) and the docs read this table.
 PLAUSIBLE_RANGES: dict[str, dict[str, tuple[float, float]]] = {
     outcome: {unit: (low / factor, high / factor) for unit, (target, factor) in UNITS.items()

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 
-from rhil7.database import quote_identifier, quote_literal
+from rhil7.core.database import quote_identifier, quote_literal
 
-from .byte_scan import ByteScan, line_breaks
-from .problems import Problem
-from .untrusted import SafeResource
+from rhil7.core.byte_scan import ByteScan, line_breaks
+from rhil7.core.problems import Problem
+from rhil7.core.safe_reader import SafeResource
 
 _LINE_BREAK = re.compile(rb"\r\n|\n|\r")
 

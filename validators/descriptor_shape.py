@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from .limits import Limits
-from .problems import Problem, descriptor_problem as _problem
+from rhil7.core.limits import Limits
+from rhil7.core.problems import Problem, descriptor_problem as _problem
 
 SAFE_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 FIELD_TYPES = ("string", "integer", "number", "date")

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from rhil7.frames import read_table
 
-from .limits import DEFAULT_LIMITS
-from .untrusted import check_resource, load_descriptor
+from rhil7.core.limits import DEFAULT_LIMITS
+from rhil7.core.safe_reader import check_resource, load_descriptor
 
 # Within-row rules, as (table, left column, right column, strictly greater?): left >= right.
 PAIR_RULES = [

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rhil7.database import quote_identifier as q
-from rhil7.database import quote_literal
-from rhil7.vocabulary import OUTCOME_UNITS, STATISTIC_COLUMNS, UNITS
+from rhil7.core.database import quote_identifier as q
+from rhil7.core.database import quote_literal
+from rhil7.core.vocabulary import OUTCOME_UNITS, STATISTIC_COLUMNS, UNITS
 
-from .problems import Problem
+from rhil7.core.problems import Problem
 from .typed_tables import TypedTables, fmt, problem
 
 

@@ -21,21 +21,21 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-from rhil7.database import safe_connect
+from rhil7.core.database import safe_connect
 
 from .canonical import canonical_descriptor, shape_differences
 from .consequences import without_consequences
 from .cross_rules import CROSS_RULES, snippet_unsure
 from .csv_reading import ReadTable, read_table
 from .descriptor_shape import descriptor_problems, too_deep
-from .limits import DEFAULT_LIMITS, Limits
-from .problems import Problem, cap_problems, descriptor_problem
-from .references import package_reference_problems
+from rhil7.core.limits import DEFAULT_LIMITS, Limits
+from rhil7.core.problems import Problem, cap_problems, descriptor_problem
+from rhil7.core.references import package_reference_problems
 from .row_rules import row_rule_problems
 from .structure import descriptor_standard_problems
 from .table_checks import RULE_CELL_CODES, Typing, foreign_key_problems, table_problems
 from .typed_tables import TypedTables, in_parallel
-from .untrusted import SafeResource, load_descriptor, locate_resource, read_resource
+from rhil7.core.safe_reader import SafeResource, load_descriptor, locate_resource, read_resource
 
 
 def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from rhil7.database import safe_connect
+from rhil7.core.database import safe_connect
 
 from .row_rules import ROW_RULES, RowRule
 

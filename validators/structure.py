@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import copy
 
-from .problems import Problem
-from .references import custom_profile
+from rhil7.core.problems import Problem
+from rhil7.core.references import custom_profile
 
 
 class _NoNetwork:

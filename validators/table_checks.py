@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from rhil7.database import quote_identifier, quote_literal
-from rhil7.vocabulary import FORMULA_STARTS, VERBATIM_FIELDS
+from rhil7.core.database import quote_identifier, quote_literal
+from rhil7.core.vocabulary import FORMULA_STARTS, VERBATIM_FIELDS
 
 from .cross_rules import SnippetFilter
 from .csv_reading import ReadTable
 from .snippets import DIGIT_RUNS
 from .typed_tables import first_rows, repeated_hashes
-from .problems import Problem
+from rhil7.core.problems import Problem
 
 INTEGER = "[+-]?[0-9]+"
 NUMBER = "[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?"

@@ -12,10 +12,10 @@ from contextlib import contextmanager
 from copy import copy
 from itertools import count
 
-from rhil7.database import quote_identifier
+from rhil7.core.database import quote_identifier
 
 from .csv_reading import ReadTable
-from .problems import Problem, omitted_problem
+from rhil7.core.problems import Problem, omitted_problem
 
 
 class TypedTables:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from .loading import Package, read_package
-from .paths import clear_stale_staging, output_dir, output_lock, publish, staging_dir
+from .core.paths import clear_stale_staging, output_dir, output_lock, publish, staging_dir
 
 DATABASE = "rhil7.duckdb"
 PARQUET = "parquet"
@@ -47,9 +47,9 @@ def build_database(package: Package | Path, out: Path | None = None,
     ``out``: the output directory (default ``build/`` of the package); refused (UnsafeOutput) when it is a
     symbolic link. ``validate=False`` only for callers that have just validated the same package.
     """
-    from rhil7.validators.untrusted import UnreadableInput
+    from rhil7.core.safe_reader import UnreadableInput
 
-    from .database import VIEW_ORDER
+    from .core.database import VIEW_ORDER
     from .fingerprint import package_fingerprint
 
     package_dir = package.package_dir if isinstance(package, Package) else Path(package)
@@ -78,7 +78,7 @@ def build_database(package: Package | Path, out: Path | None = None,
 
 
 def _write_outputs(staging: Path, package: Package, fingerprint: dict, progress: Callable[[str], None]) -> None:
-    from .database import FILE_CONFIG, create_tables, create_views, raw_table, safe_connect
+    from .core.database import FILE_CONFIG, create_tables, create_views, raw_table, safe_connect
     from .parquet import write_parquet
 
     con = safe_connect(staging / DATABASE, **FILE_CONFIG)

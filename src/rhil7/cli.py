@@ -119,7 +119,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _package_dir(path):
-    from .paths import PackageNotFound, find_package_dir
+    from .core.paths import PackageNotFound, find_package_dir
 
     try:
         return find_package_dir(path)
@@ -129,10 +129,10 @@ def _package_dir(path):
 
 def cmd_validate(args) -> int:
     from rhil7.validators.canonical import canonical_descriptor
-    from rhil7.validators.limits import DEFAULT_LIMITS, Limits
-    from rhil7.validators.problems import RENDERERS
+    from rhil7.core.limits import DEFAULT_LIMITS, Limits
+    from rhil7.core.problems import RENDERERS
     from rhil7.validators.run import validate_package
-    from rhil7.validators.untrusted import UnreadableInput
+    from rhil7.core.safe_reader import UnreadableInput
 
     package_dir = _package_dir(args.path)
     limits = Limits(max_table_bytes=args.max_bytes or DEFAULT_LIMITS.max_table_bytes,
@@ -217,7 +217,7 @@ def cmd_reproduce(args) -> int:
 def cmd_audit(args) -> int:
     from rhil7.analysis.audit import audit_published
     from rhil7.analysis.presentation import audit_json, audit_text
-    from rhil7.validators.untrusted import UnreadableInput
+    from rhil7.core.safe_reader import UnreadableInput
 
     from .loading import read_tables
 
@@ -233,7 +233,7 @@ def cmd_audit(args) -> int:
 
 
 def cmd_release(args) -> int:
-    from .paths import output_dir
+    from .core.paths import output_dir
     from .release import ReleaseRefused, make_release
 
     package_dir = _package_dir(args.path)
@@ -261,9 +261,9 @@ def cmd_diff(args) -> int:
 def cmd_quality(args) -> int:
     # imported here only: Great Expectations is slow to import and must stay out of `rhil7 validate`
     from rhil7.validators.quality_report import write_quality_report
-    from rhil7.validators.untrusted import UnreadableInput
+    from rhil7.core.safe_reader import UnreadableInput
 
-    from .paths import output_dir, output_lock, publish, staging_dir
+    from .core.paths import output_dir, output_lock, publish, staging_dir
 
     package_dir = _package_dir(args.path)
     entries = ("quality.json", "gx_results.json")
@@ -310,7 +310,7 @@ def cmd_template(args) -> int:
 def cmd_ingest(args) -> int:
     import csv
 
-    from rhil7.validators.problems import RENDERERS
+    from rhil7.core.problems import RENDERERS
 
     from .ingest import ingest_sheet
 
@@ -337,7 +337,7 @@ def cmd_ingest(args) -> int:
 
 def cmd_docs(args) -> int:
     from .dictionary import DICTIONARY_PATH, is_up_to_date, write_dictionary
-    from .paths import output_dir
+    from .core.paths import output_dir
 
     package_dir = _package_dir(args.path)
     if args.check:
@@ -357,7 +357,7 @@ COMMANDS = {"docs": cmd_docs, "validate": cmd_validate, "build": cmd_build, "que
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .paths import UnsafeOutput
+    from .core.paths import UnsafeOutput
 
     parser = _parser()
     args = parser.parse_args(argv)

@@ -160,7 +160,7 @@ def is_up_to_date(package_dir: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .paths import PackageNotFound, find_package_dir
+    from .core.paths import PackageNotFound, find_package_dir
 
     parser = argparse.ArgumentParser(prog="python -m rhil7.dictionary", description=__doc__.splitlines()[0])
     parser.add_argument("path", nargs="?", help="package directory (default: the nearest datapackage.json upward)")

@@ -108,7 +108,7 @@ def _git(repo: Path, *args: str) -> subprocess.CompletedProcess:
 
 def _this_repository() -> tuple[Path, str]:
     """The git work tree holding this package, and the package's folder inside it ('' or 'sub/dir/')."""
-    from .paths import PackageNotFound, find_package_dir
+    from .core.paths import PackageNotFound, find_package_dir
 
     try:
         start = find_package_dir()
@@ -264,7 +264,7 @@ def _same(a, b) -> bool:
 
 def _read_side(side: Side, warnings: list[str]) -> tuple[dict, dict[str, pd.DataFrame]]:
     """Descriptor and tables through the same safe loader as every other command; unreadable tables are warnings."""
-    from rhil7.validators.untrusted import UnreadableInput
+    from rhil7.core.safe_reader import UnreadableInput
 
     from .loading import read_descriptor, read_resource
 
@@ -339,7 +339,7 @@ def diff_reproduction(old: dict | None, new: dict | None) -> list[dict]:
 
 
 def pooled_rows(descriptor: dict, tables: dict[str, pd.DataFrame], label: str, warnings: list[str]) -> dict | None:
-    from .database import connect_in_memory
+    from .core.database import connect_in_memory
 
     try:
         con = connect_in_memory(tables, descriptor)

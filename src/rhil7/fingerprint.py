@@ -18,7 +18,7 @@ class StaleDatabase(Exception):
 
 def package_fingerprint(package_dir: Path) -> dict[str, str]:
     """{file: sha256} for the descriptor and every table, read through the safe loader's checks."""
-    from rhil7.validators.untrusted import UnreadableInput, check_resource
+    from rhil7.core.safe_reader import UnreadableInput, check_resource
 
     from .loading import read_descriptor
 
@@ -40,7 +40,7 @@ def stored_fingerprint(database: Path) -> dict[str, str] | None:
     """The fingerprint a database was built with, or None (built by an older rhil7, or not by `rhil7 build`)."""
     import duckdb
 
-    from .database import safe_connect
+    from .core.database import safe_connect
 
     try:
         con = safe_connect(database, read_only=True)
@@ -64,7 +64,7 @@ def changed_files(stored: dict[str, str] | None, current: dict[str, str]) -> lis
 
 def require_fresh(database: Path, package_dir: Path) -> None:
     """Raise StaleDatabase, naming the changed files and the command to run, unless ``database`` is current."""
-    from rhil7.validators.untrusted import UnreadableInput
+    from rhil7.core.safe_reader import UnreadableInput
 
     stored = stored_fingerprint(database)
     try:

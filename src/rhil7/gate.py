@@ -7,9 +7,9 @@ from typing import Callable
 
 def require_valid(package_dir: Path, refusal: type[Exception], progress: Callable[[str], None] = lambda m: None) -> None:
     """Raise ``refusal`` (with a message that says what to run) unless the package validates clean."""
-    from rhil7.validators.problems import printable
+    from rhil7.core.problems import printable
     from rhil7.validators.run import validate_package
-    from rhil7.validators.untrusted import UnreadableInput
+    from rhil7.core.safe_reader import UnreadableInput
 
     progress("validating the package")
     try:

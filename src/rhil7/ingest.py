@@ -16,10 +16,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rhil7.validators.problems import Problem
+from rhil7.core.problems import Problem
 from rhil7.validators.run import validate_package
 
-from .csv_records import CsvTable
+from .core.csv_records import CsvTable
 from .loading import read_descriptor
 from .sheet import COVERAGE_FIELDS, SHEET_STATUSES, SOURCE_PREFIX, SheetLayout, layout
 

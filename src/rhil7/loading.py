@@ -3,7 +3,7 @@
 Every command that reads a package (build, reproduce, diff, audit, release, the Python API) gets its
 descriptor and tables here: the descriptor and each table file must be regular files inside the package,
 reached without a symbolic link; no absolute, ``..`` or remote path; sizes and row counts bounded
-(``rhil7.validators.untrusted``, the checks ``validate`` runs first).
+(``rhil7.core.safe_reader``, the checks ``validate`` runs first).
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .paths import find_package_dir
+from .core.paths import find_package_dir
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,7 +28,7 @@ class Package:
 
 
 def _no_link(package_dir: Path, relpath: str) -> None:
-    from rhil7.validators.untrusted import UnreadableInput
+    from rhil7.core.safe_reader import UnreadableInput
 
     current = Path(package_dir)
     for part in Path(relpath).parts:
@@ -39,7 +39,7 @@ def _no_link(package_dir: Path, relpath: str) -> None:
 
 def read_descriptor(package_dir: Path) -> dict:
     """The descriptor, read like ``rhil7 validate`` reads it; raises UnreadableInput."""
-    from rhil7.validators.untrusted import load_descriptor
+    from rhil7.core.safe_reader import load_descriptor
 
     _no_link(package_dir, "datapackage.json")
     return load_descriptor(Path(package_dir))
@@ -66,7 +66,7 @@ def _read_resource(package_dir: Path, resource: dict) -> tuple[pd.DataFrame, byt
     import io
 
     from rhil7.frames import read_table
-    from rhil7.validators.untrusted import UTF8_BOM, UnreadableInput, check_resource
+    from rhil7.core.safe_reader import UTF8_BOM, UnreadableInput, check_resource
 
     safe, problems = check_resource(package_dir, resource)
     if problems:
@@ -88,7 +88,7 @@ class LoadedPackage(Package):
 
 
 def load_package(package_dir=None) -> LoadedPackage:
-    from .database import connect_in_memory
+    from .core.database import connect_in_memory
 
     package = read_package(find_package_dir(package_dir))
     return LoadedPackage(package.package_dir, package.descriptor, package.tables, package.files,

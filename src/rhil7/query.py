@@ -85,7 +85,7 @@ def run_queries(database: Path, sql: str) -> list[QueryResult]:
     """Every statement of ``sql``, each with its columns and rows, or QueryError before any of them runs."""
     import duckdb
 
-    from .database import safe_connect
+    from .core.database import safe_connect
 
     if not Path(database).is_file():
         raise QueryError(f"{database} does not exist; run `rhil7 build` first")

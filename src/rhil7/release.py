@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from rhil7.vocabulary import FORMULA_STARTS
+from rhil7.core.vocabulary import FORMULA_STARTS
 
 ARCHIVE_STEM = "rhil7-lymphopenia"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -187,8 +187,8 @@ def database_sql(descriptor: dict, package_dir: Path | None = None) -> str:
     Each table is read by DuckDB's CSV reader with the Table Schema's column names and types (no type
     guessing; an empty cell is NULL) into ``raw.<name>`` with its primary key, then the views are created.
     """
-    from .database import VIEW_ORDER, column_types, create_table_sql, raw_table, view_sql
-    from .vocabulary import vocabulary_sql
+    from .core.database import VIEW_ORDER, column_types, create_table_sql, raw_table, view_sql
+    from .core.vocabulary import vocabulary_sql
 
     version = descriptor.get("version", "")
     lines = [f"-- {ARCHIVE_STEM} {version}: builds the DuckDB database from tables/*.csv (run from this folder).",
@@ -265,7 +265,7 @@ def make_release(package_dir: Path, out_dir: Path | None = None,
                  progress: Callable[[str], None] = lambda m: None) -> Path:
     from .gate import require_valid
     from .loading import read_package
-    from rhil7.validators.untrusted import UnreadableInput
+    from rhil7.core.safe_reader import UnreadableInput
 
     from .release_readme import archive_readme
     from .release_record import VersionReused, check_version, content_entry, read_record, record_release

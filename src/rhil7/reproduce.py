@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 from .loading import Package, read_package
-from .paths import output_dir, output_lock, publish, staging_dir
+from .core.paths import output_dir, output_lock, publish, staging_dir
 
 
 class ReproduceRefused(Exception):
@@ -35,7 +35,7 @@ def reproduce(package: Package | Path, plots: bool = True, progress: Callable[[s
     from rhil7.analysis.audit import audit_published
     from rhil7.analysis.plan import PlanError, load_plan
     from rhil7.analysis.reproduction import reproduce_all
-    from rhil7.validators.untrusted import UnreadableInput
+    from rhil7.core.safe_reader import UnreadableInput
 
     from .build import BuildRefused, build_database
     from .gate import require_valid

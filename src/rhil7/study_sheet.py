@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rhil7.validators.cross_rules import PROVENANCE_FIELDS
 
-from .csv_records import CsvTable
+from .core.csv_records import CsvTable
 from .loading import read_descriptor
 from .sheet import SheetError, field_names, read_csv
 

@@ -64,7 +64,7 @@ def vocabulary_sql() -> str:
     targets = " ".join(f"WHEN {_sql_text(u)} THEN {_sql_text(t)}" for u, (t, _) in UNITS.items())
     ranks = " ".join(f"WHEN {_sql_text(s)} THEN {i}" for i, s in enumerate(STATISTIC_PREFERENCE, 1))
     return "\n".join([
-        "-- Generated from rhil7.vocabulary: the engine's constants and words, written once.",
+        "-- Generated from rhil7.core.vocabulary: the engine's constants and words, written once.",
         f"CREATE OR REPLACE MACRO z975() AS {Z_975!r}::DOUBLE;",
         f"CREATE OR REPLACE MACRO unit_factor(unit) AS CASE unit {factors} END;",
         f"CREATE OR REPLACE MACRO analysis_unit(unit) AS CASE unit {targets} END;",
