@@ -7,10 +7,12 @@ through that sink's function here, and through nothing hand-written in a rendere
   invisible format character survives; each is shown as a visible escape (``\\x1b``, ``\\u202e``).
 - ``github_data`` / ``github_property`` / ``github_line``: a GitHub Actions workflow command's message, one of its
   properties, and a plain line printed into a workflow log (as @actions/core's escapeData / escapeProperty).
-- ``markdown``: Markdown that may be rendered as HTML (job summary, report.md, release README, data dictionary).
+- ``markdown``: Markdown that may be rendered as HTML (job summary, report.md, release README, data dictionary),
+  and ``markdown_block``: many lines of text shown literally in a fenced code block.
 - ``spreadsheet``: a text cell of a CSV meant for spreadsheets (OWASP "CSV injection").
 
-Every function is pure, total (any value is turned into text with ``str``) and returns one line.
+Every function is pure and total (any value is turned into text with ``str``); all but ``markdown_block`` return
+one line.
 """
 from __future__ import annotations
 
@@ -93,15 +95,36 @@ def markdown(value, *, code: bool = False) -> str:
     (`` ` ``), no link or image (``[ ]``), no backslash escape, no emphasis or strikethrough, and the value cannot
     start a block (heading, list, quote, code block) if the renderer puts it at the start of a line. A bare URL
     stays visible text (GitHub may link it, but the text shown is its target). ``'`` is left as is: do not put
-    the result in a single-quoted HTML attribute. ``code=True`` wraps the result in ``<code>...</code>`` (a code
-    span cannot hold escapes; the HTML element can)."""
-    text = _MARKDOWN_SPECIAL.sub(lambda m: _MARKDOWN_ENTITIES.get(m.group(), "&#95;"), terminal(value))
+    the result in a single-quoted HTML attribute.
+
+    ``code=True``: shown as code. A code span (shown literally, so no HTML, link or emphasis can come out of it):
+    one line, delimited by more backticks than the longest run inside. A value holding ``|`` (which would end a
+    table cell even inside a code span) is written as ``<code>`` + the escaped text + ``</code>`` instead."""
+    text = terminal(value)
+    if code and text and "|" not in text:
+        longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+        fence = "`" * (longest + 1)
+        pad = " " if text.startswith("`") or text.endswith("`") or (text[:1] == text[-1:] == " " and text.strip()) \
+            else ""
+        return f"{fence}{pad}{text}{pad}{fence}"
+    text = _MARKDOWN_SPECIAL.sub(lambda m: _MARKDOWN_ENTITIES.get(m.group(), "&#95;"), text)
     start = _MARKDOWN_BLOCK_START.match(text)
     if start:
-        first = start.group()[-1] if start.group()[-1] in ".)" else start.group()[0]
-        index = start.end() - 1 if first in ".)" else 0
-        text = text[:index] + f"&#{ord(first)};" + text[index + 1:]
-    return f"<code>{text}</code>" if code else text
+        index = start.end() - 1 if start.group()[-1] in ".)" else 0
+        text = text[:index] + f"&#{ord(text[index])};" + text[index + 1:]
+    return f"<code>{text}</code>" if code and text else text
+
+
+def markdown_block(text) -> str:
+    """``text`` (several lines) as a fenced Markdown code block, shown literally (a rendered diff in a job summary).
+
+    Guarantees: each line (split at LF) goes through ``terminal``, so no CR or control character is left; the
+    fence is longer than the longest backtick run inside, so no line can close it (and HTML, links and emphasis
+    are not interpreted inside a code block)."""
+    lines = [terminal(line) for line in str(text).split("\n")]
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return "\n".join([fence, *lines, fence])
 
 
 def spreadsheet(value):
