@@ -4,7 +4,9 @@
     ci_report.py annotate VALIDATION.json             # one ::error line per problem, on its file and line
     ci_report.py summary VALIDATION.json [DIFF.md]    # Markdown: the problems as a table, then `rhil7 diff`
 
-Standard library only: the workflow runs it whatever happened to the install or the tests.
+Standard library only: the workflow runs it whatever happened to the install or the tests. Every contributed string
+leaves through the escaping function of its sink, rhil7.core.sinks (standard library only too), imported from this
+checkout's src/ without installing anything.
 """
 from __future__ import annotations
 
@@ -12,15 +14,12 @@ import json
 import sys
 from pathlib import Path
 
-
-def _escape(value: str, *, property_: bool = False) -> str:
-    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return value.replace(":", "%3A").replace(",", "%2C") if property_ else value
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
+from rhil7.core.sinks import github_data, github_property, markdown, markdown_block  # noqa: E402 (path first)
 
 
 def _cell(value) -> str:
-    text = "" if value is None else " ".join(str(value).split())
-    return text.replace("|", "\\|")
+    return "" if value is None else markdown(value)
 
 
 def read_report(path: Path) -> dict:
@@ -34,14 +33,14 @@ def read_report(path: Path) -> dict:
 def annotations(report: dict) -> list[str]:
     lines = []
     for p in report.get("problems", []):
-        props = [f"file={_escape(p['file'], property_=True)}"]
+        props = [f"file={github_property(p.get('file', ''))}"]
         line = p.get("line") or p.get("row")
-        if line:
+        if isinstance(line, int) and not isinstance(line, bool) and line > 0:
             props.append(f"line={line}")
-        title = p["code"] + (f" ({p['field']})" if p.get("field") else "")
-        props.append(f"title={_escape(title, property_=True)}")
-        text = f"{p['message']} Expected: {p['expected']}. Found: {p['found']}."
-        lines.append(f"::error {','.join(props)}::{_escape(text)}")
+        title = f"{p.get('code', '')}" + (f" ({p['field']})" if p.get("field") else "")
+        props.append(f"title={github_property(title)}")
+        text = f"{p.get('message', '')} Expected: {p.get('expected', '')}. Found: {p.get('found', '')}."
+        lines.append(f"::error {','.join(props)}::{github_data(text)}")
     if report.get("unreadable"):
         lines.append("::error title=validation::The package could not be read at all (see the validation step's log).")
     return lines
@@ -58,10 +57,12 @@ def summary(report: dict, diff_text: str | None) -> str:
         out += [f"INVALID: {len(problems)} problem(s).", "",
                 "| file | row | field | problem | expected | found |", "|---|---|---|---|---|---|"]
         for p in problems:
-            out.append(f"| {_cell(p['file'])} | {_cell(p.get('row'))} | {_cell(p.get('field'))} | "
-                       f"{_cell(p['code'])}: {_cell(p['message'])} | {_cell(p['expected'])} | {_cell(p['found'])} |")
+            cells = [p.get(k) for k in ("file", "row", "field")] + [f"{p.get('code', '')}: {p.get('message', '')}",
+                                                                    p.get("expected"), p.get("found")]
+            out.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     out += ["", "## What this pull request changes (`rhil7 diff` against its base)", ""]
-    out += ["```", diff_text.rstrip(), "```"] if diff_text and diff_text.strip() else ["(no diff: see the diff step's log)"]
+    out += [markdown_block(diff_text.rstrip())] if diff_text and diff_text.strip() else \
+        ["(no diff: see the diff step's log)"]
     return "\n".join(out) + "\n"
 
 

@@ -11,6 +11,8 @@ import json
 from dataclasses import asdict, dataclass, fields, replace
 from itertools import groupby
 
+from rhil7.core.sinks import github_data, github_line, github_property, terminal
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -85,32 +87,22 @@ def count_problems(problems: list[Problem]) -> int:
     return sum(omitted_count(p)[1] if p.code == OMITTED else 1 for p in problems)
 
 
-_VISIBLE = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
-
-
-def printable(value) -> str:
-    """``value`` as text with every non-printable character escaped (\\x1b, \\u202e, ...): a contributed
-    cell must not drive the terminal (ESC sequences), hide text (bidi overrides) or end a GitHub command."""
-    text = str(value)
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else _VISIBLE.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else
-                                                                 f"\\u{ord(c):04x}" if ord(c) < 0x10000 else
-                                                                 f"\\U{ord(c):08x}") for c in text)
+# Kept for the modules that print a problem's place (gate.py): the terminal's escaping, under its old name.
+printable = terminal
 
 
 def _shown(problem: Problem) -> Problem:
-    """The problem with every text escaped for display."""
+    """The problem with every text escaped for the terminal (also the base of the GitHub escaping)."""
     texts = {f.name: getattr(problem, f.name) for f in fields(problem)}
-    return replace(problem, **{name: printable(value) for name, value in texts.items() if isinstance(value, str)})
+    return replace(problem, **{name: terminal(value) for name, value in texts.items() if isinstance(value, str)})
 
 
 def _headline(problems: list[Problem], package_dir: str) -> str:
     if not problems:
-        return f"VALID: {printable(package_dir)}"
+        return f"VALID: {terminal(package_dir)}"
     total = count_problems(problems)
     listed = sum(p.code != OMITTED for p in problems)
-    return f"INVALID: {printable(package_dir)}: {total} problem(s)" + (f", {listed} listed" if listed < total else "")
+    return f"INVALID: {terminal(package_dir)}: {total} problem(s)" + (f", {listed} listed" if listed < total else "")
 
 
 def render_text(problems: list[Problem], package_dir: str) -> str:
@@ -134,7 +126,7 @@ def render_text(problems: list[Problem], package_dir: str) -> str:
 
 def render_json(problems: list[Problem], package_dir: str) -> str:
     body = {
-        "package": printable(package_dir),
+        "package": terminal(package_dir),
         "valid": not problems,
         "problem_count": count_problems(problems),
         "problems": [asdict(p) for p in sorted_problems([_shown(p) for p in problems])],
@@ -142,26 +134,19 @@ def render_json(problems: list[Problem], package_dir: str) -> str:
     return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
 
 
-def _escape_github(value: str, *, property_: bool = False) -> str:
-    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    if property_:
-        value = value.replace(":", "%3A").replace(",", "%2C")
-    return value
-
-
 def render_github(problems: list[Problem], package_dir: str) -> str:
     """GitHub workflow commands: one ::error annotation per problem."""
     lines = []
     for p in sorted_problems([_shown(p) for p in problems]):
-        props = [f"file={_escape_github(p.file, property_=True)}"]
+        props = [f"file={github_property(p.file)}"]
         line = p.line if p.line is not None else p.row
         if line is not None:
             props.append(f"line={line}")
         title = f"{p.code}" + (f" ({p.field})" if p.field else "") + (f" at {p.pointer}" if p.pointer else "")
-        props.append(f"title={_escape_github(title, property_=True)}")
+        props.append(f"title={github_property(title)}")
         text = f"{p.message} Expected: {p.expected}. Found: {p.found}."
-        lines.append(f"::error {','.join(props)}::{_escape_github(text)}")
-    lines.append(_headline(problems, package_dir))
+        lines.append(f"::error {','.join(props)}::{github_data(text)}")
+    lines.append(github_line(_headline(problems, package_dir)))
     return "\n".join(lines) + "\n"
 
 
