@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import norm
 
 CONTINUITY_CORRECTION = 0.5
 
@@ -24,6 +25,7 @@ class EffectSizes:
     measure: str
     included: np.ndarray  # False for studies that carry no information (double-zero)
     corrected: np.ndarray  # True where the continuity correction was applied
+    double_zero: np.ndarray | None = None  # True where no events (or only events) in both arms (RR only)
 
 
 def mean_difference(m1, sd1, n1, m2, sd2, n2) -> EffectSizes:
@@ -45,12 +47,10 @@ def log_risk_ratio(a, n1, c, n2, cc: float = CONTINUITY_CORRECTION) -> EffectSiz
         yi = np.log((a2 / (a2 + b2)) / (c2 / (c2 + d2)))
         vi = 1 / a2 - 1 / (a2 + b2) + 1 / c2 - 1 / (c2 + d2)
     ok = ~double & np.isfinite(yi) & np.isfinite(vi)
-    return EffectSizes(np.where(ok, yi, np.nan), np.where(ok, vi, np.nan), "RR", ok, zero)
+    return EffectSizes(np.where(ok, yi, np.nan), np.where(ok, vi, np.nan), "RR", ok, zero, double)
 
 
 def confidence_interval(yi: float, vi: float, level: float = 0.95) -> tuple[float, float]:
     """The study's own Wald interval yi +/- z sqrt(vi) (what RevMan and metafor's forest() draw per study)."""
-    from scipy.stats import norm
-
     half = norm.ppf(0.5 + level / 2) * np.sqrt(vi)
     return float(yi - half), float(yi + half)

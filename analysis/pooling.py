@@ -7,8 +7,9 @@ Formulas:
 - Fixed effect: w = 1/v, mu = sum(w y)/sum(w), se = sqrt(1/sum(w)).
 - Q = sum(w (y - mu_FE)^2), df = k - 1, I^2 = max(0, (Q - df)/Q) (Higgins & Thompson 2002).
 - DerSimonian & Laird (1986): tau^2 = max(0, (Q - df) / (sum w - sum w^2 / sum w)).
-- REML: Fisher scoring on the restricted likelihood (Viechtbauer 2005, Stat Med 24; metafor's rma
-  method="REML"), started at the DL value, tau^2 truncated at 0.
+- REML: the maximum of the restricted log-likelihood over [0, inf) (Viechtbauer 2005, Stat Med 24; metafor's
+  rma method="REML"): Fisher scoring from the DL value and from the best point of a grid, each compared with the
+  boundary tau^2 = 0, the highest likelihood kept; a fit at the boundary says so (``Pooled.notes``).
 - Hartung & Knapp (2001) / Sidik & Jonkman (2002): se^2 = sum(w*(y-mu)^2)/((k-1) sum w*), with a t
   distribution on k-1 df (metafor test="knha", without the truncation of the scaling factor at 1).
 - Mantel-Haenszel RR with the Greenland & Robins (1985) variance of log RR (Cochrane Handbook 10.4.1;
@@ -20,7 +21,10 @@ Formulas:
   df): mu +/- t(0.975, k-1) sqrt(se^2 + tau^2), for random-effects models with k >= 3 (with fewer studies
   tau^2 is not estimated in any useful sense). ``prediction_interval(..., dist="z")`` gives metafor's default
   predict() (normal quantile), ``dist="t"`` equals metafor's predict() on a fit with test="t".
-- k = 1: Q = 0 on 0 df, tau^2 = 0, I^2 = 0 and every model returns the study's own estimate and interval.
+- k = 1: Q = 0 on 0 df with p = 1 (metafor), tau^2 = 0, I^2 = 0 and every model returns the study's own estimate
+  and interval; Hartung-Knapp falls back to the z test, as metafor does (test="z" when k = 1).
+- Invalid input: a study with a non-finite yi or vi, or vi <= 0, raises ValueError naming its index (metafor stops
+  too); which studies carry no information (double zero) is decided before pooling (effect_sizes).
 """
 from __future__ import annotations
 
@@ -29,7 +33,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-from rhil7.core.vocabulary import Z_975 as Z975
+from rhil7.core.vocabulary import FIXED_EFFECT_MODELS, MODELS, Z_975 as Z975
+
+from .effect_sizes import log_risk_ratio
 
 MIN_K_PREDICTION = 3
 # Zero-cell conventions for Mantel-Haenszel pooling (plan column ``zero_cells``). Both add 0.5 to every cell of a
@@ -42,9 +48,11 @@ ZERO_CELL_CONVENTIONS = {
     "mh_uncorrected": "MH sums on the counts as reported (metafor rma.mh's default, add=c(1/2,0), to=c('only0','none'))",
 }
 DEFAULT_ZERO_CELLS = "add_0.5"  # the meta-analysis was most likely run in RevMan, which corrects inside MH
-MODEL_LABELS = {"FE": "IV, Fixed", "DL": "IV, Random (DerSimonian-Laird)", "REML": "IV, Random (REML)",
-                "DL-HK": "IV, Random (DL, Hartung-Knapp)", "REML-HK": "IV, Random (REML, Hartung-Knapp)",
-                "MH": "M-H, Fixed", "MH-DL": "M-H, Random"}
+MODEL_LABELS = {m.code: m.label for m in MODELS}
+# I^2 = (Q - df)/Q for these (Higgins & Thompson 2002 on Cochran's Q; RevMan); tau^2/(tau^2 + s^2) for the others.
+I2_FROM_Q = (*FIXED_EFFECT_MODELS, "MH-DL")
+REML_AT_BOUNDARY = "REML tau\u00b2 at the boundary 0: the restricted likelihood is highest there"
+HK_ONE_STUDY = "Hartung-Knapp needs two studies: with one, the z test (metafor: test=\"z\" when k = 1)"
 
 
 @dataclass(frozen=True)
@@ -66,16 +74,17 @@ class Pooled:
     pi_low: float | None = None  # 95% prediction interval (random-effects models, k >= 3)
     pi_high: float | None = None
     t_df: int | None = None  # degrees of freedom of the t test (Hartung-Knapp), None for z
+    notes: tuple[str, ...] = ()  # what the reader of the numbers must know (REML at the boundary, HK with k = 1)
 
 
 def heterogeneity(yi: np.ndarray, vi: np.ndarray, around: float | None = None) -> tuple[float, int, float, float]:
     """Cochran's Q about the inverse-variance estimate, or about ``around`` (the MH estimate, as RevMan does).
 
-    One study: Q = 0 on 0 df (its p undefined) and I^2 = 0, whatever rounding would leave in y - mu."""
+    One study: Q = 0 on 0 df with p = 1 (metafor's QEp) and I^2 = 0, whatever rounding would leave in y - mu."""
     yi, vi = np.asarray(yi, dtype=float), np.asarray(vi, dtype=float)
     df = len(yi) - 1
     if df == 0:
-        return 0.0, 0, float("nan"), 0.0
+        return 0.0, 0, 1.0, 0.0
     w = 1 / vi
     mu = np.sum(w * yi) / np.sum(w) if around is None else around
     q = float(np.sum(w * (yi - mu) ** 2))
@@ -84,12 +93,22 @@ def heterogeneity(yi: np.ndarray, vi: np.ndarray, around: float | None = None) -
     return q, df, q_p, i2
 
 
-def _clean(yi, vi):
-    yi, vi = np.asarray(yi, dtype=float), np.asarray(vi, dtype=float)
-    keep = np.isfinite(yi) & np.isfinite(vi) & (vi > 0)
-    if not keep.any():
-        raise ValueError("no study with a finite effect and a positive variance")
-    return yi[keep], vi[keep]
+def _checked(yi, vi) -> tuple[np.ndarray, np.ndarray]:
+    """yi and vi as arrays; ValueError naming the studies (0-based index) with a non-finite yi or vi or vi <= 0.
+
+    metafor's rma stops on them too ("Division by zero when computing the inverse variance weights"); leaving
+    them out silently would pool fewer studies than the caller gave, with weights that no longer line up."""
+    yi, vi = np.atleast_1d(np.asarray(yi, dtype=float)), np.atleast_1d(np.asarray(vi, dtype=float))
+    if yi.shape != vi.shape:
+        raise ValueError(f"yi and vi differ in length ({len(yi)} and {len(vi)})")
+    if len(yi) == 0:
+        raise ValueError("no study to pool")
+    bad = np.flatnonzero(~np.isfinite(yi) | ~np.isfinite(vi) | ~(vi > 0))
+    if len(bad):
+        which = ", ".join(f"study {i} (yi = {yi[i]:g}, vi = {vi[i]:g})" for i in bad[:5])
+        raise ValueError(f"{which}: every study needs a finite effect and a positive finite sampling variance; "
+                         "leave out a study without information before pooling")
+    return yi, vi
 
 
 def i2_from_tau2(vi: np.ndarray, tau2: float) -> float:
@@ -111,21 +130,21 @@ def prediction_interval(estimate: float, se: float, tau2: float, k: int, dist: s
     return float(estimate - half), float(estimate + half)
 
 
-def _result(model, mu, se, yi, vi, tau2, w, t_df=None, q_around=None) -> Pooled:
+def _result(model, mu, se, yi, vi, tau2, w, t_df=None, q_around=None, notes=()) -> Pooled:
     q, df, q_p, i2 = heterogeneity(yi, vi, around=q_around)
-    if model not in ("FE", "MH", "MH-DL"):
+    if model not in I2_FROM_Q:
         i2 = i2_from_tau2(vi, tau2)
     crit = stats.t.ppf(0.975, t_df) if t_df else Z975
     z = mu / se
     p = float(2 * (stats.t.sf(abs(z), t_df) if t_df else stats.norm.sf(abs(z))))
-    pi = None if model in ("FE", "MH") else prediction_interval(mu, se, tau2, len(yi))
+    pi = None if model in FIXED_EFFECT_MODELS else prediction_interval(mu, se, tau2, len(yi))
     return Pooled(model, float(mu), float(se), float(mu - crit * se), float(mu + crit * se), float(z), p,
                   len(yi), float(tau2), q, df, q_p, float(i2), w / w.sum(),
-                  None if pi is None else pi[0], None if pi is None else pi[1], t_df)
+                  None if pi is None else pi[0], None if pi is None else pi[1], t_df, tuple(notes))
 
 
 def fixed_effect(yi, vi) -> Pooled:
-    yi, vi = _clean(yi, vi)
+    yi, vi = _checked(yi, vi)
     w = 1 / vi
     mu = np.sum(w * yi) / np.sum(w)
     return _result("FE", mu, np.sqrt(1 / np.sum(w)), yi, vi, 0.0, w)
@@ -141,59 +160,100 @@ def _tau2_dl_about(yi, vi, around: float | None) -> float:
 
 
 def tau2_dersimonian_laird(yi, vi) -> float:
-    yi, vi = _clean(yi, vi)
+    yi, vi = _checked(yi, vi)
     return _tau2_dl_about(yi, vi, None)
 
 
-def tau2_reml(yi, vi, tol: float = 1e-10, max_iter: int = 500) -> float:
-    """REML tau^2 by Fisher scoring (Viechtbauer 2005), from the DL start, truncated at 0.
+def restricted_log_likelihood(yi, vi, tau2: float) -> float:
+    """The restricted (REML) log-likelihood of the random-effects model at tau^2, as metafor's logLik() of a REML
+    fit (Viechtbauer 2005, eq. 8; metafor's constant 1/2 log|X'X| = 1/2 log k included):
+    -(k-1)/2 log 2pi + 1/2 log k - 1/2 sum log(v+tau^2) - 1/2 log sum w - 1/2 sum w (y - mu)^2, w = 1/(v+tau^2)."""
+    yi, vi = np.asarray(yi, dtype=float), np.asarray(vi, dtype=float)
+    w = 1 / (vi + tau2)
+    mu = np.sum(w * yi) / np.sum(w)
+    k = len(yi)
+    return float(-(k - 1) / 2 * np.log(2 * np.pi) + np.log(k) / 2 - np.sum(np.log(vi + tau2)) / 2
+                 - np.log(np.sum(w)) / 2 - np.sum(w * (yi - mu) ** 2) / 2)
 
-    With W = diag(1/(v+tau^2)) and P = W - W11'W/1'W1: score = (y'PPy - tr P)/2,
-    information = tr(PP)/2; Py = W(y - mu), so everything reduces to sums over studies.
-    """
-    yi, vi = _clean(yi, vi)
-    if len(yi) < 2:
-        return 0.0  # one study carries no information on between-study variance
-    tau2 = tau2_dersimonian_laird(yi, vi)
+
+def _fisher_scoring(yi, vi, start: float, tol: float, max_iter: int) -> float:
+    """Fisher scoring on the restricted likelihood from ``start``, each step truncated at 0 (Viechtbauer 2005).
+
+    With W = diag(1/(v+tau^2)) and P = W - W11'W/1'W1: score = (y'PPy - tr P)/2, information = tr(PP)/2;
+    Py = W(y - mu), so everything reduces to sums over studies."""
+    tau2 = start
     for _ in range(max_iter):
         w = 1 / (vi + tau2)
         w_sum = np.sum(w)
-        mu = np.sum(w * yi) / w_sum
-        py = w * (yi - mu)
+        py = w * (yi - np.sum(w * yi) / w_sum)
         trace_p = w_sum - np.sum(w**2) / w_sum
         trace_pp = np.sum(w**2) - 2 * np.sum(w**3) / w_sum + (np.sum(w**2) / w_sum) ** 2
-        step = (np.sum(py**2) - trace_p) / trace_pp
-        new = max(0.0, tau2 + step)
-        if abs(new - tau2) < tol:
+        new = max(0.0, tau2 + (np.sum(py**2) - trace_p) / trace_pp)
+        if abs(new - tau2) < tol * max(1.0, tau2):  # relative for a large tau^2 (days squared)
             return float(new)
         tau2 = new
     return float(tau2)
 
 
+def reml(yi, vi, tol: float = 1e-12, max_iter: int = 1000) -> tuple[float, bool]:
+    """REML tau^2, the maximum of ``restricted_log_likelihood`` over [0, inf), and whether it is the boundary 0.
+
+    Fisher scoring alone can stop at a local maximum (issue 25: started at the DL value it gives 0.2695 where the
+    likelihood is highest at 0). So it runs from the DL value and from the best point of a log-spaced grid, and
+    the boundary competes with both: the highest restricted likelihood wins (metafor 3.8 compares its Fisher
+    result with tau^2 = 0 in the same way and warns "may have gotten stuck at a local maximum")."""
+    yi, vi = _checked(yi, vi)
+    if len(yi) < 2:
+        return 0.0, True  # one study carries no information on between-study variance
+    scale = max(float(np.var(yi, ddof=1)), float(np.mean(vi)))
+    grid = scale * np.logspace(-4, 2, 25)
+    best_on_grid = float(grid[np.argmax([restricted_log_likelihood(yi, vi, t) for t in grid])])
+    starts = (_tau2_dl_about(yi, vi, None), best_on_grid)
+    candidates = [0.0, *(_fisher_scoring(yi, vi, start, tol, max_iter) for start in starts)]
+    tau2 = max(candidates, key=lambda t: (restricted_log_likelihood(yi, vi, t), -t))
+    return tau2, tau2 == 0.0
+
+
+def tau2_reml(yi, vi, tol: float = 1e-12, max_iter: int = 1000) -> float:
+    """REML tau^2 (see ``reml``)."""
+    return reml(yi, vi, tol, max_iter)[0]
+
+
 def random_effects(yi, vi, method: str = "DL", hartung_knapp: bool = False) -> Pooled:
-    yi, vi = _clean(yi, vi)
-    tau2 = {"DL": tau2_dersimonian_laird, "REML": tau2_reml}[method](yi, vi)
+    """Inverse-variance random effects with tau^2 by ``method`` ("DL" or "REML"), optionally Hartung-Knapp.
+
+    Hartung-Knapp-Sidik-Jonkman: se^2 = sum w (y - mu)^2 / ((k - 1) sum w), t on k - 1 df, not truncated (metafor
+    test="knha"); with one study there is nothing to scale, and the z test is used, as metafor does."""
+    yi, vi = _checked(yi, vi)
+    notes = []
+    if method == "REML":
+        tau2, boundary = reml(yi, vi)
+        if boundary and len(yi) > 1:
+            notes.append(REML_AT_BOUNDARY)
+    elif method == "DL":
+        tau2 = _tau2_dl_about(yi, vi, None)
+    else:
+        raise ValueError(f"unknown tau^2 estimator {method!r}; expected DL or REML")
     w = 1 / (vi + tau2)
     mu = np.sum(w * yi) / np.sum(w) if len(yi) > 1 else yi[0]  # k = 1: the study itself, bit for bit
-    if hartung_knapp:
-        if len(yi) < 2:
-            raise ValueError("the Hartung-Knapp adjustment needs at least two studies")
-        se = np.sqrt(np.sum(w * (yi - mu) ** 2) / ((len(yi) - 1) * np.sum(w)))
-        return _result(f"{method}-HK", mu, se, yi, vi, tau2, w, t_df=len(yi) - 1)
-    return _result(method, mu, np.sqrt(1 / np.sum(w)), yi, vi, tau2, w)
+    if not hartung_knapp:
+        return _result(method, mu, np.sqrt(1 / np.sum(w)), yi, vi, tau2, w, notes=notes)
+    if len(yi) < 2:
+        return _result(f"{method}-HK", mu, np.sqrt(1 / np.sum(w)), yi, vi, tau2, w, notes=[*notes, HK_ONE_STUDY])
+    se = np.sqrt(np.sum(w * (yi - mu) ** 2) / ((len(yi) - 1) * np.sum(w)))
+    return _result(f"{method}-HK", mu, se, yi, vi, tau2, w, t_df=len(yi) - 1, notes=notes)
 
 
 def _mh_inputs(a, n1, c, n2, zero_cells: str):
-    from .effect_sizes import log_risk_ratio
-
     if zero_cells not in ZERO_CELL_CONVENTIONS:
         raise ValueError(f"unknown zero-cell convention {zero_cells!r}; expected one of {sorted(ZERO_CELL_CONVENTIONS)}")
     a, n1, c, n2 = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (a, n1, c, n2))
     es = log_risk_ratio(a, n1, c, n2)
-    keep = es.included
+    keep = ~es.double_zero  # no information on the ratio scale: left out (metafor drop00, RevMan)
     if not keep.any():
         raise ValueError("no study with events in at least one arm")
     a, n1, c, n2 = a[keep], n1[keep], c[keep], n2[keep]
+    _checked(es.yi[keep], es.vi[keep])  # counts that give no finite log RR (a negative count) stop here
     add = np.where(es.corrected[keep], 0.5, 0.0) if zero_cells == "add_0.5" else np.zeros(len(a))
     a, c = a + add, c + add
     n1, n2 = n1 + 2 * add, n2 + 2 * add
@@ -218,9 +278,9 @@ def mantel_haenszel_rr(a, n1, c, n2, zero_cells: str = DEFAULT_ZERO_CELLS) -> Po
     Q and I^2 are computed from the study log RRs about the MH estimate (RevMan; metafor rma.mh). Studies
     without events (or with only events) in both arms are left out (metafor drop00, RevMan)."""
     a, n1, c, n2, yi, vi = _mh_inputs(a, n1, c, n2, zero_cells)
+    if len(yi) == 1:  # one study: its own log RR and interval, as in RevMan (before the sums, which a zero cell
+        return _result("MH", yi[0], np.sqrt(vi[0]), yi, vi, 0.0, np.ones(1))  # leaves undefined uncorrected)
     mu, se, s = _mh_log_rr(a, n1, c, n2)
-    if len(yi) == 1:
-        mu, se = float(yi[0]), float(np.sqrt(vi[0]))  # one study: its own log RR and interval, as in RevMan
     return _result("MH", mu, se, yi, vi, 0.0, s, q_around=mu)
 
 

@@ -144,5 +144,120 @@ def test_tau2_is_zero_without_excess_heterogeneity():
 
 
 def test_pooling_refuses_empty_input():
-    with pytest.raises(ValueError, match="no study"):
-        pooling.fixed_effect([np.nan], [np.nan])
+    with pytest.raises(ValueError, match="no study to pool"):
+        pooling.fixed_effect([], [])
+
+
+# Invalid variances: metafor's rma stops ("Division by zero when computing the inverse variance weights"); the
+# engine raises naming the study, and never pools fewer studies than it was given.
+@pytest.mark.parametrize("yi, vi, bad", [
+    ([0.1, 0.5, 0.3], [0, 0.1, 0.2], "study 0 "),
+    ([0.1, 0.5, 0.3], [0.1, -0.1, 0.2], "study 1 "),
+    ([0.1, np.nan, 0.3], [0.1, 0.1, 0.2], "study 1 "),
+    ([0.1, 0.5, 0.3], [0.1, 0.1, np.inf], "study 2 "),
+])
+@pytest.mark.parametrize("fit", [pooling.fixed_effect, pooling.random_effects,
+                                 lambda y, v: pooling.random_effects(y, v, "REML", hartung_knapp=True),
+                                 pooling.tau2_dersimonian_laird, pooling.tau2_reml])
+def test_an_invalid_variance_or_effect_stops_pooling_naming_the_study(fit, yi, vi, bad):
+    with pytest.raises(ValueError, match=bad):
+        fit(yi, vi)
+
+
+def test_mantel_haenszel_refuses_counts_without_a_finite_log_risk_ratio():
+    with pytest.raises(ValueError, match="study 1 "):
+        pooling.mantel_haenszel_rr([3, -1, 4], [10, 10, 10], [2, 3, 5], [10, 10, 10])
+
+
+# REML at the boundary tau^2 = 0 and where it is interior, against metafor 3.8 (tests/reference/reml_boundary.R)
+def _reml_reference():
+    from collections import defaultdict
+
+    out = defaultdict(dict)
+    for row in _rows("reml_boundary.csv"):
+        out[row["item"]][row["quantity"]] = float(row["value"])
+    return out
+
+
+REML_R = _reml_reference()
+REML_SETS = sorted({r["dataset"] for r in _rows("reml_boundary_inputs.csv")})
+BOUNDARY_SETS = [name for name in REML_SETS if REML_R[f"{name}_REML"]["tau2"] < 1e-9]
+
+
+def _log_rr(name):
+    rows = [r for r in _rows("reml_boundary_inputs.csv") if r["dataset"] == name]
+    es = effect_sizes.log_risk_ratio(*(np.array([float(r[c]) for r in rows]) for c in ("ai", "n1i", "ci", "n2i")))
+    return es.yi[es.included], es.vi[es.included]
+
+
+def test_the_reference_holds_boundary_and_interior_cases():
+    assert {"issue25", "hine1989", "yusuf1985_6", "yusuf1985_9"} <= set(BOUNDARY_SETS)
+    assert "egger2001" in REML_SETS and "egger2001" not in BOUNDARY_SETS
+
+
+@pytest.mark.parametrize("name", REML_SETS)
+@pytest.mark.parametrize("hk", [False, True])
+def test_reml_maximises_the_restricted_likelihood_over_zero_to_infinity(name, hk):
+    yi, vi = _log_rr(name)
+    fit = pooling.random_effects(yi, vi, "REML", hartung_knapp=hk)
+    expected = REML_R[f"{name}_REML{'_HK' if hk else ''}"]
+    assert fit.k == expected["k"]
+    for quantity in ("tau2", "estimate", "se", "ci_low", "ci_high", "q", "q_p", "i2", "p"):
+        assert getattr(fit, quantity) == pytest.approx(expected[quantity], abs=1e-6), quantity
+    at_boundary = name in BOUNDARY_SETS
+    assert (pooling.REML_AT_BOUNDARY in fit.notes) == at_boundary
+    assert (fit.tau2 == 0.0) == at_boundary
+
+
+@pytest.mark.parametrize("name", REML_SETS)
+def test_restricted_log_likelihood_is_metafors(name):
+    yi, vi = _log_rr(name)
+    expected = REML_R[f"{name}_REML"]
+    assert pooling.restricted_log_likelihood(yi, vi, expected["tau2"]) == pytest.approx(expected["ll"], abs=1e-9)
+    assert pooling.restricted_log_likelihood(yi, vi, 0.0) == pytest.approx(expected["ll_at_0"], abs=1e-9)
+
+
+def test_issue25_fisher_scoring_from_dl_alone_stops_at_a_lower_local_maximum():
+    """The case of issue 25: Fisher scoring from the DL value reaches 0.2695, whose restricted likelihood is below
+    that of tau^2 = 0 (metafor: -4.9628 at 0); the engine returns 0 and metafor's interval [-0.4982, 0.5494]."""
+    yi, vi = _log_rr("issue25")
+    local = pooling._fisher_scoring(yi, vi, pooling.tau2_dersimonian_laird(yi, vi), 1e-12, 1000)
+    assert local == pytest.approx(0.26948, abs=1e-5)
+    assert pooling.restricted_log_likelihood(yi, vi, local) < pooling.restricted_log_likelihood(yi, vi, 0.0)
+    assert pooling.reml(yi, vi) == (0.0, True)
+    fit = pooling.random_effects(yi, vi, "REML")
+    assert (round(fit.ci_low, 4), round(fit.ci_high, 4)) == (-0.4982, 0.5494)
+
+
+def test_metafors_default_threshold_stops_short_of_the_boundary_where_the_engine_does_not():
+    """collins1985a (other deaths): metafor's default control (tau2 change < 1e-5) stops at 7.5e-6; with a tight
+    threshold it reaches 7e-12, and the engine gives the boundary itself."""
+    yi, vi = _log_rr("collins1985a_other")
+    assert REML_R["collins1985a_other_REML_default_control"]["tau2"] > 1e-6
+    assert pooling.tau2_reml(yi, vi) == 0.0
+
+
+def test_hartung_knapp_with_one_study_is_metafors_z_test():
+    yi, vi = _log_rr("issue25")
+    fit = pooling.random_effects(yi[:1], vi[:1], "DL", hartung_knapp=True)
+    expected = REML_R["single_DL_HK"]
+    assert fit.model == "DL-HK" and fit.t_df is None and pooling.HK_ONE_STUDY in fit.notes
+    for quantity in ("estimate", "se", "ci_low", "ci_high", "p", "q", "q_p"):
+        assert getattr(fit, quantity) == pytest.approx(expected[quantity], abs=1e-12), quantity
+
+
+@pytest.mark.parametrize("fit", [pooling.fixed_effect, pooling.random_effects])
+def test_q_on_zero_df_has_p_one_as_in_metafor(fit):
+    result = fit([0.3], [0.04])
+    assert (result.q, result.q_df, result.q_p) == (0.0, 0, REML_R["single_FE"]["q_p"]) == (0.0, 0, 1.0)
+
+
+def test_double_zero_studies_are_left_out_as_escalc_drop00():
+    """nielweise2007: metafor's escalc keeps Yucel 2004 (0/n in both arms) with 0.5 added unless drop00=TRUE; the
+    engine leaves it out, as RevMan does, so it equals the drop00 fit and differs from the default one."""
+    rows = _rows("nielweise2007.csv")
+    es = effect_sizes.log_risk_ratio(*(np.array([float(r[c]) for r in rows]) for c in ("ai", "n1i", "ci", "n2i")))
+    fit = pooling.random_effects(es.yi[es.included], es.vi[es.included], "DL")
+    assert fit.k == REML_R["nielweise_DL_drop00"]["k"] == REML_R["nielweise_DL_keep00"]["k"] - 1
+    assert fit.estimate == pytest.approx(REML_R["nielweise_DL_drop00"]["estimate"], abs=1e-9)
+    assert abs(fit.estimate - REML_R["nielweise_DL_keep00"]["estimate"]) > 0.01

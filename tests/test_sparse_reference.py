@@ -109,8 +109,9 @@ def test_the_two_conventions_differ_and_the_default_is_stated():
 @pytest.mark.parametrize("model", ["FE", "DL"])
 def test_inverse_variance_on_sparse_log_risk_ratios(model):
     es = effect_sizes.log_risk_ratio(*nielweise())
-    assert es.included.sum() == 17 and es.corrected.sum() == 5
-    fit = pooling.fixed_effect(es.yi, es.vi) if model == "FE" else pooling.random_effects(es.yi, es.vi, "DL")
+    assert es.included.sum() == 17 and es.corrected.sum() == 5 and es.double_zero.sum() == 1
+    yi, vi = es.yi[es.included], es.vi[es.included]  # the double-zero study is left out before pooling
+    fit = pooling.fixed_effect(yi, vi) if model == "FE" else pooling.random_effects(yi, vi, "DL")
     assert_fit(fit, f"nielweise_{model}", ("estimate", "se", "ci_low", "ci_high", "tau2", "q", "i2", "k"))
 
 

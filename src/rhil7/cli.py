@@ -90,7 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     p = command("diff", "rows added, removed and changed between two package versions, and moved pooled estimates")
     p.add_argument("old", help="package directory or git revision of this repository (e.g. main, v0.1.0, HEAD~1)")
     p.add_argument("new", help="package directory or git revision of this repository")
-    p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    p.add_argument("--format", choices=["text", "json", "github", "markdown"], default="text",
+                   help="output format (default: text; github: for an Actions log; markdown: for a job summary)")
 
     p = command("template", "write a trial's extraction sheet (one row per arm, outcome and time point still missing), "
                             "or with --new-study the study sheet of a new trial")
