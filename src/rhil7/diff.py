@@ -15,6 +15,10 @@ too. Then the pooled estimates of both versions are recomputed and compared:
 
 Both versions are analysed with the installed code and analysis plan, so a difference is a difference in
 the data. Nothing is written outside a temporary directory.
+
+Every line of the text output goes through the terminal's escaping (rhil7.core.sinks.terminal), the GitHub format's
+through ``github_line`` (a contributed cell cannot become a workflow command), and the Markdown format is the text
+in a fenced block (``markdown_block``): key values, resource names and warnings are contributed text.
 """
 from __future__ import annotations
 
@@ -24,11 +28,17 @@ import os
 import re
 import subprocess
 import tempfile
+import warnings as python_warnings
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 
+import numpy as np
 import pandas as pd
+
+from rhil7.core.safe_reader import UnreadableInput, parse_descriptor
+from rhil7.core.sinks import github_line, markdown_block, terminal
 
 TOLERANCE = 1e-9  # relative; pooled figures closer than this are "unchanged"
 POOLED_KEY = ("outcome", "timepoint", "measure", "subgroup", "model")
@@ -144,10 +154,10 @@ def _export_revision(spec: str, target: Path) -> Side:
     shown = _git(root, "show", f"{commit}:{prefix}datapackage.json")
     if shown.returncode != 0:
         raise DiffError(f"revision {spec} ({commit[:12]}) has no {prefix}datapackage.json")
-    try:
-        descriptor = json.loads(shown.stdout.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DiffError(f"revision {spec}: datapackage.json is not valid JSON ({exc})") from None
+    try:  # the reader's parser: duplicate keys refused, nesting bounded (no RecursionError on a deep descriptor)
+        descriptor = parse_descriptor(shown.stdout, f"revision {spec}: datapackage.json")
+    except UnreadableInput as exc:
+        raise DiffError(str(exc)) from None
     target.mkdir(parents=True, exist_ok=True)
     (target / "datapackage.json").write_bytes(shown.stdout)
     for resource in descriptor.get("resources", []) if isinstance(descriptor, dict) else []:
@@ -264,8 +274,6 @@ def _same(a, b) -> bool:
 
 def _read_side(side: Side, warnings: list[str]) -> tuple[dict, dict[str, pd.DataFrame]]:
     """Descriptor and tables through the same safe loader as every other command; unreadable tables are warnings."""
-    from rhil7.core.safe_reader import UnreadableInput
-
     from .loading import read_descriptor, read_resource
 
     try:
@@ -299,11 +307,25 @@ def _moved(a, b) -> bool:
     return not math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=1e-12)
 
 
+@contextmanager
+def _numeric_warnings(label: str, step: str, warnings: list[str]):
+    """Numeric warnings (numpy's "invalid value in sqrt" on a negative variance, ...) of one version's analysis,
+    kept off standard error and said once as a diff warning: invalid data is for ``rhil7 validate`` to explain."""
+    with python_warnings.catch_warnings(record=True) as seen, np.errstate(all="warn"):
+        python_warnings.simplefilter("always")
+        yield
+    messages = sorted({str(w.message).splitlines()[0] for w in seen if issubclass(w.category, RuntimeWarning)})
+    if messages:
+        warnings.append(f"{label}: {step} met invalid numbers ({'; '.join(messages[:3])}); "
+                        "run `rhil7 validate` on this version")
+
+
 def reproduction_rows(tables: dict[str, pd.DataFrame], label: str, warnings: list[str]) -> dict[str, dict] | None:
     from rhil7.analysis.reproduction import reproduce_all
 
     try:
-        rows, _ = reproduce_all(tables)
+        with _numeric_warnings(label, "the reproduction", warnings):
+            rows, _ = reproduce_all(tables)
     except Exception as exc:  # an old or broken version: say so, keep diffing the tables
         warnings.append(f"{label}: the reproduction could not run ({type(exc).__name__}: {exc})")
         return None
@@ -347,8 +369,9 @@ def pooled_rows(descriptor: dict, tables: dict[str, pd.DataFrame], label: str, w
         warnings.append(f"{label}: the SQL views could not be built ({type(exc).__name__}: {str(exc).splitlines()[0]})")
         return None
     try:
-        frame = con.execute("SELECT outcome, timepoint, measure, subgroup, model, k, estimate, ci_low, ci_high, tau2, i2 "
-                            "FROM pooled").fetchdf()
+        with _numeric_warnings(label, "the pooled view", warnings):
+            frame = con.execute("SELECT outcome, timepoint, measure, subgroup, model, k, estimate, ci_low, ci_high, "
+                                "tau2, i2 FROM pooled").fetchdf()
     except Exception as exc:
         warnings.append(f"{label}: the pooled view could not be read ({type(exc).__name__}: {str(exc).splitlines()[0]})")
         return None
@@ -384,13 +407,23 @@ def diff_pooled(old: dict | None, new: dict | None) -> list[dict]:
 # --------------------------------------------------------------------------- entry points
 
 
+def _same_version(old: Side, new: Side) -> str | None:
+    """A warning when OLD and NEW are one version (the same commit, or the same directory): 0 changes then says
+    nothing about the data, and a pull request's check that compares a commit with itself should say so."""
+    if old.commit is not None and old.commit == new.commit:
+        return f"OLD and NEW are the same commit ({old.commit[:12]}): nothing can differ"
+    if old.kind == new.kind == "directory" and Path(old.package_dir).resolve() == Path(new.package_dir).resolve():
+        return f"OLD and NEW are the same directory ({old.package_dir}): nothing can differ"
+    return None
+
+
 def diff_packages(old: str, new: str) -> DiffResult:
     """Compare two package versions (directories or git revisions of this repository)."""
     with tempfile.TemporaryDirectory(prefix="rhil7-diff-") as scratch:
         scratch = Path(scratch)
         old_side = resolve(str(old), scratch / "old")
         new_side = resolve(str(new), scratch / "new")
-        warnings: list[str] = []
+        warnings: list[str] = [_same_version(old_side, new_side)] if _same_version(old_side, new_side) else []
         old_descriptor, old_tables = _read_side(old_side, warnings)
         new_descriptor, new_tables = _read_side(new_side, warnings)
         old_resources = {r["name"]: r for r in old_descriptor["resources"] if isinstance(r, dict) and "name" in r}
@@ -488,16 +521,29 @@ def render_text(result: DiffResult) -> str:
             lines.append(f"  ~ {where}: k {old['k']} -> {new['k']}, {_figure(old)} -> {_figure(new)}")
     if result.warnings:
         lines += ["", "Warnings"] + [f"  {w}" for w in result.warnings]
-    return "\n".join(lines) + "\n"
+    # every line escaped as one: a value's CR, LF, ESC or bidi character is shown, never obeyed
+    return "\n".join(terminal(line) for line in lines) + "\n"
 
 
 def render_json(result: DiffResult) -> str:
-    return json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n"
+    """JSON, all ASCII: the values are kept whole (a reader decodes \\u escapes), and none can drive a terminal."""
+    return json.dumps(result.to_dict(), indent=2, ensure_ascii=True, default=str) + "\n"
+
+
+def render_github(result: DiffResult) -> str:
+    """The text for a GitHub Actions log: no line can be read as a workflow command."""
+    return "\n".join(github_line(line) for line in render_text(result).splitlines()) + "\n"
+
+
+def render_markdown(result: DiffResult) -> str:
+    """The text for a job summary or a comment: shown literally in a fenced block (no HTML, link or image)."""
+    return markdown_block(render_text(result).rstrip("\n")) + "\n"
+
+
+RENDERERS = {"text": render_text, "json": render_json, "github": render_github, "markdown": render_markdown}
 
 
 def render_diff(result: DiffResult, fmt: str = "text") -> str:
-    if fmt == "json":
-        return render_json(result)
-    if fmt == "text":
-        return render_text(result)
-    raise DiffError(f"unknown format {fmt!r} (text or json)")
+    if fmt not in RENDERERS:
+        raise DiffError(f"unknown format {fmt!r} ({', '.join(RENDERERS)})")
+    return RENDERERS[fmt](result)
