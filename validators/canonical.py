@@ -10,24 +10,25 @@ each change. The tables are then checked against the canonical schemas, never th
 from __future__ import annotations
 
 import json
-from importlib import resources
 from pathlib import Path
 
+from rhil7.core.limits import DEFAULT_LIMITS
 from rhil7.core.problems import Problem, descriptor_problem as _problem
-from rhil7.core.safe_reader import UnreadableInput, parse_descriptor
+from rhil7.core.safe_reader import UnreadableInput, parse_descriptor, project_descriptor, read_bytes
 
 
 def canonical_descriptor(path: str | Path | None = None) -> dict:
     """The canonical descriptor: ``path`` (a datapackage.json or a package directory), or the one shipped with rhil7."""
     if path is None:
-        return json.loads(resources.files("rhil7").joinpath("datapackage.json").read_text(encoding="utf-8"))
+        return project_descriptor()
     path = Path(path)
     if path.is_dir():
         path = path / "datapackage.json"
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UnreadableInput(f"canonical descriptor {path}: {exc.strerror or exc}") from None
+    path = path.resolve()  # named by the maintainer (CI's base revision), not by a contribution: a link is fine
+    try:  # a regular file, read within bounds
+        raw = read_bytes(path.parent, path.name, DEFAULT_LIMITS.max_descriptor_bytes, links_allowed=True)
+    except UnreadableInput as exc:
+        raise UnreadableInput(f"canonical descriptor {path}: {exc}") from None
     return parse_descriptor(raw, f"canonical descriptor {path}")
 
 

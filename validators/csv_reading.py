@@ -10,7 +10,6 @@ and the physical line an editor shows are told apart (``line_of_row``).
 """
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 
@@ -21,7 +20,10 @@ from rhil7.core.database import quote_identifier, quote_literal
 
 from rhil7.core.byte_scan import ByteScan, line_breaks
 from rhil7.core.problems import Problem
-from rhil7.core.safe_reader import SafeResource
+from rhil7.core.safe_reader import SafeResource, csv_cells
+
+from .separator import CODE as SEPARATOR_CODE
+from .separator import separator_found, separator_message
 
 _LINE_BREAK = re.compile(rb"\r\n|\n|\r")
 
@@ -52,6 +54,12 @@ def header_problems(res: SafeResource, labels: list[str]) -> list[Problem]:
     the schema was refused before: untrusted.locate_resource)."""
     names = [f["name"] for f in res.descriptor["schema"]["fields"]]
     expected = "header: " + ",".join(names)
+    separator = separator_found(labels, names)
+    if separator is not None:  # one problem that says why, not a label problem per column
+        return [_problem(res, 1, None, SEPARATOR_CODE, f"comma-separated cells ({expected})",
+                         ",".join(labels)[:200], separator_message(separator, "this file") +
+                         " Files in tables/ are best edited with a text editor or `rhil7 ingest` (a spreadsheet may "
+                         "also reformat dates and numbers).")]
     problems = []
     for i, (label, name) in enumerate(zip(labels, names)):
         if label == "":
@@ -85,7 +93,7 @@ def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
     table, rejects = quote_identifier(f"t{index}"), f"rejects{index}"
     read = ReadTable(res, table, np.empty(0, dtype=np.int64), None, typed=quote_identifier(f"typed{index}"))
     first = _LINE_BREAK.search(body)
-    labels = next(csv.reader([bytes(body[:first.start() if first else len(body)]).decode("utf-8")]), [])
+    labels = csv_cells(bytes(body[:first.start() if first else len(body)]).decode("utf-8"))
     read.problems = header_problems(res, labels)
     if read.problems:
         read.checkable = read.whole = False
@@ -117,13 +125,13 @@ def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
         return read
     for line, column, kind, text in rejected:
         if kind == "TOO MANY COLUMNS":
-            cells = next(csv.reader([text.rstrip("\r\n")]), [])
+            cells = csv_cells(text.strip("\r\n"))
             extra = cells[len(names)] if len(cells) > len(names) else ""
             read.problems.append(_problem(res, line, None, "extra-cell", f"at most {len(names)} cells, as in the header",
                                           f"a cell beyond the header: {extra!r}",
                                           "Extra Cell: Row has more cells than the header"))
         elif kind == "MISSING COLUMNS":
-            cells = next(csv.reader([text.rstrip("\r\n")]), [])
+            cells = csv_cells(text.strip("\r\n"))
             read.problems += [_problem(res, line, name, "missing-cell", f"{len(names)} cells, as in the header",
                                        f"the row ends before {name}", "Missing Cell: Row has fewer cells than the header")
                               for name in names[len(cells):]]
@@ -190,7 +198,7 @@ def _quoting_problem(res: SafeResource, read: ReadTable, body: memoryview | None
         if row is None or stray_row < row:
             start = bytes(body[:stray]).rfind(b"\n") + 1
             before = bytes(body[start:stray]).decode("utf-8", errors="replace")
-            column = len(next(csv.reader([before]), [""])) - 1 if before else 0
+            column = len(csv_cells(before) or [""]) - 1 if before else 0
             excerpt = bytes(body[max(0, stray - 30):stray + 30]).decode("utf-8", errors="replace")
             return _problem(res, stray_row, names[column] if column < len(names) else None, "malformed-csv", expected,
                             f"a quote inside an unquoted field: {excerpt!r}", message, line=line)

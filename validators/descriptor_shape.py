@@ -12,6 +12,7 @@ import re
 
 from rhil7.core.limits import Limits
 from rhil7.core.problems import Problem, descriptor_problem as _problem
+from rhil7.core.safe_reader import too_deep  # noqa: F401  (where validators/run.py finds it)
 
 SAFE_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 FIELD_TYPES = ("string", "integer", "number", "date")
@@ -31,20 +32,6 @@ def _kind(value) -> str:
 def _shown(value) -> str:
     text = repr(value) if isinstance(value, str) else _kind(value)
     return text if len(text) <= 80 else text[:77] + "..."
-
-
-def too_deep(value, max_depth: int) -> str | None:
-    """The JSON pointer of the first place nested deeper than ``max_depth``, if any (a walk without recursion)."""
-    stack = [(value, "", 0)]
-    while stack:
-        item, pointer, depth = stack.pop()
-        if depth > max_depth:
-            return pointer or "/"
-        if isinstance(item, dict):
-            stack += [(v, f"{pointer}/{_escape(str(k))}", depth + 1) for k, v in item.items()]
-        elif isinstance(item, list):
-            stack += [(v, f"{pointer}/{i}", depth + 1) for i, v in enumerate(item)]
-    return None
 
 
 def _escape(token: str) -> str:

@@ -27,6 +27,15 @@ class ByteScan:
     quotes: int = 0               # quote characters (an odd count: a quote never closed)
     # the line ends inside a quoted cell (their index among the line ends, from 0): a record spans those lines
     spanning: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64), compare=False)
+    # line ends outside quoted cells (those that end records): the first line ended by a lone CR, the first line
+    # whose end differs in kind (LF, CR LF) from the first line's, and whether the first line ends in CR LF
+    lone_cr: int | None = field(default=None, compare=False)
+    mixed_line: int | None = field(default=None, compare=False)
+    first_crlf: bool = field(default=False, compare=False)
+
+    def record_of_line(self, line: int) -> int:
+        """The record number (header = 1) of the record on (or spanning) physical ``line``."""
+        return line - int(np.searchsorted(self.spanning, line - 1))
 
     @property
     def quoting_broken(self) -> bool:
@@ -62,8 +71,26 @@ def scan_bytes(body, max_lines: int) -> ByteScan | None:
     lines = int(ends.sum())
     if lines > max_lines:
         return None
+    lone_cr, mixed_line, first_crlf = _line_end_kinds(offsets, values, ends, quoted)
     return ByteScan(lines, stray, controlled, _blank_lines(offsets, ends, ends & ~quoted).tolist(), quotes,
-                    np.flatnonzero(quoted[ends]))
+                    np.flatnonzero(quoted[ends]), lone_cr, mixed_line, first_crlf)
+
+
+def _line_end_kinds(offsets: np.ndarray, values: np.ndarray, ends: np.ndarray,
+                    quoted: np.ndarray) -> tuple[int | None, int | None, bool]:
+    """Of the line ends outside quoted cells: the line number of the first lone CR, that of the first whose kind
+    (LF or CR LF) differs from the first line's, and whether the first is CR LF. (Inside a quoted cell a line
+    end is the cell's text, kept as it is by every reader.)"""
+    crlf = np.zeros(len(values), dtype=bool)  # an LF right after a CR
+    crlf[1:] = (values[1:] == LF) & (values[:-1] == CR) & (offsets[1:] == offsets[:-1] + 1)
+    at_ends = np.flatnonzero(ends)  # line k + 1 ends at break byte at_ends[k]
+    outside = ~quoted[at_ends]
+    lone = np.flatnonzero(outside & (values[at_ends] == CR))
+    kinds = crlf[at_ends][outside]
+    lines = np.flatnonzero(outside) + 1
+    first_crlf = bool(kinds[0]) if len(kinds) else False
+    differ = np.flatnonzero(kinds != first_crlf) if len(kinds) else np.empty(0, dtype=np.int64)
+    return (int(lone[0]) + 1 if len(lone) else None, int(lines[differ[0]]) if len(differ) else None, first_crlf)
 
 
 def _stray_in(codes: np.ndarray, quotes: np.ndarray) -> int | None:

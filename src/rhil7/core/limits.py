@@ -11,6 +11,8 @@ class Limits:
     max_fields: int = 200
     max_header_bytes: int = 64 * 1024
     max_descriptor_depth: int = 32
+    # JSON deeper than this is not read at all (exit 2): every walk of it stays far below Python's recursion limit
+    max_json_depth: int = 256
     # problems listed per file and code, and in all; the rest are counted (frictionless' limitErrors)
     max_problems_per_code: int = 1_000
     max_problems: int = 5_000

@@ -1,9 +1,19 @@
-"""Treat a contributed package as data, never as code.
+"""Treat a contributed package as data, never as code: the one way a package's (or the checkout's) files are read.
 
-Before any library reads a file, this module decides which resources may be
-read at all: no remote URLs (no network fetch, ever), no absolute paths, no
-path that leaves the package directory (``..`` or a symlink pointing out),
-bounded sizes and row counts, UTF-8 only. It only reads; it never writes.
+Every file is opened by ``open_regular``: each component of its path below the package root is looked at with
+lstat (no symbolic link anywhere: not ``tables/``, not a table, not ``datapackage.json``), the file must be a
+regular file (never a FIFO, which would block, nor a device such as /dev/zero, which never ends) with one
+name only (a hard link would let a file outside the package be read and shipped), within its size limit; it is
+then opened with O_NOFOLLOW | O_NONBLOCK and its fstat compared with the lstat (the same inode, so a swap in
+between is refused). JSON is parsed with duplicate keys refused (Python keeps the last value, R's jsonlite the
+first) and its depth bounded. Resources: no remote URLs (no network fetch, ever), no absolute paths, no path that
+leaves the package, the project's own path for each resource, bounded sizes and row counts, UTF-8 only, one kind
+of line end. It only reads; it never writes.
+
+Public API: ``read_bytes``, ``read_text``, ``read_json`` (a file below a root), ``parse_json`` (bytes already
+read, e.g. a git blob), ``load_descriptor``, ``project_descriptor`` (the canonical descriptor shipped with
+rhil7: code-side data, read through importlib.resources), and ``check_resource`` / ``locate_resource`` /
+``read_resource`` for tables.
 """
 from __future__ import annotations
 
@@ -13,9 +23,13 @@ import hashlib
 import io
 import json
 import mmap
+import os
 import re
+import stat
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 
@@ -26,10 +40,22 @@ from .references import REMOTE, resource_reference_problems
 
 UTF8_BOM = codecs.BOM_UTF8
 _NOT_BLANK = re.compile(rb"\S")
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 class UnreadableInput(Exception):
     """The package cannot be read at all (exit code 2)."""
+
+
+class UnsafeFile(UnreadableInput):
+    """A file that is not read: a symbolic link on its path, not a regular file, a hard link, too large.
+
+    ``code`` names the reason as a problem code (``symbolic-link``, ``path-outside-package``, ``not-a-file``,
+    ``hard-link``, ``missing-file``, ``file-too-large``), ``relpath`` the file as the package names it."""
+
+    def __init__(self, relpath: str, code: str, message: str, found: str = "", expected: str = ""):
+        super().__init__(f"{relpath}: {message}")
+        self.relpath, self.code, self.message, self.found, self.expected = relpath, code, message, found, expected
 
 
 @dataclass
@@ -43,37 +69,223 @@ class SafeResource:
     # the file's bytes without the BOM (a view of the file mapped once here); the validator takes them (and
     # drops them) when it parses the table, so a large file is not read twice
     body: memoryview | None = field(default=None, repr=False)
+    root: Path | None = None  # the package directory (``relpath`` is opened below it, never ``path`` as such)
+
+
+# ------------------------------------------------------------------ opening one file, safely
+
+def _parts(relpath: str | os.PathLike) -> tuple[str, ...]:
+    text = os.fspath(relpath)
+    parts = PurePosixPath(text).parts
+    if not parts or text.startswith(("/", "\\")) or ".." in parts or "\x00" in text:
+        raise UnsafeFile(text, "path-outside-package", "the path is not a plain relative path inside the package")
+    return parts
+
+
+def _kind(mode: int) -> str:
+    return ("a directory" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else
+            "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else
+            "not a regular file")
+
+
+def _link_problem(root: Path, current: Path, relpath: str) -> UnsafeFile:
+    try:
+        inside = current.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        inside = False
+    if not inside:
+        return UnsafeFile(relpath, "path-outside-package", f"{current.relative_to(root).as_posix()} is a symbolic "
+                          "link that leaves the package directory; it is not followed")
+    return UnsafeFile(relpath, "symbolic-link", f"{current.relative_to(root).as_posix()} is a symbolic link; a "
+                      "package is read only from its own regular files (commit the file itself)")
+
+
+def checked_stat(root: str | os.PathLike, relpath: str | os.PathLike, limit: int | None = None,
+                 links_allowed: bool = False) -> os.stat_result:
+    """The lstat of ``root/relpath`` when it may be read: no symbolic link on any component below ``root``, a
+    regular file, one name only (unless ``links_allowed``: a file of the checkout, not of a contribution), at
+    most ``limit`` bytes. Raises UnsafeFile."""
+    root, relpath = Path(root), os.fspath(relpath)
+    parts = _parts(relpath)
+    current = root
+    for i, part in enumerate(parts):
+        current = current / part
+        try:
+            info = os.lstat(current)
+        except FileNotFoundError:
+            raise UnsafeFile(relpath, "missing-file", "no such file") from None
+        except OSError as exc:  # a name too long, a component that is a file, no permission
+            raise UnsafeFile(relpath, "bad-path", f"the path cannot be opened ({exc.strerror or exc})") from None
+        if stat.S_ISLNK(info.st_mode):
+            raise _link_problem(root, current, relpath)
+        if i < len(parts) - 1 and not stat.S_ISDIR(info.st_mode):
+            raise UnsafeFile(relpath, "missing-file", f"{'/'.join(parts[:i + 1])} is not a directory")
+    if not stat.S_ISREG(info.st_mode):
+        raise UnsafeFile(relpath, "not-a-file", f"{_kind(info.st_mode)}, not a regular file; it is never opened",
+                         _kind(info.st_mode))
+    if info.st_nlink > 1 and not links_allowed:
+        raise UnsafeFile(relpath, "hard-link", f"a hard link ({info.st_nlink} names for one file): the file may "
+                         "lie outside the package; commit a copy of it", f"{info.st_nlink} links")
+    if limit is not None and info.st_size > limit:
+        raise UnsafeFile(relpath, "file-too-large", f"{info.st_size} bytes, more than the {limit} allowed",
+                         f"{info.st_size} bytes", f"at most {limit} bytes")
+    return info
+
+
+def open_regular(root: str | os.PathLike, relpath: str | os.PathLike, limit: int | None = None,
+                 links_allowed: bool = False) -> int:
+    """A file descriptor of ``root/relpath`` (read only) after ``checked_stat``; opened without following a
+    link and without blocking, and refused when what was opened is not what was looked at. Close it."""
+    info = checked_stat(root, relpath, limit, links_allowed)
+    try:
+        fd = os.open(Path(root) / relpath, _OPEN_FLAGS)
+    except OSError as exc:  # ELOOP: it became a link since; ENXIO: a FIFO swapped in
+        raise UnsafeFile(os.fspath(relpath), "bad-path", f"cannot be opened ({exc.strerror or exc})") from None
+    opened = os.fstat(fd)
+    if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino) or not stat.S_ISREG(opened.st_mode):
+        os.close(fd)
+        raise UnsafeFile(os.fspath(relpath), "bad-path", "the file changed while it was being opened")
+    return fd
+
+
+def read_bytes(root: str | os.PathLike, relpath: str | os.PathLike, limit: int,
+               links_allowed: bool = False) -> bytes:
+    """The bytes of ``root/relpath`` (at most ``limit``), through ``open_regular``; raises UnsafeFile."""
+    fd = open_regular(root, relpath, limit, links_allowed)
+    with os.fdopen(fd, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:  # (grew since the stat)
+        raise UnsafeFile(os.fspath(relpath), "file-too-large", f"more than the {limit} bytes allowed")
+    return data
+
+
+def read_text(root: str | os.PathLike, relpath: str | os.PathLike, limit: int, links_allowed: bool = False) -> str:
+    """The UTF-8 text (a BOM dropped) of ``root/relpath``; raises UnreadableInput."""
+    data = read_bytes(root, relpath, limit, links_allowed)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableInput(f"{os.fspath(relpath)}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+
+
+def read_json(root: str | os.PathLike, relpath: str | os.PathLike, limits: Limits = DEFAULT_LIMITS,
+              links_allowed: bool = False):
+    """The JSON value of ``root/relpath`` (``parse_json``), at most ``limits.max_descriptor_bytes``."""
+    return parse_json(read_bytes(root, relpath, limits.max_descriptor_bytes, links_allowed), os.fspath(relpath),
+                      limits.max_json_depth)
+
+
+# ------------------------------------------------------------------ JSON
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str):
+        self.key = key
+
+
+def _no_duplicates(pairs: list) -> dict:
+    seen = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _DuplicateKey(key)
+        seen[key] = value
+    return seen
+
+
+def _line_of_duplicate(text: str, key: str) -> int | None:
+    """The line of the second occurrence of ``key`` as an object key (a located message, found after the fact)."""
+    hits = [m.start() for m in re.finditer(re.escape(json.dumps(key)) + r"\s*:", text)]
+    if len(hits) < 2:
+        hits = [m.start() for m in re.finditer(re.escape(json.dumps(key, ensure_ascii=False)) + r"\s*:", text)]
+    return text.count("\n", 0, hits[1]) + 1 if len(hits) >= 2 else None
+
+
+def too_deep(value, max_depth: int) -> str | None:
+    """The JSON pointer of the first place nested deeper than ``max_depth``, if any (a walk without recursion)."""
+    stack = [(value, "", 0)]
+    while stack:
+        item, pointer, depth = stack.pop()
+        if depth > max_depth:
+            return pointer or "/"
+        if isinstance(item, dict):
+            stack += [(v, f"{pointer}/{_escape(str(k))}", depth + 1) for k, v in item.items()]
+        elif isinstance(item, list):
+            stack += [(v, f"{pointer}/{i}", depth + 1) for i, v in enumerate(item)]
+    return None
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def parse_json(raw: bytes, label: str, max_depth: int = DEFAULT_LIMITS.max_json_depth):
+    """The JSON value of ``raw`` (UTF-8, a BOM allowed); UnreadableInput naming ``label`` when it is not JSON,
+    holds a key twice in one object (readers disagree on which value wins) or is nested deeper than
+    ``max_depth`` (every later walk of it stays far from Python's recursion limit)."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableInput(f"{label}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    try:
+        value = json.loads(text, object_pairs_hook=_no_duplicates)
+    except _DuplicateKey as exc:
+        line = _line_of_duplicate(text, exc.key)
+        where = f" (line {line})" if line else ""
+        raise UnreadableInput(f"{label}{where}: the key {exc.key!r} appears twice in one object; JSON readers "
+                              "disagree on which value wins (Python keeps the last, R's jsonlite the first), so "
+                              "write it once") from None
+    except json.JSONDecodeError as exc:
+        raise UnreadableInput(f"{label}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    except RecursionError:
+        raise UnreadableInput(f"{label}: JSON nested too deeply to read (at most {max_depth} levels)") from None
+    deep = too_deep(value, max_depth)
+    if deep is not None:
+        raise UnreadableInput(f"{label}: JSON nested more than {max_depth} levels deep (at {deep[:80]}); "
+                              "nothing else is read")
+    return value
 
 
 def load_descriptor(package_dir: Path, limits: Limits = DEFAULT_LIMITS) -> dict:
-    descriptor_path = package_dir / "datapackage.json"
+    """The package's datapackage.json (a regular file of its own, no link), parsed by ``parse_json``."""
+    package_dir = Path(package_dir)
     if not package_dir.is_dir():
         raise UnreadableInput(f"{package_dir}: not a directory")
-    if not descriptor_path.is_file():
-        raise UnreadableInput(f"{descriptor_path}: no datapackage.json in this directory")
-    size = descriptor_path.stat().st_size
-    if size > limits.max_descriptor_bytes:
-        raise UnreadableInput(
-            f"{descriptor_path}: {size} bytes, more than the {limits.max_descriptor_bytes} allowed for a descriptor")
-    descriptor = parse_descriptor(descriptor_path.read_bytes(), str(descriptor_path))
+    descriptor_path = package_dir / "datapackage.json"
+    try:
+        raw = read_bytes(package_dir, "datapackage.json", limits.max_descriptor_bytes)
+    except UnsafeFile as exc:
+        reason = "no datapackage.json in this directory" if exc.code == "missing-file" else exc.message
+        raise UnreadableInput(f"{descriptor_path}: {reason}") from None
+    descriptor = parse_descriptor(raw, str(descriptor_path), limits)
     if len(descriptor["resources"]) > limits.max_resources:
         raise UnreadableInput(f"{descriptor_path}: {len(descriptor['resources'])} resources, more than {limits.max_resources}")
     return descriptor
 
 
-def parse_descriptor(raw: bytes, label: str) -> dict:
+def parse_descriptor(raw: bytes, label: str, limits: Limits = DEFAULT_LIMITS) -> dict:
     """A descriptor's JSON object; UnreadableInput (naming ``label``) when it is not one."""
-    try:
-        descriptor = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise UnreadableInput(f"{label}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
-    except json.JSONDecodeError as exc:
-        raise UnreadableInput(f"{label}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
-    except RecursionError:
-        raise UnreadableInput(f"{label}: JSON nested too deeply to read") from None
+    descriptor = parse_json(raw, label, limits.max_json_depth)
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
         raise UnreadableInput(f"{label}: expected a JSON object with a 'resources' list")
     return descriptor
+
+
+@lru_cache(maxsize=1)
+def _project_descriptor_text() -> str:
+    # the descriptor shipped with rhil7 is code-side data (in a checkout, src/rhil7/datapackage.json is a link to
+    # the repository's own): read as a resource of the installed package, not under a contribution's rules
+    return resources.files("rhil7").joinpath("datapackage.json").read_text(encoding="utf-8")
+
+
+def project_descriptor() -> dict:
+    """The canonical descriptor shipped with rhil7 (a fresh copy each call: callers may change it)."""
+    return parse_descriptor(_project_descriptor_text().encode("utf-8"), "rhil7's own datapackage.json")
+
+
+def project_paths(canonical: dict | None = None) -> dict[str, str]:
+    """Each resource's own path in the project (``canonical``, default the shipped descriptor), by name."""
+    canonical = project_descriptor() if canonical is None else canonical
+    return {r["name"]: r["path"] for r in canonical["resources"]
+            if isinstance(r, dict) and isinstance(r.get("name"), str) and isinstance(r.get("path"), str)}
 
 
 def _problem(file: str, code: str, expected: str, found: str, message: str, row: int | None = None) -> Problem:
@@ -99,23 +311,24 @@ def _first_bad_utf8(data: memoryview) -> tuple[int, int] | None:
 _DECODED = 1 << 20
 
 
-def _contents(path: Path) -> mmap.mmap | bytes:
-    """The file's bytes, mapped rather than copied where the system allows (a copy of a 200 MB table costs a
-    tenth of a second in fresh memory pages). Read only; the mapping ends with the last view of it. (A file
-    truncated while mapped would end the process: the package is not changed while it is validated.)"""
-    try:
-        with path.open("rb") as fh:
+def _contents(root: Path, relpath: str, limit: int) -> mmap.mmap | bytes:
+    """The file's bytes (``open_regular``), mapped rather than copied where the system allows (a copy of a 200 MB
+    table costs a tenth of a second in fresh memory pages). Read only; the mapping ends with the last view of it.
+    (A file truncated while mapped would end the process: the package is not changed while it is validated.)"""
+    fd = open_regular(root, relpath, limit)
+    with os.fdopen(fd, "rb") as fh:
+        try:
             if hasattr(mmap, "MAP_POPULATE"):  # Linux: the pages mapped at once, not one fault at a time
                 return mmap.mmap(fh.fileno(), 0, flags=mmap.MAP_SHARED | mmap.MAP_POPULATE, prot=mmap.PROT_READ)
             return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):  # an empty file (nothing to map), a file system without mappings
-        return path.read_bytes()
+        except (OSError, ValueError):  # an empty file (nothing to map), a file system without mappings
+            return fh.read(limit + 1)
 
 
 MAX_PATH = 255
 
 
-def _header_problems(target: Path, resource: dict, path_value: str, limits: Limits) -> list[Problem]:
+def _header_problems(root: Path, resource: dict, path_value: str, limits: Limits) -> list[Problem]:
     """The header may not be wider than the Table Schema: read only the first line (bounded), split it with
     the csv module, and report each label beyond the schema's fields (capped later like every problem)."""
     schema = resource.get("schema")
@@ -123,7 +336,7 @@ def _header_problems(target: Path, resource: dict, path_value: str, limits: Limi
         return []
     width = len(schema["fields"])
     limit = limits.max_header_bytes
-    with target.open("rb") as fh:
+    with os.fdopen(open_regular(root, path_value, limits.max_table_bytes), "rb") as fh:
         head = fh.read(limit + 1)
     end = min((i for i in (head.find(b"\n"), head.find(b"\r")) if i != -1), default=-1)
     if end == -1 and len(head) > limit:
@@ -131,7 +344,7 @@ def _header_problems(target: Path, resource: dict, path_value: str, limits: Limi
                          f"no line end in the first {limit} bytes", "The first line is longer than any header of "
                          "this schema can be.", row=1)]
     line = head[:end if end != -1 else len(head)].decode("utf-8", errors="replace").removeprefix("\ufeff")
-    labels = next(csv.reader([line]), [])
+    labels = csv_cells(line)
     if len(labels) <= width:
         return []
     return [Problem(path_value, 1, label, "extra-label", f"at most {width} columns, as in the Table Schema",
@@ -139,15 +352,49 @@ def _header_problems(target: Path, resource: dict, path_value: str, limits: Limi
             for label in labels[width:]]
 
 
-def check_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_LIMITS) -> tuple[SafeResource | None, list[Problem]]:
-    """The resource, its file located (``locate_resource``) and read (``read_resource``), or its problems."""
-    located, problems = locate_resource(package_dir, resource, limits)
+def csv_cells(line: str) -> list[str]:
+    """The cells of one line of CSV text (never an exception: a stray line break is read as a cell's text)."""
+    try:
+        return next(csv.reader(io.StringIO(line, newline="")), [])
+    except csv.Error:
+        return line.split(",")
+
+
+_UNSAFE_FILE = {  # what each reason to refuse a file expects, and what a contributor should do
+    "missing-file": ("an existing CSV file", "The resource's file does not exist."),
+    "path-outside-package": ("a path inside the package directory", "The path leaves the package directory."),
+    "symbolic-link": ("a regular file inside the package", "The table is a symbolic link (or lies behind one); "
+                      "links are never followed: commit the file itself under its own path."),
+    "not-a-file": ("a regular CSV file", "The path names something that is not a regular file (a named pipe, a "
+                   "device or a directory); it is never opened."),
+    "hard-link": ("a file with one name", "The table is a hard link: the same file has another name, possibly "
+                  "outside the package; commit a copy of it."),
+    "file-too-large": ("a smaller file", "The file is larger than the validator accepts."),
+    "bad-path": ("one relative path to a CSV file", "The path cannot be opened."),
+}
+
+
+def unsafe_file_problem(exc: UnsafeFile) -> Problem:
+    """The problem record of a refused file (exit 1: the contribution must change)."""
+    expected, message = _UNSAFE_FILE.get(exc.code, _UNSAFE_FILE["bad-path"])
+    found = {"missing-file": "no such file"}.get(exc.code, exc.found or exc.message)
+    return _problem(exc.relpath, exc.code, exc.expected or expected, found[:160], message)
+
+
+def check_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_LIMITS,
+                   canonical: dict | None = None) -> tuple[SafeResource | None, list[Problem]]:
+    """The resource, its file located (``locate_resource``, at the project's own path for it: ``canonical``,
+    default the descriptor shipped with rhil7) and read (``read_resource``), or its problems."""
+    project_path = project_paths(canonical).get(resource.get("name")) if isinstance(resource, dict) else None
+    located, problems = locate_resource(package_dir, resource, limits, project_path)
     return (None, problems) if located is None else read_resource(located, limits)
 
 
-def locate_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_LIMITS) -> tuple[SafeResource | None, list[Problem]]:
-    """The resource's file, if it may be read at all: a relative path inside the package to an existing file,
-    within the size limit, with a header no wider than the schema (only its first line is read)."""
+def locate_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_LIMITS,
+                    project_path: str | None = None) -> tuple[SafeResource | None, list[Problem]]:
+    """The resource's file, if it may be read at all: a relative path inside the package (``project_path``, when
+    given, the only one accepted) to a regular file (``checked_stat``), within the size limit, with a header no
+    wider than the schema (only its first line is read)."""
     name = str(resource.get("name", "?"))
     path_value = resource.get("path")
     label = path_value if isinstance(path_value, str) else f"resource {name}"
@@ -167,35 +414,35 @@ def locate_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_
     if path_value.startswith(("/", "\\")) or re.match(r"^[a-zA-Z]:", path_value):
         return None, [_problem(path_value, "absolute-path", "a relative path inside the package", path_value,
                                "Absolute paths are refused.")]
+    if project_path is not None and path_value != project_path:
+        return None, [path_changed_problem(path_value, project_path)]
+    root = Path(package_dir).resolve()
     try:
-        root = package_dir.resolve()
-        target = (package_dir / path_value).resolve()
-        outside = ".." in Path(path_value).parts or not target.is_relative_to(root)
-        is_file = not outside and target.is_file()
-    except (OSError, ValueError) as exc:  # a name too long for the file system, a loop of links, ...
-        return None, [_problem(path_value, "bad-path", "one relative path to a CSV file", str(exc)[:120],
-                               "The path cannot be opened.")]
-    if outside:
-        return None, [_problem(path_value, "path-outside-package", "a path inside the package directory", path_value,
-                               "The path leaves the package directory.")]
-    if not is_file:
-        return None, [_problem(path_value, "missing-file", "an existing CSV file", "no such file",
-                               "The resource's file does not exist.")]
-    size = target.stat().st_size
-    if size > limits.max_table_bytes:
-        return None, [_problem(path_value, "file-too-large", f"at most {limits.max_table_bytes} bytes", f"{size} bytes",
-                               "The file is larger than the validator accepts.")]
-    header = _header_problems(target, resource, path_value, limits)
+        checked_stat(root, path_value, limits.max_table_bytes)
+        header = _header_problems(root, resource, path_value, limits)
+    except UnsafeFile as exc:
+        return None, [unsafe_file_problem(exc)]
     if header:  # a table wider than its schema is refused before anything reads more than its first line
         return None, header
-    return SafeResource(name=name, relpath=path_value, path=target, descriptor=resource, has_bom=False), []
+    return SafeResource(name=name, relpath=path_value, path=root / path_value, descriptor=resource,
+                        has_bom=False, root=root), []
+
+
+def path_changed_problem(path_value: str, project_path: str) -> Problem:
+    return _problem(path_value, "path-changed", f"{project_path} (the project's path for this table)", path_value,
+                    f"The resource's path is not the project's: every reader (rhil7 template, ingest, the README's "
+                    f"recipes) reads {project_path}; keep the table there.")
 
 
 def read_resource(res: SafeResource, limits: Limits = DEFAULT_LIMITS) -> tuple[SafeResource | None, list[Problem]]:
     """The located resource with its bytes (``body``) and their scan, if the file is a non-empty UTF-8 table within
-    the row limit; else its problem."""
+    the row limit, with one kind of line end (LF or CR LF) and no lone CR; else its problem."""
     path_value, resource = res.relpath, res.descriptor
-    data = _contents(res.path)
+    root, below = (res.root, path_value) if res.root is not None else (res.path.parent, res.path.name)
+    try:
+        data = _contents(root, below, limits.max_table_bytes)
+    except UnsafeFile as exc:
+        return None, [unsafe_file_problem(exc)]
     has_bom = data[:len(UTF8_BOM)] == UTF8_BOM
     body = memoryview(data)[len(UTF8_BOM) if has_bom else 0:]
     if _NOT_BLANK.search(body) is None:  # (not body.strip(), which copies the whole file)
@@ -206,7 +453,10 @@ def read_resource(res: SafeResource, limits: Limits = DEFAULT_LIMITS) -> tuple[S
         offset, line = bad
         # rows are counted as records (header = 1) like every other problem; the line is kept for editors
         before = bytes(body[:offset]).decode("utf-8", errors="replace")
-        row = sum(1 for _ in csv.reader(io.StringIO(before, newline=""))) or None
+        try:
+            row = sum(1 for _ in csv.reader(io.StringIO(before, newline=""))) or None
+        except csv.Error:
+            row = None
         problem = _problem(path_value, "encoding-error", "UTF-8 text",
                            f"byte 0x{body[offset]:02x} at byte offset {offset + (3 if has_bom else 0)}, line {line}",
                            "The file is not UTF-8; save it as UTF-8 (a BOM is accepted).", row=row)
@@ -216,8 +466,32 @@ def read_resource(res: SafeResource, limits: Limits = DEFAULT_LIMITS) -> tuple[S
         return None, [_problem(path_value, "too-many-rows", f"at most {limits.max_table_rows} rows",
                                f"{line_breaks(body)} records (line ends: LF, CR LF or CR)",
                                "The table has more rows than the validator accepts.")]
+    line_ends = line_end_problems(path_value, scanned)
+    if line_ends:  # refused, not repaired: DuckDB would read other cells than pandas or R
+        return None, line_ends + _integrity_problems(resource, data, path_value)
     res.has_bom, res.scan, res.body = has_bom, scanned, body
     return res, _integrity_problems(resource, data, path_value)
+
+
+def line_end_problems(path_value: str, scan: ByteScan) -> list[Problem]:
+    """A record ended by a lone CR, or records ended by LF and by CR LF in one file: DuckDB then drops or keeps
+    bytes that pandas and R read otherwise (a lone CR made it drop the next byte: the gate checked ``q3`` where
+    pandas loads ``=q3``), so the file is refused with the line to fix, never repaired."""
+    if scan.lone_cr is not None:
+        line = scan.lone_cr
+        return [replace(_problem(path_value, "lone-cr", "lines ending in LF or CR LF",
+                                 f"line {line} ends in a lone CR (carriage return without line feed)",
+                                 "A lone CR ends this line: CSV readers disagree on where its records end (DuckDB "
+                                 "drops the next byte). Save the file with LF (or CR LF) line ends.",
+                                 row=scan.record_of_line(line)), line=line)]
+    if scan.mixed_line is not None:
+        line = scan.mixed_line
+        first, other = ("CR LF", "LF") if scan.first_crlf else ("LF", "CR LF")
+        return [replace(_problem(path_value, "mixed-line-endings", f"every line ending in {first}, like line 1",
+                                 f"line {line} ends in {other}", "The file mixes LF and CR LF line ends: CSV readers "
+                                 "disagree on such a file. Save it with one kind of line end.",
+                                 row=scan.record_of_line(line)), line=line)]
+    return []
 
 
 def _integrity_problems(resource: dict, data, path_value: str) -> list[Problem]:
