@@ -14,7 +14,8 @@ from pathlib import Path
 
 from rhil7.core.limits import DEFAULT_LIMITS
 from rhil7.core.problems import Problem, descriptor_problem as _problem
-from rhil7.core.safe_reader import UnreadableInput, parse_descriptor, project_descriptor, read_bytes
+from rhil7.core.safe_reader import (UnreadableInput, parse_descriptor, path_changed_problem, plain_relative_path,
+                                    project_descriptor, read_bytes)
 
 
 def canonical_descriptor(path: str | Path | None = None) -> dict:
@@ -65,13 +66,25 @@ def shape_differences(contributed: dict, canonical: dict, skip: set[int] = froze
             problems.append(_problem(f"/resources/{i}", "unexpected-resource", "only the project's resources: " +
                                      ", ".join(wanted), repr(name), "The package has a resource the project does not "
                                      "define; adding a table is a change to the project's shape, for a maintainer."))
-        elif isinstance(resource.get("schema"), dict):
-            problems += _schema_differences(resource["schema"], wanted[name]["schema"], f"/resources/{i}/schema")
+        else:
+            problems += _path_differences(resource, wanted[name])
+            if isinstance(resource.get("schema"), dict):
+                problems += _schema_differences(resource["schema"], wanted[name]["schema"], f"/resources/{i}/schema")
     for name in wanted:
         if name not in present:
             problems.append(_problem("/resources", "missing-resource", f"a resource named {name}", "none",
                                      f"The package lacks the project's table {name}; every table is required."))
     return problems
+
+
+def _path_differences(resource: dict, canonical: dict) -> list[Problem]:
+    """The table's file is the project's (``data/studies.csv`` beside a left-behind ``tables/studies.csv`` would be
+    validated while template, ingest and every recipe read the other); a path refused for what it is (remote,
+    absolute, outside) is the safe reader's problem, not a difference."""
+    path, wanted = resource.get("path"), canonical.get("path")
+    if not isinstance(wanted, str) or path == wanted or not plain_relative_path(path):
+        return []
+    return [path_changed_problem(path, wanted)]
 
 
 def _schema_differences(schema: dict, canonical: dict, at: str) -> list[Problem]:

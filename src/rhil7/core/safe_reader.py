@@ -428,6 +428,13 @@ def locate_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_
                         has_bom=False, root=root), []
 
 
+def plain_relative_path(path_value) -> bool:
+    """A path ``locate_resource`` would look for in the package (the others are refused for what they are)."""
+    return (isinstance(path_value, str) and 0 < len(path_value) <= MAX_PATH and path_value.isprintable()
+            and not REMOTE.match(path_value) and not path_value.startswith(("/", "\\"))
+            and not re.match(r"^[a-zA-Z]:", path_value) and ".." not in PurePosixPath(path_value).parts)
+
+
 def path_changed_problem(path_value: str, project_path: str) -> Problem:
     return _problem(path_value, "path-changed", f"{project_path} (the project's path for this table)", path_value,
                     f"The resource's path is not the project's: every reader (rhil7 template, ingest, the README's "
