@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import math
 
+from rhil7.core.sinks import markdown, terminal
+
 REQUIRED_KEYS = ["target_id", "outcome", "subgroup", "timepoint", "measure", "published_estimate", "published_ci_low",
                  "published_ci_high", "estimate", "ci_low", "ci_high", "k", "model", "status", "note"]
 # also in the JSON: heterogeneity, the prediction interval, and the studies pooled and left out (with the reason)
@@ -36,7 +38,7 @@ def reproduction_text(rows: list[dict]) -> str:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
     lines += ["", "status: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), "", "notes:"]
     lines += [f"  {r['target_id']}: {r['note']}" for r in rows if r["note"]]
-    return "\n".join(lines) + "\n"
+    return "\n".join(terminal(line) for line in lines) + "\n"
 
 
 def reproduction_json(rows: list[dict]) -> str:
@@ -51,15 +53,11 @@ def audit_text(checks) -> str:
         lines.append(f"  [{'ok' if c.passed else 'FLAG'}] {c.target_id}: {c.check}: {c.detail}")
     flagged = sum(not c.passed for c in checks)
     lines += ["", f"{len(checks)} checks, {flagged} flagged"]
-    return "\n".join(lines) + "\n"
+    return "\n".join(terminal(line) for line in lines) + "\n"
 
 
 def audit_json(checks) -> str:
     return json.dumps([c.as_dict() for c in checks], indent=2, ensure_ascii=False) + "\n"
-
-
-def _md_escape(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[str, str], published_plot: str | None,
@@ -73,15 +71,15 @@ def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[st
            "## Verdicts", "", "| target | measure | published | ours | k | model | status | note |",
            "|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        out.append(f"| {r['target_id']} | {r['measure']} | "
+        out.append(f"| {markdown(r['target_id'])} | {markdown(r['measure'])} | "
                    f"{_figure(r['published_estimate'], r['published_ci_low'], r['published_ci_high'], r.get('decimals', 2))} | "
-                   f"{_figure(r['estimate'], r['ci_low'], r['ci_high'], r.get('decimals', 2))} | {r['k']} | {r['model'] or '-'} | "
-                   f"{r['status']} | {_md_escape(r['note'])} |")
+                   f"{_figure(r['estimate'], r['ci_low'], r['ci_high'], r.get('decimals', 2))} | {r['k']} | {markdown(r['model'] or '-')} | "
+                   f"{markdown(r['status'])} | {markdown(r['note'])} |")
     if published_plot:
         out += ["", "## The published figures", "", f"![Published pooled figures]({published_plot})", ""]
     out += ["", "## Per figure: inputs and sensitivity", ""]
     for row, comp in zip(rows, comparisons):
-        out += [f"### {row['target_id']}", ""]
+        out += [f"### {markdown(row['target_id'])}", ""]
         if comp.inputs:
             out += ["| study | arm | inputs | source row |", "|---|---|---|---|"]
             for s in comp.inputs:
@@ -91,18 +89,18 @@ def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[st
                               f"mean {d['mean']:.3f}, SD {d['sd']:.3f}, n {d['n']:.0f} ({d['method']})")
                     if d.get("skewness"):
                         values += f"; {d['skewness']['text']}"
-                    out.append(f"| {s.study_id} | {arm} | {values} | `{d['row_id']}` |")
+                    out.append(f"| {markdown(s.study_id)} | {arm} | {markdown(values)} | {markdown(d['row_id'], code=True)} |")
             out += ["", "| model | estimate | 95% CI | 95% prediction interval | tau2 | I2 | Q (df, p) |",
                     "|---|---|---|---|---|---|---|"]
             for name, f in comp.fits.items():
                 tr = math.exp if row["measure"] == "RR" else (lambda x: x)
                 pi = "-" if f.pi_low is None else f"[{tr(f.pi_low):.3f}, {tr(f.pi_high):.3f}]"
-                out.append(f"| {name} | {tr(f.estimate):.3f} | [{tr(f.ci_low):.3f}, {tr(f.ci_high):.3f}] | {pi} | {f.tau2:.4f} | "
+                out.append(f"| {markdown(name)} | {tr(f.estimate):.3f} | [{tr(f.ci_low):.3f}, {tr(f.ci_high):.3f}] | {pi} | {f.tau2:.4f} | "
                            f"{100 * f.i2:.1f}% | {f.q:.2f} ({f.q_df}, {_num(f.q_p, 3)}) |")
             if comp.subgroups:
-                out += ["", f"Subgroups ({row['model']}):", "", "| subgroup | k | estimate | 95% CI |", "|---|---|---|---|"]
+                out += ["", f"Subgroups ({markdown(row['model'])}):", "", "| subgroup | k | estimate | 95% CI |", "|---|---|---|---|"]
                 for name, f in comp.subgroups.items():
-                    out.append(f"| {name} | {f.k} | {tr(f.estimate):.3f} | [{tr(f.ci_low):.3f}, {tr(f.ci_high):.3f}] |")
+                    out.append(f"| {markdown(name)} | {f.k} | {tr(f.estimate):.3f} | [{tr(f.ci_low):.3f}, {tr(f.ci_high):.3f}] |")
                 t = comp.subgroup_test
                 if t is not None:
                     out += ["", f"Test for subgroup differences: Q = {t.q_between:.2f}, df = {t.df}, p = {_num(t.p, 3)}"]
@@ -111,37 +109,39 @@ def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[st
                         "| conversion | estimate | 95% CI |", "|---|---|---|"]
                 for name, f in comp.sensitivity.items():
                     tr = math.exp if row["measure"] == "RR" else (lambda x: x)
-                    out.append(f"| {name} | {tr(f.estimate):.3f} | [{tr(f.ci_low):.3f}, {tr(f.ci_high):.3f}] |")
+                    out.append(f"| {markdown(name)} | {tr(f.estimate):.3f} | [{tr(f.ci_low):.3f}, {tr(f.ci_high):.3f}] |")
             if row["target_id"] in plots:
-                out += ["", f"![Forest plot {row['target_id']}]({plots[row['target_id']]})"]
+                out += ["", f"![Forest plot {markdown(row['target_id'])}]({markdown(plots[row['target_id']])})"]
         else:
             out.append("No study inputs in the package.")
         if comp.missing:
-            out += ["", "Missing inputs:", ""] + [f"- {m}" for m in comp.missing]
+            out += ["", "Missing inputs:", ""] + [f"- {markdown(m)}" for m in comp.missing]
         if comp.excluded:
-            out += ["", "Present but not pooled:", ""] + [f"- {m}" for m in comp.excluded]
+            out += ["", "Present but not pooled:", ""] + [f"- {markdown(m)}" for m in comp.excluded]
         out.append("")
     out += ["## Test for subgroup differences (sepsis vs COVID-19)", "",
             "Under every computed combined figure: each subgroup fitted on its own with the figure's model, "
             "Q between the subtotals on G - 1 df (RevMan).", ""]
     if subgroup_tests:
         out += ["| figure | model | Q between | df | p |", "|---|---|---|---|---|"]
-        out += [f"| {t.get('target_id', t['outcome'] + ' ' + t['timepoint'])} | {t.get('model', '-')} | {t['q_between']:.2f} | "
+        out += [f"| {markdown(t.get('target_id', t['outcome'] + ' ' + t['timepoint']))} | {markdown(t.get('model', '-'))} | {t['q_between']:.2f} | "
                 f"{t['df']} | {_num(t['p'], 3)} |" for t in subgroup_tests]
     else:
         out.append("No combined figure has computed inputs from both subgroups yet.")
     out += ["", "## Audit of the published figures", "",
             "Each figure checked on its own, allowing for the published rounding.", "",
             "| target | check | result | detail |", "|---|---|---|---|"]
-    out += [f"| {c.target_id} | {c.check} | {'ok' if c.passed else '**flag**'} | {_md_escape(c.detail)} |" for c in checks]
+    out += [f"| {markdown(c.target_id)} | {markdown(c.check)} | {'ok' if c.passed else '**flag**'} | {markdown(c.detail)} |" for c in checks]
     out += ["", "## Coverage: what the package holds and what is still wanted", ""]
     if coverage_plot:
         out += [f"![Coverage: trials x outcome and time point, coloured by status]({coverage_plot})", "",
                 f"(Also as SVG: `{coverage_plot.rsplit('.', 1)[0]}.svg`.)", ""]
     out += ["| study | outcome | time point | status | detail |", "|---|---|---|---|---|"]
     for c in coverage.itertuples(index=False):
-        out.append(f"| {c.study_id} | {c.outcome} | {c.timepoint} | {c.status} | {_md_escape(c.detail)} |")
+        out.append(f"| {markdown(c.study_id)} | {markdown(c.outcome)} | {markdown(c.timepoint)} | {markdown(c.status)} | "
+                   f"{markdown(c.detail)} |")
     out += ["", "## Sources", ""]
     for s in sources.itertuples(index=False):
-        out.append(f"- `{s.source_id}`: {_md_escape(s.title)}. <{s.url}> (read {s.accessed:%Y-%m-%d}; {s.reach})")
+        out.append(f"- {markdown(s.source_id, code=True)}: {markdown(s.title)}. {markdown(s.url)} "
+                   f"(read {s.accessed:%Y-%m-%d}; {markdown(s.reach)})")
     return "\n".join(out) + "\n"

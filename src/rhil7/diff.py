@@ -46,7 +46,11 @@ REPRO_FIELDS = ("status", "model", "k", "studies", "estimate", "ci_low", "ci_hig
 
 
 class DiffError(Exception):
-    """OLD or NEW cannot be read as a package (exit code 2)."""
+    """OLD or NEW cannot be read as a package (exit code 2). Its text is escaped for the terminal: it may quote a
+    contributed name."""
+
+    def __str__(self) -> str:
+        return terminal(super().__str__())
 
 
 @dataclass
