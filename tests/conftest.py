@@ -17,6 +17,20 @@ SNAPSHOT = Path(__file__).resolve().parent / "fixtures" / "snapshot_0_1_0" / "ta
 CLI = str(Path(sys.executable).with_name("rhil7"))
 
 
+def pytest_addoption(parser):
+    parser.addoption("--skip-slow", action="store_true", help="deselect tests marked slow (statsmodels' option)")
+    parser.addoption("--only-slow", action="store_true", help="run only the tests marked slow")
+
+
+def pytest_collection_modifyitems(config, items):
+    skip, only = config.getoption("--skip-slow"), config.getoption("--only-slow")
+    if not (skip or only):
+        return
+    keep = [item for item in items if (item.get_closest_marker("slow") is not None) == only]
+    config.hook.pytest_deselected(items=[item for item in items if item not in keep])
+    items[:] = keep
+
+
 def run_cli(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([CLI, *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
 
