@@ -15,6 +15,7 @@ from rhil7.core.database import quote_literal as lit
 from rhil7.core.vocabulary import COUNT_OUTCOMES, OUTCOME_UNITS, PLAUSIBLE_IN_ANALYSIS_UNIT, STAY_OUTCOMES, UNITS
 
 from rhil7.core.problems import Problem, omitted_problem
+from . import arm_snippets, snippet_statistics
 from .snippets import DIGIT_RUNS, digits_in, snippet_supports
 from .typed_tables import TypedTables, fmt, problem, repeated_hashes
 
@@ -390,9 +391,12 @@ RULE_INPUTS = {
     "coverage-gap": ("outcome", "subgroup", "timepoint"),
     "implausible-value": ("outcome", "unit"),
     "arms-above-randomized": ("study_id", "arm_id", "outcome", "timepoint", "n", "total"),
+    snippet_statistics.CODE: ("statistic", "snippet"),
+    arm_snippets.CODE: ("study_id", "arm_id", "outcome", "timepoint", "snippet", "note"),
 }
 
 # (the slowest first: they run two or more at once, run.py)
 CROSS_RULES = [rows_have_coverage, outcome_rows_unique, outcome_rows_match_arms, extracted_has_rows,
                values_plausible, snippets_hold_numbers, timepoints_within_follow_up, studies_have_provenance,
-               targets_have_coverage, arms_complete, arm_counts_within_trial]
+               targets_have_coverage, arms_complete, arm_counts_within_trial,
+               snippet_statistics.statistic_matches_snippet, arm_snippets.arms_take_their_own_numbers]

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from rhil7.core.problems import Problem
 from rhil7.validators.run import validate_package
+from rhil7.validators.separator import CODE as SEPARATOR_CODE
+from rhil7.validators.separator import separator_found, separator_message
 
 from .core.csv_records import CsvTable
 from .loading import read_descriptor
@@ -71,7 +73,9 @@ def _check_sheet(header: list[str], rows: list[_SheetRow], sheet: SheetLayout, p
                  arm_roles: dict[str, str]) -> list[_SheetRow]:
     """The rows to ingest (status filled); problems of the sheet itself go to ``problems``."""
     if header != sheet.columns:
-        problems.add(None, None, "header-mismatch", ",".join(sheet.columns), ",".join(header),
+        separator = separator_found(header, sheet.columns)
+        problems.add(None, None, SEPARATOR_CODE if separator else "header-mismatch", ",".join(sheet.columns),
+                     ",".join(header), separator_message(separator, "the sheet") if separator else
                      "The sheet's columns are not those `rhil7 template` writes (from the Table Schemas).")
         return []
     chosen = []

@@ -13,6 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from rhil7.validators.cross_rules import PROVENANCE_FIELDS
+from rhil7.validators.separator import CODE as SEPARATOR_CODE
+from rhil7.validators.separator import separator_found, separator_message
 
 from .core.csv_records import CsvTable
 from .loading import read_descriptor
@@ -60,7 +62,9 @@ def ingest_study_rows(package_dir: Path, header: list[str], rows, problems):
     descriptor = read_descriptor(package_dir)
     result = IngestResult()
     if header != columns(descriptor):
-        problems.add(None, None, "header-mismatch", ",".join(columns(descriptor)), ",".join(header),
+        separator = separator_found(header, columns(descriptor))
+        problems.add(None, None, SEPARATOR_CODE if separator else "header-mismatch", ",".join(columns(descriptor)),
+                     ",".join(header), separator_message(separator, "the study sheet") if separator else
                      "The study sheet's columns are not those `rhil7 template --new-study` writes.")
         result.problems = problems.items
         return result
