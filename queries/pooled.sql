@@ -1,8 +1,11 @@
 -- pooled: one row per outcome x time point x subgroup (sepsis, covid19, all) x model (FE, DL; for risk ratios also
--- MH and MH-DL).
--- Columns: outcome, timepoint, measure, subgroup, model, k (studies pooled), k_excluded (comparisons present but
--- left out, listed with the reason in effect_size_inputs), estimate, ci_low, ci_high, pi_low, pi_high (on the
--- measure's scale: RR exponentiated), yi_pooled, se (analysis scale: log RR), tau2, q, i2.
+-- MH and MH-DL), for every outcome and time point that coverage lists or that has a comparison, with the coverage
+-- that rhil7 reproduce judges a target by: a row whose complete is false pools only the trials in the package
+-- (k_missing trials are not), and rhil7 reproduce calls its target not_computable.
+-- Trials: every trial of the subgroup; each is pooled, excluded (a comparison left out: no events in either arm,
+-- a median that cannot be converted, no positive variance; the reason is in effect_size_inputs), not_reported (its
+-- coverage row says so), or missing (coverage not_reachable, no coverage row, or extracted with an arm's row
+-- missing). k + k_excluded + k_missing = k_expected.
 -- FE: inverse-variance fixed effect. DL: DerSimonian-Laird random effects (tau2 = max(0, (Q - df) / C),
 -- C = sum(w) - sum(w^2) / sum(w)). Q = sum(w (yi - FE)^2); I2 = max(0, (Q - df) / Q).
 -- MH: Mantel-Haenszel risk ratio ("M-H, Fixed"), Greenland-Robins variance, 0.5 added to every cell of a study
@@ -10,49 +13,80 @@
 -- is computed by rhil7 reproduce only); Q about the MH estimate. MH-DL: RevMan's "M-H, Random": tau2 as DL but
 -- from Q about the MH estimate, then inverse-variance pooling with weights 1 / (vi + tau2) (Deeks & Higgins 2010).
 -- One study: Q = 0, tau2 = 0, I2 = 0 and every model gives the study's own estimate and interval.
--- 95% CI = estimate +/- 1.959964 x se. Prediction interval (DL, MH-DL, k >= 3): estimate +/- t(0.975, k - 1)
--- sqrt(se^2 + tau2), as rhil7 reproduce, R meta and RevMan; the t quantiles are listed below for k up to 101
--- (scipy.stats.t.ppf, checked by the tests). REML and Hartung-Knapp are computed by rhil7 reproduce only.
+-- 95% CI = estimate +/- z975() x se. Prediction interval (DL, MH-DL, k >= 3): estimate +/- t975(k - 1)
+-- sqrt(se^2 + tau2), as rhil7 reproduce, R meta and RevMan (z975 and t975: macros generated from
+-- rhil7.core.vocabulary). REML and Hartung-Knapp are computed by rhil7 reproduce only.
+-- Columns:
+--   outcome: outcome code (as in coverage)
+--   timepoint: meta-analysis time point (coverage's timepoint, the rows' analysis_timepoint)
+--   measure: MD (mean difference) or RR (risk ratio), by the outcome
+--   subgroup: sepsis, covid19 (the trials of that condition) or all (every trial)
+--   model: FE, DL, MH or MH-DL (see above)
+--   k: studies pooled
+--   k_excluded: trials with a comparison left out of pooling (the reason is in effect_size_inputs.excluded)
+--   k_expected: trials of the subgroup expected to contribute (every trial whose coverage is not not_reported)
+--   k_not_reported: trials whose coverage row says the outcome was not reported at this time point
+--   k_missing: trials whose data are not in the package (not_reachable, no coverage row, or an arm's row missing)
+--   complete: true when k_missing = 0 (what rhil7 reproduce requires before it judges a target)
+--   missing_studies: the missing trials with the reason, e.g. daix2023 (not_reachable); NULL when complete
+--   estimate: pooled estimate on the measure's scale (RR exponentiated); NULL when k = 0
+--   ci_low: lower bound of the 95% confidence interval, measure's scale
+--   ci_high: upper bound of the 95% confidence interval, measure's scale
+--   pi_low: lower bound of the 95% prediction interval (DL and MH-DL, k >= 3), measure's scale
+--   pi_high: upper bound of the 95% prediction interval (DL and MH-DL, k >= 3), measure's scale
+--   yi_pooled: pooled estimate on the analysis scale (MD, or log RR)
+--   se: standard error of yi_pooled
+--   tau2: between-study variance tau^2 (0 for FE and MH), analysis scale
+--   q: Cochran's Q about the model family's fixed-effect estimate
+--   i2: I^2 = max(0, (Q - df) / Q), a proportion between 0 and 1
 CREATE OR REPLACE VIEW pooled AS
-WITH t_quantile(df, t975) AS (
-    VALUES
-        (2, 4.302652729749462), (3, 3.1824463052837078), (4, 2.7764451051977934), (5, 2.5705818356363146),
-        (6, 2.4469118511449786), (7, 2.364624251592784), (8, 2.306004135204166), (9, 2.262157162798205),
-        (10, 2.228138851986274), (11, 2.200985160091639), (12, 2.1788128296672284), (13, 2.1603686564627913),
-        (14, 2.144786687917804), (15, 2.131449545559776), (16, 2.1199052992212546), (17, 2.1098155778333156),
-        (18, 2.1009220402410382), (19, 2.0930240544083087), (20, 2.085963447265864), (21, 2.0796138447276795),
-        (22, 2.0738730679040254), (23, 2.0686576104190486), (24, 2.0638985616280245), (25, 2.0595385527532972),
-        (26, 2.0555294386428735), (27, 2.0518305164802846), (28, 2.0484071417952454), (29, 2.045229642132703),
-        (30, 2.0422724563012378), (31, 2.039513446396408), (32, 2.0369333434601016), (33, 2.0345152974493383),
-        (34, 2.0322445093177186), (35, 2.030107928250343), (36, 2.0280940009804502), (37, 2.0261924630291093),
-        (38, 2.0243941639119694), (39, 2.022690920036761), (40, 2.021075390306273), (41, 2.019540970441376),
-        (42, 2.0180817028184443), (43, 2.016692199227824), (44, 2.0153675744437636), (45, 2.014103388880846),
-        (46, 2.012895598919429), (47, 2.0117405137297655), (48, 2.010634757624232), (49, 2.0095752371292392),
-        (50, 2.008559112100761), (51, 2.007583770315836), (52, 2.006646805061688), (53, 2.0057459953178687),
-        (54, 2.0048792881880564), (55, 2.0040447832891455), (56, 2.003240718847872), (57, 2.002465459291007),
-        (58, 2.0017174841452356), (59, 2.000995378088267), (60, 2.0002978220142604), (61, 1.999623584994939),
-        (62, 1.9989715170333788), (63, 1.998340542520741), (64, 1.997729654317693), (65, 1.9971379083920038),
-        (66, 1.9965644189523117), (67, 1.996008354025296), (68, 1.9954689314298435), (69, 1.9949454151072374),
-        (70, 1.994437111771186), (71, 1.9939433678456255), (72, 1.9934635666618719), (73, 1.992997125889855),
-        (74, 1.992543495180932), (75, 1.9921021540022417), (76, 1.9916726096446642), (77, 1.9912543953883846),
-        (78, 1.9908470688116906), (79, 1.9904502102301285), (80, 1.990063421254446), (81, 1.9896863234569029),
-        (82, 1.989318557136572), (83, 1.9889597801751624), (84, 1.9886096669757083), (85, 1.9882679074772216),
-        (86, 1.98793420623902), (87, 1.9876082815890708), (88, 1.9872898648311692), (89, 1.986978699506281),
-        (90, 1.9866745407037683), (91, 1.9863771544186177), (92, 1.98608631695113), (93, 1.9858018143458227),
-        (94, 1.985523441866604), (95, 1.9852510035054978), (96, 1.984984311522457), (97, 1.9847231860139845),
-        (98, 1.9844674545084815), (99, 1.9842169515864174), (100, 1.9839715185235518)
+WITH comparisons AS (
+    -- every comparison, in its trial's subgroup and again in 'all'
+    SELECT study_id, outcome, timepoint, measure, subgroup, yi, vi, excluded, intervention_events, control_events,
+           n_intervention, n_control, continuity_corrected
+    FROM effect_size_inputs
+    UNION ALL
+    SELECT study_id, outcome, timepoint, measure, 'all', yi, vi, excluded, intervention_events, control_events,
+           n_intervention, n_control, continuity_corrected
+    FROM effect_size_inputs
 ),
 input AS (
-    SELECT outcome, timepoint, measure, subgroup, yi, vi FROM effect_sizes
-    UNION ALL
-    SELECT outcome, timepoint, measure, 'all' AS subgroup, yi, vi FROM effect_sizes
+    SELECT * FROM comparisons WHERE excluded IS NULL
 ),
-excluded AS (
-    SELECT outcome, timepoint, measure, subgroup, count(*) AS k_excluded
-    FROM (SELECT outcome, timepoint, measure, subgroup FROM effect_size_inputs WHERE excluded IS NOT NULL
-          UNION ALL
-          SELECT outcome, timepoint, measure, 'all' FROM effect_size_inputs WHERE excluded IS NOT NULL)
+trials AS (
+    -- every trial of every subgroup, for each outcome and time point that coverage lists or a comparison has
+    SELECT o.outcome, o.timepoint, g.subgroup, g.study_id
+    FROM (SELECT outcome, timepoint FROM coverage UNION SELECT outcome, timepoint FROM effect_size_inputs) AS o
+    CROSS JOIN (SELECT study_id, condition AS subgroup FROM studies UNION ALL SELECT study_id, 'all' FROM studies) AS g
+),
+states AS (
+    SELECT t.outcome, t.timepoint, t.subgroup, t.study_id,
+           CASE WHEN e.study_id IS NOT NULL AND e.excluded IS NULL THEN 'pooled'
+                WHEN e.study_id IS NOT NULL THEN 'excluded'
+                WHEN c.status = 'not_reported' THEN 'not_reported'
+                ELSE 'missing' END AS state,
+           t.study_id || ' (' || CASE c.status WHEN 'extracted' THEN 'an arm''s row is missing'
+                                               ELSE coalesce(c.status, 'no coverage row') END || ')' AS why_missing
+    FROM trials AS t
+    LEFT JOIN effect_size_inputs AS e USING (study_id, outcome, timepoint)
+    LEFT JOIN coverage AS c USING (study_id, outcome, timepoint)
+),
+coverage_of AS (
+    SELECT outcome, timepoint, subgroup,
+           count(*) FILTER (WHERE state <> 'not_reported') AS k_expected,
+           count(*) FILTER (WHERE state = 'not_reported') AS k_not_reported,
+           count(*) FILTER (WHERE state = 'missing') AS k_missing,
+           count(*) FILTER (WHERE state = 'excluded') AS k_excluded,
+           string_agg(why_missing, '; ' ORDER BY study_id) FILTER (WHERE state = 'missing') AS missing_studies
+    FROM states
     GROUP BY ALL
+),
+wanted AS (
+    -- every model of every outcome x time point x subgroup, computed or not
+    SELECT cv.*, outcome_measure(cv.outcome) AS measure, m.model
+    FROM coverage_of AS cv
+    JOIN (VALUES ('FE', NULL), ('DL', NULL), ('MH', 'RR'), ('MH-DL', 'RR')) AS m(model, only_for)
+      ON m.only_for IS NULL OR m.only_for = outcome_measure(cv.outcome)
 ),
 sums AS (
     SELECT outcome, timepoint, measure, subgroup, count(*) AS k,
@@ -63,19 +97,14 @@ sums AS (
 fixed AS (
     SELECT *, swy / sw AS fe, sw - sw2 / sw AS c FROM sums
 ),
-mh_input AS (
+mh_studies AS (
     SELECT outcome, timepoint, measure, subgroup, yi, vi,
            intervention_events::DOUBLE + CASE WHEN continuity_corrected THEN 0.5 ELSE 0.0 END::DOUBLE AS a,
            control_events::DOUBLE + CASE WHEN continuity_corrected THEN 0.5 ELSE 0.0 END::DOUBLE AS c,
            n_intervention::DOUBLE + CASE WHEN continuity_corrected THEN 1.0 ELSE 0.0 END::DOUBLE AS n1,
            n_control::DOUBLE + CASE WHEN continuity_corrected THEN 1.0 ELSE 0.0 END::DOUBLE AS n2
-    FROM effect_size_inputs
-    WHERE measure = 'RR' AND excluded IS NULL
-),
-mh_studies AS (
-    SELECT * FROM mh_input
-    UNION ALL
-    SELECT outcome, timepoint, measure, 'all', yi, vi, a, c, n1, n2 FROM mh_input
+    FROM input
+    WHERE measure = 'RR'
 ),
 mh_sums AS (
     SELECT outcome, timepoint, measure, subgroup,
@@ -127,12 +156,12 @@ models AS (
     FROM tau
     UNION ALL
     SELECT t.outcome, t.timepoint, t.measure, t.subgroup, CASE t.family WHEN 'IV' THEN 'DL' ELSE 'MH-DL' END, t.k,
-           r.est, r.est_se, t.tau2, t.q, t.i2, CASE WHEN t.k >= 3 THEN q.t975 * sqrt(r.est_se * r.est_se + t.tau2) END
+           r.est, r.est_se, t.tau2, t.q, t.i2, CASE WHEN t.k >= 3 THEN t975(t.k - 1) * sqrt(r.est_se * r.est_se + t.tau2) END
     FROM tau AS t
     JOIN random AS r USING (outcome, timepoint, measure, subgroup, family)
-    LEFT JOIN t_quantile AS q ON q.df = t.k - 1
 )
-SELECT m.outcome, m.timepoint, m.measure, m.subgroup, m.model, m.k, coalesce(x.k_excluded, 0) AS k_excluded,
+SELECT w.outcome, w.timepoint, w.measure, w.subgroup, w.model, coalesce(m.k, 0) AS k, w.k_excluded, w.k_expected,
+       w.k_not_reported, w.k_missing, w.k_missing = 0 AS complete, w.missing_studies,
        CASE WHEN m.measure = 'RR' THEN exp(m.yi_pooled) ELSE m.yi_pooled END AS estimate,
        CASE WHEN m.measure = 'RR' THEN exp(m.yi_pooled - z975() * m.se)
             ELSE m.yi_pooled - z975() * m.se END AS ci_low,
@@ -141,5 +170,5 @@ SELECT m.outcome, m.timepoint, m.measure, m.subgroup, m.model, m.k, coalesce(x.k
        CASE WHEN m.measure = 'RR' THEN exp(m.yi_pooled - m.pi_half) ELSE m.yi_pooled - m.pi_half END AS pi_low,
        CASE WHEN m.measure = 'RR' THEN exp(m.yi_pooled + m.pi_half) ELSE m.yi_pooled + m.pi_half END AS pi_high,
        m.yi_pooled, m.se, m.tau2, m.q, m.i2
-FROM models AS m
-LEFT JOIN excluded AS x USING (outcome, timepoint, measure, subgroup);
+FROM wanted AS w
+LEFT JOIN models AS m USING (outcome, timepoint, subgroup, model);

@@ -1,15 +1,18 @@
-"""`rhil7 reproduce --format json` and the SQL view `pooled` agree on the synthetic sparse fixture (tests/sparse_fixture.py):
-a single study, a double-zero study, a zero cell, an arm reported two ways, median-reported arms (one convertible,
-one with n < 5). The plan is read from the package being analysed; plan rows the engine cannot honour are refused.
+"""`rhil7 reproduce` and the SQL view `pooled` agree: on k, k_excluded, coverage (complete, k_missing), estimate,
+CI, tau2, I2, Q and the prediction interval of every model both compute, for every target, on three SYNTHETIC
+fixture packages (tests/sparse_fixture.py; numbers made up for the tests, never in tables/):
 
-The comparison: for every target that `rhil7 reproduce` computes (status other than not_computable), the `pooled` row
-with the same outcome, time point, subgroup and model exists and has the same k (studies pooled) and k_excluded
-(studies left out), and estimate, ci_low, ci_high, tau2, i2, pi_low and pi_high equal to 1e-9 (relative to the value
-when it exceeds 1); and every (outcome, time point, subgroup) that `pooled` holds for a target is one that
-`rhil7 reproduce` computed.
+- ``sparse``: a single study, a double-zero study, a zero cell, an arm reported two ways, median-reported arms (one
+  convertible, one with n < 5); coverage complete (one trial not_reported);
+- ``incomplete``: the same with two trials' data not in the package (coverage not_reachable, their rows removed):
+  rhil7 reproduce says not_computable, and the SQL rows say complete = false with the same k and k_missing;
+- ``inestimable``: a subgroup whose only trial had no deaths in either arm (k = 0, k_excluded = 1).
+
+The plan is read from the package being analysed; plan rows the engine cannot honour are refused.
 """
 from __future__ import annotations
 
+import csv
 import json
 import math
 
@@ -19,14 +22,73 @@ import pytest
 from scipy import stats
 
 from rhil7.analysis.reproduction import judge
+from rhil7.reproduce import reproduce
 from sparse_fixture import build_sparse_package, default_plan, write_plan
 
 COMPARED = ["estimate", "ci_low", "ci_high", "tau2", "i2", "pi_low", "pi_high"]
+SQL_MODELS = {"MD": ("FE", "DL"), "RR": ("FE", "DL", "MH", "MH-DL")}
+
+
+def _rewrite(path, change) -> None:
+    """``change(rows) -> rows`` applied to one CSV table of a fixture package, header kept."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields, rows = reader.fieldnames, list(reader)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(change(rows))
+
+
+def _own_snippets(rows):
+    """Each arm quotes its own (made-up) sentence, so no two arms take their numbers from one snippet."""
+    return [{**r, "snippet": f"synthetic {r['arm_id']}: {r['events']} of {r['total']}"} for r in rows]
+
+
+def _sparse(target):
+    package = build_sparse_package(target)
+    _rewrite(package / "tables" / "outcomes_dichotomous.csv", _own_snippets)
+    return package
+
+
+def _not_reachable(package, study, outcome, table):
+    """``study``'s ``outcome`` data taken out of the package, its coverage row saying not_reachable."""
+    _rewrite(package / "tables" / table, lambda rows: [r for r in rows if (r["study_id"], r["outcome"]) != (study, outcome)])
+    _rewrite(package / "tables" / "coverage.csv", lambda rows: [
+        {**r, "status": "not_reachable", "detail": "synthetic: the full text could not be reached",
+         "wanted_source": "synthetic full text"} if (r["study_id"], r["outcome"]) == (study, outcome) else r
+        for r in rows])
+
+
+def _incomplete(target):
+    package = _sparse(target)
+    _not_reachable(package, "syn_c", "alc", "outcomes_continuous.csv")
+    _not_reachable(package, "syn_d", "mortality", "outcomes_dichotomous.csv")
+    return package
+
+
+def _inestimable(target):
+    package = _sparse(target)
+    _rewrite(package / "tables" / "outcomes_dichotomous.csv", lambda rows: [
+        {**r, "events": "0", "snippet": f"synthetic {r['arm_id']}: 0 of {r['total']}"} if r["study_id"] == "syn_d" else r
+        for r in rows])
+    return package
+
+
+FIXTURES = {"sparse": _sparse, "incomplete": _incomplete, "inestimable": _inestimable}
 
 
 @pytest.fixture(scope="module")
 def sparse(tmp_path_factory):
-    return build_sparse_package(tmp_path_factory.mktemp("sparse") / "package")
+    return _sparse(tmp_path_factory.mktemp("sparse") / "package")
+
+
+@pytest.fixture(scope="module", params=sorted(FIXTURES))
+def reproduced(request, tmp_path_factory):
+    """(name, rows, comparisons, pooled rows) of `rhil7 reproduce` run in process on a fixture package."""
+    package = FIXTURES[request.param](tmp_path_factory.mktemp(request.param) / "package")
+    outcome = reproduce(package, plots=False)
+    return request.param, outcome.rows, outcome.comparisons, _pooled(package)
 
 
 def _reproduce(cli, package, *options):
@@ -43,9 +105,62 @@ def _pooled(package):
 
 
 def _same(a, b) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
+    if a is None or b is None or (isinstance(b, float) and math.isnan(b)):
+        return a is None and (b is None or math.isnan(b))
     return abs(a - b) <= 1e-9 * max(1.0, abs(b))
+
+
+def test_sql_and_reproduce_agree_on_every_target_and_its_coverage(reproduced):
+    name, rows, comparisons, pooled = reproduced
+    assert rows
+    for row, comparison in zip(rows, comparisons):
+        key = (row["outcome"], row["timepoint"], row["subgroup"])
+        sql = {p["model"]: p for p in pooled if (p["outcome"], p["timepoint"], p["subgroup"]) == key}
+        assert set(sql) == set(SQL_MODELS[row["measure"]]), (name, key)
+        for model, p in sql.items():
+            where = (name, row["target_id"], model)
+            assert (p["k"], p["k_excluded"], p["k_missing"], p["k_not_reported"]) == (
+                len(comparison.inputs), len(comparison.excluded), len(comparison.missing),
+                len(comparison.not_reported)), where
+            assert p["complete"] is (not comparison.missing), where
+            assert p["k_expected"] == p["k"] + p["k_excluded"] + p["k_missing"], where
+            assert (p["missing_studies"] is None) is p["complete"], where
+            fitted = comparison.fits.get(model)
+            if not comparison.inputs:
+                assert p["estimate"] is None and fitted is None, where
+                continue
+            for ours, theirs in (("yi_pooled", "estimate"), ("se", "se"), ("tau2", "tau2"), ("q", "q"), ("i2", "i2")):
+                assert _same(p[ours], getattr(fitted, theirs)), (*where, ours)
+            scale = math.log if row["measure"] == "RR" else (lambda v: v)
+            for bound in ("ci_low", "ci_high", "pi_low", "pi_high"):
+                assert _same(None if p[bound] is None else scale(p[bound]), getattr(fitted, bound)), (*where, bound)
+        primary = sql.get(row["model"])
+        if primary is not None:  # REML and Hartung-Knapp are rhil7 reproduce's alone
+            judged = row["status"] != "not_computable"
+            assert judged is (primary["complete"] and primary["k"] > 0), (name, row["target_id"])
+            if judged:
+                for key in COMPARED:
+                    assert _same(primary[key], row[key]), (name, row["target_id"], key)
+
+
+def test_incomplete_coverage_is_visible_in_sql(reproduced):
+    """What rhil7 reproduce reports as missing, the SQL row says, by trial and reason."""
+    name, rows, _, pooled = reproduced
+    by = {(p["outcome"], p["subgroup"], p["model"]): p for p in pooled}
+    status = {r["target_id"]: r["status"] for r in rows}
+    if name == "incomplete":
+        assert by[("alc", "sepsis", "DL")]["missing_studies"] == "syn_c (not_reachable)"
+        assert (by[("alc", "sepsis", "DL")]["k"], by[("alc", "all", "DL")]["k_missing"]) == (2, 1)
+        covid = by[("mortality", "covid19", "MH")]
+        assert (covid["k"], covid["k_missing"], covid["k_not_reported"], covid["complete"]) == (0, 1, 1, False)
+        assert status["sepsis_alc_week3"] == status["all_mortality"] == "not_computable"
+    elif name == "inestimable":
+        covid = by[("mortality", "covid19", "DL")]
+        assert (covid["k"], covid["k_excluded"], covid["complete"], covid["estimate"]) == (0, 1, True, None)
+        assert status["covid19_mortality"] == "not_computable" and by[("mortality", "all", "DL")]["k_excluded"] == 2
+    else:
+        assert all(p["complete"] for p in pooled)
+        assert by[("mortality", "covid19", "FE")]["k_not_reported"] == 1
 
 
 @pytest.mark.parametrize("model", [None, "MH-DL", "MH"])
@@ -141,8 +256,9 @@ def test_mh_random_with_reml_is_refused(cli, tmp_path):
 
 
 def test_sql_quantiles_equal_scipy():
-    """The SQL view's normal quantile (AS 241) and its table of t quantiles are the ones the engine uses."""
+    """The SQL view's normal quantile (AS 241) and the t975(df) macro are the quantiles the engine uses."""
     from rhil7.core.database import view_sql
+    from rhil7.core.vocabulary import T_975_LISTED, vocabulary_sql
 
     con = duckdb.connect(":memory:")
     sql = view_sql("effect_size_inputs")
@@ -150,11 +266,12 @@ def test_sql_quantiles_equal_scipy():
     ps = [1e-10, 0.01, 0.3, 0.5, 0.7, 0.975, *((n - 0.375) / (n + 0.25) for n in range(5, 3000, 7))]
     ours = [con.execute("SELECT normal_quantile(?)", [p]).fetchone()[0] for p in ps]
     assert np.allclose(ours, stats.norm.ppf(ps), rtol=1e-14, atol=0)
-    pooled = view_sql("pooled")
-    table = pooled[pooled.index("VALUES") + 6:pooled.index("),\ninput")]
-    pairs = [tuple(float(x) for x in pair.strip(" ()\n").split(",")) for pair in table.split("),")]
-    assert [int(df) for df, _ in pairs] == list(range(2, 101))
-    assert all(t == stats.t.ppf(0.975, df) for df, t in pairs)
+    con.execute(vocabulary_sql())
+    listed = [con.execute("SELECT t975(?)", [df]).fetchone()[0] for df in range(1, T_975_LISTED + 1)]
+    assert listed == [stats.t.ppf(0.975, df) for df in range(1, T_975_LISTED + 1)]
+    beyond = [con.execute("SELECT t975(?)", [df]).fetchone()[0] for df in range(T_975_LISTED + 1, 3000, 13)]
+    assert np.allclose(beyond, stats.t.ppf(0.975, range(T_975_LISTED + 1, 3000, 13)), rtol=1e-10, atol=0)
+    assert con.execute("SELECT t975(0)").fetchone()[0] is None
 
 
 def test_decimal_half_up_rounding_at_the_published_precision():

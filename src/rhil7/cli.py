@@ -301,7 +301,9 @@ def cmd_template(args) -> int:
         raise UsageError(str(exc)) from None
     text = render_sheet(columns, rows)
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        from .core.paths import write_file  # (atomic, and never through a committed symbolic link)
+
+        write_file(args.out, text.encode("utf-8"))
         print(f"wrote {args.out} ({len(rows)} rows)", file=sys.stderr)
     else:
         sys.stdout.write(text)
@@ -358,6 +360,7 @@ COMMANDS = {"docs": cmd_docs, "validate": cmd_validate, "build": cmd_build, "que
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .core.limits import UnreadableInput
     from .core.paths import UnsafeOutput
 
     parser = _parser()
@@ -370,6 +373,9 @@ def main(argv: list[str] | None = None) -> int:
     except UnsafeOutput as exc:
         print(f"rhil7 {args.command}: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    except UnreadableInput as exc:  # a package (or a file it names) the safe reader refuses to read
+        print(f"rhil7 {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except OSError as exc:  # the machine's, not the package's: a read-only or full disk, a missing permission

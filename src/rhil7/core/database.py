@@ -10,6 +10,9 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .sql_quoting import quote_identifier, quote_literal  # defined there, imported from here by everyone
+from .vocabulary import vocabulary_sql
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -22,22 +25,6 @@ FILE_CONFIG = {"storage_compatibility_version": "v1.5.0"}
 # No file other than the database itself, no URL, no extension fetched or loaded behind our back.
 SAFE_CONFIG = {"enable_external_access": False, "autoinstall_known_extensions": False,
                "autoload_known_extensions": False}
-
-
-def quote_identifier(name: str) -> str:
-    """``name`` as one SQL identifier, whatever characters it holds (the only way a name enters SQL)."""
-    if not isinstance(name, str):
-        raise TypeError(f"an SQL identifier must be a string, not {type(name).__name__}")
-    if "\x00" in name:
-        raise ValueError(f"an SQL identifier cannot contain NUL: {name!r}")
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_literal(text: str) -> str:
-    """``text`` as one SQL string literal (single quotes doubled)."""
-    if "\x00" in text:
-        raise ValueError(f"an SQL string cannot contain NUL: {text!r}")
-    return "'" + text.replace("'", "''") + "'"
 
 
 def safe_connect(path: str = ":memory:", read_only: bool = False, allowed_paths=(), **config):
@@ -110,8 +97,6 @@ def create_tables(con, descriptor: dict, tables: dict[str, pd.DataFrame]) -> Non
 
 
 def create_views(con, package_dir: Path | None = None) -> int:
-    from .vocabulary import vocabulary_sql
-
     con.execute(vocabulary_sql())
     for name in VIEW_ORDER:
         con.execute(view_sql(name, package_dir))

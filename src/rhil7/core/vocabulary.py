@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from statistics import NormalDist
+
+from .sql_quoting import quote_literal
 
 # The normal quantile of every two-sided 95% interval (CIs of effect sizes and pooled estimates).
 Z_975 = NormalDist().inv_cdf(0.975)
@@ -199,20 +202,54 @@ VERBATIM_FIELDS = ("snippet",)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+# The analysis measure of each outcome: a mean difference for the continuous outcomes, a risk ratio for the others.
+OUTCOME_MEASURES = {o: "MD" if o in (*COUNT_OUTCOMES, *STAY_OUTCOMES) else "RR" for o in OUTCOME_LABELS}
+# t(0.975, df) is listed for df up to this many degrees of freedom; above it, the Cornish-Fisher expansion
+# (Abramowitz & Stegun 26.7.5, four terms) is within 1e-10 of it (checked by tests/test_sql_python_agree.py).
+T_975_LISTED = 100
+
+
+@cache
+def t_975(df_max: int = T_975_LISTED) -> tuple[float, ...]:
+    """t(0.975, df) for df = 1 .. df_max, by scipy.stats.t.ppf (what rhil7.analysis.pooling uses)."""
+    from scipy import stats  # deferred: scipy is heavy, and only the SQL macros need it here
+
+    return tuple(float(stats.t.ppf(0.975, df)) for df in range(1, df_max + 1))
+
+
+def _t975_macro() -> str:
+    z = "z975()"
+    terms = [f"({z} ^ 3 + {z}) / (4 * df)", f"(5 * {z} ^ 5 + 16 * {z} ^ 3 + 3 * {z}) / (96 * df ^ 2)",
+             f"(3 * {z} ^ 7 + 19 * {z} ^ 5 + 17 * {z} ^ 3 - 15 * {z}) / (384 * df ^ 3)",
+             f"(79 * {z} ^ 9 + 776 * {z} ^ 7 + 1482 * {z} ^ 5 - 1920 * {z} ^ 3 - 945 * {z}) / (92160 * df ^ 4)"]
+    listed = ", ".join(repr(t) for t in t_975())
+    return (f"CREATE OR REPLACE MACRO t975(df) AS CASE WHEN df >= 1 AND df <= {T_975_LISTED} "
+            f"THEN ([{listed}]::DOUBLE[])[df::BIGINT] WHEN df > {T_975_LISTED} THEN {z} + " + " + ".join(terms) + " END;")
+
+
+def _statistic_incomplete_macro() -> str:
+    columns = list(dict.fromkeys(c for cs in STATISTIC_COLUMNS.values() for c in cs))
+    cases = " ".join(f"WHEN {quote_literal(s)} THEN " + " OR ".join(f"{c} IS NULL" for c in cs)
+                     for s, cs in STATISTIC_COLUMNS.items())
+    return f"CREATE OR REPLACE MACRO statistic_incomplete(statistic, {', '.join(columns)}) AS CASE statistic {cases} END;"
 
 
 def vocabulary_sql() -> str:
     """DuckDB macros that give the views the same constants and words as the Python engine:
-    ``z975()``, ``unit_factor(unit)`` (to the analysis unit), ``analysis_unit(unit)``, ``statistic_rank(statistic)``."""
-    factors = " ".join(f"WHEN {_sql_text(u)} THEN {f!r}::DOUBLE" for u, (_, f) in UNITS.items())
-    targets = " ".join(f"WHEN {_sql_text(u)} THEN {_sql_text(t)}" for u, (t, _) in UNITS.items())
-    ranks = " ".join(f"WHEN {_sql_text(s)} THEN {i}" for i, s in enumerate(STATISTIC_PREFERENCE, 1))
+    ``z975()``, ``t975(df)``, ``unit_factor(unit)`` (to the analysis unit), ``analysis_unit(unit)``,
+    ``statistic_rank(statistic)``, ``statistic_incomplete(statistic, <value columns>)`` (a column the statistic
+    fills is empty), ``outcome_measure(outcome)``."""
+    factors = " ".join(f"WHEN {quote_literal(u)} THEN {f!r}::DOUBLE" for u, (_, f) in UNITS.items())
+    targets = " ".join(f"WHEN {quote_literal(u)} THEN {quote_literal(t)}" for u, (t, _) in UNITS.items())
+    ranks = " ".join(f"WHEN {quote_literal(s)} THEN {i}" for i, s in enumerate(STATISTIC_PREFERENCE, 1))
+    measures = " ".join(f"WHEN {quote_literal(o)} THEN {quote_literal(m)}" for o, m in OUTCOME_MEASURES.items())
     return "\n".join([
         "-- Generated from rhil7.core.vocabulary: the engine's constants and words, written once.",
         f"CREATE OR REPLACE MACRO z975() AS {Z_975!r}::DOUBLE;",
         f"CREATE OR REPLACE MACRO unit_factor(unit) AS CASE unit {factors} END;",
         f"CREATE OR REPLACE MACRO analysis_unit(unit) AS CASE unit {targets} END;",
         f"CREATE OR REPLACE MACRO statistic_rank(statistic) AS CASE statistic {ranks} END;",
+        _statistic_incomplete_macro(),
+        f"CREATE OR REPLACE MACRO outcome_measure(outcome) AS CASE outcome {measures} END;",
+        _t975_macro(),
         ""])
