@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
 from conftest import ROOT
+from rendered import html, table_rows, tags
 
 from rhil7.dictionary import DICTIONARY_PATH, render_dictionary
 
@@ -26,21 +28,34 @@ def test_every_table_and_field_is_documented():
     for resource in descriptor["resources"]:
         assert f"\n## {resource['name']}\n" in text
         section = text.split(f"\n## {resource['name']}\n", 1)[1].split("\n## ", 1)[0]
+        rows = {cells[0]: cells for cells in table_rows(section)}  # as a reader sees them, by field name
         for field in resource["schema"]["fields"]:
-            line = next(l for l in section.splitlines() if l.startswith(f"| `{field['name']}` |"))
-            assert f"| {field['type']} |" in line
-            assert " ".join(field["description"].split()).replace("|", "\\|") in line
-            if "unit" in field:
-                assert f"| {field['unit']} |" in line
+            name, type_, unit, _, constraints, description = rows[field["name"]]
+            assert type_ == field["type"] and description == " ".join(field["description"].split())
+            assert unit == field.get("unit", "")
             for value in (field.get("constraints") or {}).get("enum", []):
-                assert f"`{value}`" in line
+                assert value in constraints
 
 
 def test_pipes_in_patterns_do_not_break_the_table():
     descriptor = {"name": "x", "version": "1", "resources": [{"name": "t", "path": "t.csv", "schema": {"fields": [
         {"name": "a", "type": "string", "description": "x | y", "constraints": {"pattern": "^(a|b)$", "required": True}}]}}]}
-    row = [l for l in render_dictionary(descriptor).splitlines() if l.startswith("| `a` |")][0]
-    assert row.count(" | ") == 5 and "^(a\\|b)$" in row and "x \\| y" in row
+    rows = table_rows(render_dictionary(descriptor))
+    assert ["a", "string", "", "yes", "pattern ^(a|b)$", "x | y"] in rows
+
+
+def test_contributed_titles_and_descriptions_cannot_add_html_links_or_rows():
+    hostile = "x</td><img src=x onerror=alert(1)>\n| forged | row |\n```\n[click](https://evil.example) ![i](http://t/p.png)"
+    descriptor = {"name": "x`y", "version": "1", "description": hostile, "resources": [
+        {"name": "t", "path": "t.csv", "title": hostile, "description": hostile, "schema": {"fields": [
+            {"name": "a|b", "type": "string", "unit": hostile, "description": hostile,
+             "constraints": {"enum": ["=1+1", "`</code><script>"]}}]}}]}
+    text = render_dictionary(descriptor)
+    assert tags(text) <= {"h1", "h2", "p", "code", "table", "thead", "tbody", "tr", "th", "td", "strong", "a"}
+    links = re.findall(r'<a href="([^"]*)"', html(text))
+    assert links == ["#t"]  # only the dictionary's own link to the table's section
+    field_rows = [r for r in table_rows(text) if r[0] == "a|b"]
+    assert len(field_rows) == 1 and field_rows[0][5] == " ".join(hostile.split())
 
 
 def test_check_mode(tmp_path):

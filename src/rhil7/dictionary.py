@@ -6,7 +6,8 @@
 
 Every table, field, type, unit, constraint and description comes from the descriptor, and the plausible
 values from the table the validator applies (rhil7.validators.cross_rules.PLAUSIBLE_RANGES); nothing is
-written by hand, so the dictionary cannot drift from either (a test compares the committed file).
+written by hand, so the dictionary cannot drift from either (a test compares the committed file). Every
+contributed name, title, description and constraint goes through the Markdown sink (rhil7.core.sinks.markdown).
 """
 from __future__ import annotations
 
@@ -17,18 +18,19 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .core.sinks import markdown
+
 DICTIONARY_PATH = Path("docs") / "data-dictionary.md"
 
 
 def _cell(text) -> str:
-    """Markdown table cell: one line, pipes escaped."""
-    return " ".join(str(text).split()).replace("|", "\\|")
+    """Contributed prose as one line of Markdown (a table cell or a paragraph): runs of blanks and line ends
+    folded into one space first (descriptions are wrapped in the descriptor), then escaped."""
+    return markdown(" ".join(str(text).split()))
 
 
 def _code(text) -> str:
-    text = str(text)
-    fence = "``" if "`" in text else "`"
-    return f"{fence}{text}{fence}".replace("|", "\\|")
+    return markdown(text, code=True)
 
 
 def _value(value) -> str:
@@ -73,8 +75,8 @@ def render_dictionary(descriptor: dict) -> str:
         "",
         "<!-- Generated from datapackage.json by `python -m rhil7.dictionary` (or `make docs`); do not edit by hand. -->",
         "",
-        f"Package `{descriptor.get('name', '')}`, version {descriptor.get('version', '')}"
-        + (f", license {licenses}" if licenses else "") + ".",
+        f"Package {_code(descriptor.get('name', ''))}, version {_cell(descriptor.get('version', ''))}"
+        + (f", license {_cell(licenses)}" if licenses else "") + ".",
         "",
         _cell(descriptor.get("description", "")),
         "",
@@ -88,33 +90,33 @@ def render_dictionary(descriptor: dict) -> str:
     for r in resources:
         pk = (r.get("schema") or {}).get("primaryKey") or []
         pk = [pk] if isinstance(pk, str) else pk
-        out.append(f"| [`{r.get('name')}`](#{_anchor(r.get('name', ''))}) | `{r.get('path', '')}` | "
-                   f"{_cell(r.get('title', ''))} | {', '.join(f'`{k}`' for k in pk)} |")
+        out.append(f"| [{_code(r.get('name'))}](#{markdown(_anchor(str(r.get('name', ''))))}) | "
+                   f"{_code(r.get('path', ''))} | {_cell(r.get('title', ''))} | {', '.join(_code(k) for k in pk)} |")
     for r in resources:
         schema = r.get("schema") or {}
         pk = schema.get("primaryKey") or []
         pk = [pk] if isinstance(pk, str) else pk
-        out += ["", f"## {r.get('name')}", ""]
+        out += ["", f"## {markdown(r.get('name'))}", ""]
         if r.get("title"):
-            out += [f"**{_cell(r['title'])}** (`{r.get('path', '')}`)", ""]
+            out += [f"**{_cell(r['title'])}** ({_code(r.get('path', ''))})", ""]
         if r.get("description"):
             out += [_cell(r["description"]), ""]
         if pk:
-            out.append("- Primary key: " + ", ".join(f"`{k}`" for k in pk))
+            out.append("- Primary key: " + ", ".join(_code(k) for k in pk))
         for fk in schema.get("foreignKeys") or []:
             fields = fk.get("fields")
             fields = [fields] if isinstance(fields, str) else fields or []
             ref = fk.get("reference") or {}
             ref_fields = ref.get("fields")
             ref_fields = [ref_fields] if isinstance(ref_fields, str) else ref_fields or []
-            out.append(f"- Foreign key: {', '.join(f'`{f}`' for f in fields)} -> "
-                       f"`{ref.get('resource') or r.get('name')}` ({', '.join(f'`{f}`' for f in ref_fields)})")
+            out.append(f"- Foreign key: {', '.join(_code(f) for f in fields)} -> "
+                       f"{_code(ref.get('resource') or r.get('name'))} ({', '.join(_code(f) for f in ref_fields)})")
         if pk or schema.get("foreignKeys"):
             out.append("")
         out += ["| field | type | unit | required | constraints | description |", "|---|---|---|---|---|---|"]
         for f in schema.get("fields", []):
-            type_ = f.get("type", "string") + (f" ({f['format']})" if f.get("format") not in (None, "default") else "")
-            out.append(f"| `{f.get('name')}` | {type_} | {_cell(f.get('unit', ''))} | {_required(f)} | "
+            type_ = f"{f.get('type', 'string')}" + (f" ({f['format']})" if f.get("format") not in (None, "default") else "")
+            out.append(f"| {_code(f.get('name'))} | {_cell(type_)} | {_cell(f.get('unit', ''))} | {_required(f)} | "
                        f"{_constraints(f)} | {_cell(f.get('description', ''))} |")
     out += plausible_ranges_section()
     return "\n".join(out) + "\n"
@@ -124,13 +126,13 @@ def plausible_ranges_section() -> list[str]:
     from rhil7.validators.cross_rules import PLAUSIBLE_FIELDS, PLAUSIBLE_RANGES
 
     out = ["", "## Plausible values", "",
-           "`rhil7 validate` reports a value of " + ", ".join(f"`{f}`" for f in PLAUSIBLE_FIELDS) +
+           "`rhil7 validate` reports a value of " + ", ".join(_code(f) for f in PLAUSIBLE_FIELDS) +
            " in `outcomes_continuous` outside the range of its outcome and unit as `implausible-value`, naming the "
            "units in which it would be plausible (a count in cells/uL recorded as 10^9/L, say).", "",
            "| outcome | unit | lowest | highest |", "|---|---|---|---|"]
     for outcome, units in PLAUSIBLE_RANGES.items():
         for unit, (low, high) in units.items():
-            out.append(f"| `{outcome}` | {_cell(unit)} | {low:g} | {high:,g} |")
+            out.append(f"| {_code(outcome)} | {_cell(unit)} | {low:g} | {high:,g} |")
     return out
 
 

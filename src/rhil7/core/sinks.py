@@ -82,8 +82,8 @@ _MARKDOWN_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "|"
                       "[": "&#91;", "]": "&#93;", "\\": "&#92;", "*": "&#42;", "~": "&#126;"}
 _MARKDOWN_SPECIAL = re.compile(r'[&<>"|`\[\]\\*~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])')
 # What makes a block when it starts a line: ATX heading, list item, setext underline or thematic break, ordered
-# list item ("1." / "1)"), and leading blanks (four make a code block).
-_MARKDOWN_BLOCK_START = re.compile(r"^(?:[#+\-=]|\d+[.)]|\s)")
+# list item ("1. " / "1)" then a blank or the end: "0.1.0" is no list), and leading blanks (four: a code block).
+_MARKDOWN_BLOCK_START = re.compile(r"^(?:[#+\-=]|\d{1,9}[.)](?=\s|$)|\s)")
 
 
 def markdown(value, *, code: bool = False) -> str:
