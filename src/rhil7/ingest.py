@@ -10,13 +10,17 @@ twice changes nothing the second time.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rhil7.core.limits import DEFAULT_LIMITS
 from rhil7.core.problems import Problem
+from rhil7.core.safe_reader import UnreadableInput, plain_relative_path, read_bytes, read_text
 from rhil7.validators.run import validate_package
 from rhil7.validators.separator import CODE as SEPARATOR_CODE
 from rhil7.validators.separator import separator_found, separator_message
@@ -49,7 +53,11 @@ class _SheetRow:
 
 
 def _read_sheet(path: Path) -> tuple[list[str], list[_SheetRow]]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
+    # the sheet is the user's file, named on the command line (a link to it is fine), but still a regular file
+    # within the table size limit: a named pipe would hang, /dev/zero would never end
+    path = Path(path).resolve()
+    text = read_text(path.parent, path.name, DEFAULT_LIMITS.max_table_bytes, links_allowed=True)
+    with io.StringIO(text, newline="") as fh:
         reader = csv.reader(fh)
         header = next(reader, [])
         rows, start = [], reader.line_num + 1
@@ -136,25 +144,52 @@ def apply_staged(package_dir: Path, names: tuple[str, ...], edit, locate, proble
     validate the staged package and, when valid, move the changed tables into place (in the order of
     ``names``: referenced tables first). Returns (problems, files written); nothing is written on a problem.
     ``locate(table, record, field)`` names the sheet row a staged record came from (None: not from the sheet)."""
+    _refuse_linked_tables(package_dir)
     staging = Path(tempfile.mkdtemp(prefix=".rhil7-ingest-", dir=package_dir))
     try:
-        shutil.copy2(package_dir / "datapackage.json", staging / "datapackage.json")
-        shutil.copytree(package_dir / "tables", staging / "tables")
-        tables = {name: CsvTable.read(staging / "tables" / f"{name}.csv") for name in names}
+        _stage(package_dir, staging)
+        tables = {name: CsvTable.read(staging, f"tables/{name}.csv") for name in names}
         edit(tables)
         changed = [name for name in names if tables[name].changed]
         if not changed:
             return problems.items, []  # everything already in the package: nothing to write
         for name in changed:
-            tables[name].write(staging / "tables" / f"{name}.csv")
+            tables[name].write(staging, f"tables/{name}.csv")
         found = _on_sheet(validate_package(staging), tables, locate, problems)
         if found:
             return found, []
+        _refuse_linked_tables(package_dir)  # (again: nothing is written through a link made meanwhile)
         for name in changed:
             os.replace(staging / "tables" / f"{name}.csv", package_dir / "tables" / f"{name}.csv")
         return [], [f"tables/{name}.csv" for name in changed]
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _refuse_linked_tables(package_dir: Path) -> None:
+    """``tables/`` is a real directory of the package: a rename into a linked one would write outside it."""
+    info = os.lstat(package_dir / "tables")
+    if not stat.S_ISDIR(info.st_mode):
+        raise UnreadableInput(f"{package_dir / 'tables'}: a symbolic link or not a directory; ingest writes only into "
+                              "the package's own tables/ directory")
+
+
+def _stage(package_dir: Path, staging: Path) -> None:
+    """The descriptor and the tables it names, copied into ``staging`` through the safe reader (a regular file each,
+    no link followed, no named pipe or device read); a path the reader refuses is left out (validating the staged
+    package reports it)."""
+    descriptor = read_bytes(package_dir, "datapackage.json", DEFAULT_LIMITS.max_descriptor_bytes)
+    (staging / "datapackage.json").write_bytes(descriptor)
+    (staging / "tables").mkdir()
+    for resource in read_descriptor(package_dir)["resources"]:
+        path = resource.get("path") if isinstance(resource, dict) else None
+        if not plain_relative_path(path) or not path.startswith("tables/") or path.count("/") != 1:
+            continue
+        try:
+            data = read_bytes(package_dir, path, DEFAULT_LIMITS.max_table_bytes)
+        except UnreadableInput:
+            continue
+        (staging / path).write_bytes(data)
 
 
 def ingest_sheet(package_dir: Path, sheet_path: Path, sheet_name: str | None = None) -> IngestResult:
@@ -167,7 +202,7 @@ def ingest_sheet(package_dir: Path, sheet_path: Path, sheet_name: str | None = N
         return ingest_study_rows(package_dir, header, rows, problems)
     descriptor = read_descriptor(package_dir)
     sheet = layout(descriptor)
-    arms = CsvTable.read(package_dir / "tables" / "arms.csv").rows()
+    arms = CsvTable.read(package_dir, "tables/arms.csv").rows()
     chosen = _check_sheet(header, rows, sheet, problems, {a["arm_id"]: a["arm_role"] for a in arms})
     result = IngestResult()
     if problems.items or not chosen:
@@ -200,8 +235,14 @@ def ingest_sheet(package_dir: Path, sheet_path: Path, sheet_name: str | None = N
             key = dict(study_id=study, outcome=outcome, timepoint=timepoint)
             index = coverage.find(key)
             old = dict(zip(coverage.header, coverage.records[index])) if index is not None else dict(key)
-            new = dict(old, status=members[0].values["status"].strip(),
-                       detail=_detail(members, sheet.outcome_table[outcome]))
+            status, detail = members[0].values["status"].strip(), _detail(members, sheet.outcome_table[outcome])
+            if old.get("status") not in (None, status) and old.get("detail"):  # keep what was searched before
+                detail = f"{detail} Before ({old['status']}): {old['detail']}"
+            elif old.get("status") == status and old.get("detail", "").startswith(detail):
+                detail = old["detail"]  # ingested before: unchanged
+            new = dict(old, status=status, detail=detail)
+            if status == "extracted" and new.get("wanted_source"):
+                new["wanted_source"] = ""  # found: no longer wanted
             if coverage.upsert(new, list(key)) != "same":
                 result.coverage.append((study, outcome, timepoint, old.get("status", "none"), new["status"]))
             origin[("coverage", "/".join((study, outcome, timepoint)))] = members[0]

@@ -17,6 +17,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from .core.limits import DEFAULT_LIMITS
+from .core.safe_reader import read_text
 from .loading import read_descriptor
 
 OUTCOME_TABLES = ("outcomes_continuous", "outcomes_dichotomous")
@@ -82,23 +84,25 @@ def row_id_for(arm_id: str, outcome: str, timepoint: str) -> str:
     return f"{arm_id}_{outcome}_{timepoint}"
 
 
-def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        return list(reader.fieldnames or []), list(reader)
+def read_csv(package_dir: Path, table: str) -> tuple[list[str], list[dict[str, str]]]:
+    """The header and rows of the package's ``tables/<table>.csv``, read by the safe reader (a regular file, no
+    symbolic link on the way, no named pipe: template never hangs nor reads outside the package)."""
+    text = read_text(package_dir, f"tables/{table}.csv", DEFAULT_LIMITS.max_table_bytes)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    return list(reader.fieldnames or []), list(reader)
 
 
 def template_rows(package_dir: Path, study_id: str, source_id: str | None = None) -> tuple[list[str], list[dict]]:
     """The sheet's columns and its rows for ``study_id``: both arms of every coverage cell not yet extracted."""
     descriptor = read_descriptor(package_dir)
     sheet = layout(descriptor)
-    _, studies = read_csv(package_dir / "tables" / "studies.csv")
+    _, studies = read_csv(package_dir, "studies")
     if study_id not in {s["study_id"] for s in studies}:
         raise SheetError(f"no study {study_id!r} in tables/studies.csv (add the trial first)")
-    _, arms = read_csv(package_dir / "tables" / "arms.csv")
+    _, arms = read_csv(package_dir, "arms")
     arms = [a for a in arms if a["study_id"] == study_id]
     arms.sort(key=lambda a: (a["arm_role"] != "intervention", a["arm_id"]))
-    _, coverage = read_csv(package_dir / "tables" / "coverage.csv")
+    _, coverage = read_csv(package_dir, "coverage")
     wanted = [c for c in coverage if c["study_id"] == study_id and c["status"] != "extracted"]
     rows = []
     for cell in wanted:

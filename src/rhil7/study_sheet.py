@@ -33,11 +33,11 @@ def columns(descriptor: dict) -> list[str]:
 
 def study_template(package_dir: Path, study_id: str, source_id: str, condition: str) -> tuple[list[str], list[dict]]:
     descriptor = read_descriptor(package_dir)
-    _, studies = read_csv(package_dir / "tables" / "studies.csv")
+    _, studies = read_csv(package_dir, "studies")
     if study_id in {s["study_id"] for s in studies}:
         raise SheetError(f"study {study_id!r} is already in tables/studies.csv: use `rhil7 template {study_id}`")
     header = columns(descriptor)
-    _, sources = read_csv(package_dir / "tables" / "sources.csv")
+    _, sources = read_csv(package_dir, "sources")
     rows = []
     if source_id not in {s["source_id"] for s in sources}:
         rows += [dict(record="source", key=source_id, field=f) for f in field_names(descriptor, "sources")
@@ -113,7 +113,7 @@ def ingest_study_rows(package_dir: Path, header: list[str], rows, problems):
                 for f, r in fields.items():
                     origin[("arms", arm_id, f)] = r
                 origin[("arms", arm_id, None)] = documented_row
-        published = CsvTable.read(package_dir / "tables" / "published_results.csv").rows()
+        published = CsvTable.read(package_dir, "tables/published_results.csv").rows()
         main_source = study.get("source_id", "")
         for target in published:
             if target["subgroup"] not in (study.get("condition"), "all"):

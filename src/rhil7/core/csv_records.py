@@ -11,6 +11,10 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .limits import DEFAULT_LIMITS
+from .paths import write_file
+from .safe_reader import read_bytes
+
 
 def _serialize(values: list[str], newline: str) -> str:
     out = io.StringIO()
@@ -29,8 +33,9 @@ class CsvTable:
     changed: bool = field(default=False)
 
     @classmethod
-    def read(cls, path: Path) -> "CsvTable":
-        data = path.read_bytes()
+    def read(cls, root: Path, relpath: str) -> "CsvTable":
+        """The table ``root/relpath``, read by the safe reader (a regular file, no link on the way)."""
+        data = read_bytes(root, relpath, DEFAULT_LIMITS.max_table_bytes)
         bom = data.startswith(b"\xef\xbb\xbf")
         text = data[3 if bom else 0:].decode("utf-8")
         lines = text.splitlines(keepends=True)
@@ -76,5 +81,6 @@ class CsvTable:
     def text(self) -> str:
         return self.header_text + "".join(self.texts)
 
-    def write(self, path: Path) -> None:
-        path.write_bytes((b"\xef\xbb\xbf" if self.bom else b"") + self.text().encode("utf-8"))
+    def write(self, root: Path, relpath: str) -> None:
+        """Write the table to ``root/relpath`` atomically, never through a link (``paths.write_file``)."""
+        write_file(Path(root) / relpath, (b"\xef\xbb\xbf" if self.bom else b"") + self.text().encode("utf-8"), root)

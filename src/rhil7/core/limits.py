@@ -19,3 +19,8 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+
+class UnreadableInput(Exception):
+    """The package cannot be read at all (exit code 2). (Here, in the lightest module, so the command line can
+    name it without importing the reader.)"""

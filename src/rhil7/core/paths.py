@@ -138,3 +138,29 @@ def publish(staging: Path, out: Path, entries: tuple[str, ...]) -> None:
             os.replace(target, staging / f".old-{entry}")
         os.replace(source, target)
     shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_file(path: str | os.PathLike, data: bytes, root: str | os.PathLike | None = None) -> None:
+    """Write ``data`` to ``path`` atomically (a temporary file beside it, then one rename), never through a
+    symbolic link: ``path`` itself may not be one (a committed link would have its target overwritten), nor any
+    directory between ``root`` and it; raises UnsafeOutput. (The rename replaces a name; it never writes into
+    what the name pointed at.)"""
+    path = Path(os.path.abspath(path))
+    if root is not None:
+        root = Path(os.path.abspath(root))
+        _refuse_links(root, path.parent.relative_to(root))
+    if path.is_symlink():
+        raise UnsafeOutput(f"{path} is a symbolic link (to {os.readlink(path)}); an output is never written "
+                           "through a link")
+    if path.exists() and not path.is_file():
+        raise UnsafeOutput(f"{path} is not a regular file; nothing is written there")
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

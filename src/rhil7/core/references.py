@@ -1,7 +1,7 @@
 """Descriptor properties that would make a reader fetch or open something other than the package's CSVs.
 
 frictionless follows a ``schema``, ``dialect`` or ``profile`` given as a URL or a file path
-(it downloads it), and reads ``extrapaths`` as more files of the same table. A contributed
+(it downloads it, or opens the local file), and reads ``extrapaths`` as more files of the same table. A contributed
 descriptor is data, not instructions: every such reference is refused here, with a problem
 that says what to write instead, before frictionless sees the descriptor. (structure.py
 also hands frictionless an HTTP session that cannot connect, in case a reference slips by.)
@@ -14,8 +14,10 @@ from .problems import Problem
 
 REMOTE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")  # any URL scheme: http, https, ftp, file, s3, ...
 
-# Profiles that frictionless knows without fetching them.
+# Profiles that frictionless knows without fetching them (by URL or by their version-1 names).
 STANDARD_PROFILE_PREFIXES = ("https://datapackage.org/profiles/", "https://specs.frictionlessdata.io/schemas/")
+STANDARD_PROFILE_NAMES = ("data-package", "tabular-data-package", "fiscal-data-package", "data-resource",
+                          "tabular-data-resource")
 # What DuckDB's reader, frictionless and rhil7.load assume; anything else would be read differently by each.
 DEFAULT_DIALECT = {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "header": True, "skipInitialSpace": False}
 HARMLESS_DIALECT_KEYS = {"lineTerminator": ("\n", "\r\n")}
@@ -30,13 +32,24 @@ def _problem(file: str, code: str, expected: str, found, message: str) -> Proble
 
 
 def custom_profile(value) -> bool:
-    return isinstance(value, str) and bool(REMOTE.match(value)) and not value.startswith(STANDARD_PROFILE_PREFIXES)
+    """A profile frictionless would fetch (a URL) or open (a local file name: through a link, a named pipe or
+    /dev/zero just as well): anything but a standard profile. It is refused here and never shown to frictionless."""
+    return (isinstance(value, str) and not value.startswith(STANDARD_PROFILE_PREFIXES)
+            and value not in STANDARD_PROFILE_NAMES)
+
+
+def _profile_problem(label: str, key: str, value: str, whose: str) -> Problem:
+    if REMOTE.match(value):
+        return _problem(label, "remote-reference", "a standard profile (or none)", value,
+                        f"The {whose}'s '{key}' points at a custom remote profile, which would have to be "
+                        "downloaded; validation never opens a network connection.")
+    return _problem(label, "local-reference", "a standard profile (or none)", value,
+                    f"The {whose}'s '{key}' names a local file as its profile; a contributed descriptor never makes "
+                    "the validator open another file. Remove it, or use a standard profile.")
 
 
 def package_reference_problems(descriptor: dict) -> list[Problem]:
-    return [_problem("datapackage.json", "remote-reference", "a standard Data Package profile (or none)",
-                     descriptor[key], f"The package's '{key}' points at a custom remote profile, which would "
-                                      "have to be downloaded; validation never opens a network connection.")
+    return [_profile_problem("datapackage.json", key, descriptor[key], "package")
             for key in ("profile", "$schema") if custom_profile(descriptor.get(key))]
 
 
@@ -67,10 +80,8 @@ def resource_reference_problems(resource: dict, label: str) -> list[Problem]:
         problems.append(_problem(label, "unsupported-format", "a local, uncompressed UTF-8 CSV file", odd_reading,
                                  "Only local CSV files are read: another scheme, format, compression or "
                                  "encoding would make frictionless read the file differently from the other checks."))
-    for key in ("profile", "$schema"):
-        if custom_profile(resource.get(key)):
-            problems.append(_problem(label, "remote-reference", "a standard profile (or none)", resource[key],
-                                     f"The resource's '{key}' points at a custom remote profile; it is not fetched."))
+    problems += [_profile_problem(label, key, resource[key], "resource")
+                 for key in ("profile", "$schema") if custom_profile(resource.get(key))]
     if resource.get("extrapaths"):
         problems.append(_problem(label, "bad-path", "one relative path to a CSV file", resource["extrapaths"],
                                  "A table must be one CSV file: 'extrapaths' is not accepted."))

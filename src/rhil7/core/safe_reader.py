@@ -34,17 +34,13 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from .byte_scan import ByteScan, line_breaks, scan_bytes
-from .limits import DEFAULT_LIMITS, Limits
+from .limits import DEFAULT_LIMITS, Limits, UnreadableInput
 from .problems import Problem
 from .references import REMOTE, resource_reference_problems
 
 UTF8_BOM = codecs.BOM_UTF8
 _NOT_BLANK = re.compile(rb"\S")
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-
-
-class UnreadableInput(Exception):
-    """The package cannot be read at all (exit code 2)."""
 
 
 class UnsafeFile(UnreadableInput):
