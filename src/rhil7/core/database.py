@@ -6,10 +6,12 @@ must never become SQL, a file read or written, an extension installed or a host 
 """
 from __future__ import annotations
 
+import os
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .safe_reader import read_text
 from .sql_quoting import quote_identifier, quote_literal  # defined there, imported from here by everyone
 from .vocabulary import vocabulary_sql
 
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
 # Dependency order of the view files; the names are the public interface (README documents them).
 VIEW_ORDER = ["studies", "arms", "sources", "coverage", "outcomes_continuous", "outcomes_dichotomous",
               "published", "effect_size_inputs", "effect_sizes", "pooled", "open_questions", "study_provenance"]
+MAX_SQL_BYTES = 1024 * 1024  # a view's SQL file; a larger one is no view of this project
 SQL_TYPES = {"integer": "BIGINT", "number": "DOUBLE", "string": "VARCHAR", "date": "DATE"}
 # Files readable by the DuckDB CLI 1.5 (the newest CLI on PyPI) as well as by this library's 2.x.
 FILE_CONFIG = {"storage_compatibility_version": "v1.5.0"}
@@ -56,10 +59,10 @@ def safe_connect(path: str = ":memory:", read_only: bool = False, allowed_paths=
 def view_sql(name: str, package_dir: Path | None = None) -> str:
     """The view's SQL from ``<package>/queries/<name>.sql`` when the package being built has it (a checkout: an
     edit takes effect on the next build, no reinstall), else from the installed copy."""
-    if package_dir is not None:
-        own = Path(package_dir) / "queries" / f"{name}.sql"
-        if own.is_file():
-            return own.read_text(encoding="utf-8")
+    if package_dir is not None and os.path.lexists(Path(package_dir) / "queries" / f"{name}.sql"):
+        # through the safe reader: a linked queries/ or .sql file, a named pipe or a device is refused
+        # (UnreadableInput), never followed (its first line would be echoed in DuckDB's error)
+        return read_text(package_dir, f"queries/{name}.sql", MAX_SQL_BYTES)
     return resources.files("rhil7.queries").joinpath(f"{name}.sql").read_text(encoding="utf-8")
 
 
