@@ -6,10 +6,14 @@ honour is refused with the file, target, column, what is allowed and what was fo
 """
 from __future__ import annotations
 
+import io
+import os
 from importlib import resources
 from pathlib import Path
 
 import pandas as pd
+
+from rhil7.core.safe_reader import UnreadableInput, checked_stat, read_bytes
 
 from .conversions import METHODS as CONVERSIONS
 from .derive import DEFAULT_SKEWED_MEDIANS, SKEWED_MEDIANS
@@ -34,6 +38,9 @@ MODEL_CODES = {"FE": dict(model="fixed", pooling="IV"),
                "MH-DL": dict(model="random", tau2_estimator="DL", adjustment="none", pooling="MH")}
 
 
+MAX_PLAN_BYTES = 1024 * 1024
+
+
 class PlanError(ValueError):
     """A plan the engine cannot honour; the message names the file, the target, the column and the values."""
 
@@ -46,7 +53,10 @@ def plan_path(package_dir: Path | None) -> Path:
     """``<package>/analysis/plan.csv`` when present (the checkout being analysed), else the installed plan."""
     if package_dir is not None:
         candidate = Path(package_dir) / "analysis" / "plan.csv"
-        if candidate.is_file():
+        if os.path.lexists(candidate):
+            # the package's own file: a link (to a secret, whose first line an error would echo), a named pipe
+            # or a device is refused by the safe reader (UnreadableInput), never followed
+            checked_stat(package_dir, "analysis/plan.csv", MAX_PLAN_BYTES)
             return candidate
     return installed_plan_path()
 
@@ -54,8 +64,10 @@ def plan_path(package_dir: Path | None) -> Path:
 def read_plan(path: Path | None = None) -> pd.DataFrame:
     path = installed_plan_path() if path is None else Path(path)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        # a regular file within bounds (the safe reader): a --plan naming a FIFO or /dev/zero never hangs
+        data = read_bytes(path.parent, path.name, MAX_PLAN_BYTES, links_allowed=True)
+        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError, UnreadableInput) as exc:
         raise PlanError(f"{path}: cannot read the analysis plan ({exc})") from None
     missing = [c for c in ["target_id", "measure", "model"] if c not in frame.columns]
     if missing:

@@ -86,6 +86,16 @@ def _parser() -> argparse.ArgumentParser:
     p = command("release", "write dist/rhil7-lymphopenia-<version>.zip (deterministic, checksummed)")
     p.add_argument("path", nargs="?", help=PATH_HELP)
     p.add_argument("--out", help="output directory (default: dist/ of the package); never a symbolic link")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--snapshot", dest="mode", action="store_const", const="snapshot", default="release",
+                      help="build a marked pre-release of the data as it is (rhil7-lymphopenia-snapshot-"
+                           "<next>.dev0+<hash>.zip), not recorded in releases.json")
+    mode.add_argument("--or-snapshot", dest="mode", action="store_const", const="auto",
+                      help="release the version; if it was already released with other data, build a snapshot "
+                           "instead (what `make release` runs)")
+    p.add_argument("--repository-url", metavar="URL",
+                   help="the repository's web address, written into the released README, datapackage.json "
+                        "(homepage) and CITATION.cff; the release workflow passes github.server_url/github.repository")
 
     p = command("diff", "rows added, removed and changed between two package versions, and moved pooled estimates")
     p.add_argument("old", help="package directory or git revision of this repository (e.g. main, v0.1.0, HEAD~1)")
@@ -240,7 +250,8 @@ def cmd_release(args) -> int:
     package_dir = _package_dir(args.path)
     try:
         archive = make_release(package_dir, output_dir(package_dir, args.out, "dist"),
-                               progress=lambda m: print(m, file=sys.stderr))
+                               progress=lambda m: print(m, file=sys.stderr), mode=args.mode,
+                               repository_url=args.repository_url)
     except ReleaseRefused as exc:
         print(f"rhil7 release: {exc}", file=sys.stderr)
         return EXIT_INVALID
