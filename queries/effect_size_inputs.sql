@@ -8,8 +8,9 @@
 -- the reason it is not).
 -- The rules are those of the Python analysis (analysis/derive.py, analysis/effect_sizes.py), with the analysis
 -- plan's defaults:
--- * one statistic per arm: mean_sd, else mean_se, else median_iqr_range, median_iqr, median_range; ties by the
---   smallest row_id. The arm's n is the row's n, else the arm's n_analysed, else its n_randomized.
+-- * one statistic per arm: mean_sd, else mean_se, else median_iqr_range, median_iqr, median_range (statistic_rank);
+--   ties by the smallest row_id. An arm whose statistic's columns are not all filled (statistic_incomplete, both
+--   macros generated from rhil7.core.vocabulary.STATISTIC_COLUMNS and STATISTIC_PREFERENCE) is left out. The arm's n is the row's n, else the arm's n_analysed, else its n_randomized.
 -- * SD = SE x sqrt(n); medians converted by Wan 2014 (the plan's default conversion; a plan row asking for
 --   another method is computed by rhil7 reproduce only), not for n < 5 and not when the Shi 2023 skewness test
 --   is significant (metafor conv.fivenum's safeguards).
@@ -86,10 +87,9 @@ arm_values AS (
                 ELSE 'converted from ' || statistic || ' by wan2014' END AS derivation,
            CASE
                WHEN n_used IS NULL THEN row_id || ': no n'
-               WHEN statistic = 'mean_sd' AND (mean IS NULL OR sd IS NULL) THEN row_id || ': incomplete inputs'
-               WHEN statistic = 'mean_se' AND (mean IS NULL OR se IS NULL) THEN row_id || ': incomplete inputs'
+               WHEN statistic_incomplete(statistic, mean, sd, se, median, q1, q3, min, max) OR
+                    (statistic NOT IN ('mean_sd', 'mean_se') AND scenario IS NULL) THEN row_id || ': incomplete inputs'
                WHEN statistic IN ('mean_sd', 'mean_se') THEN NULL
-               WHEN median IS NULL OR scenario IS NULL THEN row_id || ': incomplete inputs'
                WHEN n_used < 5 THEN row_id || ': n below 5, too few to convert a median'
                WHEN (scenario = 'S1' AND skew_range >= 1 / ln(n_used + 9) + 2.5 / (n_used + 1))
                  OR (scenario = 'S3' AND skew_iqr >= 2.65 / sqrt(n_used) - 6 / (n_used * n_used))

@@ -298,3 +298,26 @@ def test_views_are_read_from_the_package_being_built(tmp_path):
     con = duckdb.connect(str(database), read_only=True)
     assert con.execute("SELECT DISTINCT marker FROM published").fetchall() == [("edited in the checkout",)]
     assert con.execute("SELECT count(*) FROM pooled").fetchone()[0] > 0
+
+
+def test_statistic_columns_of_the_sql_are_the_vocabulary_s():
+    """statistic_incomplete() is generated from STATISTIC_COLUMNS: empty one of a statistic's columns and the arm is
+    incomplete, empty any other and it is not; effect_size_inputs calls it with the columns in the macro's order."""
+    import re
+
+    from rhil7.core.database import view_sql
+    from rhil7.core.vocabulary import STATISTIC_COLUMNS, vocabulary_sql
+
+    con = duckdb.connect(":memory:")
+    con.execute(vocabulary_sql())
+    parameters = con.execute("SELECT parameters FROM duckdb_functions() WHERE function_name = 'statistic_incomplete'"
+                             ).fetchone()[0]
+    columns = parameters[1:]
+    call = re.search(r"statistic_incomplete\(([^)]*)\)", view_sql("effect_size_inputs")).group(1)
+    assert [c.strip() for c in call.split(",")] == parameters
+    ask = f"SELECT statistic_incomplete(?, {', '.join('?' for _ in columns)})"
+    for statistic, needed in STATISTIC_COLUMNS.items():
+        assert con.execute(ask, [statistic, *(1.0 if c in needed else None for c in columns)]).fetchone()[0] is False
+        for column in needed:
+            values = [None if c == column else 1.0 for c in columns]
+            assert con.execute(ask, [statistic, *values]).fetchone()[0] is True, (statistic, column)
