@@ -37,6 +37,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import pandas as pd
 
+from rhil7.core.limits import DEFAULT_LIMITS
 from rhil7.core.safe_reader import UnreadableInput, parse_descriptor
 from rhil7.core.sinks import github_line, markdown_block, terminal
 
@@ -155,8 +156,8 @@ def _export_revision(spec: str, target: Path) -> Side:
     if found.returncode != 0:
         raise DiffError(f"{spec!r} is neither a package directory nor a git revision of {root}")
     commit = found.stdout.decode().strip()
-    shown = _git(root, "show", f"{commit}:{prefix}datapackage.json")
-    if shown.returncode != 0:
+    shown = _blob(root, f"{commit}:{prefix}datapackage.json", DEFAULT_LIMITS.max_descriptor_bytes)
+    if shown is None:
         raise DiffError(f"revision {spec} ({commit[:12]}) has no {prefix}datapackage.json")
     try:  # the reader's parser: duplicate keys refused, nesting bounded (no RecursionError on a deep descriptor)
         descriptor = parse_descriptor(shown.stdout, f"revision {spec}: datapackage.json")
@@ -164,15 +165,33 @@ def _export_revision(spec: str, target: Path) -> Side:
         raise DiffError(str(exc)) from None
     target.mkdir(parents=True, exist_ok=True)
     (target / "datapackage.json").write_bytes(shown.stdout)
-    for resource in descriptor.get("resources", []) if isinstance(descriptor, dict) else []:
+    resources = descriptor.get("resources", []) if isinstance(descriptor, dict) else []
+    if len(resources) > DEFAULT_LIMITS.max_resources:
+        raise DiffError(f"revision {spec}: {len(resources)} resources, more than {DEFAULT_LIMITS.max_resources}")
+    budget = DEFAULT_LIMITS.max_table_bytes  # all the tables of a revision together, counted before expanding
+    for resource in resources:
         rel = _safe_relpath(resource.get("path")) if isinstance(resource, dict) else None
         if rel is None:
             continue
-        blob = _git(root, "show", f"{commit}:{prefix}{rel}")
-        if blob.returncode == 0:
+        blob = _blob(root, f"{commit}:{prefix}{rel}", budget)
+        if blob is not None:
+            budget -= len(blob.stdout)
             (target / rel).parent.mkdir(parents=True, exist_ok=True)
             (target / rel).write_bytes(blob.stdout)
     return Side(spec, "git", f"{spec} (commit {commit[:12]})", target, commit)
+
+
+def _blob(root: Path, name: str, limit: int) -> subprocess.CompletedProcess | None:
+    """The blob ``name`` (None when the revision lacks it), its size asked of git before it is expanded: a small
+    commit can hold a blob that expands to gigabytes. Raises DiffError over ``limit`` bytes."""
+    size = _git(root, "cat-file", "-s", name)
+    if size.returncode != 0:
+        return None
+    if int(size.stdout.decode().strip() or 0) > limit:
+        raise DiffError(f"{name.split(':', 1)[-1]}: {size.stdout.decode().strip()} bytes in the revision, more than "
+                        f"the {limit} bytes a package's files may take; it is not expanded")
+    blob = _git(root, "cat-file", "blob", name)
+    return blob if blob.returncode == 0 else None
 
 
 def resolve(spec: str, scratch: Path) -> Side:

@@ -17,6 +17,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from .core.sinks import spreadsheet, terminal
+
 ALLOWED = {"SELECT"}
 CELL_WIDTH = 60
 CUT_MARKER = "..."
@@ -140,12 +142,12 @@ def _fit(text: str) -> tuple[str, bool]:
 
 
 def _table(columns: list[str], rows: list[tuple]) -> tuple[list[str], bool]:
-    fitted = [[_fit(_cell(v).replace("\r", " ").replace("\n", " ")) for v in row] for row in rows]
+    fitted = [[_fit(terminal(_cell(v))) for v in row] for row in rows]  # the terminal's escaping: one line a cell
     cut = any(was_cut for row in fitted for _, was_cut in row)
     cells = [[text for text, _ in row] for row in fitted]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    widths = [max([len(terminal(c))] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
-    out = [line(columns), line(["-" * w for w in widths])] + [line(r) for r in cells]
+    out = [line([terminal(c) for c in columns]), line(["-" * w for w in widths])] + [line(r) for r in cells]
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return out, cut
 
@@ -161,14 +163,16 @@ def render_results(results: list[QueryResult], fmt: str) -> str:
                          "(run them one at a time, or use the table format)")
     if fmt == "json":
         result = results[0]
+        # all ASCII: every value kept whole (\u escapes), none can drive the terminal it is printed to
         return json.dumps([{c: _plain(v) for c, v in zip(result.columns, row)} for row in result.rows], indent=2,
-                          ensure_ascii=False) + "\n"
+                          ensure_ascii=True) + "\n"
     if fmt == "csv":
         result = results[0]
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(result.columns)
-        writer.writerows([[("" if _plain(v) is None else _plain(v)) for v in row] for row in result.rows])
+        # a CSV is opened in spreadsheets: a text cell that would start a formula gets its apostrophe
+        writer.writerow([spreadsheet(c) for c in result.columns])
+        writer.writerows([[spreadsheet("" if _plain(v) is None else _plain(v)) for v in row] for row in result.rows])
         return buffer.getvalue()
     out, any_cut = [], False
     for index, result in enumerate(results):
