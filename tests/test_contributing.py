@@ -63,9 +63,17 @@ def run_example(package, change=None):
     return run_cli(*ingest, cwd=package)
 
 
+def _coverage_row(package, study, outcome, timepoint) -> dict:
+    with (package / "tables" / "coverage.csv").open(encoding="utf-8", newline="") as fh:
+        return next(r for r in csv.DictReader(fh) if (r["study_id"], r["outcome"], r["timepoint"]) ==
+                    (study, outcome, timepoint))
+
+
 def test_worked_example_runs_and_validates_clean(tmp_path):
     package = copy_package(tmp_path / "pkg")
     before = checksums(package)
+    searched = _coverage_row(package, "daix2023", "alc", "week3")
+    assert searched["status"] == "not_reachable" and searched["wanted_source"] and searched["detail"]
     result = run_example(package)
     assert result.returncode == 0, result.stdout + result.stderr
     assert validate_package(package) == []
@@ -73,6 +81,12 @@ def test_worked_example_runs_and_validates_clean(tmp_path):
     changed = {f for f in after if after[f] != before.get(f)}
     assert changed == {"tables/outcomes_continuous.csv", "tables/coverage.csv", "daix2023.csv"}
     assert "coverage: daix2023 alc week3: not_reachable -> extracted" in result.stdout
+    found = _coverage_row(package, "daix2023", "alc", "week3")
+    assert found["status"] == "extracted" and found["wanted_source"] == "", "found: no longer wanted"
+    assert found["detail"].startswith("Rows in outcomes_continuous.csv (daix2023_cyt107_alc_week3")
+    assert found["detail"].endswith(f"Before (not_reachable): {searched['detail']}"), "the search history stays"
+    again = run_cli(*commands()[1], cwd=package)
+    assert again.returncode == 0 and checksums(package) == after, "ingesting twice changes nothing"
 
 
 def test_worked_example_with_a_typo_is_reported_as_the_doc_says(tmp_path):

@@ -20,7 +20,7 @@ import yaml
 from conftest import ROOT, copy_package, run_cli
 
 from rhil7.release import ReleaseRefused, check_member_name, make_release, package_file, verify_archive
-from rhil7.release_record import VersionReused, check_version, content_entry, differences
+from rhil7.release_record import VersionReused, bumped, check_version, content_entry, content_hash, differences
 
 FRICTIONLESS = str(Path(sys.executable).with_name("frictionless"))
 VERSION = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["version"]
@@ -369,28 +369,81 @@ def test_a_version_is_recorded_once_and_its_data_cannot_change(tmp_path):
     result = run_cli("release", str(copy), "--out", str(out))
     assert result.returncode == 1, result.stderr
     assert f"version {VERSION} was released on 2026-01-01 with other data" in result.stderr
-    assert "tables/sources.csv changed" in result.stderr and "PATCH" in result.stderr
+    assert "tables/sources.csv: values corrected in place" in result.stderr and "a PATCH change" in result.stderr
+    assert f"set version {bumped(VERSION, 'patch')} in" in result.stderr
     assert not out.exists() or not list(out.iterdir())
     assert (copy / "releases.json").read_bytes() == before
 
 
+def _changed(entry: dict, change) -> dict:
+    copy = json.loads(json.dumps(entry))
+    change(copy)
+    return copy
+
+
+def _field(shape: dict, name: str) -> dict:
+    return next(f for f in shape["fields"] if f["name"] == name)
+
+
+def _reschema(entry: dict, table: str, change) -> None:
+    """Change a table's schema shape as a new descriptor would (its hash changes with it)."""
+    change(entry["resources"][table]["shape"])
+    entry["resources"][table]["schema"] = "sha256:" + hashlib.sha256(
+        json.dumps(entry["resources"][table]["shape"], sort_keys=True).encode()).hexdigest()
+
+
 def test_the_part_to_bump_follows_the_frictionless_pattern(tmp_path):
     old = _entry(release_copy(tmp_path / "package"))
-    same = json.loads(json.dumps(old))
-    assert check_version([old], same) is True
-    assert check_version([], same) is False
-    corrected = json.loads(json.dumps(old))
-    corrected["resources"]["arms"]["data"] = "sha256:other"
-    assert [p for p, _ in differences(old, corrected)] == ["patch"]
-    added = json.loads(json.dumps(old))
-    added["resources"]["new_table"] = dict(old["resources"]["arms"], path="tables/new_table.csv")
-    assert [p for p, _ in differences(old, added)] == ["minor"]
-    reshaped = json.loads(json.dumps(old))
-    reshaped["resources"]["arms"]["schema"] = "sha256:other"
-    del reshaped["resources"]["coverage"]
-    assert {p for p, _ in differences(old, reshaped)} == {"major"}
-    with pytest.raises(VersionReused, match="Bump at least the MAJOR part"):
-        check_version([old], reshaped)
+    assert check_version([old], _changed(old, lambda e: None)) is True
+    assert check_version([], old) is False
+
+    def data(rows):
+        return lambda e: e["resources"]["arms"].update(data="sha256:other", rows=e["resources"]["arms"]["rows"] + rows)
+
+    outcome = ("outcomes_dichotomous", "outcome")
+    cases = {
+        "patch": [data(0), data(-1),
+                  lambda e: e["resources"]["arms"].update(schema="sha256:descriptions only")],
+        "minor": [data(+2),
+                  lambda e: e["resources"].update(new_table=dict(e["resources"]["arms"], path="tables/new.csv")),
+                  lambda e: _reschema(e, outcome[0], lambda s: s["fields"].append({"name": "extra", "type": "string"})),
+                  lambda e: _reschema(e, outcome[0],
+                                      lambda s: _field(s, outcome[1])["constraints"]["enum"].append("new"))],
+        "major": [lambda e: e["resources"].pop("coverage"),
+                  lambda e: _reschema(e, "arms", lambda s: s["fields"].pop()),
+                  lambda e: _reschema(e, outcome[0], lambda s: _field(s, outcome[1])["constraints"]["enum"].pop()),
+                  lambda e: _reschema(e, "arms", lambda s: _field(s, "n_randomized").update(type="number")),
+                  lambda e: _reschema(e, "arms",
+                                      lambda s: _field(s, "label").setdefault("constraints", {}).update(maxLength=3))],
+    }
+    for part, changes in cases.items():
+        for i, change in enumerate(changes):
+            found = differences(old, _changed(old, change))
+            assert found and max((p for p, _ in found), key=["patch", "minor", "major"].index) == part, (part, i, found)
+
+
+def test_the_bump_is_said_once_with_the_next_version():
+    """Added data and an enum value since the recorded 0.1.0: MINOR, said once, and 0.2.0 to set everywhere."""
+    record = json.loads((ROOT / "releases.json").read_text(encoding="utf-8"))["releases"]
+    first = next(r for r in record if r["version"] == "0.1.0")
+
+    def grown(e):
+        e["resources"]["sources"].update(data="sha256:more", rows=e["resources"]["sources"]["rows"] + 1)
+        _reschema(e, "outcomes_dichotomous", lambda s: _field(s, "outcome")["constraints"]["enum"].append("x"))
+
+    current = _changed({k: v for k, v in first.items() if k != "date"}, grown)
+    with pytest.raises(VersionReused) as refused:
+        check_version([first], current)
+    message = str(refused.value)
+    assert "MINOR change" in message and "set version 0.2.0" in message
+    assert "MAJOR change" not in message and "PATCH change" not in message
+    assert "enum value(s) x added" in message and "tables/sources.csv: 1 row(s) added" in message
+    for name in ("datapackage.json", "CITATION.cff", "pyproject.toml", "CHANGELOG.md"):
+        assert message.count(name) == 1, name
+    too_small = dict(current, version="0.1.1")
+    with pytest.raises(VersionReused, match="0.1.1 is not a large enough step.*set version 0.2.0"):
+        check_version([first], too_small)
+    assert check_version([first], dict(current, version="0.2.0")) is False
 
 
 def test_the_repository_record_is_well_formed():
@@ -416,3 +469,145 @@ def test_create_database_sql_holds_the_views_of_the_package_it_releases(tmp_path
     (tmp_path / "queries" / "studies.sql").write_text(edited, encoding="utf-8")
     assert "-- edited in this package" in database_sql(descriptor, tmp_path)
     assert "-- edited in this package" not in database_sql(descriptor)
+
+
+# --------------------------------------------------------------------------- every file names the same version
+
+
+def _versioned(folder: Path, version="0.2.0", released="2026-12-07") -> Path:
+    """A package's version-bearing files, all agreeing on ``version`` released on ``released``."""
+    (folder / "src" / "rhil7").mkdir(parents=True)
+    (folder / "CITATION.cff").write_text(f"cff-version: 1.2.0\ntitle: T\nversion: {version}\n"
+                                         f"date-released: {released}\n", encoding="utf-8")
+    (folder / "pyproject.toml").write_text(f'[project]\nname = "rhil7"\nversion = "{version}"\n', encoding="utf-8")
+    (folder / "src" / "rhil7" / "__init__.py").write_text(f'"""rhil7."""\n__version__ = "{version}"\n',
+                                                          encoding="utf-8")
+    (folder / "CHANGELOG.md").write_text(f"# Changelog\n\n## [Unreleased]\n\n## [{version}] - {released}\n\n"
+                                         "## [0.1.0] - 2026-11-27\n", encoding="utf-8")
+    return folder
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+RECORDED = [{"version": "0.1.0", "date": "2026-11-27"}]
+INCONSISTENT = {  # the issue's five (and __version__): one file left behind each time
+    "CITATION.cff version": ("CITATION.cff", "version: 0.2.0", "version: 0.1.0"),
+    "CITATION.cff date-released": ("CITATION.cff", "date-released: 2026-12-07", "date-released: 2026-11-27"),
+    "pyproject.toml": ("pyproject.toml", 'version = "0.2.0"', 'version = "0.1.0"'),
+    "CHANGELOG heading": ("CHANGELOG.md", "## [0.2.0] - 2026-12-07\n", ""),
+    "__version__": ("src/rhil7/__init__.py", '"0.2.0"', '"0.1.0"'),
+}
+
+
+def test_agreeing_files_pass(tmp_path):
+    from rhil7.release_versions import release_date, version_problems
+
+    folder = _versioned(tmp_path)
+    assert version_problems(folder, "0.2.0", RECORDED) == []
+    assert release_date(folder, "0.2.0", RECORDED).isoformat() == "2026-12-07"
+    assert version_problems(tmp_path / "elsewhere", "0.2.0", RECORDED) == [], "absent files are not checked"
+
+
+@pytest.mark.parametrize("case", sorted(INCONSISTENT))
+def test_each_inconsistent_file_is_named_once(case, tmp_path):
+    from rhil7.release_versions import version_problems
+
+    name, old, new = INCONSISTENT[case]
+    folder = _versioned(tmp_path)
+    _edit(folder / name, old, new)
+    problems = version_problems(folder, "0.2.0", RECORDED)
+    assert len(problems) == 1 and problems[0].startswith(f"{name}:"), problems
+
+
+def test_a_stale_date_on_every_file_is_before_the_latest_release(tmp_path):
+    from rhil7.release_versions import version_problems
+
+    folder = _versioned(tmp_path, released="2026-11-20")
+    assert version_problems(folder, "0.2.0", RECORDED) == [
+        "CHANGELOG.md: 0.2.0 is dated 2026-11-20, before the latest release (2026-11-27); a new version needs "
+        "its own date."]
+    assert version_problems(folder, "0.2.0", [*RECORDED, {"version": "0.2.0", "date": "2026-12-07"}]) == [
+        "CITATION.cff: date-released is 2026-11-20, set it to 2026-12-07 (the date of 0.2.0 in releases.json).",
+        "CHANGELOG.md: the heading of 0.2.0 is dated 2026-11-20; releases.json says 2026-12-07."]
+
+
+def test_the_release_readme_citing_another_version_is_refused(tmp_path):
+    """The issue's zip: "Version 0.1.1" on top and "Cite it: Version 0.1.0" below."""
+    import pandas as pd
+
+    from rhil7.release_readme import archive_readme
+    from rhil7.release_versions import readme_problems
+
+    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    tables = {r["name"]: pd.read_csv(ROOT / r["path"], keep_default_na=False, na_values=[""], dtype=str)
+              for r in descriptor["resources"]}
+    cff = b"cff-version: 1.2.0\ntitle: T\nversion: 0.1.0\ndate-released: 2026-11-27\nauthors:\n  - name: A\n"
+
+    def readme(version, citation):
+        return archive_readme(version, [], dict(descriptor, version=version), tables, {"CITATION.cff": citation})
+
+    assert readme_problems(readme("0.1.0", cff), "0.1.0") == []
+    problems = readme_problems(readme("0.1.1", cff), "0.1.1")
+    assert len(problems) == 1 and "0.1.0 besides 0.1.1" in problems[0]
+
+
+def test_bumping_datapackage_json_alone_is_refused_with_one_message_per_file(tmp_path):
+    package = release_copy(tmp_path / "package")
+    _edit(package / "datapackage.json", f'"version": "{VERSION}"', '"version": "99.0.0"')
+    out = tmp_path / "dist"
+    result = run_cli("release", str(package), "--out", str(out))
+    assert result.returncode == 1, result.stderr
+    lines = [line.strip() for line in result.stderr.splitlines() if line.startswith("  ")]
+    assert [line.split(":", 1)[0] for line in lines] == ["CITATION.cff", "CHANGELOG.md"], result.stderr
+    assert "set it to 99.0.0" in lines[0] and "## [99.0.0] -" in lines[1]
+    assert not out.exists() or not list(out.iterdir())
+    assert not (package / "releases.json").exists()
+
+
+# --------------------------------------------------------------------------- snapshots between releases
+
+
+def test_a_released_version_with_other_data_becomes_a_marked_snapshot(tmp_path):
+    package = release_copy(tmp_path / "package")
+    released = str(yaml.safe_load((package / "CITATION.cff").read_text(encoding="utf-8"))["date-released"])
+    recorded = {**_entry(package), "date": released}
+    recorded["resources"]["sources"].update(data="sha256:older", rows=recorded["resources"]["sources"]["rows"] - 1)
+    (package / "releases.json").write_text(json.dumps({"releases": [recorded]}), encoding="utf-8")
+    before = (package / "releases.json").read_bytes()
+    out = tmp_path / "dist"
+    assert run_cli("release", str(package), "--out", str(out)).returncode == 1
+    result = run_cli("release", str(package), "--out", str(out), "--or-snapshot",
+                     "--repository-url", "https://example.org/owner/rhil7")
+    assert result.returncode == 0, result.stderr
+    archive = Path(result.stdout.strip())
+
+    version = f"{bumped(VERSION, 'minor')}.dev0+{content_hash(_entry(package))}"
+    assert archive.name == f"rhil7-lymphopenia-snapshot-{version}.zip"
+    assert (package / "releases.json").read_bytes() == before, "a snapshot is never recorded"
+    top = f"rhil7-lymphopenia-snapshot-{version}"
+    with zipfile.ZipFile(archive) as zf:
+        readme = zf.read(f"{top}/README.md").decode("utf-8")
+        descriptor = json.loads(zf.read(f"{top}/datapackage.json"))
+        citation = yaml.safe_load(zf.read(f"{top}/CITATION.cff"))
+    assert "**Snapshot, not a release.**" in readme and "Do not cite this snapshot" in readme
+    assert descriptor["version"] == version and descriptor["homepage"] == "https://example.org/owner/rhil7"
+    for place in ("issues", "releases"):
+        assert f"<https://example.org/owner/rhil7/{place}>" in readme
+    assert citation["repository-code"] == "https://example.org/owner/rhil7"
+    assert verify_archive(archive) == []
+    again = run_cli("release", str(package), "--out", str(tmp_path / "again"), "--snapshot",
+                    "--repository-url", "https://example.org/owner/rhil7")
+    assert again.returncode == 0 and _sha256(Path(again.stdout.strip()).read_bytes()) == _sha256(archive.read_bytes())
+
+
+@pytest.mark.parametrize("url", ["http://example.org/a/b", "https://example.org/a b", "https://example.org/a/b)",
+                                 "https://example.org"])
+def test_a_repository_address_is_plain_https(url):
+    from rhil7.release import check_repository_url
+
+    with pytest.raises(ReleaseRefused, match="not a plain https address"):
+        check_repository_url(url)

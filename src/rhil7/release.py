@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from rhil7.core.sinks import spreadsheet
+from rhil7.core.vocabulary import FORMULA_STARTS
 
 ARCHIVE_STEM = "rhil7-lymphopenia"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -49,6 +49,7 @@ EXTRA_FILES = ("LICENSE", "CHANGELOG.md", "CITATION.cff", "docs/data-dictionary.
 SEMVER = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 DATABASE_SQL = "create_database.sql"
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
+REPOSITORY_URL = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~-]+)+/?")
 
 
 class ReleaseRefused(Exception):
@@ -170,8 +171,8 @@ def spreadsheet_copy(data: bytes, resource: dict) -> bytes:
     writer.writerow(header)
     for record in reader:
         for i in text_columns:
-            if i < len(record):
-                record[i] = spreadsheet(record[i])
+            if i < len(record) and record[i].startswith(FORMULA_STARTS):
+                record[i] = "'" + record[i]
         writer.writerow(record)
     return out.getvalue().encode("utf-8")
 
@@ -261,14 +262,61 @@ def write_zip(members: list[Member], top: str, target: Path, check: Callable[[Pa
             os.unlink(tmp)
 
 
+def snapshot_version(releases: list[dict], current: dict) -> str:
+    """``<next version>.dev0+<content hash>``: the version the changes since the latest release call for (or
+    datapackage.json's, when it is new and higher), marked as a development pre-release of this exact content."""
+    from .release_record import content_hash, next_version, version_core
+
+    target, _, _ = next_version(releases, current)
+    recorded = {r["version"] for r in releases}
+    have, need = version_core(current["version"]), version_core(target)
+    if current["version"] not in recorded and have and need and have > need:
+        target = ".".join(map(str, have))
+    return f"{target}.dev0+{content_hash(current)}"
+
+
+def check_repository_url(url: str | None) -> str | None:
+    """The repository's web address as the release workflow gives it (github.server_url/github.repository):
+    plain https, letters, digits and ``.-_~/`` only, so it is safe as is in JSON, YAML and Markdown."""
+    if url is None:
+        return None
+    if not REPOSITORY_URL.fullmatch(url):
+        raise ReleaseRefused(f"{url!r} is not a plain https address of a repository (https://host/owner/name)")
+    return url.rstrip("/")
+
+
+def with_addresses(descriptor: dict, cff: bytes | None, repository: str | None) -> tuple[dict, bytes | None]:
+    """The released descriptor and CITATION.cff with the repository's address filled in (never committed:
+    the workflow knows it, the files in git do not invent it). ``homepage`` is the Data Package property for it;
+    CITATION.cff gets ``repository-code`` and ``repository-artifact`` (the releases) unless it already has them."""
+    if repository is None:
+        return descriptor, cff
+    out = {}
+    for key, value in descriptor.items():
+        if key == "resources" and "homepage" not in descriptor:
+            out["homepage"] = repository
+        out[key] = value
+    if cff is not None:
+        text = cff.decode("utf-8")
+        additions = [f'{key}: "{value}"' for key, value in (("repository-code", repository),
+                                                             ("repository-artifact", f"{repository}/releases"))
+                     if not re.search(rf"^{key}:", text, re.M)]
+        cff = (text.rstrip("\n") + "\n" + "".join(a + "\n" for a in additions)).encode("utf-8")
+    return out, cff
+
+
 def make_release(package_dir: Path, out_dir: Path | None = None,
-                 progress: Callable[[str], None] = lambda m: None) -> Path:
+                 progress: Callable[[str], None] = lambda m: None, mode: str = "release",
+                 repository_url: str | None = None) -> Path:
+    """Release datapackage.json's version; ``mode`` "snapshot" builds a marked pre-release of the data as it is
+    (never recorded), "auto" does so only when that version was already released with other data."""
     from .gate import require_valid
     from .loading import read_package
     from rhil7.core.safe_reader import UnreadableInput
 
     from .release_readme import archive_readme
     from .release_record import VersionReused, check_version, content_entry, read_record, record_release
+    from .release_versions import readme_problems, release_date, version_problems
 
     package_dir = Path(package_dir)
     require_valid(package_dir, ReleaseRefused, progress)
@@ -280,16 +328,30 @@ def make_release(package_dir: Path, out_dir: Path | None = None,
     version = str(descriptor.get("version", ""))
     if not SEMVER.match(version):
         raise ReleaseRefused(f"datapackage.json has no semantic version (found {version!r}); set \"version\": \"X.Y.Z\"")
+    repository_url = check_repository_url(repository_url)
     current = content_entry(descriptor, table_bytes)
     try:
         releases = read_record(package_dir)
-        recorded = check_version(releases, current)
+        recorded = True if mode == "snapshot" else check_version(releases, current)
     except VersionReused as exc:
-        raise ReleaseRefused(str(exc)) from None
+        if mode != "auto" or not any(r["version"] == version for r in releases):
+            raise ReleaseRefused(str(exc)) from None
+        progress(f"{exc}\nBuilding a snapshot instead (a pre-release, not recorded).")
+        mode, recorded = "snapshot", True
+    mismatched = version_problems(package_dir, version, releases)
+    if mismatched:
+        raise ReleaseRefused("the version or its date differs between files (datapackage.json says "
+                             f"{version}):\n  " + "\n  ".join(mismatched))
+    snapshot = mode == "snapshot"
     extras = {name: package_file(package_dir, name) for name in EXTRA_FILES}
+    if snapshot:
+        version = snapshot_version(releases, current)
+        descriptor = {**descriptor, "version": version}
+        progress(f"snapshot {version}: a pre-release of the data as it is, not a release")
+    descriptor, extras["CITATION.cff"] = with_addresses(descriptor, extras["CITATION.cff"], repository_url)
     out_dir = Path(out_dir) if out_dir is not None else package_dir / "dist"
     plan = ReleasePlan(version)
-    top = f"{ARCHIVE_STEM}-{version}"
+    top = f"{ARCHIVE_STEM}-snapshot-{version}" if snapshot else f"{ARCHIVE_STEM}-{version}"
 
     released = released_descriptor(descriptor, table_bytes)
     plan.add("datapackage.json", descriptor_bytes(released), "descriptor")
@@ -314,15 +376,27 @@ def make_release(package_dir: Path, out_dir: Path | None = None,
         if data is not None:
             plan.add(name, data, "documentation")
 
-    plan.add("README.md", archive_readme(plan.version, plan.members, descriptor, tables, extras), "readme")
+    readme = archive_readme(plan.version, plan.members, descriptor, tables, extras, top=top,
+                            snapshot_of=latest_version(releases) if snapshot else None, repository=repository_url,
+                            snapshot=snapshot)
+    if not snapshot and (wrong := readme_problems(readme, version)):
+        raise ReleaseRefused("\n".join(wrong))
+    plan.add("README.md", readme, "readme")
     plan.add("SHA256SUMS", sha256sums(plan.members))
     target = out_dir / f"{top}.zip"
     progress(f"writing {target} ({len(plan.members)} files)")
     write_zip(plan.members, top, target, check=verify_archive)
     if not recorded:
-        path = record_release(package_dir, releases, current)
+        path = record_release(package_dir, releases, current, release_date(package_dir, version, releases))
         progress(f"recorded version {version} in {path}; commit it")
     return target
+
+
+def latest_version(releases: list[dict]) -> str | None:
+    from .release_record import latest
+
+    last = latest(releases)
+    return None if last is None else str(last["version"])
 
 
 def verify_archive(archive: Path) -> list[str]:

@@ -14,13 +14,19 @@ studies = pd.read_csv("tables/studies.csv", **read)
 coverage = pd.read_csv("tables/coverage.csv", **read)
 print(studies[["study_id", "condition", "n_randomized"]])
 print(coverage.pivot_table(index="study_id", columns="status", values="outcome", aggfunc="count", fill_value=0))
-print(pd.read_parquet("parquet/arms.parquet").dtypes)  # the same tables, typed, as Parquet (needs pyarrow)'''),
-    "base-r": ("r", '''read <- function(name) {
-  read.csv(file.path("tables", paste0(name, ".csv")), na.strings = "", stringsAsFactors = FALSE,
-           fileEncoding = "UTF-8", check.names = FALSE)
+# the same tables, typed, as Parquet (needs pyarrow); nullable dtypes keep integers with gaps as integers
+print(pd.read_parquet("parquet/arms.parquet", dtype_backend="numpy_nullable").dtypes)'''),
+    "base-r": ("r", '''# Every column is text unless the Table Schema types it; an empty cell is NA
+# (never a guess: an all-empty column stays text, not logical).
+read <- function(name, types = c()) {
+  path <- file.path("tables", paste0(name, ".csv"))
+  header <- names(read.csv(path, nrows = 0, check.names = FALSE, fileEncoding = "UTF-8"))
+  classes <- setNames(rep("character", length(header)), header)
+  classes[names(types)] <- types
+  read.csv(path, na.strings = "", colClasses = classes, fileEncoding = "UTF-8", check.names = FALSE)
 }
-studies <- read("studies")
-coverage <- read("coverage")
+studies <- read("studies", STUDIES_TYPES)
+coverage <- read("coverage", COVERAGE_TYPES)
 print(studies[, c("study_id", "condition", "n_randomized")])
 print(table(coverage$study_id, coverage$status))'''),
     "r-frictionless": ("r", '''# install.packages("frictionless")
@@ -46,9 +52,43 @@ OPTIONAL_FILES = {"docs/data-dictionary.md": "every field of every table", "CHAN
                   "CITATION.cff": "how to cite (Citation File Format)", "LICENSE": "the licence of the code (MIT)"}
 
 
-def _recipe(name: str) -> list[str]:
+R_CLASSES = {"integer": "integer", "year": "integer", "number": "numeric", "boolean": "logical", "date": "Date"}
+
+
+def r_types(descriptor: dict, table: str) -> str:
+    """``c(field = "integer", ...)``: base R's colClasses of a table's typed fields, from its Table Schema."""
+    resource = next(r for r in descriptor["resources"] if r["name"] == table)
+    typed = [(f["name"], R_CLASSES[f.get("type", "string")]) for f in resource["schema"]["fields"]
+             if f.get("type", "string") in R_CLASSES]
+    return "c(" + ", ".join(f'{name} = "{cls}"' for name, cls in typed) + ")"
+
+
+def _recipe(name: str, descriptor: dict | None = None) -> list[str]:
     language, code = RECIPES[name]
+    if descriptor is not None:
+        code = code.replace("STUDIES_TYPES", r_types(descriptor, "studies"))
+        code = code.replace("COVERAGE_TYPES", r_types(descriptor, "coverage"))
     return [f"<!-- recipe: {name} -->", f"```{language}", code, "```"]
+
+
+def _snapshot_notice(version: str, snapshot_of: str | None) -> list[str]:
+    cite = f"cite the latest release ({snapshot_of})" if snapshot_of else "cite a release"
+    return [f"> **Snapshot, not a release.** Version `{version}` is a development pre-release of the data as it "
+            "stood when this archive was built: `.dev0` marks it, and the part after `+` is the hash of its content. "
+            f"It is not recorded in `releases.json`, the next release may differ, and it should not be cited: {cite}.",
+            ""]
+
+
+def _where_it_lives(repository: str | None, tag: str | None) -> list[str]:
+    if repository is None:
+        return ["This archive was built outside the release workflow, so it names no web address; the copy of the "
+                "data you got it from says where releases and error reports live."]
+    return [f"- Every release, with its checksums: <{repository}/releases>",
+            f"- Report an error in the data, or ask a question: <{repository}/issues>",
+            f"- Source, extraction logs and how to contribute: <{repository}>",
+            "- Compare two versions (rows added, removed and changed; how each pooled estimate moved) with the "
+            f"project's tool: `pip install \"rhil7 @ git+{repository}{'@' + tag if tag else ''}\"`, then "
+            "`rhil7 diff OLD_FOLDER NEW_FOLDER` on two unzipped releases."]
 
 
 def _plural(n: int, word: str) -> str:
@@ -92,12 +132,18 @@ def _citation(cff: bytes | None, descriptor: dict) -> list[str]:
             "`CITATION.cff` holds the same in the Citation File Format (reference managers and GitHub read it)."]
 
 
-def archive_readme(version: str, members, descriptor: dict, tables, extras: dict[str, bytes | None]) -> bytes:
-    top = f"rhil7-lymphopenia-{version}"
+def archive_readme(version: str, members, descriptor: dict, tables, extras: dict[str, bytes | None],
+                   top: str | None = None, snapshot_of: str | None = None, repository: str | None = None,
+                   snapshot: bool | None = None) -> bytes:
+    """The README; ``snapshot`` (or a ``.dev`` version) marks a pre-release, ``snapshot_of`` names the release to
+    cite instead; ``repository`` is the web address the release workflow runs in."""
+    top = top or f"rhil7-lymphopenia-{version}"
+    snapshot = ".dev" in version if snapshot is None else snapshot
     shipped = {m.path for m in members}
     lines = [f"# {descriptor.get('title', top)}", "",
-             f"Version {version} of the data package, as a release archive (`{top}.zip`). "
-             "Everything below works from this folder alone, with no other download.", "",
+             *(_snapshot_notice(version, snapshot_of) if snapshot else []),
+             f"Version {version} of the data package, as a {'snapshot' if snapshot else 'release'} archive "
+             f"(`{top}.zip`). Everything below works from this folder alone, with no other download.", "",
              "## What the data is", "",
              " ".join(str(descriptor.get("description", "")).split()), "",
              "Every number comes from a primary source someone read (trial publication or registry record), with its "
@@ -129,7 +175,7 @@ def archive_readme(version: str, members, descriptor: dict, tables, extras: dict
              "Run every recipe from this folder. Read empty cells as missing and nothing else: a snippet may "
              "well contain the text `NA` or `None`.", "",
              "**pandas** (Python):", "", *_recipe("pandas"), "",
-             "**Base R**:", "", *_recipe("base-r"), "",
+             "**Base R** (types from the Table Schemas, by `colClasses`):", "", *_recipe("base-r", descriptor), "",
              "**R, [frictionless](https://docs.ropensci.org/frictionless/)** (types from the Table Schemas):", "",
              *_recipe("r-frictionless"), "",
              "**DuckDB, command line** ([install the CLI](https://duckdb.org/docs/installation/), or "
@@ -149,7 +195,10 @@ def archive_readme(version: str, members, descriptor: dict, tables, extras: dict
              "The archive is deterministic: the same commit always gives a byte-identical zip (entries sorted, dated "
              "1980-01-01, mode 0644). It holds no DuckDB database file, which DuckDB cannot write byte for byte twice; "
              "`create_database.sql` builds it.", "",
-             "## Cite it", "", *_citation(extras.get("CITATION.cff"), descriptor), "",
+             "## Where it lives", "", *_where_it_lives(repository, None if snapshot else f"v{version}"), "",
+             "## Cite it", "",
+             *(["Do not cite this snapshot; the citation below is of the latest release.", ""] if snapshot else []),
+             *_citation(extras.get("CITATION.cff"), descriptor), "",
              "Please also cite the meta-analysis and the trial publications (`tables/studies.csv`, column "
              "`short_citation`).", "",
              "## Licences", "",
