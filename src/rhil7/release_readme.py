@@ -6,6 +6,8 @@ by tests/test_release.py from an unzipped archive), how to check the checksums, 
 """
 from __future__ import annotations
 
+from rhil7.core.sinks import markdown
+
 RECIPES = {
     "pandas": ("python", '''import pandas as pd
 
@@ -100,7 +102,8 @@ def _facts(tables) -> list[str]:
     studies, coverage = tables["studies"], tables["coverage"]
     outcome_rows = len(tables["outcomes_continuous"]) + len(tables["outcomes_dichotomous"])
     lines = [f"- **{_plural(len(studies), 'trial')}**: "
-             + "; ".join(f"{s.short_citation} ({s.condition})" for s in studies.itertuples(index=False)) + "."]
+             + "; ".join(f"{markdown(s.short_citation)} ({markdown(s.condition)})"
+                         for s in studies.itertuples(index=False)) + "."]
     counts = coverage["status"].value_counts()
     lines.append(f"- **Coverage** (`tables/coverage.csv`, one row per trial x outcome x time point the meta-analysis "
                  f"pooled; picture: `report/coverage.png`): {len(coverage)} cells, "
@@ -112,7 +115,8 @@ def _facts(tables) -> list[str]:
     questions = tables["open_questions"]
     still_open = questions[questions["status"] == "open"]
     for q in still_open.itertuples(index=False):
-        lines.append(f"- **Open question `{q.question_id}`** (`tables/open_questions.csv`): {q.question}")
+        lines.append(f"- **Open question {markdown(q.question_id, code=True)}** (`tables/open_questions.csv`): "
+                     f"{markdown(q.question)}")
     if still_open.empty:
         lines.append("- No open question is recorded (`tables/open_questions.csv`).")
     return lines
@@ -122,13 +126,15 @@ def _citation(cff: bytes | None, descriptor: dict) -> list[str]:
     import yaml
 
     if not cff:
-        return [f"Cite: {descriptor.get('title', '')}, version {descriptor.get('version', '')}, CC-BY-4.0."]
+        return [f"Cite: {markdown(descriptor.get('title', ''))}, version {markdown(descriptor.get('version', ''))}, "
+                "CC-BY-4.0."]
     meta = yaml.safe_load(cff.decode("utf-8"))
     authors = ", ".join(a.get("name") or " ".join(filter(None, [a.get("given-names"), a.get("family-names")]))
                         for a in meta.get("authors", []))
-    reference = (f"{authors}. *{' '.join(str(meta.get('title', '')).split())}*. Version {meta.get('version')}, "
-                 f"{meta.get('date-released')}. {meta.get('license', '')}.")
-    return [reference, "", " ".join(str(meta.get("message", "")).split()),
+    reference = (f"{markdown(authors)}. *{markdown(' '.join(str(meta.get('title', '')).split()))}*. "
+                 f"Version {markdown(meta.get('version'))}, {markdown(meta.get('date-released'))}. "
+                 f"{markdown(meta.get('license', ''))}.")
+    return [reference, "", markdown(" ".join(str(meta.get("message", "")).split())),
             "`CITATION.cff` holds the same in the Citation File Format (reference managers and GitHub read it)."]
 
 
@@ -140,12 +146,12 @@ def archive_readme(version: str, members, descriptor: dict, tables, extras: dict
     top = top or f"rhil7-lymphopenia-{version}"
     snapshot = ".dev" in version if snapshot is None else snapshot
     shipped = {m.path for m in members}
-    lines = [f"# {descriptor.get('title', top)}", "",
+    lines = [f"# {markdown(descriptor.get('title', top))}", "",
              *(_snapshot_notice(version, snapshot_of) if snapshot else []),
              f"Version {version} of the data package, as a {'snapshot' if snapshot else 'release'} archive "
              f"(`{top}.zip`). Everything below works from this folder alone, with no other download.", "",
              "## What the data is", "",
-             " ".join(str(descriptor.get("description", "")).split()), "",
+             markdown(" ".join(str(descriptor.get("description", "")).split())), "",
              "Every number comes from a primary source someone read (trial publication or registry record), with its "
              "source, location and a verbatim snippet; values are stored as reported, missing values stay missing "
              "with the reason, and nothing is back-solved from the meta-analysis's pooled figures.", "",
@@ -209,7 +215,7 @@ def archive_readme(version: str, members, descriptor: dict, tables, extras: dict
              "- Code (`create_database.sql`, the SQL of the views): MIT.", "",
              "## Files", "", "| path | bytes | sha256 |", "|---|---:|---|"]
     for m in sorted(members, key=lambda m: m.path):
-        lines.append(f"| `{m.path}` | {len(m.data)} | `{m.sha256}` |")
+        lines.append(f"| {markdown(m.path, code=True)} | {len(m.data)} | `{m.sha256}` |")
     lines += ["| `README.md` | | this file |", "", f"All paths are relative to the folder `{top}/`.", ""]
     text = "\n".join(lines)
     while "\n\n\n" in text:
