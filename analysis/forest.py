@@ -1,7 +1,10 @@
 """Forest plots in RevMan's layout: per-arm columns (events/total; mean, SD, n), weights, each study's estimate
 and CI as text and as a square with its line, subgroup subtotals and the test for subgroup differences in the
 combined figures, the pooled diamond, the prediction interval, heterogeneity and overall-effect tests, and
-"Favours" labels under a labelled axis (ratio scale 0.1 ... 10; the mean difference in its unit).
+"Favours" labels under a labelled axis (ratio scale 0.1 ... 10; the mean difference in its unit), placed by the
+outcome's direction of benefit (rhil7.core.vocabulary: a shorter stay and fewer deaths favour the arm that has
+them, a higher lymphocyte count likewise). Studies whose means were converted from medians, or whose cells got 0.5
+added, are marked; a plot of fewer trials than the published comparison says it is partial.
 
 Plotting never computes: it draws a Comparison that pooling already fitted (estimates, intervals, weights, tests).
 """
@@ -18,37 +21,51 @@ import matplotlib.lines  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import matplotlib.transforms  # noqa: E402
 
-from rhil7.core.vocabulary import OUTCOME_LABELS  # noqa: E402
+from rhil7.core.vocabulary import (  # noqa: E402
+    ALL_TRIALS, CONTROL_LABEL, FIXED_EFFECT_MODELS, INTERVENTION_LABEL, MODELS, SUBGROUP_LABELS, favours_labels, outcome_words)
 
-SUBGROUP_LABELS = {"sepsis": "Sepsis", "covid19": "COVID-19", "all": "All trials"}
+from .pooling import I2_FROM_Q  # noqa: E402
+from .presentation import format_p  # noqa: E402
+
 SVG_HASH_SALT = "rhil7"
 UNIT_LABELS = {"10^9/L": "\u00d710\u2079/L", "days": "days"}
-MODEL_WORDS = {"FE": "IV, Fixed", "DL": "IV, Random", "REML": "IV, Random (REML)", "DL-HK": "IV, Random (HK)",
-               "REML-HK": "IV, Random (REML, HK)", "MH": "M-H, Fixed", "MH-DL": "M-H, Random"}
+MODEL_WORDS = {m.code: m.words for m in MODELS}
+# Marks after a study's name, each explained under the plot.
+CONVERTED_MARK, CORRECTED_MARK = "\u2020", "\u2021"
+CONVERTED_NOTE = f"{CONVERTED_MARK} mean and SD converted from the reported median (method in the report)"
+CORRECTED_NOTE = f"{CORRECTED_MARK} a zero cell: 0.5 added to every cell of the study (its own RR and IV weights)"
+PARTIAL_COLOUR = "#c00000"
+SUBGROUP_COLOURS = dict(zip(SUBGROUP_LABELS, ("#1f4e79", "#7f6000", "#c00000")))  # in the registry's order
 RATIO_TICKS = [0.1, 0.2, 0.5, 1, 2, 5, 10]
 WIDE_RATIO_TICKS = [0.01, 0.1, 1, 10, 100]
 ROW_IN, LINE_IN, FONT = 0.24, 0.19, 8.5
 INK, SQUARE, DIAMOND = "#222222", "#1f4e79", "#111111"
 
 
-def timepoint_words(code: str) -> str:
-    """'week3' -> 'at 3 weeks', 'day30' -> 'at 30 days', 'end_of_study' -> 'at end of study'."""
-    for prefix, unit in (("week", "week"), ("day", "day"), ("month", "month")):
-        if code.startswith(prefix) and code[len(prefix):].isdigit():
-            n = int(code[len(prefix):])
-            return f"at {n} {unit}{'s' if n != 1 else ''}"
-    if code == "hospital_stay":
-        return "(whole stay)"
-    return "at " + code.replace("_", " ")
-
-
 def title_words(row: dict) -> str:
-    return f"{OUTCOME_LABELS.get(row['outcome'], row['outcome'])} {timepoint_words(row['timepoint'])}: " \
-           f"{SUBGROUP_LABELS.get(row['subgroup'], row['subgroup'])}"
+    """'Absolute lymphocyte count at 3 weeks: COVID-19'; a stay's own period is not repeated."""
+    return f"{outcome_words(row['outcome'], row['timepoint'])}: {SUBGROUP_LABELS.get(row['subgroup'], row['subgroup'])}"
 
 
 def _p(p: float) -> str:
-    return "P < 0.001" if p < 0.001 else f"P = {p:.3f}" if p < 0.01 else f"P = {p:.2f}"
+    return format_p(p)
+
+
+def study_label(study) -> str:
+    """The study's name with its marks: converted from a median, 0.5 added to its cells."""
+    methods = [study.detail.get(arm, {}).get("method", "") for arm in ("intervention", "control")]
+    marks = (CONVERTED_MARK if any("converted" in m for m in methods) else "") + \
+            (CORRECTED_MARK if study.detail.get("continuity_corrected") else "")
+    return study.label + (f" {marks}" if marks else "")
+
+
+def partial_words(comparison) -> str | None:
+    """A plot of fewer trials than the published comparison says so (None when every trial is in)."""
+    if not comparison.missing:
+        return None
+    k, wanted = len(comparison.inputs), len(comparison.inputs) + len(comparison.missing)
+    return (f"Partial: {k} of {wanted} trial inputs are in the package; not the published comparison "
+            f"({len(comparison.missing)} missing, see the report)")
 
 
 def _num(x: float, digits: int = 2) -> str:
@@ -58,9 +75,10 @@ def _num(x: float, digits: int = 2) -> str:
 def _heterogeneity(fit) -> str:
     if fit.k < 2:
         return "Heterogeneity: not applicable (one study)"
-    tau = f"Tau\u00b2 = {fit.tau2:.2f}; " if fit.model not in ("FE", "MH") else ""
+    tau = f"Tau\u00b2 = {fit.tau2:.2f}; " if fit.model not in FIXED_EFFECT_MODELS else ""
+    i2_from = "" if fit.model in I2_FROM_Q else " (from Tau\u00b2)"
     return (f"Heterogeneity: {tau}Chi\u00b2 = {fit.q:.2f}, df = {fit.q_df} ({_p(fit.q_p)}); "
-            f"I\u00b2 = {100 * fit.i2:.0f}%")
+            f"I\u00b2 = {100 * fit.i2:.0f}%{i2_from}")
 
 
 def _overall(fit) -> str:
@@ -103,7 +121,7 @@ def forest_plot(comparison, row: dict, model: str, out_stem: Path) -> list[Path]
     footer = []
     if ratio:
         events = [sum(s.detail[arm]["events"] for s in comparison.inputs) for arm in ("intervention", "control")]
-        footer.append(f"Total events: {events[0]} (rhIL-7), {events[1]} (control)")
+        footer.append(f"Total events: {events[0]} ({INTERVENTION_LABEL}), {events[1]} ({CONTROL_LABEL})")
     footer += [_heterogeneity(fit), _overall(fit)]
     if comparison.subgroup_test is not None:
         t = comparison.subgroup_test
@@ -112,9 +130,17 @@ def forest_plot(comparison, row: dict, model: str, out_stem: Path) -> list[Path]
                       f"I\u00b2 = {100 * i2:.0f}%")
     if fit.pi_low is not None:
         footer.append("Prediction interval: estimate \u00b1 t(0.975, k \u2212 1) \u00d7 \u221a(SE\u00b2 + Tau\u00b2)")
-    if any(s.detail.get("continuity_corrected") for s in comparison.inputs):
-        footer.append("0.5 added to every cell of a study with a zero cell")
+    if fit.model not in I2_FROM_Q and fit.k > 1:
+        footer.append("I\u00b2 = Tau\u00b2 / (Tau\u00b2 + s\u00b2), s\u00b2 the typical within-study variance "
+                      "(metafor); not (Chi\u00b2 \u2212 df) / Chi\u00b2")
+    footer += list(fit.notes)
+    labels = [study_label(s) for s in comparison.inputs]
+    if any(CONVERTED_MARK in label for label in labels):
+        footer.append(CONVERTED_NOTE)
+    if any(CORRECTED_MARK in label for label in labels):
+        footer.append(CORRECTED_NOTE)
     footer += [f"Not pooled: {e}" for e in comparison.excluded]
+    partial = partial_words(comparison)
 
     # geometry, in inches: text columns on the left, the graph on the right
     label_w = 2.5
@@ -126,7 +152,7 @@ def forest_plot(comparison, row: dict, model: str, out_stem: Path) -> list[Path]
     x_effect = x_weight + 1.75
     graph_left, graph_w = x_effect + 0.25, 3.2
     width = graph_left + graph_w + 0.3
-    header_in, axis_in = 0.75, 0.75
+    header_in, axis_in = 0.75 + (0.2 if partial else 0.0), 0.75
     table_in = ROW_IN * (len(body) + 0.6)
     footer_in = LINE_IN * len(footer) + 0.15
     height = 0.45 + header_in + table_in + axis_in + footer_in
@@ -142,9 +168,12 @@ def forest_plot(comparison, row: dict, model: str, out_stem: Path) -> list[Path]
 
     # title and column headers
     fig.text(0.15 / width, 1 - 0.12 / height, title_words(row), fontsize=11, weight="bold", va="top")
+    if partial:
+        fig.text(0.15 / width, 1 - 0.36 / height, partial, fontsize=FONT, va="top", color=PARTIAL_COLOUR,
+                 weight="bold")
     top = 1.45
     text(0.15, top, "Study or subgroup", weight="bold")
-    for x, name in ((x_arm1, "rhIL-7"), (x_arm2, "Control")):
+    for x, name in ((x_arm1, INTERVENTION_LABEL), (x_arm2, CONTROL_LABEL.capitalize())):
         text(x + arm_w / 2, top + 0.95, name, weight="bold", ha="center")
         for i, column in enumerate(arm_columns):
             text(x + col_w * (i + 1), top, column, weight="bold", ha="right")
@@ -178,7 +207,7 @@ def forest_plot(comparison, row: dict, model: str, out_stem: Path) -> list[Path]
             text(0.3, y, item["label"], fontsize=FONT - 1)
         elif kind == "study":
             s = item["study"]
-            text(0.3 if comparison.subgroups else 0.15, y, s.label)
+            text(0.3 if comparison.subgroups else 0.15, y, study_label(s))
             for x, arm in ((x_arm1, "intervention"), (x_arm2, "control")):
                 d = s.detail[arm]
                 values = [str(d["events"]), str(d["total"])] if ratio else \
@@ -228,7 +257,7 @@ def forest_plot(comparison, row: dict, model: str, out_stem: Path) -> list[Path]
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}".replace("-", "\u2212")))
         ax.set_xlabel(f"Mean difference, {unit}" if unit else "Mean difference", fontsize=FONT)
     favours = matplotlib.transforms.offset_copy(ax.transAxes, fig=fig, y=-(0.42 if ratio else 0.58), units="inches")
-    left, right = ("Favours rhIL-7", "Favours control") if ratio else ("Favours control", "Favours rhIL-7")
+    left, right = favours_labels(row["outcome"])
     ax.text(0.25, 0, left, transform=favours, ha="center", va="top", fontsize=FONT, style="italic")
     ax.text(0.75, 0, right, transform=favours, ha="center", va="top", fontsize=FONT, style="italic")
     for i, line in enumerate(footer):
@@ -264,9 +293,9 @@ def published_figures_plot(published, out_stem: Path) -> list[Path]:
         part = figures[figures["measure"] == measure].reset_index(drop=True)
         ys = list(range(len(part), 0, -1))
         for y, r in zip(ys, part.itertuples()):
-            colour = {"sepsis": "#1f4e79", "covid19": "#7f6000", "all": "#c00000"}[r.subgroup]
+            colour = SUBGROUP_COLOURS.get(r.subgroup, INK)
             ax.plot([r.ci_low, r.ci_high], [y, y], color=colour)
-            ax.plot(r.estimate, y, marker="D" if r.subgroup == "all" else "s", color=colour)
+            ax.plot(r.estimate, y, marker="D" if r.subgroup == ALL_TRIALS else "s", color=colour)
         ax.set_yticks(ys)
         ax.set_yticklabels([title_words(dict(outcome=r.outcome, timepoint=r.timepoint, subgroup=r.subgroup))
                             for r in part.itertuples()], fontsize=8)

@@ -15,27 +15,30 @@ import pandas as pd
 
 from rhil7.core.safe_reader import UnreadableInput, checked_stat, read_bytes
 
+from rhil7.core.vocabulary import MODELS
+
 from .conversions import METHODS as CONVERSIONS
 from .derive import DEFAULT_SKEWED_MEDIANS, SKEWED_MEDIANS
 from .pooling import DEFAULT_ZERO_CELLS, ZERO_CELL_CONVENTIONS
 from .units import TO_TARGET
 
 COLUMNS = ["measure", "model", "tau2_estimator", "adjustment", "pooling", "target_unit", "conversion", "zero_cells",
-           "skewed_medians", "rationale"]
+           "skewed_medians", "claim", "rationale"]
+# What the abstract says about a target without a figure: an effect in words, its absence, or nothing at all.
+CLAIMS = {"none": "the abstract gives neither a figure nor a claim: nothing published to compare with",
+          "no_effect": "the abstract states no effect, without a figure",
+          "effect": "the abstract states an effect, without a figure"}
 # Empty optional cells take these values (older plans without the newer columns keep working).
 DEFAULTS = {"tau2_estimator": "DL", "adjustment": "none", "pooling": "IV", "zero_cells": DEFAULT_ZERO_CELLS,
-            "skewed_medians": DEFAULT_SKEWED_MEDIANS, "conversion": "wan2014", "rationale": ""}
+            "skewed_medians": DEFAULT_SKEWED_MEDIANS, "conversion": "wan2014", "claim": "none",
+            "rationale": ""}
 ALLOWED = {"measure": ["MD", "RR"], "model": ["random", "fixed"], "tau2_estimator": ["DL", "REML"],
            "adjustment": ["none", "HK"], "pooling": ["IV", "MH"], "conversion": sorted(CONVERSIONS),
-           "zero_cells": sorted(ZERO_CELL_CONVENTIONS), "skewed_medians": sorted(SKEWED_MEDIANS)}
-# --model CODE: the plan columns each model code sets (MH codes fall back to IV for MD targets, as RevMan does)
-MODEL_CODES = {"FE": dict(model="fixed", pooling="IV"),
-               "DL": dict(model="random", tau2_estimator="DL", adjustment="none", pooling="IV"),
-               "REML": dict(model="random", tau2_estimator="REML", adjustment="none", pooling="IV"),
-               "DL-HK": dict(model="random", tau2_estimator="DL", adjustment="HK", pooling="IV"),
-               "REML-HK": dict(model="random", tau2_estimator="REML", adjustment="HK", pooling="IV"),
-               "MH": dict(model="fixed", pooling="MH"),
-               "MH-DL": dict(model="random", tau2_estimator="DL", adjustment="none", pooling="MH")}
+           "zero_cells": sorted(ZERO_CELL_CONVENTIONS), "skewed_medians": sorted(SKEWED_MEDIANS),
+           "claim": list(CLAIMS)}
+# --model CODE: the plan columns each model code sets (rhil7.core.vocabulary.MODELS; MH codes fall back to IV for
+# MD targets, as RevMan does)
+MODEL_CODES = {m.code: m.plan_settings() for m in MODELS}
 
 
 MAX_PLAN_BYTES = 1024 * 1024
@@ -120,6 +123,15 @@ def check(plan: pd.DataFrame) -> None:
         if row["measure"] == "MD" and not any(unit == row["target_unit"] for _, unit in TO_TARGET):
             raise PlanError(f"{_where(plan, target, 'target_unit')}: expected one of "
                             f"{', '.join(sorted({u for _, u in TO_TARGET}))}, found {row['target_unit']!r}")
+
+
+def model_code(row: pd.Series) -> str:
+    """The model code (rhil7.core.vocabulary.MODELS) of a checked plan row: the first whose settings it has."""
+    for model in MODELS:
+        if all(row.get(column) == value for column, value in model.plan_settings().items()):
+            return model.code
+    raise PlanError(f"no model has the settings model={row.get('model')!r}, pooling={row.get('pooling')!r}, "
+                    f"tau2_estimator={row.get('tau2_estimator')!r}, adjustment={row.get('adjustment')!r}")
 
 
 def with_model(plan: pd.DataFrame, code: str) -> pd.DataFrame:

@@ -12,6 +12,18 @@ REQUIRED_KEYS = ["target_id", "outcome", "subgroup", "timepoint", "measure", "pu
 EXTRA_KEYS = ["tau2", "i2", "q", "pi_low", "pi_high", "studies", "excluded"]
 
 
+def format_p(p: float | None) -> str:
+    """A p-value as printed everywhere: three significant digits ("P = 0.055", never "P = 0.05" for 0.055),
+    "P < 0.001" below 0.001, "P = 1" for Q on 0 df (metafor), "P = -" when undefined."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "P = -"
+    return "P < 0.001" if p < 0.001 else f"P = {p:.3g}"
+
+
+def _p_cell(p: float | None) -> str:
+    return format_p(p).removeprefix("P = ").replace("P ", "")
+
+
 def _num(value, digits=2) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
@@ -96,14 +108,14 @@ def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[st
                 tr = math.exp if row["measure"] == "RR" else (lambda x: x)
                 pi = "-" if f.pi_low is None else f"[{tr(f.pi_low):.3f}, {tr(f.pi_high):.3f}]"
                 out.append(f"| {markdown(name)} | {tr(f.estimate):.3f} | [{tr(f.ci_low):.3f}, {tr(f.ci_high):.3f}] | {pi} | {f.tau2:.4f} | "
-                           f"{100 * f.i2:.1f}% | {f.q:.2f} ({f.q_df}, {_num(f.q_p, 3)}) |")
+                           f"{100 * f.i2:.1f}% | {f.q:.2f} ({f.q_df}, {_p_cell(f.q_p)}) |")
             if comp.subgroups:
                 out += ["", f"Subgroups ({markdown(row['model'])}):", "", "| subgroup | k | estimate | 95% CI |", "|---|---|---|---|"]
                 for name, f in comp.subgroups.items():
                     out.append(f"| {markdown(name)} | {f.k} | {tr(f.estimate):.3f} | [{tr(f.ci_low):.3f}, {tr(f.ci_high):.3f}] |")
                 t = comp.subgroup_test
                 if t is not None:
-                    out += ["", f"Test for subgroup differences: Q = {t.q_between:.2f}, df = {t.df}, p = {_num(t.p, 3)}"]
+                    out += ["", f"Test for subgroup differences: Q = {t.q_between:.2f}, df = {t.df}, {format_p(t.p)}"]
             if comp.sensitivity:
                 out += ["", "Median-to-mean conversion sensitivity (primary model):", "",
                         "| conversion | estimate | 95% CI |", "|---|---|---|"]
@@ -125,7 +137,7 @@ def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[st
     if subgroup_tests:
         out += ["| figure | model | Q between | df | p |", "|---|---|---|---|---|"]
         out += [f"| {markdown(t.get('target_id', t['outcome'] + ' ' + t['timepoint']))} | {markdown(t.get('model', '-'))} | {t['q_between']:.2f} | "
-                f"{t['df']} | {_num(t['p'], 3)} |" for t in subgroup_tests]
+                f"{t['df']} | {_p_cell(t['p'])} |" for t in subgroup_tests]
     else:
         out.append("No combined figure has computed inputs from both subgroups yet.")
     out += ["", "## Audit of the published figures", "",

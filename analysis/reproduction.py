@@ -8,9 +8,13 @@ Statuses:
   binary, rounding) at the published number of decimals, equal the published values;
 - ``close``: every figure within 0.05 of the published one;
 - ``differs``: with the likely reason (median conversion, time point, model) and the sensitivity analysis;
-- ``consistent``: the abstract makes a verbal claim without a figure ("no effect on mortality") and our CI agrees
-  with it (includes no effect); when it does not, ``differs``;
-- ``not_computable``: the package lacks inputs; the note names each missing study, outcome and time point.
+- ``consistent``: the abstract makes a verbal claim without a figure ("no effect on mortality"; the plan's
+  ``claim`` column) and our CI agrees with it (includes no effect, or excludes it for a stated effect); when it
+  does not, ``differs``;
+- ``nothing_published``: the abstract gives neither a figure nor a claim (plan ``claim = none``): our estimate is
+  shown, with nothing to compare it with;
+- ``not_computable``: the package lacks inputs (the note names each missing study, outcome and time point), or
+  every study present is inestimable on the ratio scale (no events, or only events, in both arms).
 
 Which studies are pooled: every trial of the target's subgroup whose coverage row says ``extracted``; a trial
 ``not_reported`` is named in the note; a trial still missing (``not_reachable``, no row) makes the target
@@ -28,14 +32,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rhil7.core.vocabulary import ALL_TRIALS, FIXED_EFFECT_MODELS
+
 from . import effect_sizes, pooling
+from .conversions import METHODS as CONVERSIONS
 from .derive import NotDerivable, arm_mean_sd, pick_row
-from .plan import PlanError, plan_path
+from .plan import CLAIMS, PlanError, model_code, normalise, plan_path
 from .plan import read_plan as _read_plan
 
 PLAN_PATH = Path(__file__).with_name("plan.csv")
 CLOSE_TOLERANCE = 0.05
-SUBGROUP_LABELS = {"sepsis": "Sepsis", "covid19": "COVID-19"}
+STATUSES = ("reproduced", "close", "differs", "consistent", "nothing_published", "not_computable")
+INESTIMABLE = "no events (or only events) in both arms, no information on the RR scale"
 
 __all__ = ["PlanError", "read_plan", "reproduce_all", "subgroup_tests", "judge", "plan_path"]
 
@@ -79,7 +87,7 @@ def _timepoint_label(code: str) -> str:
 
 
 def studies_for(subgroup: str, studies: pd.DataFrame) -> pd.DataFrame:
-    return studies if subgroup == "all" else studies[studies["condition"] == subgroup]
+    return studies if subgroup == ALL_TRIALS else studies[studies["condition"] == subgroup]
 
 
 def _arm_rows(frame: pd.DataFrame, arms: pd.DataFrame, study: str, outcome: str, timepoint: str) -> dict[str, pd.Series]:
@@ -131,9 +139,8 @@ def gather_inputs(target: pd.Series, plan: pd.Series, tables: dict[str, pd.DataF
             detail = {"intervention": {"events": int(t["events"]), "total": int(t["total"]), "row_id": t["row_id"]},
                       "control": {"events": int(c["events"]), "total": int(c["total"]), "row_id": c["row_id"]},
                       "continuity_corrected": bool(es.corrected[0])}
-            if not es.included[0]:
-                comparison.excluded.append(f"{sid} {outcome} left out: no events (or only events) in both arms, "
-                                           "no information on the RR scale")
+            if es.double_zero[0]:
+                comparison.excluded.append(f"{sid} {outcome} left out: {INESTIMABLE}")
                 continue
         if not es.included[0]:
             comparison.excluded.append(f"{sid} {where} left out: no finite effect with a positive variance")
@@ -151,10 +158,9 @@ def _fits(inputs: list[StudyInput], measure: str, zero_cells: str) -> dict[str, 
     yi = np.array([s.yi for s in inputs])
     vi = np.array([s.vi for s in inputs])
     fits = {"FE": pooling.fixed_effect(yi, vi), "DL": pooling.random_effects(yi, vi, "DL"),
-            "REML": pooling.random_effects(yi, vi, "REML")}
-    if len(yi) > 1:
-        fits["DL-HK"] = pooling.random_effects(yi, vi, "DL", hartung_knapp=True)
-        fits["REML-HK"] = pooling.random_effects(yi, vi, "REML", hartung_knapp=True)
+            "REML": pooling.random_effects(yi, vi, "REML"),
+            "DL-HK": pooling.random_effects(yi, vi, "DL", hartung_knapp=True),  # k = 1: the z test, as metafor
+            "REML-HK": pooling.random_effects(yi, vi, "REML", hartung_knapp=True)}
     if measure == "RR":
         counts = [[s.detail[arm][key] for s in inputs] for arm in ("intervention", "control") for key in ("events", "total")]
         try:
@@ -176,13 +182,13 @@ def fit(comparison: Comparison) -> Comparison:
 def fit_subgroups(comparison: Comparison, model: str) -> Comparison:
     """Subtotals per condition of a combined figure, each its own fit with the primary model, and the test for
     subgroup differences across them (RevMan's layout of a combined analysis)."""
-    if comparison.target["subgroup"] != "all" or not comparison.inputs:
+    if comparison.target["subgroup"] != ALL_TRIALS or not comparison.inputs:
         return comparison
     zero_cells = comparison.plan.get("zero_cells", pooling.DEFAULT_ZERO_CELLS) or pooling.DEFAULT_ZERO_CELLS
     for name in sorted({s.subgroup for s in comparison.inputs}):
         part = [s for s in comparison.inputs if s.subgroup == name]
         fits = _fits(part, comparison.target["measure"], zero_cells)
-        comparison.subgroups[name] = fits.get(model, fits["FE"] if model in ("FE", "MH") else fits["DL"])
+        comparison.subgroups[name] = fits.get(model, fits["FE"] if model in FIXED_EFFECT_MODELS else fits["DL"])
     if len(comparison.subgroups) > 1:
         fitted = list(comparison.subgroups.values())
         comparison.subgroup_test = pooling.subgroup_difference([f.estimate for f in fitted], [f.se for f in fitted])
@@ -190,20 +196,13 @@ def fit_subgroups(comparison: Comparison, model: str) -> Comparison:
 
 
 def primary_model(plan: pd.Series) -> str:
-    if plan["model"] == "fixed":
-        return "MH" if plan["pooling"] == "MH" else "FE"
-    if plan["pooling"] == "MH":
-        return "MH-DL"
-    hk = "-HK" if str(plan.get("adjustment", "")).upper() == "HK" else ""
-    return (plan["tau2_estimator"] or "DL") + hk
+    return model_code(plan)
 
 
 def conversion_sensitivity(target: pd.Series, plan: pd.Series, tables, model: str) -> dict[str, pooling.Pooled]:
     """The primary model refitted with each median-to-mean conversion, when any arm was converted."""
-    from .conversions import METHODS
-
     results = {}
-    for name in METHODS:
+    for name in CONVERSIONS:
         comp = fit(gather_inputs(target, plan, tables, conversion=name))
         if comp.fits and not comp.missing:
             results[name] = comp.fits.get(model, comp.fits["FE"])
@@ -264,22 +263,44 @@ def _empty_row(target_id, target, model=None) -> dict:
             "published_ci_high": None if pd.isna(target["ci_high"]) else float(target["ci_high"]),
             "estimate": None, "ci_low": None, "ci_high": None, "k": 0, "model": model, "tau2": None, "i2": None,
             "q": None, "pi_low": None, "pi_high": None, "status": "not_computable", "note": "",
-            "decimals": int(target["decimals"]), "studies": [], "excluded": []}
+            "decimals": int(target["decimals"]), "studies": [], "excluded": [], "k_excluded": 0}
+
+
+def _not_computable_note(comparison: Comparison) -> str:
+    """Why there is no estimate: the inputs still missing, else studies present but inestimable, else none."""
+    inputs = comparison.inputs
+    if comparison.missing:
+        note = "missing: " + "; ".join(comparison.missing)
+        if inputs:
+            note += (f" (the {len(inputs)} available stud{'y' if len(inputs) == 1 else 'ies'} alone would not be "
+                     "the published comparison)")
+    elif comparison.excluded:
+        note = (f"inestimable: each of the {len(comparison.excluded)} stud"
+                f"{'y' if len(comparison.excluded) == 1 else 'ies'} present was left out")
+    else:
+        note = "missing: no study reports this outcome"
+    return "; ".join([note, *comparison.excluded, *comparison.not_reported])
+
+
+def _claim_status(claim: str, result: pooling.Pooled) -> tuple[str, str]:
+    """The status and note of a target without a published figure, from what the abstract claims in words."""
+    excludes_null = not (result.ci_low <= 0 <= result.ci_high)
+    ours = "our CI " + ("excludes" if excludes_null else "includes") + " no effect"
+    if claim == "none":
+        return "nothing_published", f"{CLAIMS[claim]}; {ours}"
+    agrees = excludes_null if claim == "effect" else not excludes_null
+    return ("consistent" if agrees else "differs"), f"{CLAIMS[claim]}; {ours}"
 
 
 def reproduce_target(target: pd.Series, plan: pd.Series, tables: dict[str, pd.DataFrame]) -> tuple[dict, Comparison]:
     comparison = fit(gather_inputs(target, plan, tables))
     measure = target["measure"]
     row = _empty_row(target.name, target, primary_model(plan))
-    row.update(k=len(comparison.inputs), studies=[s.study_id for s in comparison.inputs], excluded=comparison.excluded)
+    row.update(k=len(comparison.inputs), studies=[s.study_id for s in comparison.inputs], excluded=comparison.excluded,
+               k_excluded=len(comparison.excluded))
     caveats = "; ".join(comparison.caveats)
-    needed = comparison.missing
-    if needed or not comparison.inputs:
-        row["note"] = "missing: " + ("; ".join(needed) if needed else "no study reports this outcome")
-        if comparison.inputs:
-            row["note"] += f" (the {len(comparison.inputs)} available stud{'y' if len(comparison.inputs) == 1 else 'ies'} alone would not be the published comparison)"
-        row["note"] = "; ".join([row["note"], *comparison.excluded])
-        row["note"] += f". Caveat: {caveats}" if caveats else ""
+    if comparison.missing or not comparison.inputs:
+        row["note"] = _not_computable_note(comparison) + (f". Caveat: {caveats}" if caveats else "")
         return row, comparison
     model = row["model"]
     if model not in comparison.fits:
@@ -295,23 +316,18 @@ def reproduce_target(target: pd.Series, plan: pd.Series, tables: dict[str, pd.Da
                ci_high=to_published_scale(result.ci_high, measure), tau2=result.tau2, i2=result.i2, q=result.q,
                pi_low=to_published_scale(result.pi_low, measure), pi_high=to_published_scale(result.pi_high, measure))
     if row["published_estimate"] is None:
-        significant = not (result.ci_low <= 0 <= result.ci_high)
-        row["status"] = "differs" if significant else "consistent"
-        row["note"] = ("the abstract states no effect without a figure; our CI " +
-                       ("excludes" if significant else "includes") + " no effect")
+        row["status"], row["note"] = _claim_status(plan.get("claim") or "none", result)
     else:
         row["status"] = judge(target, row["estimate"], row["ci_low"], row["ci_high"])
         if row["status"] != "reproduced":
             row["note"] = _differs_reason(comparison, model, target)
-    extras = comparison.excluded + comparison.not_reported + ([f"caveat: {caveats}"] if caveats else [])
+    extras = [*result.notes, *comparison.excluded, *comparison.not_reported, *([f"caveat: {caveats}"] if caveats else [])]
     if extras:
         row["note"] = "; ".join(filter(None, [row["note"], *extras]))
     return row, comparison
 
 
 def reproduce_all(tables: dict[str, pd.DataFrame], plan: pd.DataFrame | None = None) -> tuple[list[dict], list[Comparison]]:
-    from .plan import normalise
-
     plan = read_plan() if plan is None else normalise(plan)
     published = tables["published_results"].set_index("target_id")
     rows, comparisons = [], []

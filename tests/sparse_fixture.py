@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = "synthetic_fixture"
 PLAN_COLUMNS = ["target_id", "measure", "model", "tau2_estimator", "adjustment", "pooling", "target_unit", "conversion",
-                "zero_cells", "skewed_medians", "rationale"]
+                "zero_cells", "skewed_medians", "claim", "rationale"]
 
 # study: condition, n per arm (intervention, control)
 STUDIES = {"syn_a": ("sepsis", 20, 20), "syn_b": ("sepsis", 15, 15), "syn_c": ("sepsis", 12, 13),
@@ -64,8 +64,9 @@ def write_plan(path: Path, rows: list[dict]) -> None:
 def default_plan() -> list[dict]:
     return [dict(target_id=t, measure=m, model="random", tau2_estimator="DL", adjustment="none", pooling="IV",
                  target_unit="10^9/L" if m == "MD" else "", conversion="wan2014" if m == "MD" else "",
-                 zero_cells="add_0.5", skewed_medians="exclude", rationale="synthetic fixture")
-            for t, _, _, _, m, _ in TARGETS]
+                 zero_cells="add_0.5", skewed_medians="exclude", rationale="synthetic fixture",
+                 claim="no_effect" if figure is None else "")  # words only: "no effect" (analysis/plan.py CLAIMS)
+            for t, _, _, _, m, figure in TARGETS]
 
 
 def build_sparse_package(target: Path) -> Path:
