@@ -1,4 +1,5 @@
-# Two entry points: `make reproduce` (validate, build, reproduce) and `make test`.
+# Two entry points: `make reproduce` (validate, build, reproduce) and `make test` (lint, types, the whole suite).
+# A contributor's minute: `make check` (validate, then the tests that read the package's data).
 # Each creates .venv when missing and installs the project once, editable (the working tree is what runs:
 # an edit needs no reinstall); it reinstalls only when pyproject.toml changes.
 PYTHON ?= python3
@@ -6,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: reproduce test validate build docs release clean
+.PHONY: reproduce test check test-fast lint validate build docs release clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +26,21 @@ build: $(STAMP)
 reproduce: $(STAMP)
 	$(BIN)/rhil7 reproduce
 
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest -n auto --dist loadfile
+
+# validate + the data-dependent tests: what a pull request adding numbers must pass (under a minute)
+check: $(STAMP)
+	$(BIN)/rhil7 validate
+	$(BIN)/python -m pytest -m data -q
+
+# everything but the tests marked slow, for the edit-test loop
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n auto --dist loadfile --skip-slow -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 docs: $(STAMP)
 	$(BIN)/rhil7 docs
