@@ -126,6 +126,14 @@ def _parser() -> argparse.ArgumentParser:
     p = command("docs", "regenerate docs/data-dictionary.md from the Table Schemas")
     p.add_argument("path", nargs="?", help=PATH_HELP)
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if docs/data-dictionary.md is out of date")
+
+    p = command("site", "write the website (static HTML, with a SQL console running DuckDB-WASM) from the release")
+    p.add_argument("path", nargs="?", help=PATH_HELP)
+    p.add_argument("--out", help="the site's folder (default: build/site of the package); never a symbolic link")
+    p.add_argument("--duckdb-wasm", metavar="DIR", help="dist/ folder of the npm package @duckdb/duckdb-wasm "
+                                                        "(default: node_modules/@duckdb/duckdb-wasm/dist; `npm ci`)")
+    p.add_argument("--release", metavar="ZIP", help="the release archive to show (what the release workflow "
+                                                    "publishes); default: a snapshot of the package as it is")
     return parser
 
 
@@ -365,9 +373,26 @@ def cmd_docs(args) -> int:
     return EXIT_OK
 
 
+def cmd_site(args) -> int:
+    from .site.build import MissingDuckDBWasm, SiteRefused, build_site
+
+    package_dir = _package_dir(args.path)
+    try:
+        site = build_site(package_dir, args.out, args.duckdb_wasm, progress=lambda m: print(m, file=sys.stderr),
+                          release=args.release)
+    except MissingDuckDBWasm as exc:
+        print(f"rhil7 site: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SiteRefused as exc:
+        print(f"rhil7 site: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    print(site / "index.html")
+    return EXIT_OK
+
+
 COMMANDS = {"docs": cmd_docs, "validate": cmd_validate, "build": cmd_build, "query": cmd_query, "reproduce": cmd_reproduce,
             "audit": cmd_audit, "release": cmd_release, "diff": cmd_diff, "quality": cmd_quality,
-            "template": cmd_template, "ingest": cmd_ingest}
+            "template": cmd_template, "ingest": cmd_ingest, "site": cmd_site}
 
 
 def main(argv: list[str] | None = None) -> int:

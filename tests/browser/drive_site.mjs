@@ -35,6 +35,7 @@ function watch(page, record) {
 
 async function consoleRows(page, sql) {
   await page.fill("#sql", sql);
+  await page.$eval("#console", (el) => { el.dataset.state = "asked"; });  // so the wait below sees this run end
   await page.click("#run");
   await page.waitForFunction(() => ["done", "error"].includes(document.getElementById("console").dataset.state));
   const state = await page.$eval("#console", (el) => el.dataset.state);
@@ -59,10 +60,13 @@ try {
       if (record.state === "ready") {
         for (const [key, sql] of Object.entries(plan.queries || {})) out.queries[key] = await consoleRows(page, sql);
         if (plan.screenshots) {
-          await page.click("button.example");
+          const example = (await page.$('button.example[data-file$="trial_characteristics.sql"]'))
+            || (await page.$("button.example"));
+          await page.$eval("#console", (el) => { el.dataset.state = "asked"; });
+          await example.click();
           await page.waitForFunction(() => document.getElementById("console").dataset.state === "done");
           const file = join(plan.screenshots, "console.png");
-          await page.screenshot({ path: file, fullPage: false });
+          await page.screenshot({ path: file, fullPage: true });
           out.screenshots.push(file);
         }
       }

@@ -337,13 +337,13 @@ anywhere.</p>
 <textarea id="sql" name="sql" rows="8" spellcheck="false" autocapitalize="off">SELECT * FROM studies;</textarea>
 <p><button type="submit" id="run" disabled>Run</button></p>
 </form>
+<section aria-labelledby="result-heading"><h2 id="result-heading">Result</h2>
+<div id="result" class="scroll" tabindex="0" role="region" aria-label="query result"></div></section>
 <div class="panes">
 <section aria-labelledby="examples-heading"><h2 id="examples-heading">Example queries</h2><ul class="examples">{buttons}
 </ul></section>
 <section aria-labelledby="views-heading"><h2 id="views-heading">Views</h2><ul class="views">{view_buttons}</ul></section>
 </div>
-<section aria-labelledby="result-heading"><h2 id="result-heading">Result</h2>
-<div id="result" class="scroll" tabindex="0" role="region" aria-label="query result"></div></section>
 </div>
 <noscript><p>The console needs JavaScript; the <a href="downloads.html">downloads</a> work without it.</p></noscript>"""
     head = ('<script src="vendor/apache-arrow/Arrow.es2015.min.js" defer></script>\n'
