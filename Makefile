@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: reproduce test check test-fast lint validate build docs release clean
+.PHONY: reproduce test check test-fast lint validate build docs release site clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,13 @@ docs: $(STAMP)
 
 release: $(STAMP)
 	$(BIN)/rhil7 release
+
+# The website (build/site/): DuckDB-WASM for its SQL console comes from npm, at the versions package-lock.json pins.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+site: $(STAMP) node_modules/.package-lock.json
+	$(BIN)/rhil7 site
 
 clean:
 	rm -rf build dist
