@@ -776,6 +776,39 @@ def _(p):
     return _set(p, "arms", dict(arm_id=ARMS["control"]), "label", "placebo\x1b[2J\x1b[HVALID", "control-character")
 
 
+# ------------------------------------------------------------------ contribution guards (issue 25, items 9-11)
+
+@case("sem-stored-as-sd")
+def _(p):
+    set_cell(p, "outcomes_continuous", ALC_CYT, "snippet", "ALC at day 21, CYT107 (n = 15): mean ± SEM 1.20 ± 0.50")
+    return {("statistic-not-as-snippet", CONT, row_number(p, "outcomes_continuous", **ALC_CYT), "statistic")}
+
+
+@case("range-stored-as-iqr")
+def _(p):
+    set_cell(p, "outcomes_continuous", ICU_CYT, "snippet", "ICU stay, CYT107 (n = 15): median 12 days (range 8 to 20)")
+    return {("statistic-not-as-snippet", CONT, row_number(p, "outcomes_continuous", **ICU_CYT), "statistic")}
+
+
+@case("intervention-arm-given-the-placebos-numbers")
+def _(p):
+    snippet = "Two of 15 patients receiving CYT107 died by day 90 versus 1 of 6 receiving placebo"
+    for where in (DEATHS_CYT, DEATHS_PLA):
+        set_cell(p, "outcomes_dichotomous", where, "snippet", snippet)
+    set_cell(p, "outcomes_dichotomous", DEATHS_CYT, "total", "6")
+    # the CYT107 row says 1 of 6: the placebo's numbers, reported on its first field taken (events)
+    return _set(p, "outcomes_dichotomous", DEATHS_CYT, "events", "1", "arm-took-other-arms-number")
+
+
+@case("table-saved-with-semicolons")
+def _(p):
+    path = table_path(p, "arms")
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:  # a European spreadsheet: BOM, CR LF, ';'
+        csv.writer(fh, delimiter=";", lineterminator="\r\n").writerows(rows)
+    return {("separator-not-comma", ARMS_CSV, 1, None)}
+
+
 # ================================================================== the tests
 
 def _keys(problems) -> set[tuple]:

@@ -98,7 +98,8 @@ def _runs(snippet: str, arms: tuple[ArmRow, ArmRow]) -> list[tuple[str, list]]:
     for _, kind, what in items:
         if runs and runs[-1][0] == kind and (kind == "number" or runs[-1][1][-1] == what):
             runs[-1][1].append(what)
-        elif len(runs) >= 2 and kind == "cue" and runs[-2] == ("cue", [what]) and not relevant.intersection(runs[-1][1]):
+        elif (kind == "cue" and len(runs) >= 2 and runs[-2] == ("cue", [what]) and runs[-1][0] == "number"
+              and not relevant.intersection(runs[-1][1])):
             runs.pop()
         else:
             runs.append((kind, [what]))
