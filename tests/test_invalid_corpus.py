@@ -776,6 +776,23 @@ def _(p):
     return _set(p, "arms", dict(arm_id=ARMS["control"]), "label", "placebo\x1b[2J\x1b[HVALID", "control-character")
 
 
+# ------------------------------------------------------------------ C1, bidi and zero-width characters (issue 23)
+
+@case("c1-control-sequence-introducer-in-a-label")
+def _(p):
+    return _set(p, "arms", dict(arm_id=ARMS["control"]), "label", "placebo\x9b2J", "control-character")
+
+
+@case("bidi-override-in-a-study-title")
+def _(p):
+    return _set(p, "studies", dict(study_id=STUDY), "title", "Interleukin-7 in sepsis\u202e dilav", "control-character")
+
+
+@case("zero-width-space-in-a-source-title")
+def _(p):
+    return _set(p, "sources", dict(source_id=STUDY + "_pmc"), "title", "Interleukin\u200b-7 in septic shock", "control-character")
+
+
 # ------------------------------------------------------------------ contribution guards (issue 25, items 9-11)
 
 @case("sem-stored-as-sd")

@@ -10,6 +10,7 @@ cells, cast by the same expressions, in the pass that finds the rows with a fail
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from rhil7.core.database import quote_identifier, quote_literal
@@ -58,9 +59,13 @@ def _literal(value, type_: str) -> str:
     return quote_literal(str(value))
 
 
-# A NUL ends a string in C and in base R, an ESC sequence echoed to a terminal can print anything (a fake
-# "VALID" included): text may hold a tab or a line break, no other C0 control character.
-CONTROL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]"
+# A NUL ends a string in C and in base R, an ESC sequence (or its C1 form, U+009B) echoed to a terminal can print
+# anything (a fake "VALID" included), a bidi override (U+202E) or a zero-width character shows other text than is
+# stored: text may hold a tab or a line break, none of these (the byte scan's ``controlled`` finds the same set).
+CONTROL_RANGES = ((0x00, 0x08), (0x0B, 0x0C), (0x0E, 0x1F), (0x7F, 0x9F), (0x061C, 0x061C), (0x200B, 0x200F),
+                  (0x2028, 0x202E), (0x2060, 0x2060), (0x2066, 0x2069), (0xFEFF, 0xFEFF))
+CONTROL = "[" + "".join(f"\\x{{{lo:x}}}-\\x{{{hi:x}}}" for lo, hi in CONTROL_RANGES) + "]"  # (RE2's syntax)
+_CONTROL = re.compile("[" + "".join(f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" for lo, hi in CONTROL_RANGES) + "]")
 # Codes of the cell checks that are the project's rules, not the Table Schema's (their problems pass through
 # consequences.py like the other rules' problems)
 RULE_CELL_CODES = ("formula-like-text", "control-character")
@@ -134,12 +139,13 @@ def _cell_problem(read: ReadTable, field: dict, code: str, constraint: str, valu
                        f"The text starts with {first} and would be evaluated as a formula when the CSV is opened in a "
                        "spreadsheet; reword it so it starts with a letter, digit or bracket.")
     if code == "control-character":
-        first = next(c for c in value if ord(c) < 0x20 and c not in "\t\n\r")
+        first = _CONTROL.search(value).group()
         return Problem(read.resource.relpath, None, field["name"], code,
-                       "text without control characters (a tab or a line break is allowed)",
+                       "text without control, bidi or zero-width characters (a tab or a line break is allowed)",
                        f"U+{ord(first):04X} in {value[:80]!r}",
-                       "The text holds a control character, which readers truncate at (NUL) or a terminal executes "
-                       "(ESC); remove it.")
+                       "The text holds a control or invisible character, which readers truncate at (NUL), a "
+                       "terminal executes (ESC, U+009B) or which shows other text than is stored (a bidi override "
+                       "such as U+202E, a zero-width space); remove it.")
     message = (f"Type Error: type is \"{field.get('type', 'string')}\"" if code == "type-error" else
                f"Constraint Error: constraint \"{constraint}\" is \"{(field.get('constraints') or {})[constraint]}\"")
     return _problem(read, None, field["name"], code, field_expectation(field), value, message)

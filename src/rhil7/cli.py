@@ -11,6 +11,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from .core.vocabulary import MODEL_CODES
+
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 # Arrow's default allocator (mimalloc) is slowest on first use of fresh memory, which is all a one-shot
 # command does: reading a 200 MB table cold took about 1.0 s with it and 0.75 s with the system allocator
@@ -76,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-plots", action="store_true", help="skip the forest plots")
     p.add_argument("--out", help=OUT_HELP)
     p.add_argument("--plan", help="analysis plan CSV (default: the package's analysis/plan.csv, else the installed one)")
-    p.add_argument("--model", choices=["FE", "DL", "REML", "DL-HK", "REML-HK", "MH", "MH-DL"],
+    p.add_argument("--model", choices=MODEL_CODES,
                    help="refit every target with this model (MH, MH-DL: risk ratios; MD targets get FE, DL)")
 
     p = command("audit", "check the published pooled figures for internal consistency")

@@ -22,7 +22,7 @@ _CHUNK = 1 << 20
 class ByteScan:
     lines: int                    # line ends of every kind (LF, CR LF, a lone CR)
     stray: int | None             # offset of the first quote inside an unquoted field
-    controlled: bool              # a C0 control character other than tab, LF and CR occurs
+    controlled: bool              # a control (C0 but tab, LF, CR; DEL; C1) or invisible format character occurs
     blank: list[int] = field(default_factory=list)  # line numbers of the empty lines (outside quoted cells)
     quotes: int = 0               # quote characters (an odd count: a quote never closed)
     # the line ends inside a quoted cell (their index among the line ends, from 0): a record spans those lines
@@ -55,7 +55,7 @@ def scan_bytes(body, max_lines: int) -> ByteScan | None:
         low = np.flatnonzero(np.less(chunk, 0x20, out=mask))
         found = chunk[low]
         breaks = (found == LF) | (found == CR)
-        controlled = controlled or not (breaks | (found == TAB)).all()
+        controlled = controlled or not (breaks | (found == TAB)).all() or _invisible_in(codes, chunk, start, mask)
         offsets.append(low[breaks] + start)
         values.append(found[breaks])
         stored += len(offsets[-1])
@@ -74,6 +74,23 @@ def scan_bytes(body, max_lines: int) -> ByteScan | None:
     lone_cr, mixed_line, first_crlf = _line_end_kinds(offsets, values, ends, quoted)
     return ByteScan(lines, stray, controlled, _blank_lines(offsets, ends, ends & ~quoted).tolist(), quotes,
                     np.flatnonzero(quoted[ends]), lone_cr, mixed_line, first_crlf)
+
+
+# Invisible characters in UTF-8 (the validator's CONTROL in validators/table_checks.py says which code points),
+# by their lead byte: DEL; C1 (C2 80-9F); the Arabic letter mark (D8 9C); zero-width space to RLM (E2 80 8B-8F),
+# line and paragraph separators and bidi embeddings and overrides (E2 80 A8-AE), word joiner (E2 81 A0), bidi
+# isolates (E2 81 A6-A9); a BOM (EF BB BF) after the first byte.
+def _invisible_in(codes: np.ndarray, chunk: np.ndarray, start: int, mask: np.ndarray) -> bool:
+    at = np.flatnonzero(np.greater_equal(chunk, 0x7F, out=mask[:len(chunk)])) + start
+    if not len(at):
+        return False
+    padded = np.concatenate([codes[at[0]:at[-1] + 3], np.zeros(3, dtype=np.uint8)])
+    lead, second, third = (padded[at - at[0] + k] for k in range(3))
+    return bool(((lead == 0x7F) | ((lead == 0xC2) & (second <= 0x9F)) | ((lead == 0xD8) & (second == 0x9C))
+                 | ((lead == 0xE2) & (second == 0x80) & (((third >= 0x8B) & (third <= 0x8F))
+                                                         | ((third >= 0xA8) & (third <= 0xAE))))
+                 | ((lead == 0xE2) & (second == 0x81) & ((third == 0xA0) | ((third >= 0xA6) & (third <= 0xA9))))
+                 | ((lead == 0xEF) & (second == 0xBB) & (third == 0xBF) & (at > 0))).any())
 
 
 def _line_end_kinds(offsets: np.ndarray, values: np.ndarray, ends: np.ndarray,
