@@ -145,3 +145,125 @@ def test_a_correct_contribution_is_valid_and_the_summary_shows_its_diff(tmp_path
     summary = _run("summary.sh", str(tmp_path / "ci"), cwd=package).stdout
     assert "VALID: no problems." in summary
     assert "daix2023_cyt107_deaths_day28" in summary and "daix2023_placebo_deaths_day28" in summary
+
+
+# --------------------------------------------------------------------------- the release workflow
+
+RELEASE = ROOT / ".github" / "workflows" / "release.yml"
+
+
+def _release() -> dict:
+    return yaml.safe_load(RELEASE.read_text(encoding="utf-8"))
+
+
+def test_release_runs_on_version_tags_only_with_least_privilege():
+    workflow = _release()
+    assert _triggers(workflow) == {"push": {"tags": ["v*"]}}
+    assert workflow["permissions"] == {"contents": "read"}
+    jobs = workflow["jobs"]
+    assert jobs["release"]["permissions"] == {"contents": "write"}
+    assert jobs["pages"]["permissions"] == {"pages": "write", "id-token": "write"}
+    assert jobs["pages"]["needs"] == "release" and jobs["pages"]["environment"]["name"] == "github-pages"
+
+
+def test_release_steps_build_attach_and_publish_in_order_with_pinned_actions():
+    jobs = _release()["jobs"]
+    steps = jobs["release"]["steps"]
+    text = [s.get("run", "") + s.get("uses", "") for s in steps]
+    order = [next(i for i, t in enumerate(text) if needle in t)
+             for needle in ("make .venv/.installed", ".github/scripts/release.sh", "gh release", "npm ci",
+                            "rhil7 site --out build/site", "actions/upload-pages-artifact")]
+    assert order == sorted(order), text
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-pages-artifact"))
+    assert upload["with"]["path"] == "build/site"
+    assert [s["uses"].split("@")[0] for s in jobs["pages"]["steps"]] == ["actions/deploy-pages"]
+    attach = steps[order[2]]
+    assert "SHA256SUMS" in attach["run"] and "release_notes.sh" in attach["run"]
+    assert attach["env"]["GH_TOKEN"] == "${{ github.token }}"
+    for step in steps + jobs["pages"]["steps"]:
+        if "uses" in step:
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
+
+
+def test_where_the_repository_lives_comes_from_the_workflow_context():
+    """No committed file invents an address: the workflow passes its own repository to the release."""
+    env = _release()["jobs"]["release"]["env"]
+    assert env["REPOSITORY_URL"] == "${{ github.server_url }}/${{ github.repository }}"
+    assert "--repository-url" in (SCRIPTS / "release.sh").read_text(encoding="utf-8")
+    for name in ("CITATION.cff", "datapackage.json", "README.md", "CONTRIBUTING.md"):
+        text = (ROOT / name).read_text(encoding="utf-8")
+        assert not re.search(r"https?://(www\.)?github\.com/(?!features|apps|marketplace)[\w.-]+/[\w.-]+", text), name
+
+
+def test_release_refuses_a_tag_that_is_not_the_version(tmp_path):
+    package = copy_package(tmp_path / "package")
+    result = _run("release.sh", "v99.0.0", str(tmp_path / "dist"), cwd=package)
+    assert result.returncode == 1
+    assert result.stdout.startswith("::error file=datapackage.json::The tag v99.0.0 does not name the package's version")
+    assert not (tmp_path / "dist").exists()
+
+
+def test_release_notes_are_the_changelog_section_of_the_version(tmp_path):
+    changelog = tmp_path / "CHANGELOG.md"
+    changelog.write_text("# Changelog\n\n## [Unreleased]\n\n- later\n\n## [1.1.0] - 2026-12-07\n\n### Added\n\n"
+                         "- this\n\n## [1.0.0] - 2026-01-01\n\n- older\n", encoding="utf-8")
+    notes = _run("release_notes.sh", "1.1.0", str(changelog), cwd=tmp_path)
+    assert notes.returncode == 0 and notes.stdout.strip() == "### Added\n\n- this"
+    missing = _run("release_notes.sh", "1.2.0", str(changelog), cwd=tmp_path)
+    assert missing.returncode == 1 and "no section `## [1.2.0] - DATE`" in missing.stderr
+
+
+# --------------------------------------------------------------------------- an extraction sheet in the pull request
+
+SNIPPET = "ALC (10^9/L) at day 21: CYT107 (n = 15) 1.20 ± 0.50; placebo (n = 6) 0.80 ± 0.30"
+
+
+def _sheet(package: Path, cyt107_mean: str) -> Path:
+    """contributions/daix2023.csv: the trial's extraction sheet with its ALC week-3 rows filled (FIXTURE values)."""
+    import csv
+
+    sheet = package / "contributions" / "daix2023.csv"
+    sheet.parent.mkdir()
+    made = subprocess.run([CLI, "template", "daix2023", "--source", "daix2023_pmc", "--out", str(sheet)], cwd=package,
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    with sheet.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header, rows = reader.fieldnames, list(reader)
+    for row in rows:
+        arm = row["arm_id"].rsplit("_", 1)[1]
+        if row["outcome"] == "alc" and row["analysis_timepoint"] == "week3":
+            row.update(timepoint="day21", timepoint_reported="day 21", statistic="mean_sd", unit="10^9/L",
+                       n="15" if arm == "cyt107" else "6", mean=cyt107_mean if arm == "cyt107" else "0.80",
+                       sd="0.50" if arm == "cyt107" else "0.30", location="Table 2 (hypothetical)", snippet=SNIPPET,
+                       method="table", note=FIXTURE_NOTE, status="extracted")
+    with sheet.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return sheet
+
+
+def test_a_sheet_in_the_pull_request_is_checked_and_annotated_on_its_line(tmp_path):
+    package = copy_package(tmp_path / "package")
+    _sheet(package, cyt107_mean="1.02")  # a typo: the snippet says 1.20
+    before = {p: p.read_bytes() for p in (package / "tables").iterdir()}
+    validated = _run("validate.sh", str(tmp_path / "ci"), cwd=package)
+    assert validated.returncode == 1, validated.stdout + validated.stderr
+    annotations = [line for line in validated.stdout.splitlines() if line.startswith("::error ")]
+    assert len(annotations) == 1, validated.stdout
+    assert annotations[0].startswith("::error file=contributions/daix2023.csv,line=2,title=number-not-in-snippet")
+    assert "VALID" in validated.stdout.splitlines(), "the package itself is valid: only the sheet is not"
+    assert {p: p.read_bytes() for p in (package / "tables").iterdir()} == before, "a check writes nothing"
+
+
+def test_a_valid_sheet_not_yet_ingested_is_a_warning(tmp_path):
+    package = copy_package(tmp_path / "package")
+    sheet = _sheet(package, cyt107_mean="1.20")
+    validated = _run("validate.sh", str(tmp_path / "ci"), cwd=package)
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    assert "::warning file=contributions/daix2023.csv,title=sheet-not-ingested::" in validated.stdout
+    ingested = subprocess.run([CLI, "ingest", str(sheet)], cwd=package, capture_output=True, text=True, timeout=300)
+    assert ingested.returncode == 0, ingested.stdout + ingested.stderr
+    again = _run("validate.sh", str(tmp_path / "ci"), cwd=package)
+    assert again.returncode == 0 and "::warning" not in again.stdout and "::error" not in again.stdout, again.stdout

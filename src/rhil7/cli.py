@@ -11,8 +11,6 @@ import shutil
 import sys
 from pathlib import Path
 
-from .core.vocabulary import MODEL_CODES
-
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 # Arrow's default allocator (mimalloc) is slowest on first use of fresh memory, which is all a one-shot
 # command does: reading a 200 MB table cold took about 1.0 s with it and 0.75 s with the system allocator
@@ -78,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-plots", action="store_true", help="skip the forest plots")
     p.add_argument("--out", help=OUT_HELP)
     p.add_argument("--plan", help="analysis plan CSV (default: the package's analysis/plan.csv, else the installed one)")
-    p.add_argument("--model", choices=MODEL_CODES,
+    p.add_argument("--model", choices=["FE", "DL", "REML", "DL-HK", "REML-HK", "MH", "MH-DL"],
                    help="refit every target with this model (MH, MH-DL: risk ratios; MD targets get FE, DL)")
 
     p = command("audit", "check the published pooled figures for internal consistency")
@@ -120,6 +118,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--package", help=PATH_HELP)
     p.add_argument("--format", choices=["text", "json", "github"], default="text",
                    help="how problems are printed (default: text)")
+    p.add_argument("--check", action="store_true",
+                   help="ingest into a staged copy of the package and write nothing: exit 1 with the problems on "
+                        "the sheet's rows, else say what ingesting would change (the pull-request check runs it)")
 
     p = command("quality", "Great Expectations data-quality report of the tables, written to build/quality/")
     p.add_argument("path", nargs="?", help=PATH_HELP)
@@ -343,19 +344,56 @@ def cmd_ingest(args) -> int:
         raise UsageError(f"no sheet at {sheet}")
     package_dir = _package_dir(args.package)
     try:
-        result = ingest_sheet(package_dir, sheet, args.sheet)
+        if args.check:
+            result = _check_sheet(package_dir, sheet, args.sheet)
+        else:
+            result = ingest_sheet(package_dir, sheet, args.sheet)
     except (UnicodeDecodeError, csv.Error) as exc:
         raise UsageError(f"cannot read {args.sheet} as a UTF-8 CSV file: {exc}") from None
     if result.problems:
         sys.stdout.write(RENDERERS[args.format](result.problems, args.sheet))
         print("nothing was written", file=sys.stderr)
         return EXIT_INVALID
+    if args.check:
+        return _report_checked_sheet(result, args.sheet, args.format)
     for table, counts in result.rows.items():
         print(f"{table}: {counts['added']} row(s) added, {counts['changed']} changed")
     for study, outcome, timepoint, old, new in result.coverage:
         print(f"coverage: {study} {outcome} {timepoint}: {old} -> {new}")
     print(f"wrote {', '.join(result.written)}; the package is VALID" if result.written
           else "nothing to write: the sheet's rows are already in the package")
+    return EXIT_OK
+
+
+def _check_sheet(package_dir: Path, sheet: Path, name: str):
+    """The sheet ingested into a staged copy of the package (ingest's own staging: the descriptor and its tables
+    through the safe reader, no link followed), so that nothing of the package is written."""
+    import tempfile
+
+    from .ingest import _stage, ingest_sheet  # ingest's staging, reused as is
+
+    with tempfile.TemporaryDirectory(prefix="rhil7-ingest-check-") as tmp:
+        _stage(package_dir, Path(tmp))
+        return ingest_sheet(Path(tmp), sheet, name)
+
+
+def _report_checked_sheet(result, name: str, fmt: str) -> int:
+    from rhil7.core.sinks import github_data, github_property, terminal
+
+    if not result.written:
+        print(f"{terminal(name)}: valid; ingesting it would change nothing (its filled rows are already in the "
+              "package, or no row is filled)")
+        return EXIT_OK
+    message = (f"The sheet is valid, but its rows are not in tables/ yet: run `rhil7 ingest {name}` and commit "
+               f"{', '.join(result.written)} with it.")
+    if fmt == "github":
+        print(f"::warning file={github_property(name)},title=sheet-not-ingested::{github_data(message)}")
+    elif fmt == "json":
+        import json
+
+        print(json.dumps({"sheet": name, "valid": True, "would_write": result.written}, ensure_ascii=True))
+    else:
+        print(f"{terminal(name)}: {terminal(message)} (checked only: nothing was written)")
     return EXIT_OK
 
 
