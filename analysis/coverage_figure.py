@@ -6,17 +6,15 @@
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from rhil7.core.vocabulary import OUTCOME_LABELS, timepoint_order
 
 STATUS_LABELS = {"extracted": "extracted", "not_reported": "not reported", "not_reachable": "not reachable"}
 # Okabe-Ito colours (readable with colour-vision deficiencies); each cell is also labelled in words.
 STATUS_COLOURS = {"extracted": "#009E73", "not_reported": "#BBBBBB", "not_reachable": "#D55E00"}
 STATUS_TEXT_COLOURS = {"extracted": "white", "not_reported": "black", "not_reachable": "white"}
-_TIMEPOINT = re.compile(r"^(day|week|month)([0-9]+)$")
-_DAYS = {"day": 1, "week": 7, "month": 30}
-_LATE = ["icu_stay", "hospital_stay", "end_of_study"]
 
 
 @dataclass(frozen=True)
@@ -25,15 +23,6 @@ class CoverageMatrix:
     columns: list[tuple[str, str]]              # (outcome, timepoint), left to right
     cells: dict[tuple[str, str, str], str]      # (study_id, outcome, timepoint) -> status; absent: not planned
     counts: dict[str, int]                      # status -> number of cells
-
-
-def _timepoint_key(timepoint: str) -> tuple[int, int, str]:
-    if timepoint == "baseline":
-        return (0, 0, timepoint)
-    match = _TIMEPOINT.match(timepoint)
-    if match:
-        return (1, _DAYS[match[1]] * int(match[2]), timepoint)
-    return (2, _LATE.index(timepoint) if timepoint in _LATE else len(_LATE), timepoint)
 
 
 def coverage_matrix(coverage, outcome_order: list[str] | None = None) -> CoverageMatrix:
@@ -50,7 +39,7 @@ def coverage_matrix(coverage, outcome_order: list[str] | None = None) -> Coverag
         cells[key] = str(row.status)
     order = list(outcome_order or [])
     rank = lambda outcome: (order.index(outcome), "") if outcome in order else (len(order), outcome)
-    columns = sorted({(o, t) for _, o, t in cells}, key=lambda c: (rank(c[0]), _timepoint_key(c[1])))
+    columns = sorted({(o, t) for _, o, t in cells}, key=lambda c: (rank(c[0]), timepoint_order(c[1])))
     counts = dict.fromkeys(STATUS_LABELS, 0)
     for status in cells.values():
         counts[status] = counts.get(status, 0) + 1
@@ -65,7 +54,7 @@ def coverage_figure(matrix: CoverageMatrix, out_stem: Path, outcome_labels: dict
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch, Rectangle
 
-    from .forest import save_figure
+    from .forest import save_figure  # deferred with matplotlib (forest imports it)
 
     labels = outcome_labels or {}
     n_rows, n_cols = len(matrix.trials), len(matrix.columns)
@@ -109,7 +98,5 @@ def coverage_figure(matrix: CoverageMatrix, out_stem: Path, outcome_labels: dict
 
 def draw_coverage(coverage, report_dir: Path) -> str:
     """report_dir/coverage.png and .svg from the coverage table; returns the PNG's name inside report_dir."""
-    from rhil7.core.vocabulary import OUTCOME_LABELS
-
     coverage_figure(coverage_matrix(coverage, list(OUTCOME_LABELS)), Path(report_dir) / "coverage", OUTCOME_LABELS)
     return "coverage.png"

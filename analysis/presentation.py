@@ -4,12 +4,27 @@ from __future__ import annotations
 import json
 import math
 
+from .reproduction import INESTIMABLE
+
 from rhil7.core.sinks import markdown, terminal
 
 REQUIRED_KEYS = ["target_id", "outcome", "subgroup", "timepoint", "measure", "published_estimate", "published_ci_low",
                  "published_ci_high", "estimate", "ci_low", "ci_high", "k", "model", "status", "note"]
 # also in the JSON: heterogeneity, the prediction interval, and the studies pooled and left out (with the reason)
-EXTRA_KEYS = ["tau2", "i2", "q", "pi_low", "pi_high", "studies", "excluded"]
+EXTRA_KEYS = ["tau2", "i2", "q", "pi_low", "pi_high", "studies", "excluded", "k_excluded"]
+# The conventions a fitted figure depends on, as footnotes under its table (docs/analysis.md has each with its
+# metafor call).
+FOOTNOTES = {
+    "i2_tau": "I\u00b2 for DL, REML and their Hartung-Knapp versions is tau\u00b2 / (tau\u00b2 + s\u00b2), s\u00b2 the "
+              "typical within-study variance (metafor's I2); for FE, MH and MH-DL it is (Q - df) / Q.",
+    "q_one": "Q on 0 df (one study) has p = 1, as metafor's QEp.",
+    "hk": "Hartung-Knapp: t on k - 1 df, the scaling factor not truncated at 1 (metafor test=\"knha\"); with one "
+          "study, the z test (metafor sets test=\"z\" when k = 1).",
+    "double_zero": "A study with no events (or only events) in both arms is left out of every model (metafor "
+                   "escalc(drop00=TRUE), rma.mh's default; RevMan).",
+    "zero_cell": "0.5 added to every cell of a study with a zero cell for its own log RR (metafor escalc's default "
+                 "add=1/2, to=\"only0\").",
+}
 
 
 def format_p(p: float | None) -> str:
@@ -72,6 +87,23 @@ def audit_json(checks) -> str:
     return json.dumps([c.as_dict() for c in checks], indent=2, ensure_ascii=False) + "\n"
 
 
+def footnotes(comp) -> list[str]:
+    """The conventions the figure's numbers depend on, and what each fit says about itself (REML at the
+    boundary, Hartung-Knapp with one study)."""
+    fits = list(comp.fits.values())
+    keys = ["i2_tau"]
+    if any(f.k == 1 for f in fits):
+        keys.append("q_one")
+    if any(f.model.endswith("-HK") for f in fits):
+        keys.append("hk")
+    if any(INESTIMABLE in e for e in comp.excluded):
+        keys.append("double_zero")
+    if any(s.detail.get("continuity_corrected") for s in comp.inputs):
+        keys.append("zero_cell")
+    said = [f"{f.model}: {note}" for f in fits for note in f.notes]
+    return [FOOTNOTES[k] for k in keys] + said
+
+
 def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[str, str], published_plot: str | None,
                     subgroup_tests: list[dict] | None = None, coverage_plot: str | None = None) -> str:
     """The reproduction report: verdicts, per-figure inputs linked to source rows, sensitivity, audit, gaps."""
@@ -79,7 +111,8 @@ def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[st
            "Each pooled figure of the abstract, what the paper says, what this package's data give, and whether they agree.",
            "Status: `reproduced` (equal at the published precision, decimal half-up rounding), `close` (within 0.05), "
            "`differs` (with the likely reason), `consistent` (the abstract states an effect or its absence in words only, "
-           "and our CI agrees), `not_computable` (the missing inputs are named).", "",
+           "and our CI agrees), `nothing_published` (the abstract gives neither a figure nor a claim: nothing to "
+           "compare with), `not_computable` (the missing inputs are named, or every study is inestimable).", "",
            "## Verdicts", "", "| target | measure | published | ours | k | model | status | note |",
            "|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -109,6 +142,7 @@ def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[st
                 pi = "-" if f.pi_low is None else f"[{tr(f.pi_low):.3f}, {tr(f.pi_high):.3f}]"
                 out.append(f"| {markdown(name)} | {tr(f.estimate):.3f} | [{tr(f.ci_low):.3f}, {tr(f.ci_high):.3f}] | {pi} | {f.tau2:.4f} | "
                            f"{100 * f.i2:.1f}% | {f.q:.2f} ({f.q_df}, {_p_cell(f.q_p)}) |")
+            out += ["", *(f"- {note}" for note in footnotes(comp))]
             if comp.subgroups:
                 out += ["", f"Subgroups ({markdown(row['model'])}):", "", "| subgroup | k | estimate | 95% CI |", "|---|---|---|---|"]
                 for name, f in comp.subgroups.items():
