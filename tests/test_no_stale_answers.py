@@ -26,7 +26,7 @@ def _answer(package):
 
 def test_the_build_stores_what_it_was_built_from(tmp_path):
     package = copy_package(tmp_path / "package")
-    database = build_database(package, validate=False).database
+    database = build_database(package).database
     stored = stored_fingerprint(database)
     assert stored == package_fingerprint(package)
     assert set(stored) == {"datapackage.json"} | {f"tables/{p.name}" for p in (package / "tables").glob("*.csv")}

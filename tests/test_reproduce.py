@@ -161,20 +161,20 @@ def test_hartung_knapp_option_in_the_plan(reference_package):
 
 def test_a_package_read_once_is_not_read_again_and_its_plots_are_byte_identical(reference_package, tmp_path,
                                                                                  monkeypatch):
-    """reproduce(Package) builds and recomputes from what was read (release hands its Package down), and two
-    reproductions of the same data draw the same bytes (no date, a fixed SVG salt): reproducible reports."""
-    import rhil7.loading
+    """reproduce(ValidatedPackage) builds and recomputes from what the gate read (release hands it down), and
+    two reproductions of the same data draw the same bytes (no date, a fixed SVG salt): reproducible reports."""
+    import rhil7.gate
     import rhil7.reproduce
-    from rhil7.loading import read_package
+    from rhil7.gate import read_package
 
     package = read_package(reference_package)
 
     def refuse(*args, **kwargs):
         raise AssertionError("the package was read a second time")
 
-    monkeypatch.setattr(rhil7.loading, "read_package", refuse)
-    monkeypatch.setattr(rhil7.reproduce, "read_package", refuse)
-    runs = [rhil7.reproduce.reproduce(package, validate=False, out=tmp_path / name) for name in ("one", "two")]
+    monkeypatch.setattr(rhil7.gate, "read_package", refuse)
+    monkeypatch.setattr(rhil7.gate, "validate", refuse)
+    runs = [rhil7.reproduce.reproduce(package, out=tmp_path / name) for name in ("one", "two")]
     assert [len(r.rows) for r in runs] == [len(package.tables["published_results"])] * 2
     svgs = [tmp_path / name / "report" / "forest" / "all_secondary_infection.svg" for name in ("one", "two")]
     assert svgs[0].read_bytes() == svgs[1].read_bytes() and b"<dc:date>" not in svgs[0].read_bytes()

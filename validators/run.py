@@ -17,7 +17,8 @@ network. Every problem is collected, at most ``Limits.max_problems_per_code`` pe
 """
 from __future__ import annotations
 
-from dataclasses import replace
+import hashlib
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -35,7 +36,20 @@ from .row_rules import row_rule_problems
 from .structure import descriptor_standard_problems
 from .table_checks import RULE_CELL_CODES, Typing, foreign_key_problems, table_problems
 from .typed_tables import TypedTables, in_parallel
-from rhil7.core.safe_reader import SafeResource, load_descriptor, locate_resource, read_resource
+from rhil7.core.safe_reader import (UTF8_BOM, SafeResource, UnreadableInput, load_descriptor, locate_resource,
+                                    read_resource)
+
+
+@dataclass
+class Validation:
+    """What one validation read and found. With ``keep``: each table's bytes as read (``files``, by resource
+    name, BOM included), their sha256 (``digests``, by file path) and each table read whole as DuckDB typed it
+    (``typed``: pyarrow tables, by resource name): what build and release use, never read or typed again."""
+    descriptor: dict
+    problems: list[Problem]
+    files: dict[str, bytes] = field(default_factory=dict, repr=False)
+    digests: dict[str, str] = field(default_factory=dict)
+    typed: dict = field(default_factory=dict, repr=False)
 
 
 def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS,
@@ -44,12 +58,23 @@ def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS,
 
     ``canonical``: the descriptor whose shape the package must have (default: the one shipped with rhil7).
     At most ``limits.max_problems_per_code`` problems of one code per file are listed, the rest counted."""
-    problems = _all_problems(Path(package_dir), limits, canonical_descriptor() if canonical is None else canonical)
-    return cap_problems(problems, limits.max_problems_per_code, limits.max_problems)
+    return validate(package_dir, limits, canonical).problems
 
 
-def _all_problems(package_dir: Path, limits: Limits, canonical: dict) -> list[Problem]:
+def validate(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS, canonical: dict | None = None,
+             keep: bool = False) -> Validation:
+    """The package validated (``validate_package``), with what was read when ``keep`` (see Validation)."""
+    found = Validation({}, [])
+    problems = _all_problems(Path(package_dir), limits, canonical_descriptor() if canonical is None else canonical,
+                             found if keep else None)
+    found.problems = cap_problems(problems, limits.max_problems_per_code, limits.max_problems)
+    return found
+
+
+def _all_problems(package_dir: Path, limits: Limits, canonical: dict, kept: Validation | None) -> list[Problem]:
     descriptor = load_descriptor(package_dir, limits)
+    if kept is not None:
+        kept.descriptor = descriptor
     deep = too_deep(descriptor, limits.max_descriptor_depth)
     if deep is not None:
         return [descriptor_problem(deep, "descriptor-too-deep", f"JSON nested at most {limits.max_descriptor_depth} "
@@ -74,7 +99,7 @@ def _all_problems(package_dir: Path, limits: Limits, canonical: dict) -> list[Pr
         con = safe_connect(allowed_paths=[r.path for r in located])
         try:
             db = TypedTables(con, limits.max_problems_per_code)
-            found, reads = _read_tables(located, db, limits)
+            found, reads = _read_tables(located, db, limits, kept)
             checks, rules = _checks(reads, db.listed), [partial(_judge, rule, db) for rule in (row_rule_problems, *CROSS_RULES)]
             # the largest table's checks first, then the rules (the slowest first), then the small tables' checks
             first = checks[:1]
@@ -86,6 +111,8 @@ def _all_problems(package_dir: Path, limits: Limits, canonical: dict) -> list[Pr
             rule_problems = [p for p in found if p.code in RULE_CELL_CODES]
             paths = {name: read.resource.relpath for name, read in reads.items()}
             rule_problems += [replace(p, file=paths.get(p.file, p.file)) for p in judged]
+            if kept is not None:
+                kept.typed = {name: db.arrow(name) for name in reads if db.has(name)}
         finally:
             con.close()
     if descriptor != canonical_descriptor():
@@ -109,12 +136,13 @@ def _judge(rule, db: TypedTables, con) -> list[Problem]:
     return rule(mine) + mine.omitted
 
 
-def _read_tables(located: list[SafeResource], db: TypedTables, limits: Limits) -> tuple[list[Problem], dict[str, ReadTable]]:
+def _read_tables(located: list[SafeResource], db: TypedTables, limits: Limits,
+                 kept: Validation | None) -> tuple[list[Problem], dict[str, ReadTable]]:
     """Every table that can be read, through DuckDB, with the problems of its bytes and shape; the typed tables
     of those read whole go to ``db`` for the rules (the rules trust only those). The largest table is read
-    first, the others beside it."""
+    first, the others beside it. ``kept``: where each table's bytes and digest go (see Validation)."""
     order = sorted(range(len(located)), key=lambda i: -located[i].path.stat().st_size)
-    done = dict(zip(order, in_parallel(db.con, [partial(_read_table, i, located[i], limits) for i in order])))
+    done = dict(zip(order, in_parallel(db.con, [partial(_read_table, i, located[i], limits, kept) for i in order])))
     problems, reads = [], {}
     for i, res in enumerate(located):
         read, found = done[i]
@@ -126,14 +154,28 @@ def _read_tables(located: list[SafeResource], db: TypedTables, limits: Limits) -
     return problems, reads
 
 
-def _read_table(index: int, located: SafeResource, limits: Limits, con) -> tuple[ReadTable | None, list[Problem]]:
-    """One table: its bytes (read_resource), then DuckDB's reading."""
+def _read_table(index: int, located: SafeResource, limits: Limits, kept: Validation | None,
+                con) -> tuple[ReadTable | None, list[Problem]]:
+    """One table: its bytes (read_resource), then DuckDB's reading. DuckDB reads the file by its path: a file
+    changed between the two readings is refused (its size, time or inode differ), so the bytes kept and hashed
+    are the bytes DuckDB typed."""
+    before = _identity(located.path)
     res, problems = read_resource(located, limits)
     if res is None:
         return None, problems
+    if kept is not None:
+        data = (UTF8_BOM if res.has_bom else b"") + bytes(res.body)
+        kept.files[res.name], kept.digests[res.relpath] = data, hashlib.sha256(data).hexdigest()
     fields = res.descriptor["schema"]["fields"]
     read = read_table(con, res, index, Typing(fields, snippet_unsure(res.name, [f["name"] for f in fields])))
+    if _identity(located.path) != before:
+        raise UnreadableInput(f"{located.relpath}: the file changed while it was being validated; validate again")
     return read, problems + read.problems
+
+
+def _identity(path: Path) -> tuple:
+    info = path.stat()
+    return info.st_ino, info.st_size, info.st_mtime_ns
 
 
 def _checks(reads: dict[str, ReadTable], listed: int) -> list:

@@ -62,6 +62,12 @@ class TypedTables:
     def every(self, query: str) -> list[tuple]:
         return self.con.execute(query).fetchall()
 
+    def arrow(self, name: str):
+        """Table ``name`` as DuckDB typed it (the schema's fields only, in file order), a pyarrow Table."""
+        fields = self._tables[name].resource.descriptor["schema"]["fields"]
+        columns = ", ".join(quote_identifier(f["name"]) for f in fields)
+        return self.con.sql(f"SELECT {columns} FROM {self[name]} ORDER BY rowid").to_arrow_table()
+
 
 def first_rows(con, read: ReadTable, query: str, code: str, listed: int, omitted: list[Problem],
                count: int | None = None, file: str | None = None) -> list[tuple]:

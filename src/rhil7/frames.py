@@ -1,6 +1,8 @@
-"""Read package tables into typed pandas frames, following their Table Schemas (``rhil7.load``, the audit).
+"""Typed pandas frames of package tables, following their Table Schemas (``rhil7.load``, build, the analysis).
 
-Values that do not parse become missing here; the validator reports them as type errors.
+``from_typed``: a table as the validator's DuckDB typed it (rhil7.gate hands it down) as a frame; every command
+uses it. ``read_table`` types a CSV with pandas, for a file that is not a package's table (a diff's git blob).
+Values that do not parse become missing; the validator reports them as type errors.
 Row numbers follow frictionless: the header is row 1, the first record row 2.
 """
 from __future__ import annotations
@@ -15,6 +17,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 NUMERIC_DTYPES = {"integer": "Int64", "number": "Float64"}
+
+
+def from_typed(table: pa.Table, resource: dict) -> pd.DataFrame:
+    """A pyarrow table typed by DuckDB from the Table Schema (rhil7.validators.run) as the frame the analysis
+    reads: integer Int64, number Float64, date datetime64[us], text str or None; a 0-based index."""
+    types = {f["name"]: f.get("type", "string") for f in resource["schema"]["fields"]}
+    frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}.get,
+                            date_as_object=False)
+    for name in frame.columns:
+        if types.get(name) == "date":
+            frame[name] = frame[name].astype("datetime64[us]")  # (what pandas.to_datetime gives)
+        elif types.get(name, "string") not in NUMERIC_DTYPES:
+            frame[name] = frame[name].astype("object").where(frame[name].notna(), None)
+    return frame
 
 
 def read_raw(path: Path) -> pd.DataFrame:

@@ -1,35 +1,27 @@
-"""Read a package once, through the same safety checks as ``rhil7 validate``, for every command and the API.
+"""Read a package for the Python API and the audit: through the gate (rhil7.gate), read and typed once.
 
-Every command that reads a package (build, reproduce, diff, audit, release, the Python API) gets its
-descriptor and tables here: the descriptor and each table file must be regular files inside the package,
-reached without a symbolic link; no absolute, ``..`` or remote path; sizes and row counts bounded
-(``rhil7.core.safe_reader``, the checks ``validate`` runs first).
+``read_package`` is ``rhil7.gate.read_package``: the package validated, with the bytes and the typed tables the
+validation read. A table that could not be read whole is refused (UnreadableInput) here, not half-loaded.
+``read_descriptor`` and ``read_resource`` remain for ``rhil7 diff`` (rhil7/diff.py), which still types a
+side's tables with pandas (rhil7.frames.read_table).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rhil7.core.safe_reader import UnreadableInput
+
+from . import gate
 from .core.paths import find_package_dir
+from .gate import ValidatedPackage
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-@dataclass
-class Package:
-    """A package as read from disk: its directory, descriptor, typed tables and the tables' file bytes as read
-    (both by resource name; the release ships and hashes exactly the bytes that were parsed)."""
-    package_dir: Path
-    descriptor: dict
-    tables: dict[str, pd.DataFrame]
-    files: dict[str, bytes] = field(default_factory=dict, repr=False)
-
-
 def _no_link(package_dir: Path, relpath: str) -> None:
-    from rhil7.core.safe_reader import UnreadableInput
-
     current = Path(package_dir)
     for part in Path(relpath).parts:
         current = current / part
@@ -45,15 +37,17 @@ def read_descriptor(package_dir: Path) -> dict:
     return load_descriptor(Path(package_dir))
 
 
-def read_package(package_dir: Path, names: list[str] | None = None) -> Package:
-    """Descriptor and tables (all, or those in ``names``); raises UnreadableInput naming the file and the reason."""
-    package_dir = Path(package_dir)
-    descriptor = read_descriptor(package_dir)
-    package = Package(package_dir, descriptor, {})
-    for resource in descriptor["resources"]:
-        if isinstance(resource, dict) and (names is None or resource.get("name") in names):
-            name = str(resource.get("name"))
-            package.tables[name], package.files[name] = _read_resource(package_dir, resource)
+def read_package(package_dir: Path, names: list[str] | None = None) -> ValidatedPackage:
+    """The package through the gate; raises UnreadableInput, naming the file and the first problem, when a table
+    (of ``names``, default all) could not be read whole."""
+    package = gate.read_package(Path(package_dir))
+    for resource in package.descriptor["resources"]:
+        name = resource.get("name") if isinstance(resource, dict) else None
+        if (names is None or name in names) and name not in package.tables:
+            where = resource.get("path", name) if isinstance(resource, dict) else name
+            first = min((p for p in package.problems if p.file == where), key=lambda p: p.sort_key(), default=None)
+            raise UnreadableInput(f"{Path(package_dir) / str(where)}: the table cannot be read" +
+                                  (f" (row {first.row}: {first.message})" if first else ""))
     return package
 
 
@@ -65,8 +59,8 @@ def read_resource(package_dir: Path, resource: dict) -> pd.DataFrame:
 def _read_resource(package_dir: Path, resource: dict) -> tuple[pd.DataFrame, bytes]:
     import io
 
+    from rhil7.core.safe_reader import UTF8_BOM, check_resource
     from rhil7.frames import read_table
-    from rhil7.core.safe_reader import UTF8_BOM, UnreadableInput, check_resource
 
     safe, problems = check_resource(package_dir, resource)
     if problems:
@@ -82,8 +76,8 @@ def read_tables(package_dir: Path, names: list[str] | None = None) -> dict[str, 
     return read_package(package_dir, names).tables
 
 
-@dataclass
-class LoadedPackage(Package):
+@dataclass(frozen=True)
+class LoadedPackage(ValidatedPackage):
     connection: object = None  # duckdb.DuckDBPyConnection with the tables and the public views
 
 
@@ -91,5 +85,5 @@ def load_package(package_dir=None) -> LoadedPackage:
     from .core.database import connect_in_memory
 
     package = read_package(find_package_dir(package_dir))
-    return LoadedPackage(package.package_dir, package.descriptor, package.tables, package.files,
-                         connect_in_memory(package.tables, package.descriptor))
+    return LoadedPackage(**{f.name: getattr(package, f.name) for f in fields(ValidatedPackage)},
+                         connection=connect_in_memory(package.tables, package.descriptor))

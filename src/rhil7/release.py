@@ -216,11 +216,11 @@ def database_sql(descriptor: dict, package_dir: Path | None = None) -> str:
 
 
 def build_and_report(package, build: Path, progress: Callable[[str], None]):
-    """rhil7 reproduce of the Package already read (it builds the database and the Parquet copies) into ``build``."""
+    """rhil7 reproduce of the ValidatedPackage (it builds the database and the Parquet copies) into ``build``."""
     from .reproduce import ReproduceRefused, reproduce
 
-    try:  # make_release validated
-        return reproduce(package, plots=True, progress=progress, validate=False, out=build)
+    try:
+        return reproduce(package, plots=True, progress=progress, out=build)
     except ReproduceRefused as exc:
         raise ReleaseRefused(str(exc)) from None
 
@@ -311,19 +311,14 @@ def make_release(package_dir: Path, out_dir: Path | None = None,
     """Release datapackage.json's version; ``mode`` "snapshot" builds a marked pre-release of the data as it is
     (never recorded), "auto" does so only when that version was already released with other data."""
     from .gate import require_valid
-    from .loading import read_package
-    from rhil7.core.safe_reader import UnreadableInput
 
     from .release_readme import archive_readme
     from .release_record import VersionReused, check_version, content_entry, read_record, record_release
     from .release_versions import readme_problems, release_date, version_problems
 
     package_dir = Path(package_dir)
-    require_valid(package_dir, ReleaseRefused, progress)
-    try:  # read once: the zip ships, hashes and reproduces exactly these bytes
-        package = read_package(package_dir)
-    except UnreadableInput as exc:
-        raise ReleaseRefused(str(exc)) from None
+    # read once, by the validation: the zip ships, hashes and reproduces exactly the bytes that were validated
+    package = require_valid(package_dir, ReleaseRefused, progress)
     descriptor, tables, table_bytes = package.descriptor, package.tables, package.files
     version = str(descriptor.get("version", ""))
     if not SEMVER.match(version):

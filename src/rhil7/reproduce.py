@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .loading import Package, read_package
 from .core.paths import output_dir, output_lock, publish, staging_dir
+from .gate import ValidatedPackage, require_valid
 
 
 class ReproduceRefused(Exception):
@@ -22,36 +22,29 @@ class ReproduceOutcome:
     report_path: Path
 
 
-def reproduce(package: Package | Path, plots: bool = True, progress: Callable[[str], None] = lambda m: None,
-              validate: bool = True, out: Path | None = None, plan_file: Path | None = None,
-              model: str | None = None) -> ReproduceOutcome:
+def reproduce(package: ValidatedPackage | Path, plots: bool = True, progress: Callable[[str], None] = lambda m: None,
+              out: Path | None = None, plan_file: Path | None = None, model: str | None = None) -> ReproduceOutcome:
     """Validate, read the package once, build the database into ``out`` (default build/), recompute, report.
 
-    ``package``: a package directory, or a Package already read (then it is not read again).
-    validate=False only for callers that have just validated the same package (rhil7 release).
-    The plan is ``plan_file``, else the package's own ``analysis/plan.csv``, else the installed one; ``model``
+    ``package``: a package directory (validated here), or a ValidatedPackage (its tables, never read again); an
+    invalid package is refused (ReproduceRefused). The plan is ``plan_file``, else the package's own ``analysis/plan.csv``, else the installed one; ``model``
     refits every target with one model code (a sensitivity analysis without editing the plan).
     """
     from rhil7.analysis.audit import audit_published
     from rhil7.analysis.plan import PlanError, load_plan
     from rhil7.analysis.reproduction import reproduce_all
-    from rhil7.core.safe_reader import UnreadableInput
 
     from .build import BuildRefused, build_database
-    from .gate import require_valid
-    package_dir = package.package_dir if isinstance(package, Package) else Path(package)
-    if validate:
-        require_valid(package_dir, ReproduceRefused, progress)
-    target = output_dir(package_dir, out, "build", entries=("report",))
+
+    package = require_valid(package, ReproduceRefused, progress)
+    target = output_dir(package.root, out, "build", entries=("report",))
     try:
-        plan = load_plan(package_dir, plan_file, model)
+        plan = load_plan(package.root, plan_file, model)
     except PlanError as exc:
         raise ReproduceRefused(str(exc)) from None
     try:
-        if not isinstance(package, Package):
-            package = read_package(package_dir)
-        build_database(package, target, progress=progress, validate=False)
-    except (BuildRefused, UnreadableInput) as exc:
+        build_database(package, target, progress=progress)
+    except BuildRefused as exc:
         raise ReproduceRefused(str(exc)) from None
     tables = package.tables
     progress(f"recomputing the pooled figures (plan: {plan.attrs.get('path')})")
