@@ -29,6 +29,9 @@ class Problem:
     line: int | None = None
     # where in a JSON file (datapackage.json) the problem is, as a JSON pointer (RFC 6901)
     pointer: str | None = None
+    # a problems-omitted record stands for this many problems of the code it names (numbers, never parsed from text)
+    omitted: int = 0
+    omitted_code: str | None = None
 
     def sort_key(self) -> tuple:
         return (self.file, self.row if self.row is not None else -1, self.field or "", self.code)
@@ -52,13 +55,12 @@ def omitted_problem(file: str, code: str, count: int, shown: int) -> Problem:
     return Problem(file=file, row=None, field=None, code=OMITTED, expected=f"at most {shown} listed problems of one code",
                    found=f"{count} more {code} problem(s)",
                    message=f"{count} more '{code}' problem(s) in this file are not listed; fix the listed ones "
-                           "(often one cause) and validate again.", stage="safety")
+                           "(often one cause) and validate again.", stage="safety", omitted=count, omitted_code=code)
 
 
 def omitted_count(problem: Problem) -> tuple[str, int]:
     """(code, count) of an omitted_problem."""
-    count, code = problem.found.split(" ")[:3:2]
-    return code, int(count)
+    return problem.omitted_code or "", problem.omitted
 
 
 def cap_problems(problems: list[Problem], per_code: int, total: int) -> list[Problem]:
