@@ -162,7 +162,7 @@ def require_fresh(database: Path, package_dir: Path) -> None:
     stored = trusted_fingerprint(database)
     if stored is None:
         raise StaleDatabase(f"{database} was not built on this machine by `rhil7 build` (or was changed after): "
-                            f"it is not trusted; run `rhil7 build` {package_dir} to rebuild it")
+                            f"it is not trusted; run `rhil7 build {package_dir}` to rebuild it")
     try:
         current = package_fingerprint(package_dir)
     except UnreadableInput as exc:
@@ -170,5 +170,5 @@ def require_fresh(database: Path, package_dir: Path) -> None:
     changed = changed_files(stored, current)
     if changed:
         shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
-        raise StaleDatabase(f"the package changed since {database} was built ({shown}); run `rhil7 build` "
-                            f"{package_dir} first, so the answer is not an old one")
+        raise StaleDatabase(f"the package changed since {database} was built ({shown}); run "
+                            f"`rhil7 build {package_dir}` first, so the answer is not an old one")
