@@ -47,7 +47,8 @@ def example_queries(package_dir: Path) -> dict[str, bytes]:
                 found[path.name] = data
         return found
     installed = resources.files("rhil7.queries.examples")
-    return {p.name: p.read_bytes() for p in sorted(installed.iterdir(), key=lambda p: p.name) if p.name.endswith(".sql")}
+    files = sorted(installed.iterdir(), key=lambda p: p.name)
+    return {p.name: p.read_bytes() for p in files if p.name.endswith(".sql")}
 
 
 def first_comment(sql: bytes) -> str:

@@ -67,7 +67,8 @@ def table(headers: list[str], rows: list[list[str]], caption: str = "", cls: str
 def page(filename: str, title: str, body: str, version: str, head_extra: str = "") -> str:
     """A whole page: skip link, site header, navigation (the current page marked), main, footer."""
     current = ' aria-current="page"'
-    links = "".join(f'<li><a href="{href}"{current if href == filename else ""}>{label}</a></li>' for href, label in NAV)
+    links = "".join(f'<li><a href="{href}"{current if href == filename else ""}>{label}</a></li>'
+                    for href, label in NAV)
     return f"""<!doctype html>
 <html lang="en">
 <head>

@@ -342,11 +342,13 @@ anywhere.</p>
 <div class="panes">
 <section aria-labelledby="examples-heading"><h2 id="examples-heading">Example queries</h2><ul class="examples">{buttons}
 </ul></section>
-<section aria-labelledby="views-heading"><h2 id="views-heading">Views</h2><ul class="views">{view_buttons}</ul></section>
+<section aria-labelledby="views-heading"><h2 id="views-heading">Views</h2>
+<ul class="views">{view_buttons}</ul></section>
 </div>
 </div>
 <noscript><p>The console needs JavaScript; the <a href="downloads.html">downloads</a> work without it.</p></noscript>"""
     head = ('<script src="vendor/apache-arrow/Arrow.es2015.min.js" defer></script>\n'
-            '<script type="importmap">{"imports": {"apache-arrow": "./vendor/apache-arrow/arrow-module.mjs"}}</script>\n'
+            '<script type="importmap">{"imports": {"apache-arrow": "./vendor/apache-arrow/arrow-module.mjs"}}'
+            "</script>\n"
             '<script type="module" src="static/console.js"></script>\n')
     return page("console.html", "SQL console", body, contents.descriptor.get("version", ""), head)
