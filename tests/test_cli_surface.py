@@ -55,3 +55,22 @@ def test_load_reads_the_named_package_from_any_directory(tmp_path, monkeypatch):
         assert loaded.package_dir == package and loaded.descriptor == descriptor
         funders = loaded.connection.execute("SELECT funder FROM raw.studies WHERE funder IS NOT NULL").fetchall()
         assert len(funders) == loaded.tables["studies"]["funder"].notna().sum() > 0
+
+
+def test_each_command_states_only_its_own_exit_codes():
+    parser = _parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, command in sub.choices.items():
+        text = " ".join(command.format_help().split())
+        assert "exit codes: 0 " in text and "3 internal error" in text, name
+        assert ("the package is valid" in text) == (name == "validate"), name
+    query = " ".join(sub.choices["query"].format_help().split())
+    assert "the database is older than the tables" in query and "package is invalid" not in query
+    assert "; 1 " not in " ".join(sub.choices["diff"].format_help().split()), "diff never exits 1"
+
+
+def test_query_outside_a_package_says_what_it_takes(tmp_path, monkeypatch):
+    monkeypatch.delenv("RHIL7_PACKAGE", raising=False)
+    done = run_cli("query", "SELECT 1", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "give --database FILE" in done.stderr and "pass a package directory" not in done.stderr

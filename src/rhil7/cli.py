@@ -9,6 +9,7 @@ import argparse
 import os
 import shutil
 import sys
+import textwrap
 from pathlib import Path
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -33,6 +34,25 @@ directory, a file that is not UTF-8 or not JSON) or an environment error (a read
 3 internal error (a bug: please report it).
 
 Run `rhil7 COMMAND --help` for a command's options."""
+INTERNAL = "3 internal error (a bug: please report it)."
+UNREADABLE = "2 usage error, unreadable input or an environment error (a read-only or full disk)"
+EXIT_CODES = {  # each command's own exit codes, shown by `rhil7 COMMAND --help`
+    "validate": "0 the package is valid; 1 it is invalid (each problem names its file, row and field)",
+    "build": "0 the database was built; 1 the package is invalid or the output path is unsafe",
+    "query": "0 the query ran; 1 the query failed, is not read-only, or the database is older than the tables",
+    "reproduce": "0 every figure was recomputed (whatever its status); 1 the package is invalid, the plan cannot "
+                 "be honoured or the output path is unsafe",
+    "audit": "0 the audit ran (its findings are in the report)",
+    "release": "0 the archive was written; 1 the package is invalid, the version or its date differs between "
+               "files, the version was released with other data, or the output path is unsafe",
+    "diff": "0 the differences were printed (finding some is no failure)",
+    "template": "0 the sheet was written",
+    "ingest": "0 the sheet was written into the tables, or had nothing to write (with --check: nothing is ever "
+              "written); 1 the sheet has problems, listed by its rows, and nothing was written",
+    "quality": "0 every expectation holds; 1 one fails, or the output path is unsafe",
+    "docs": "0 the dictionary was written, or is up to date; 1 with --check, it is out of date",
+    "site": "0 the site was written; 1 the package is invalid or the output path is unsafe",
+}
 PATH_HELP = "package directory (default: $RHIL7_PACKAGE, else the nearest folder upward holding datapackage.json)"
 OUT_HELP = "output directory (default: $RHIL7_BUILD, else build/ of the package); never a symbolic link"
 
@@ -46,7 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".", epilog=EPILOG,
+        codes = f"exit codes: {EXIT_CODES[name]}; {UNREADABLE}; {INTERNAL}" if name in EXIT_CODES else EPILOG
+        return sub.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".",
+                              epilog=textwrap.fill(codes, 110, break_on_hyphens=False),
                               formatter_class=argparse.RawDescriptionHelpFormatter)
 
     p = command("validate", "check the package against its Table Schemas and the project's rules; writes nothing")
@@ -206,7 +228,7 @@ def cmd_query(args) -> int:
         else:  # the package's own database: answer only if it was built from the files as they are now
             from .fingerprint import require_fresh
 
-            package_dir = _package_dir(None)
+            package_dir = _query_package_dir()
             database = Path(os.environ.get("RHIL7_BUILD") or package_dir / "build") / "rhil7.duckdb"
             if database.is_file():
                 require_fresh(database, package_dir)
@@ -216,6 +238,17 @@ def cmd_query(args) -> int:
         return EXIT_INVALID
     sys.stdout.write(text)
     return EXIT_OK
+
+
+def _query_package_dir() -> Path:
+    """The package whose database `rhil7 query` reads: query takes no directory, so say what it does take."""
+    from .core.paths import PackageNotFound, find_package_dir
+
+    try:
+        return find_package_dir(None)
+    except PackageNotFound:
+        raise UsageError("no datapackage.json in the working directory or its parents: run `rhil7 query` inside "
+                         "the package, set RHIL7_PACKAGE to its directory, or give --database FILE") from None
 
 
 def cmd_reproduce(args) -> int:
