@@ -245,7 +245,8 @@ def test_an_extraction_sheet_saved_with_semicolons_says_so(contribution):  # noq
 def test_a_header_that_only_differs_is_still_a_header_mismatch(contribution):  # noqa: F811
     package, sheet = contribution
     header, rows = read_sheet(sheet)
-    write_sheet(sheet, [*header[:-1], "state"], [dict(zip([*header[:-1], "state"], r.values())) for r in rows])
+    renamed = [*header[:-1], "state"]
+    write_sheet(sheet, renamed, [dict(zip(renamed, r.values(), strict=True)) for r in rows])
     result = ingest_sheet(package, sheet, "sheet.csv")
     assert [p.code for p in result.problems] == ["header-mismatch"]
 

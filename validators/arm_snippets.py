@@ -185,7 +185,7 @@ def _pairs_query(db: TypedTables, table: str, fields: tuple[str, ...], key: tupl
 
 def _arm(db: TypedTables, table: str, fields: tuple[str, ...], role: str, rid, arm_id, label, values) -> ArmRow:
     return ArmRow(db.record(table, rid), arm_id, role, label or "",
-                  {f: float(v) for f, v in zip(fields, values) if v is not None})
+                  {f: float(v) for f, v in zip(fields, values, strict=True) if v is not None})
 
 
 def arms_take_their_own_numbers(db: TypedTables) -> list[Problem]:

@@ -12,7 +12,8 @@ from itertools import islice
 
 from rhil7.core.database import quote_identifier as q
 from rhil7.core.database import quote_literal as lit
-from rhil7.core.vocabulary import COUNT_OUTCOMES, OUTCOME_UNITS, PLAUSIBLE_IN_ANALYSIS_UNIT, STAY_OUTCOMES, UNITS
+from rhil7.core.vocabulary import (OUTCOME_UNITS, OUTCOMES_BY_TABLE, PLAUSIBLE_IN_ANALYSIS_UNIT, TIMEPOINT_PATTERN,
+                                   TIMEPOINT_UNIT_DAYS, UNITS)
 
 from rhil7.core.problems import Problem, omitted_problem
 from . import arm_snippets, snippet_statistics
@@ -68,7 +69,7 @@ def snippet_unsure(table: str, columns: list[str]) -> SnippetFilter | None:
     plain = [f"(ascii({q(f)}) >= 46 AND NOT contains({q(f)}, 'e') AND NOT contains({q(f)}, 'E') AND _at{k} > 0 "
              f"AND NOT {_in_run(f'_before{k}')} AND NOT {_in_run(f'_after{k}')})" for k, f in enumerate(fields)]
     maybe = "snippet <> '' AND (" + " OR ".join(f"({q(f)} <> '' AND NOT coalesce({sure}, false))"
-                                                for f, sure in zip(fields, plain)) + ")"
+                                                for f, sure in zip(fields, plain, strict=True)) + ")"
     unsure = "(" + " OR ".join(f"({q(f)} <> '' AND NOT contains(_words, ' ' || {q(f)} || ' '))" for f in fields) + ")"
     return SnippetFilter(positions, neighbours, maybe, unsure)
 
@@ -95,7 +96,7 @@ def snippets_hold_numbers(db: TypedTables) -> list[Problem]:
                 problem(table, db.record(table, rid), field, "number-not-in-snippet",
                         f"the snippet to contain {fmt(value)}", snippet[:120],
                         f"The value {fmt(value)} does not appear in its verbatim snippet (transcription error?).")
-                for rid, snippet, *values in rows for field, value in zip(fields, values)
+                for rid, snippet, *values in rows for field, value in zip(fields, values, strict=True)
                 if _unsupported(value, snippet)))
     numeric = [f for f in ("n_randomized", "follow_up_days") if db.has("studies", f)]
     if numeric and db.has("study_provenance", "study_id", "field", "snippet"):
@@ -139,7 +140,8 @@ def arms_complete(db: TypedTables) -> list[Problem]:
                 for row, role, study in db.rows("studies", "missing-arm", f"""
                     SELECT s.rowid, r.role, s.study_id FROM {db['studies']} s,
                            (VALUES ('intervention'), ('control')) r(role)
-                    WHERE NOT EXISTS (SELECT 1 FROM {db['arms']} a WHERE a.study_id = s.study_id AND a.arm_role = r.role)""")]
+                    WHERE NOT EXISTS (SELECT 1 FROM {db['arms']} a
+                                      WHERE a.study_id = s.study_id AND a.arm_role = r.role)""")]
     if not db.has("studies", "n_randomized") or not db.has("arms", "n_randomized"):
         return problems
     # the arms' total is unknown when an arm's n_randomized is missing
@@ -166,10 +168,12 @@ def outcome_rows_unique(db: TypedTables) -> list[Problem]:
         columns = ", ".join(map(q, key))
         with repeated_hashes(db.con, db[table], list(key)) as repeated:
             problems += [problem(table, row, "row_id", "duplicate-outcome-row", "one row per " + ", ".join(key),
-                                 "/".join(map(fmt, values)), "This row repeats an earlier row's " + ", ".join(key) + ".")
+                                 "/".join(map(fmt, values)),
+                                 "This row repeats an earlier row's " + ", ".join(key) + ".")
                          for row, *values in (db.rows(table, "duplicate-outcome-row", f"""
                             SELECT rowid, {columns} FROM {db[table]} WHERE hash({columns}) IN (SELECT h FROM {repeated})
-                            QUALIFY row_number() OVER (PARTITION BY {columns} ORDER BY rowid) > 1""") if repeated else [])]
+                            QUALIFY row_number() OVER (PARTITION BY {columns} ORDER BY rowid) > 1""")
+                            if repeated else [])]
     return problems
 
 
@@ -196,14 +200,12 @@ def outcome_rows_match_arms(db: TypedTables) -> list[Problem]:
     return problems
 
 
-_UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
-_TIMEPOINT = "^(day|week|month)([0-9]+)$"
-
-
 def timepoints_within_follow_up(db: TypedTables) -> list[Problem]:
     if not db.has("studies", "study_id", "follow_up_days"):
         return []
-    unit = " ".join(f"WHEN {lit(u)} THEN {d}" for u, d in _UNIT_DAYS.items())
+    # the time-point grammar of the vocabulary registry: a unit and a count, each unit's length in days
+    unit = " ".join(f"WHEN {lit(u)} THEN {d}" for u, d in TIMEPOINT_UNIT_DAYS.items())
+    timed = lit(TIMEPOINT_PATTERN)
     problems = []
     for table in OUTCOME_KEYS:
         if not db.has(table, "study_id", "timepoint"):
@@ -213,8 +215,8 @@ def timepoints_within_follow_up(db: TypedTables) -> list[Problem]:
                              f"a time point within the study's follow-up ({fmt(days)} days)", code,
                              "The time point lies after the end of the study's follow-up.")
                      for row, code, days in db.rows(table, "timepoint-after-follow-up", f"""
-                        WITH d AS (SELECT timepoint, (CASE regexp_extract(timepoint, {lit(_TIMEPOINT)}, 1) {unit} END)
-                                       * TRY_CAST(regexp_extract(timepoint, {lit(_TIMEPOINT)}, 2) AS DOUBLE) AS days
+                        WITH d AS (SELECT timepoint, (CASE regexp_extract(timepoint, {timed}, 1) {unit} END)
+                                       * TRY_CAST(regexp_extract(timepoint, {timed}, 2) AS DOUBLE) AS days
                                    FROM (SELECT DISTINCT timepoint FROM {db[table]}))
                         SELECT o.rowid, o.timepoint, s.follow_up_days FROM {db[table]} o JOIN d USING (timepoint)
                             JOIN {_last_by(db, 'studies', 'study_id')} s USING (study_id)
@@ -222,8 +224,6 @@ def timepoints_within_follow_up(db: TypedTables) -> list[Problem]:
     return problems
 
 
-OUTCOMES_BY_TABLE = {"outcomes_continuous": (*COUNT_OUTCOMES, *STAY_OUTCOMES),
-                     "outcomes_dichotomous": ("mortality", "secondary_infection", "sae")}
 _CELL = ("study_id", "outcome", "timepoint")
 
 
@@ -247,7 +247,8 @@ def rows_have_coverage(db: TypedTables) -> list[Problem]:
                 f"no coverage row ({study}, {outcome}, {tp})"
             problems.append(problem(table, row, "analysis_timepoint", "missing-coverage",
                                     f"a coverage row ({study}, {outcome}, {tp}) with status extracted", found,
-                                    "A row mapped to a meta-analysis time point must be listed as extracted in coverage."))
+                                    "A row mapped to a meta-analysis time point must be listed as extracted in "
+                                    "coverage."))
     return problems
 
 
@@ -285,7 +286,8 @@ def targets_have_coverage(db: TypedTables) -> list[Problem]:
         # reported on the target that needs the coverage row: the missing row has no row number
         problems += [problem("published_results", row, "target_id", "coverage-gap",
                              f"a row ({study}, {outcome}, {tp}) in coverage.csv", "none",
-                             f"Target {target} could pool {study}, but coverage.csv does not say whether its data are here.")
+                             f"Target {target} could pool {study}, but coverage.csv does not say whether its data "
+                             "are here.")
                      for row, target, study, outcome, tp in db.rows("published_results", "coverage-gap", f"""
                         SELECT p.rowid, p.target_id, s.study_id, p.outcome, p.timepoint FROM {db['published_results']} p
                             JOIN {db['studies']} s ON p.subgroup = 'all' OR s.condition = p.subgroup
@@ -328,7 +330,7 @@ def values_plausible(db: TypedTables) -> list[Problem]:
     for row, outcome, unit, *values in db.rows(table, "implausible-value", f"""
             SELECT o.rowid, o.outcome, o.unit, {', '.join(q(f) for f in fields)} FROM {db[table]} o
                 JOIN (VALUES {bounds}) b(outcome, unit, low, high) USING (outcome, unit) WHERE {outside}"""):
-        present = [(f, float(v)) for f, v in zip(fields, values) if v is not None]
+        present = [(f, float(v)) for f, v in zip(fields, values, strict=True) if v is not None]
         low, high = PLAUSIBLE_RANGES[outcome][unit]
         wrong = [(f, v) for f, v in present if not low <= v <= high]
         likely = [u for u, (lo, hi) in PLAUSIBLE_RANGES[outcome].items()
@@ -369,8 +371,8 @@ def arm_counts_within_trial(db: TypedTables) -> list[Problem]:
             problems.append(problem(table, row, count, "arms-above-randomized",
                                     f"the arms' {count} adding up to at most {study}'s n_randomized ({fmt(n)})",
                                     f"{' + '.join(map(fmt, parts))} = {fmt(total)}",
-                                    f"The arms of {study} count more participants for {outcome} at {timepoint} than the "
-                                    "trial randomized."))
+                                    f"The arms of {study} count more participants for {outcome} at {timepoint} "
+                                    "than the trial randomized."))
     return problems
 
 

@@ -46,7 +46,8 @@ STATISTIC_WORDS = (
     StatisticWord("SD", "spread", r"\bSDs?\b|\bS\.D\b|(?i:\bstandard deviations?\b)", "a standard deviation"),
     StatisticWord("SE", "spread", r"\bSEM?s?\b|\bS\.E\b|(?i:\bstandard errors?\b)", "a standard error"),
     StatisticWord("IQR", "spread", r"\bIQRs?\b|(?i:\binter-?quartile\b|\bquartiles?\b)", "an interquartile range"),
-    StatisticWord("range", "spread", r"(?i:\branges?\b[^0-9]{0,12}[0-9]|\bmin(imum)?\s*(-|–|—|to|/)\s*max(imum)?\b)",
+    StatisticWord("range", "spread",
+                  r"(?i:\branges?\b[^0-9]{0,12}[0-9]|\bmin(imum)?\s*(-|–|—|to|/)\s*max(imum)?\b)",
                   "a minimum-to-maximum range", ignoring=r"(?i:inter-?quartile range)"),
     StatisticWord("CI", "spread", r"\bCIs?\b|(?i:\bconfidence intervals?\b)", "a confidence interval"),
 )
@@ -137,16 +138,16 @@ def statistic_matches_snippet(db: TypedTables) -> list[Problem]:
     problems = []
     found_words = ", ".join(f"regexp_extract(snippet, {lit(w.pattern)})" for w in STATISTIC_WORDS)
     query = contradiction_query(db[TABLE])
-    for row, statistic, snippet, *flags in db.rows(TABLE, CODE, f"SELECT rowid, statistic, snippet, "
+    for row, statistic, *flags in db.rows(TABLE, CODE, f"SELECT rowid, statistic, "
                                                                 f"{', '.join(map(_column, STATISTIC_WORDS))}, "
                                                                 f"{found_words} FROM ({query})"):
         said_flags, texts = flags[:len(STATISTIC_WORDS)], flags[len(STATISTIC_WORDS):]
-        said = [w.label for w, s in zip(STATISTIC_WORDS, said_flags) if s]
+        said = [w.label for w, s in zip(STATISTIC_WORDS, said_flags, strict=True) if s]
         centre, spreads = STATISTIC_SAYS[statistic]
         own = {centre, *spreads}
         wrong = [w for w in said if w not in own and not (_BY_LABEL[w].kind == "centre" and centre in said)]
         named = ", ".join(f'"{text.rstrip(_AFTER_WORD)}" ({_BY_LABEL[w].meaning})' for w, text in
-                          zip([w.label for w in STATISTIC_WORDS], texts) if w in wrong)
+                          zip([w.label for w in STATISTIC_WORDS], texts, strict=True) if w in wrong)
         expected, advice = _advice(statistic, said)
         problems.append(problem(TABLE, row, "statistic", CODE, expected, f"{statistic}; the snippet says {named}",
                                 f"The snippet says {named}, but the row's statistic is {statistic}. {advice}"))
