@@ -20,6 +20,7 @@ from corpus import (ARMS, ROOT, STUDY, append_rows, checksums, delete_rows, edit
                     fixture_package, network_calls, read_rows, resource, row_number, run_cli, set_cell, table_path,
                     write_rows)
 from rhil7.core.limits import Limits
+from rhil7.core.problem_catalogue import CATALOGUE
 from rhil7.validators.run import validate_package
 from rhil7.core.safe_reader import UnreadableInput
 
@@ -857,6 +858,7 @@ def test_validator_reports_exactly_the_planted_problem(case, tmp_path):
     assert _keys(problems) == expected
     for p in problems:  # every report says what the contributor must change, and from what
         assert p.expected and p.found and p.message, p
+        assert p.code in CATALOGUE, f"{p.code}: not in rhil7.core.problem_catalogue"
     assert checksums(tmp_path) == before, "validation changed the files it checked"
 
 

@@ -12,6 +12,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from .core.vocabulary import MODEL_CODES
+
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 # Arrow's default allocator (mimalloc) is slowest on first use of fresh memory, which is all a one-shot
 # command does: reading a 200 MB table cold took about 1.0 s with it and 0.75 s with the system allocator
@@ -98,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-plots", action="store_true", help="skip the forest plots")
     p.add_argument("--out", help=OUT_HELP)
     p.add_argument("--plan", help="analysis plan CSV (default: the package's analysis/plan.csv, else the installed one)")
-    p.add_argument("--model", choices=["FE", "DL", "REML", "DL-HK", "REML-HK", "MH", "MH-DL"],
+    p.add_argument("--model", choices=MODEL_CODES,
                    help="refit every target with this model (MH, MH-DL: risk ratios; MD targets get FE, DL)")
 
     p = command("audit", "check the published pooled figures for internal consistency")
@@ -159,6 +161,9 @@ def _parser() -> argparse.ArgumentParser:
                                                         "(default: node_modules/@duckdb/duckdb-wasm/dist; `npm ci`)")
     p.add_argument("--release", metavar="ZIP", help="the release archive to show (what the release workflow "
                                                     "publishes); default: a snapshot of the package as it is")
+
+    p = command("explain", "say what a problem code means and how to fix it (no code: list every code)")
+    p.add_argument("code", nargs="?", help="a problem code, as `rhil7 validate` prints it in brackets")
     return parser
 
 
@@ -463,9 +468,22 @@ def cmd_site(args) -> int:
     return EXIT_OK
 
 
+def cmd_explain(args) -> int:
+    from .core.problem_catalogue import CATALOGUE, explain
+    from .core.sinks import terminal
+
+    if args.code is None:
+        print("".join(f"{kind.code}: {kind.title}\n" for kind in CATALOGUE.values()), end="")
+        return EXIT_OK
+    if args.code not in CATALOGUE:
+        raise UsageError(f"no problem code {terminal(args.code)!r}; `rhil7 explain` lists them all")
+    print(explain(args.code), end="")
+    return EXIT_OK
+
+
 COMMANDS = {"docs": cmd_docs, "validate": cmd_validate, "build": cmd_build, "query": cmd_query, "reproduce": cmd_reproduce,
             "audit": cmd_audit, "release": cmd_release, "diff": cmd_diff, "quality": cmd_quality,
-            "template": cmd_template, "ingest": cmd_ingest, "site": cmd_site}
+            "template": cmd_template, "ingest": cmd_ingest, "site": cmd_site, "explain": cmd_explain}
 
 
 def main(argv: list[str] | None = None) -> int:
