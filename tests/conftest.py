@@ -54,12 +54,6 @@ def package_copy(tmp_path) -> Path:
     return copy_package(tmp_path / "package")
 
 
-@pytest.fixture
-def live_copy(tmp_path) -> Path:
-    """A copy of the live package (datapackage.json and tables/), for invariants that must hold on any data."""
-    return copy_package(tmp_path / "live", ROOT / "tables")
-
-
 def _write(path: Path, fields: list[str], rows: list[dict]) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fields, lineterminator="\n")
