@@ -32,8 +32,16 @@ CLAIMS = {"none": "the abstract gives neither a figure nor a claim: nothing publ
 DEFAULTS = {"tau2_estimator": "DL", "adjustment": "none", "pooling": "IV", "zero_cells": DEFAULT_ZERO_CELLS,
             "skewed_medians": DEFAULT_SKEWED_MEDIANS, "conversion": "wan2014", "claim": "none",
             "rationale": ""}
-ALLOWED = {"measure": ["MD", "RR"], "model": ["random", "fixed"], "tau2_estimator": ["DL", "REML"],
-           "adjustment": ["none", "HK"], "pooling": ["IV", "MH"], "conversion": sorted(CONVERSIONS),
+
+
+def _settings(column: str) -> list[str]:
+    """The values of a plan column that some model of the registry sets (in the registry's order)."""
+    return list(dict.fromkeys(m.plan_settings()[column] for m in MODELS if column in m.plan_settings()))
+
+
+ALLOWED = {"measure": ["MD", "RR"], **{c: _settings(c) for c in ("model", "tau2_estimator", "adjustment", "pooling")},
+           "model": sorted(_settings("model"), reverse=True),  # random first: the usual choice, named first
+           "conversion": sorted(CONVERSIONS),
            "zero_cells": sorted(ZERO_CELL_CONVENTIONS), "skewed_medians": sorted(SKEWED_MEDIANS),
            "claim": list(CLAIMS)}
 # --model CODE: the plan columns each model code sets (rhil7.core.vocabulary.MODELS; MH codes fall back to IV for

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-from rhil7.core.vocabulary import FIXED_EFFECT_MODELS, MODELS, Z_975 as Z975
+from rhil7.core.vocabulary import FIXED_EFFECT_MODELS, MODEL_BY_CODE, MODELS, Z_975 as Z975
 
 from .effect_sizes import log_risk_ratio
 
@@ -294,6 +294,20 @@ def mantel_haenszel_random(a, n1, c, n2, zero_cells: str = DEFAULT_ZERO_CELLS) -
     w = 1 / (vi + tau2)
     mu = np.sum(w * yi) / np.sum(w) if len(yi) > 1 else yi[0]
     return _result("MH-DL", mu, np.sqrt(1 / np.sum(w)), yi, vi, tau2, w, q_around=mh)
+
+
+def fit(code: str, yi, vi, counts=None, zero_cells: str = DEFAULT_ZERO_CELLS) -> Pooled:
+    """One entry for every model of the registry (rhil7.core.vocabulary.MODELS), as metafor's rma(method=...):
+    inverse-variance models pool (yi, vi); Mantel-Haenszel models pool ``counts`` (events and totals of the
+    intervention, then of the control arm)."""
+    model = MODEL_BY_CODE[code]
+    if model.pooling == "MH":
+        if counts is None:
+            raise ValueError(f"the {code} model pools counts: give events and totals per arm")
+        return (mantel_haenszel_rr if model.effects == "fixed" else mantel_haenszel_random)(*counts, zero_cells)
+    if model.effects == "fixed":
+        return fixed_effect(yi, vi)
+    return random_effects(yi, vi, model.tau2_estimator, hartung_knapp=model.adjustment == "HK")
 
 
 @dataclass(frozen=True)

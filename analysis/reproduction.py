@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rhil7.core.vocabulary import ALL_TRIALS, FIXED_EFFECT_MODELS
+from rhil7.core.vocabulary import ALL_TRIALS, FIXED_EFFECT_MODELS, MODELS
 
 from . import effect_sizes, pooling
 from .conversions import METHODS as CONVERSIONS
@@ -155,19 +155,20 @@ def gather_inputs(target: pd.Series, plan: pd.Series, tables: dict[str, pd.DataF
 
 
 def _fits(inputs: list[StudyInput], measure: str, zero_cells: str) -> dict[str, pooling.Pooled]:
+    """Every model of the registry that the measure admits (Mantel-Haenszel for risk ratios only)."""
     yi = np.array([s.yi for s in inputs])
     vi = np.array([s.vi for s in inputs])
-    fits = {"FE": pooling.fixed_effect(yi, vi), "DL": pooling.random_effects(yi, vi, "DL"),
-            "REML": pooling.random_effects(yi, vi, "REML"),
-            "DL-HK": pooling.random_effects(yi, vi, "DL", hartung_knapp=True),  # k = 1: the z test, as metafor
-            "REML-HK": pooling.random_effects(yi, vi, "REML", hartung_knapp=True)}
-    if measure == "RR":
-        counts = [[s.detail[arm][key] for s in inputs] for arm in ("intervention", "control") for key in ("events", "total")]
+    counts = [[s.detail[arm][key] for s in inputs] for arm in ("intervention", "control") for key in ("events", "total")] \
+        if measure == "RR" else None
+    fits = {}
+    for model in MODELS:
+        if model.pooling == "MH" and counts is None:
+            continue
         try:
-            fits["MH"] = pooling.mantel_haenszel_rr(*counts, zero_cells=zero_cells)
-            fits["MH-DL"] = pooling.mantel_haenszel_random(*counts, zero_cells=zero_cells)
-        except ValueError:  # no events in one arm of every study, counts as reported: MH undefined, IV still is
-            pass
+            fits[model.code] = pooling.fit(model.code, yi, vi, counts, zero_cells)
+        except ValueError:  # MH without events in one arm of every study, counts as reported: undefined, IV is not
+            if model.pooling != "MH":
+                raise
     return fits
 
 
