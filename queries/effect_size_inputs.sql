@@ -1,16 +1,11 @@
 -- effect_size_inputs: one row per study x outcome x analysis time point with both arms reported (the comparison),
 -- whether it is pooled or not. effect_sizes and pooled read from it; a comparison left out says why here.
--- Columns: study_id, outcome, timepoint (the analysis_timepoint), subgroup (sepsis | covid19), measure (MD | RR),
--- intervention_row_id, control_row_id (the rows used), intervention_statistic, control_statistic,
--- intervention_mean, intervention_sd, control_mean, control_sd (MD: in 10^9/L for cell counts, days for stays),
--- intervention_events, control_events (RR), n_intervention, n_control, derivation (how the arms' mean and SD
--- were obtained), yi (MD, or log RR), vi (its variance), continuity_corrected, excluded (NULL when pooled, else
--- the reason it is not).
 -- The rules are those of the Python analysis (analysis/derive.py, analysis/effect_sizes.py), with the analysis
 -- plan's defaults:
 -- * one statistic per arm: mean_sd, else mean_se, else median_iqr_range, median_iqr, median_range (statistic_rank);
 --   ties by the smallest row_id. An arm whose statistic's columns are not all filled (statistic_incomplete, both
---   macros generated from rhil7.core.vocabulary.STATISTIC_COLUMNS and STATISTIC_PREFERENCE) is left out. The arm's n is the row's n, else the arm's n_analysed, else its n_randomized.
+--   macros generated from rhil7.core.vocabulary.STATISTIC_COLUMNS and STATISTIC_PREFERENCE) is left out.
+--   The arm's n is the row's n, else the arm's n_analysed, else its n_randomized.
 -- * SD = SE x sqrt(n); medians converted by Wan 2014 (the plan's default conversion; a plan row asking for
 --   another method is computed by rhil7 reproduce only), not for n < 5 and not when the Shi 2023 skewness test
 --   is significant (metafor conv.fivenum's safeguards).
@@ -19,6 +14,31 @@
 --   only events) in both arms carries no information on the RR scale and is excluded.
 -- normal_quantile(p): the standard normal quantile by Wichura's algorithm AS 241 (PPND16, as R's qnorm; about 16
 -- significant digits), for Wan 2014's xi(n) and eta(n). DuckDB has no inverse normal of its own.
+-- Columns:
+--   study_id
+--   outcome
+--   timepoint: the meta-analysis time point (the rows' analysis_timepoint)
+--   subgroup: the trial's condition, sepsis or covid19
+--   measure: MD (mean difference) or RR (risk ratio)
+--   intervention_row_id: the intervention arm's row used (outcomes_continuous or outcomes_dichotomous)
+--   control_row_id: the control arm's row used
+--   intervention_statistic: the statistic of the intervention arm's row (MD)
+--   control_statistic: the statistic of the control arm's row (MD)
+--   intervention_mean: the intervention arm's mean used, in the analysis unit (10^9/L for cell counts, days for
+--     stays), reported or converted (see derivation)
+--   intervention_sd: the intervention arm's SD used, in the analysis unit
+--   control_mean: the control arm's mean used, in the analysis unit
+--   control_sd: the control arm's SD used, in the analysis unit
+--   intervention_events: events in the intervention arm as reported (RR)
+--   control_events: events in the control arm as reported (RR)
+--   n_intervention: participants of the intervention arm (MD: the row's n, else the arm's n_analysed, else its
+--     n_randomized; RR: the row's total)
+--   n_control: participants of the control arm, as n_intervention
+--   derivation: how the arms' mean and SD (or counts) were obtained
+--   yi: the effect size (MD, or log RR); NULL when excluded
+--   vi: the sampling variance of yi; NULL when excluded
+--   continuity_corrected: true when 0.5 was added to every cell (a zero cell)
+--   excluded: NULL when the comparison is pooled, else the reason it is not
 CREATE OR REPLACE MACRO normal_quantile_central(q, r) AS
     q * (((((((r * 2509.0809287301226727 + 33430.575583588128105) * r + 67265.770927008700853) * r
         + 45921.953931549871457) * r + 13731.693765509461125) * r + 1971.5909503065514427) * r

@@ -1,5 +1,5 @@
--- published: the abstract's pooled figures as data; one row per figure (or statement without a figure).
--- Columns: target_id, outcome, subgroup (sepsis | covid19 | all), timepoint, measure (MD | RR),
--- estimate, ci_low, ci_high, p_value, p_text, decimals, finding, source_id, snippet.
+-- published: DEPRECATED alias of published_results (the name of the table and the file), kept for one release
+-- (0.2.x) and removed after it; query published_results.
+-- Columns: every column of tables/published_results.csv (see published_results).
 CREATE OR REPLACE VIEW published AS
-SELECT * FROM raw.published_results;
+SELECT * FROM published_results;

@@ -9,11 +9,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from rhil7.analysis import effect_sizes, pooling
 from rhil7.build import BuildRefused, build_database
-from rhil7.core.database import VIEW_ORDER
+from rhil7.core.database import DEPRECATED_VIEWS, VIEW_ORDER
 from rhil7.loading import read_tables
 from rhil7.query import run_query
 
@@ -200,13 +201,15 @@ def test_database_opens_in_the_plain_duckdb_cli(snapshot_db):
 
 
 def test_readme_view_examples_run(real_db, snapshot_db):
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    """The one-example-per-view table (README.md, or docs/sql.md where the README links to it) runs."""
+    readme = "\n".join(path.read_text(encoding="utf-8") for path in (ROOT / "README.md", ROOT / "docs" / "sql.md")
+                       if path.is_file())
     examples = {}
     for line in readme.splitlines():
         parts = [p.strip() for p in line.split("|")]
         if len(parts) == 4 and parts[1].startswith("`") and parts[2].startswith("`SELECT"):
             examples[parts[1].strip("`")] = parts[2].strip("`")
-    assert set(examples) == set(VIEW_ORDER)
+    assert set(examples) - set(DEPRECATED_VIEWS) == set(VIEW_ORDER) - set(DEPRECATED_VIEWS)
     for view, sql in examples.items():
         assert view in sql
         q(real_db, sql)
@@ -227,3 +230,62 @@ def test_real_database_mirrors_the_live_tables(real_db):
         with_rows |= set(zip(frame["study_id"], frame["outcome"], frame["analysis_timepoint"]))
     for study, outcome, timepoint in q(real_db, "SELECT study_id, outcome, timepoint FROM effect_sizes"):
         assert (study, outcome, timepoint) in with_rows
+
+
+def test_every_view_and_column_says_what_it_holds(reference_package):
+    """COMMENT ON every view, view column, table and table column, from the view files' headers and the Table
+    Schemas (the data dictionary's source): duckdb_views() and duckdb_columns() show the meanings. A view's
+    header lists exactly the columns it returns, in order (or says it is a table's every column)."""
+    from rhil7.core.database import connect_in_memory, view_doc, view_sql
+    from rhil7.loading import read_descriptor
+
+    descriptor = read_descriptor(reference_package)
+    con = connect_in_memory(read_tables(reference_package), descriptor)
+    views = dict(con.execute("SELECT view_name, comment FROM duckdb_views() WHERE NOT internal").fetchall())
+    assert set(views) == set(VIEW_ORDER) and all(views.values())
+    for view in VIEW_ORDER:
+        columns = con.execute("SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'main' "
+                              "AND table_name = ? ORDER BY column_index", [view]).fetchall()
+        assert columns and all(comment for _, comment in columns), (view, [c for c, text in columns if not text])
+        doc = view_doc(view, view_sql(view))
+        fields = {r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in descriptor["resources"]}
+        assert [c for c, _ in columns] == (fields[doc.table] if doc.table else list(doc.columns)), view
+    described = {(r["name"], f["name"]): f["description"] for r in descriptor["resources"] for f in r["schema"]["fields"]}
+    raw = con.execute("SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'raw'").fetchall()
+    assert {(t, c): text for t, c, text in raw} == described
+    pooled = dict(con.execute("SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'pooled'").fetchall())
+    assert pooled["k_missing"].startswith("trials whose data are not in the package")
+    arms = dict(con.execute("SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'main' "
+                            "AND table_name = 'arms'").fetchall())
+    assert arms["n_randomized"] == described[("arms", "n_randomized")]  # a table's column: its Table Schema words
+
+
+def test_provenance_lists_every_snippet_behind_a_trial(reference_package):
+    """One row per value with its snippet, whichever table holds it: one WHERE finds everything behind a trial."""
+    from rhil7.core.database import connect_in_memory
+    from rhil7.loading import read_descriptor
+
+    tables = read_tables(reference_package)
+    tables["study_provenance"] = pd.DataFrame([dict(study_id="bcg_1", field="year", source_id="metadat_colditz1994",
+                                                    location="Examples", snippet="Aronson 1948", method="text",
+                                                    note=None)])
+    con = connect_in_memory(tables, read_descriptor(reference_package))
+    rows = con.execute("SELECT table_name, row_key, arm_id, field, value, snippet FROM provenance "
+                       "WHERE study_id = 'bcg_1' ORDER BY table_name, row_key, field").fetchall()
+    arm = tables["arms"].set_index("arm_id").loc["bcg_1_intervention"]
+    tb = tables["outcomes_dichotomous"].set_index("row_id").loc["bcg_1_intervention_tb"]
+    assert ("studies", "bcg_1", None, "year", "1994", "Aronson 1948") in rows
+    assert ("arms", "bcg_1_intervention", "bcg_1_intervention", "n_randomized", str(arm["n_randomized"]),
+            arm["snippet"]) in rows
+    assert ("outcomes_dichotomous", "bcg_1_intervention_tb", "bcg_1_intervention", "events", str(tb["events"]),
+            tb["snippet"]) in rows
+    assert len(rows) == 1 + 2 + 4  # one study field; n_randomized of two arms; events and total of two rows
+    continuous = con.execute("SELECT DISTINCT field FROM provenance WHERE table_name = 'outcomes_continuous'").fetchall()
+    assert sorted(f for (f,) in continuous) == ["mean", "n", "sd"]  # mean_sd rows: no empty value is listed
+
+
+def test_published_results_is_the_view_and_published_its_deprecated_alias(reference_db):
+    assert q(reference_db, "SELECT * FROM published_results ORDER BY target_id") == \
+        q(reference_db, "SELECT * FROM published ORDER BY target_id")
+    comment = q(reference_db, "SELECT comment FROM duckdb_views() WHERE view_name = 'published'")[0][0]
+    assert "DEPRECATED" in comment and "published_results" in comment

@@ -6,7 +6,10 @@ must never become SQL, a file read or written, an extension installed or a host 
 """
 from __future__ import annotations
 
+import json
 import os
+import re
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,8 +22,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 # Dependency order of the view files; the names are the public interface (README documents them).
+# Old view names kept as aliases for one release (0.2.x), then removed: alias -> the view's name now.
+DEPRECATED_VIEWS = {"published": "published_results"}
 VIEW_ORDER = ["studies", "arms", "sources", "coverage", "outcomes_continuous", "outcomes_dichotomous",
-              "published", "effect_size_inputs", "effect_sizes", "pooled", "open_questions", "study_provenance"]
+              "published_results", "published", "effect_size_inputs", "effect_sizes", "pooled", "open_questions",
+              "study_provenance", "provenance"]
 MAX_SQL_BYTES = 1024 * 1024  # a view's SQL file; a larger one is no view of this project
 SQL_TYPES = {"integer": "BIGINT", "number": "DOUBLE", "string": "VARCHAR", "date": "DATE"}
 # Files readable by the DuckDB CLI 1.5 (the newest CLI on PyPI) as well as by this library's 2.x.
@@ -99,16 +105,111 @@ def create_tables(con, descriptor: dict, tables: dict[str, pd.DataFrame]) -> Non
         con.unregister("incoming")
 
 
-def create_views(con, package_dir: Path | None = None) -> int:
+# A view file's header (dbt style): "-- name: grain and meaning", more lines, then "-- Columns:" and one column a
+# line, "--   column: meaning" (indented further: the meaning goes on); a column without a meaning takes its Table
+# Schema description. "-- Columns: every column of tables/<name>.csv" documents a view that is that table.
+_COLUMN_LINE = re.compile(r"^ {2,3}([a-z_][a-z0-9_]*)(?::\s*(.*))?$")
+_EVERY_COLUMN = re.compile(r"^Columns: every column of tables/([a-z_]+)\.csv")
+
+
+@dataclass
+class ViewDoc:
+    """What a view file's header says: the view's meaning and each column's, in order ("" = the Table Schema's)."""
+    name: str
+    description: str
+    columns: dict[str, str] = field(default_factory=dict)
+    table: str | None = None  # the resource whose every column the view returns, when the header says so
+
+
+def view_doc(name: str, sql: str) -> ViewDoc:
+    lines = []
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        lines.append(line[3:] if line.startswith("-- ") else line[2:])
+    doc, in_columns, current = ViewDoc(name, ""), False, None
+    for line in lines:
+        every = _EVERY_COLUMN.match(line)
+        if every:  # the rest of the header only names the table's columns
+            doc.table, in_columns, current = every.group(1), True, None
+        elif line.strip() == "Columns:":
+            in_columns = True
+        elif in_columns and (column := _COLUMN_LINE.match(line)):
+            current = column.group(1)
+            doc.columns[current] = column.group(2) or ""
+        elif in_columns and current and line.startswith("    "):
+            doc.columns[current] += " " + line.strip()
+        elif not in_columns:
+            doc.description += (" " if doc.description else "") + line.strip()
+    doc.description = re.sub(rf"^{re.escape(name)}:\s*", "", doc.description)
+    return doc
+
+
+def field_descriptions(descriptor: dict) -> dict[str, dict[str, str]]:
+    """resource -> field -> its Table Schema description (what the data dictionary prints)."""
+    return {r["name"]: {f["name"]: str(f.get("description", "")) for f in r["schema"]["fields"]}
+            for r in descriptor["resources"]}
+
+
+def column_meanings(doc: ViewDoc, described: dict[str, dict[str, str]]) -> dict[str, str]:
+    """Each column of the view with its meaning: the header's, else the description of the same field in the
+    view's own table (same name, or the one the header names), else in the first table that has the field."""
+    own = doc.table or ("published_results" if doc.name in ("published", "published_results") else doc.name)
+    columns = dict.fromkeys(described.get(own, {}), "") if doc.table else doc.columns
+    order = [own, *described]
+    return {column: meaning or next((described[t][column] for t in order if described.get(t, {}).get(column)), "")
+            for column, meaning in columns.items()}
+
+
+def comment_sql(descriptor: dict, docs: list[ViewDoc], existing: set[tuple[str, str]] | None = None) -> str:
+    """COMMENT ON every raw table and column (their Table Schema descriptions) and every view and view column
+    (the view file's header), so that duckdb_tables(), duckdb_views() and duckdb_columns() say what they hold.
+    ``existing``: the (table or view, column) pairs the database has, when known; others are not commented."""
+    described = field_descriptions(descriptor)
+    out = []
+    for resource in descriptor["resources"]:
+        table = raw_table(resource["name"])
+        out.append(f"COMMENT ON TABLE {table} IS {quote_literal(str(resource.get('description', '')))};")
+        out += [f"COMMENT ON COLUMN {table}.{quote_identifier(f)} IS {quote_literal(text)};"
+                for f, text in described[resource["name"]].items()
+                if existing is None or (resource["name"], f) in existing]
+    for doc in docs:
+        view = quote_identifier(doc.name)
+        out.append(f"COMMENT ON VIEW {view} IS {quote_literal(doc.description)};")
+        out += [f"COMMENT ON COLUMN {view}.{quote_identifier(c)} IS {quote_literal(text)};"
+                for c, text in column_meanings(doc, described).items() if existing is None or (doc.name, c) in existing]
+    return "\n".join(out) + "\n"
+
+
+def views_sql(descriptor: dict, package_dir: Path | None = None) -> str:
+    """Everything after the tables, as one SQL text that DuckDB (and DuckDB-WASM: no Python function) runs: the
+    vocabulary's macros, the views of queries/ (the package's own when it has them) and their comments."""
+    texts = {name: view_sql(name, package_dir) for name in VIEW_ORDER}
+    docs = [view_doc(name, text) for name, text in texts.items()]
+    views = "\n".join(text.strip() + "\n" for text in texts.values())
+    return "\n".join([vocabulary_sql(), views, comment_sql(descriptor, docs)])
+
+
+def create_views(con, package_dir: Path | None = None, descriptor: dict | None = None) -> int:
+    """The macros, views and comments; ``descriptor`` (default: this project's) gives the tables' descriptions."""
+    texts = {name: view_sql(name, package_dir) for name in VIEW_ORDER}
     con.execute(vocabulary_sql())
-    for name in VIEW_ORDER:
-        con.execute(view_sql(name, package_dir))
+    for text in texts.values():
+        con.execute(text)
+    existing = set(con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal").fetchall())
+    docs = [view_doc(name, text) for name, text in texts.items()]
+    con.execute(comment_sql(descriptor or project_descriptor(), docs, existing))
     return len(VIEW_ORDER)
+
+
+def project_descriptor() -> dict:
+    """The project's own datapackage.json, shipped with rhil7 (the shape every package must have)."""
+    return json.loads(resources.files("rhil7").joinpath("datapackage.json").read_text(encoding="utf-8"))
 
 
 def connect_in_memory(tables: dict[str, pd.DataFrame], descriptor: dict):
     """An in-memory database with the tables (typed by ``descriptor``) and the public views."""
     con = safe_connect()
     create_tables(con, descriptor, tables)
-    create_views(con)
+    create_views(con, descriptor=descriptor)
     return con
