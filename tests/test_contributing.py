@@ -54,6 +54,7 @@ def fill(sheet, filled: list[dict]) -> None:
 def run_example(package, change=None):
     """The doc's template command, its sheet edit (then ``change``), its ingest command; returns ingest's result."""
     template, ingest = commands()
+    (package / "contributions").mkdir(exist_ok=True)  # the repository's folder of sheets
     made = run_cli(*template, cwd=package)
     assert made.returncode == 0, made.stderr
     name, filled = filled_rows()
@@ -79,7 +80,9 @@ def test_worked_example_runs_and_validates_clean(tmp_path):
     assert validate_package(package) == []
     after = checksums(package)
     changed = {f for f in after if after[f] != before.get(f)}
-    assert changed == {"tables/outcomes_continuous.csv", "tables/coverage.csv", "daix2023.csv"}
+    assert changed == {"tables/outcomes_continuous.csv", "tables/coverage.csv", "contributions/daix2023.csv"}
+    checked = run_cli("ingest", "--check", "contributions/daix2023.csv", cwd=package)
+    assert checked.returncode == 0 and "ingesting it would change nothing" in checked.stdout, "committed as ingested"
     assert "coverage: daix2023 alc week3: not_reachable -> extracted" in result.stdout
     found = _coverage_row(package, "daix2023", "alc", "week3")
     assert found["status"] == "extracted" and found["wanted_source"] == "", "found: no longer wanted"
