@@ -177,10 +177,6 @@ def spreadsheet_copy(data: bytes, resource: dict) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def _sql_string(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
-
-
 def database_sql(descriptor: dict, package_dir: Path | None = None) -> str:
     """SQL that builds the database of ``rhil7 build`` from the release's CSV files, run from the release folder.
     The views are the ones the build of ``package_dir`` uses (its own ``queries/`` when it has them).
@@ -188,8 +184,7 @@ def database_sql(descriptor: dict, package_dir: Path | None = None) -> str:
     Each table is read by DuckDB's CSV reader with the Table Schema's column names and types (no type
     guessing; an empty cell is NULL) into ``raw.<name>`` with its primary key, then the views are created.
     """
-    from .core.database import VIEW_ORDER, column_types, create_table_sql, raw_table, view_sql
-    from .core.vocabulary import vocabulary_sql
+    from .core.database import column_types, create_table_sql, quote_literal, raw_table, views_sql
 
     version = descriptor.get("version", "")
     lines = [f"-- {ARCHIVE_STEM} {version}: builds the DuckDB database from tables/*.csv (run from this folder).",
@@ -202,13 +197,11 @@ def database_sql(descriptor: dict, package_dir: Path | None = None) -> str:
         fields = resource["schema"]["fields"]
         types = column_types(resource)
         table = raw_table(resource["name"])
-        spec = ", ".join(f"{_sql_string(f['name'])}: {_sql_string(t)}" for f, t in zip(fields, types))
+        spec = ", ".join(f"{quote_literal(f['name'])}: {quote_literal(t)}" for f, t in zip(fields, types))
         lines += [f"{create_table_sql(resource)};",
-                  f"INSERT INTO {table} SELECT * FROM read_csv({_sql_string(resource['path'])}, header = true, "
+                  f"INSERT INTO {table} SELECT * FROM read_csv({quote_literal(resource['path'])}, header = true, "
                   f"auto_detect = false, delim = ',', quote = '\"', escape = '\"', columns = {{{spec}}});", ""]
-    lines += [vocabulary_sql()]
-    for view in VIEW_ORDER:
-        lines += [view_sql(view, package_dir).strip(), ""]
+    lines += [views_sql(descriptor, package_dir)]  # macros, views, and the comments on every table and column
     return "\n".join(lines)
 
 
