@@ -17,13 +17,14 @@ import math
 import re
 import shutil
 import sys
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import ROOT, build_reference_package, copy_package, run_cli
+from conftest import ROOT, build_reference_package, run_cli
 
 sys.path.insert(0, str(Path(__file__).parent / "browser"))
 import site_browser  # noqa: E402 (tests/browser is not a package)
@@ -81,13 +82,8 @@ def fixture_site(tmp_path_factory):
 @pytest.fixture(scope="module")
 def real_site(tmp_path_factory):
     _need_npm()
-    tmp = tmp_path_factory.mktemp("real")
-    package = copy_package(tmp / "live", ROOT / "tables")
-    for extra in ("CONTRIBUTING.md", "LICENSE", "CHANGELOG.md", "CITATION.cff", "pyproject.toml", "releases.json"):
-        if (ROOT / extra).is_file():
-            shutil.copy2(ROOT / extra, package / extra)
-    shutil.copytree(ROOT / "queries", package / "queries")
-    return package, build_site(package, tmp / "site", DUCKDB_DIST)
+    # the repository itself: a snapshot release is built in a temporary folder, nothing is written into it
+    return ROOT, build_site(ROOT, tmp_path_factory.mktemp("real") / "site", DUCKDB_DIST)
 
 
 class _Page(HTMLParser):
@@ -367,3 +363,42 @@ def test_console_answers_as_rhil7_query(real_site, tmp_path):
             assert _same(got, want), (key, got, want)
         checked += 1
     assert checked >= 3 + len(VIEW_ORDER)
+
+
+# --------------------------------------------------------------------------- the site of a release zip
+
+
+@pytest.fixture(scope="module")
+def fixture_release(fixture_site, tmp_path_factory):
+    from rhil7.release import make_release
+
+    package, _ = fixture_site
+    return make_release(package, tmp_path_factory.mktemp("dist"), mode="snapshot")
+
+
+def test_site_of_a_release_zip_shows_that_archive(fixture_site, fixture_release, tmp_path):
+    package, _ = fixture_site
+    site = build_site(package, tmp_path / "site", DUCKDB_DIST, release=fixture_release)
+    downloads = (site / "downloads.html").read_text(encoding="utf-8")
+    assert fixture_release.name in downloads
+    with zipfile.ZipFile(fixture_release) as zf:
+        for name in zf.namelist():
+            inner = name.split("/", 1)[1]
+            assert (site / "release" / inner).read_bytes() == zf.read(name)
+
+
+@pytest.mark.cli
+def test_site_refuses_a_release_zip_that_does_not_match_its_checksums(fixture_site, fixture_release, tmp_path):
+    package, _ = fixture_site
+    tampered = tmp_path / fixture_release.name
+    with zipfile.ZipFile(fixture_release) as source, zipfile.ZipFile(tampered, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.endswith("/tables/studies.csv"):
+                data = data.replace(b"1999", b"1998", 1)
+            target.writestr(info, data)
+    done = run_cli("site", str(package), "--out", str(tmp_path / "site"), "--duckdb-wasm", str(DUCKDB_DIST),
+                   "--release", str(tampered))
+    assert done.returncode == 1, done.stderr
+    assert "tables/studies.csv" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "site").exists()

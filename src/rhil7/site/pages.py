@@ -166,7 +166,9 @@ def _outcome_value(row: dict) -> str:
 def _coverage_cells(contents: ReleaseContents):
     rows = _rows(contents.tables.get("coverage"))
     studies = list(OrderedDict.fromkeys(str(r["study_id"]) for r in rows))
+    outcomes = list(OrderedDict.fromkeys(str(r["outcome"]) for r in rows))
     columns = list(OrderedDict.fromkeys((str(r["outcome"]), str(r["timepoint"])) for r in rows))
+    columns.sort(key=lambda column: outcomes.index(column[0]))  # an outcome's time points side by side
     cells = {(str(r["study_id"]), str(r["outcome"]), str(r["timepoint"])): r for r in rows}
     return studies, columns, cells
 
