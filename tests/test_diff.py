@@ -5,11 +5,15 @@ import csv
 import json
 import math
 import subprocess
+import warnings as python_warnings
 
+import numpy as np
 import pytest
 from conftest import ROOT, copy_package, run_cli
+from corpus import ARMS, STUDY, fixture_package, read_rows, set_cell, write_rows
+from rendered import tags
 
-from rhil7.diff import DiffError, diff_packages, render_diff
+from rhil7.diff import DiffError, _numeric_warnings, diff_packages, render_diff
 from rhil7.validators.run import validate_package
 
 TRIAL = "planted2029"
@@ -166,6 +170,7 @@ def test_cli_on_directories_and_identical_packages(planted):
     same = run_cli("diff", str(old), str(old))
     assert same.returncode == 0
     assert "rows: 0 added, 0 removed, 0 changed" in same.stdout
+    assert "OLD and NEW are the same directory" in same.stdout  # 0 changes then says nothing about the data
     bad = run_cli("diff", str(old), "no-such-revision-or-directory")
     assert bad.returncode == 2 and "neither a package directory nor a git revision" in bad.stderr
 
@@ -191,6 +196,8 @@ def test_git_revisions(tmp_path, planted):
     assert len(body["pooled"]) == 8  # sepsis and all, each FE, DL, MH, MH-DL
     mixed = run_cli("diff", "HEAD~1", str(new), cwd=repo)
     assert mixed.returncode == 0 and f"+ {TRIAL}" in mixed.stdout
+    same = run_cli("diff", "HEAD", "HEAD", cwd=repo)
+    assert same.returncode == 0 and "OLD and NEW are the same commit" in same.stdout
 
 
 def test_bad_input_raises_diff_error(tmp_path):
@@ -199,3 +206,63 @@ def test_bad_input_raises_diff_error(tmp_path):
         diff_packages(str(tmp_path / "empty"), str(ROOT))
     with pytest.raises(DiffError):
         diff_packages("--output=/tmp/x", str(ROOT))
+
+
+# ------------------------------------------------------------------ issue 23: bounded input, one way out per sink
+
+def _git_repo(path):
+    repo = copy_package(path)
+    git = lambda *a: subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org",
+                                     *a], check=True, capture_output=True, text=True)
+    git("init", "-q")
+    git("add", "datapackage.json", "tables")
+    git("commit", "-q", "-m", "old")
+    return repo, git
+
+
+def test_a_descriptor_nested_200000_deep_in_a_revision_exits_2_with_a_message(tmp_path):
+    repo, git = _git_repo(tmp_path / "repo")
+    text = (repo / "datapackage.json").read_text(encoding="utf-8").rstrip()
+    (repo / "datapackage.json").write_text(text[:-1] + ', "deep": ' + "[" * 200_000 + "]" * 200_000 + "}",
+                                           encoding="utf-8")
+    git("commit", "-q", "-am", "deep")
+    for old, new in (("HEAD~1", "HEAD"), ("HEAD~1", str(repo))):  # a revision, and the same file in a directory
+        result = run_cli("diff", old, new, cwd=repo)
+        assert result.returncode == 2, result.stderr
+        assert "nested" in result.stderr and "Traceback" not in result.stderr and "internal error" not in result.stderr
+
+
+def test_numeric_warnings_of_invalid_data_are_one_diff_warning_not_stderr():
+    said = []
+    with python_warnings.catch_warnings():
+        python_warnings.simplefilter("error")  # a warning that escaped would raise here
+        with _numeric_warnings("NEW", "the reproduction", said):
+            np.sqrt(np.array([-1.0]))
+    assert said == ["NEW: the reproduction met invalid numbers (invalid value encountered in sqrt); "
+                    "run `rhil7 validate` on this version"]
+
+
+HOSTILE_LABEL = "placebo\n::warning title=VALID::All checks passed\x1b]8;;https://evil.example\x1b\\\u202e\u009b" \
+                "```\n<img src=x onerror=alert(1)>"
+
+
+@pytest.mark.slow
+def test_a_hostile_cell_and_key_reach_no_output_raw(tmp_path):
+    """Issue 23, class 3: a cell (and a key) holding a workflow command, an OSC 8 link, a bidi override, a C1 CSI,
+    a closing fence and raw HTML; and invalid numbers (negative SDs) whose numpy warnings may not reach stderr."""
+    old, new = fixture_package(tmp_path / "old"), fixture_package(tmp_path / "new")
+    set_cell(new, "arms", dict(arm_id=ARMS["control"]), "label", HOSTILE_LABEL)
+    set_cell(new, "sources", dict(source_id=STUDY + "_pmc"), "source_id", HOSTILE_LABEL)
+    header, rows = read_rows(new, "outcomes_continuous")
+    write_rows(new, "outcomes_continuous", header, [dict(r, sd="-0.5") for r in rows])
+    with python_warnings.catch_warnings():
+        python_warnings.simplefilter("error", RuntimeWarning)
+        result = diff_packages(str(old), str(new))
+    text, github, markdown = (render_diff(result, f) for f in ("text", "github", "markdown"))
+    for out in (text, github, markdown):
+        assert not any(c in out for c in "\x1b\u202e\u009b\r")
+    assert "\\x1b]8;;https://evil.example" in text and "\\u202e" in text  # shown, not obeyed
+    assert [line for line in github.splitlines() if line.strip().startswith("::") or "##[" in line] == []
+    assert tags(markdown) == {"pre", "code"}
+    assert text.count("::warning title=VALID") == 2  # the changed label and the added key, each inside its line
+    assert all(not line.startswith("::") for line in text.splitlines())
