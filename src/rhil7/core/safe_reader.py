@@ -175,7 +175,7 @@ def read_json(root: str | os.PathLike, relpath: str | os.PathLike, limits: Limit
 
 class _DuplicateKey(Exception):
     def __init__(self, key: str):
-        self.key = key
+        self.key, self.at = key, None
 
 
 def _no_duplicates(pairs: list) -> dict:
@@ -188,11 +188,27 @@ def _no_duplicates(pairs: list) -> dict:
 
 
 def _line_of_duplicate(text: str, key: str) -> int | None:
-    """The line of the second occurrence of ``key`` as an object key (a located message, found after the fact)."""
-    hits = [m.start() for m in re.finditer(re.escape(json.dumps(key)) + r"\s*:", text)]
-    if len(hits) < 2:
-        hits = [m.start() for m in re.finditer(re.escape(json.dumps(key, ensure_ascii=False)) + r"\s*:", text)]
-    return text.count("\n", 0, hits[1]) + 1 if len(hits) >= 2 else None
+    """The line of the repeated ``key``: the text parsed again (error path only) by json's pure-Python parser,
+    whose objects know where they start, then the key's second occurrence from there."""
+    def parse_object(s_and_end, *rest):
+        try:
+            return json.decoder.JSONObject(s_and_end, *rest)
+        except _DuplicateKey as exc:
+            exc.at = s_and_end[1] if exc.at is None else exc.at  # (the innermost object: the first to see it)
+            raise
+
+    decoder = json.JSONDecoder(object_pairs_hook=_no_duplicates)
+    decoder.parse_object = parse_object
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)
+    try:
+        decoder.decode(text)
+    except _DuplicateKey as exc:
+        hits = [m.start() for m in re.finditer(re.escape(json.dumps(key, ensure_ascii=False)) + r"\s*:",
+                                               text[exc.at:])]
+        return text.count("\n", 0, exc.at + hits[1]) + 1 if len(hits) >= 2 else text.count("\n", 0, exc.at) + 1
+    except (ValueError, RecursionError):
+        return None
+    return None
 
 
 def too_deep(value, max_depth: int) -> str | None:
