@@ -104,3 +104,19 @@ def test_footnotes_name_the_conventions_each_figure_depends_on(tables):
     single = footnotes(runs["covid19_mortality"][1])  # one study: Q on 0 df, HK falls back
     assert FOOTNOTES["q_one"] in single and FOOTNOTES["double_zero"] not in single
     assert FOOTNOTES["i2_tau"] in footnotes(runs["all_alc_week3"][1])
+
+
+@pytest.mark.slow
+def test_no_plots_keeps_the_plots_of_an_earlier_run(reference_package, tmp_path):
+    """`rhil7 reproduce --no-plots` rewrites the report and the JSON, and leaves the earlier plots in place."""
+    from rhil7.reproduce import reproduce
+
+    package = reference_package
+    reproduce(package, plots=True, out=tmp_path / "build")
+    report = tmp_path / "build" / "report"
+    drawn = {p.relative_to(report): p.read_bytes() for p in report.rglob("*") if p.suffix in (".png", ".svg")}
+    assert any(p.parts[0] == "forest" for p in drawn) and len(drawn) > 4
+    (report / "report.md").write_text("stale", encoding="utf-8")
+    reproduce(package, plots=False, out=tmp_path / "build")
+    assert {p.relative_to(report): p.read_bytes() for p in report.rglob("*") if p.suffix in (".png", ".svg")} == drawn
+    assert (report / "report.md").read_text(encoding="utf-8") != "stale"

@@ -82,6 +82,8 @@ def _write_report(target: Path, rows, comparisons, checks, tables, plots: bool, 
             published_plot = "published_figures.png"
             from rhil7.analysis.coverage_figure import draw_coverage
             coverage_plot = draw_coverage(tables["coverage"], report)
+        else:
+            _keep_earlier_plots(target / "report", report)
         text = report_markdown(rows, comparisons, checks, tables["coverage"], tables["sources"], plot_paths, published_plot,
                                subgroup_tests(rows, comparisons), coverage_plot)
         (report / "report.md").write_text(text, encoding="utf-8")
@@ -89,3 +91,21 @@ def _write_report(target: Path, rows, comparisons, checks, tables, plots: bool, 
         publish(staging, target, ("report",))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+PLOT_SUFFIXES = (".png", ".svg")
+
+
+def _keep_earlier_plots(earlier: Path, report: Path) -> None:
+    """--no-plots: the plots of an earlier run are copied into the new report/ (which replaces the old one whole),
+    so they are not deleted; regular files only, never through a link. The new report.md does not link them."""
+    if earlier.is_symlink() or not earlier.is_dir():
+        return
+    for folder in (earlier, earlier / "forest"):
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            if path.suffix in PLOT_SUFFIXES and path.is_file() and not path.is_symlink():
+                destination = report / path.relative_to(earlier)
+                destination.parent.mkdir(exist_ok=True)
+                shutil.copyfile(path, destination)
