@@ -273,6 +273,12 @@ def _need_browser():
         pytest.fail(missing)
 
 
+def test_without_chromium_the_browser_tests_say_how_to_install_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(site_browser, "CHROMIUM", tmp_path / "no-chromium")
+    message = site_browser.missing_browser_tools()
+    assert message and "apt-get install -y chromium" in message and "npm ci" in message
+
+
 def _cell(value):
     """A value as the console shows it (None for NULL), for comparison with the browser's text."""
     from datetime import date, datetime

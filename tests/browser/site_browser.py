@@ -24,8 +24,8 @@ DRIVER = Path(__file__).with_name("drive_site.mjs")
 CHROMIUM = Path("/usr/bin/chromium")
 PAGES = ("index.html", "trials.html", "coverage.html", "contribute.html", "results.html", "dictionary.html",
          "downloads.html", "console.html")
-INSTALL = ("install Debian's chromium and the npm packages: `apt-get install -y chromium nodejs npm` "
-           "then `npm ci` in the repository (playwright-core drives /usr/bin/chromium; "
+INSTALL = ("install Debian's chromium and the npm packages: `apt-get install -y chromium`, then `npm ci` in the "
+           "repository (needs Node.js 20 or newer and npm; playwright-core drives /usr/bin/chromium, so "
            "`npx playwright install` is not needed)")
 
 

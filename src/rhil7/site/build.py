@@ -98,7 +98,10 @@ def build_site(package_dir: Path, out: Path | None = None, duckdb_wasm: Path | N
     MissingDuckDBWasm (exit 2) before any work when the npm files are missing; SiteRefused (exit 1) when the
     package is invalid."""
     package_dir = Path(package_dir)
-    vendored = vendored_files(Path(duckdb_wasm) if duckdb_wasm else package_dir / DEFAULT_DIST)
+    if duckdb_wasm is None:  # the package's own node_modules (a checkout), else the one where rhil7 runs
+        duckdb_wasm = next((d for d in (package_dir / DEFAULT_DIST, DEFAULT_DIST.absolute()) if d.is_dir()),
+                           package_dir / DEFAULT_DIST)
+    vendored = vendored_files(Path(duckdb_wasm))
     try:
         contents = (read_release(Path(release), package_dir) if release is not None
                     else snapshot_contents(package_dir, progress))
