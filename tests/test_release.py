@@ -216,6 +216,12 @@ def test_release_metadata_agree():
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert f"## [{descriptor['version']}] - {citation['date-released']}" in changelog
     assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
+    from rhil7 import __version__
+    from rhil7.release_record import read_record
+    from rhil7.release_versions import version_problems
+
+    assert __version__ == descriptor["version"]
+    assert version_problems(ROOT, descriptor["version"], read_record(ROOT)) == []
 
 
 # --------------------------------------------------------------------------- the README of the release, as written
