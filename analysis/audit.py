@@ -1,7 +1,9 @@
 """Check each published pooled figure on its own, as a careful reader would (works without trial data).
 
 Every check takes the published numbers at face value and allows for their rounding: a value
-printed with d decimals stands for anything within +/- 0.5 x 10^-d.
+printed with d decimals stands for anything within +/- 0.5 x 10^-d. A figure a check cannot judge (a ratio's CI
+bound at or below 0, a p-value written as words) is flagged by that check with the reason, never an exception:
+``published_results.csv`` is contributed data. The checks compute; presentation.py prints them (escaped).
 """
 from __future__ import annotations
 
@@ -120,14 +122,27 @@ def combined_within_subgroups(published: pd.DataFrame) -> list[Check]:
     return checks
 
 
+CHECK_NAMES = {estimate_inside_ci: "estimate inside its CI", ci_symmetric: "CI symmetric about the estimate",
+               significance_matches_words: "wording matches the CI", p_consistent: "stated p consistent with the CI"}
+
+
+def _judged(check, t) -> Check | None:
+    """The check of figure ``t``, or a flag naming why the figure cannot be judged (math on an impossible value)."""
+    try:
+        return check(t)
+    except (ValueError, ZeroDivisionError, TypeError, OverflowError) as exc:
+        return Check(t.target_id, CHECK_NAMES[check], False, f"not checkable: {type(exc).__name__}: {exc}")
+
+
 def audit_published(published: pd.DataFrame) -> list[Check]:
     checks: list[Check] = []
     for t in published.itertuples(index=False):
         if pd.isna(t.estimate):
             checks.append(Check(t.target_id, "figure given", True, f"no figure in the abstract: '{t.finding}'"))
             continue
-        checks += [estimate_inside_ci(t), ci_symmetric(t), significance_matches_words(t)]
-        p = p_consistent(t)
-        if p is not None:
-            checks.append(p)
-    return checks + combined_within_subgroups(published)
+        checks += [c for c in (_judged(check, t) for check in CHECK_NAMES) if c is not None]
+    try:
+        return checks + combined_within_subgroups(published)
+    except (ValueError, ZeroDivisionError, TypeError, OverflowError) as exc:
+        return checks + [Check("all", "combined estimate within the range of its subgroups", False,
+                               f"not checkable: {type(exc).__name__}: {exc}")]

@@ -60,3 +60,27 @@ def test_combined_outside_its_subgroups_is_flagged():
         _published(target_id="a", subgroup="all", estimate=0.40, ci_low=0.31, ci_high=0.52)])
     check = next(c for c in audit_published(frame) if c.check.startswith("combined"))
     assert not check.passed and "0.58 to 1.05" in check.detail
+
+
+def test_a_figure_that_cannot_be_judged_is_flagged_with_the_reason_not_raised():
+    words = _checks(_published(p_text="about a third"))["stated p consistent with the CI"]
+    assert not words.passed and words.detail.startswith("not checkable: ValueError")
+    impossible = _checks(_published(ci_low=-0.5))  # a ratio's CI bound below 0 has no logarithm
+    assert not impossible["CI symmetric about the estimate"].passed
+    assert "not checkable" in impossible["CI symmetric about the estimate"].detail
+
+
+def test_a_hostile_target_id_and_finding_are_printed_escaped(tmp_path):
+    """Issue 23, class 3: audit printed target_id raw (a workflow command, an ESC sequence, a bidi override)."""
+    from corpus import copy_package, run_cli, set_cell
+
+    package = copy_package(tmp_path / "package")
+    hostile = "x\n::warning title=VALID::All checks passed\x1b[2J\u202e\u009b"
+    first = pd.read_csv(package / "tables" / "published_results.csv", dtype=str)["target_id"][0]
+    set_cell(package, "published_results", dict(target_id=first), "target_id", hostile)
+    set_cell(package, "published_results", dict(target_id=hostile), "finding", hostile)
+    result = run_cli("audit", str(package))
+    assert result.returncode == 0, result.stderr
+    assert not any(c in result.stdout for c in "\x1b\u202e\u009b\r")
+    assert not any(line.lstrip().startswith("::") for line in result.stdout.splitlines())
+    assert "x\\n::warning title=VALID" in result.stdout  # shown, on the line of its check
