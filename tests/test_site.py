@@ -142,6 +142,10 @@ def test_fixture_site_has_every_page_escaped(fixture_site):
         assert ("html", {"lang": "en"}) in page.tags
         assert all(a.get("alt") for t, a in page.tags if t == "img"), path.name
         assert ("meta", {"name": "viewport", "content": "width=device-width, initial-scale=1"}) in page.tags
+        ids = [a["id"] for _, a in page.tags if "id" in a]
+        assert len(ids) == len(set(ids)), path.name
+        assert all(a.get("id") and any(t == "label" and b.get("for") == a["id"] for t, b in page.tags)
+                   for t, a in page.tags if t == "textarea"), path.name
     trials = _parse(site / "trials.html")
     assert HOSTILE in "".join(trials.text)  # shown as text, characters intact
 
