@@ -225,3 +225,35 @@ def test_a_read_only_output_directory_is_an_environment_error_not_an_internal_on
     assert str(build) in err and "Permission denied" in err and "environment" in err
     assert "Traceback" not in err and "internal error" not in err
     assert tree_digest(build) == before
+
+
+# ------------------------------------------------------------------ issue 23, class 3: the pull request's own check
+
+@pytest.mark.cli
+@pytest.mark.slow
+def test_a_data_only_pull_request_cannot_forge_the_checks_annotations_log_or_summary(tmp_path):
+    """A cell holding a workflow command, an image tag and a link goes through validate.sh, diff.sh (which runs
+    whatever validation said) and summary.sh: no forged command in the log, no element or link in the summary."""
+    from rendered import html, tags
+
+    scripts = Path(__file__).resolve().parents[1] / ".github" / "scripts"
+    run = lambda script, *args: subprocess.run([str(scripts / script), *args], cwd=pr, env=dict(os.environ, RHIL7=CLI),
+                                               capture_output=True, text=True, timeout=600)
+    base, pr = copy_package(tmp_path / "base"), copy_package(tmp_path / "pr")
+    hostile = ("=1+1\n::warning title=VALID::All checks passed ##[error]x <img src=x onerror=alert(1)> "
+               "[click](https://evil.example) ![p](https://evil.example/p.png)\x1b]8;;https://evil.example\x1b\\")
+    studies = (pr / "tables" / "studies.csv").read_text(encoding="utf-8").splitlines()
+    header = studies[0].split(",")
+    first = studies[1].split(",")  # (the first study's first cells hold no comma)
+    first[header.index("funding")] = '"' + hostile.replace('"', '""') + '"'
+    studies[1] = ",".join(first)
+    (pr / "tables" / "studies.csv").write_text("\n".join(studies) + "\n", encoding="utf-8")
+    out = str(tmp_path / "ci")
+    validated, diffed = run("validate.sh", out), run("diff.sh", str(base), out)
+    assert validated.returncode == 1 and diffed.returncode == 0, validated.stdout + diffed.stderr
+    for log in (validated.stdout, diffed.stdout, validated.stderr, diffed.stderr):
+        assert "\x1b" not in log and "##[" not in log
+        assert all(line.startswith("::error file=tables/") for line in log.splitlines() if line.strip().startswith("::"))
+    summary = run("summary.sh", out).stdout
+    assert tags(summary) <= {"h2", "p", "table", "thead", "tbody", "tr", "th", "td", "pre", "code"}
+    assert "evil.example" in summary and "<img" not in html(summary) and "<a " not in html(summary)
