@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, copy_package, run_cli
 
-from rhil7.query import CUT_MARKER, QueryResult, render_results
+from rhil7.query import CUT_MARKER, QueryError, QueryLimits, QueryResult, render_results, run_queries
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +95,70 @@ def test_every_table_has_a_view_through_rhil7_query_and_the_duckdb_cli(database,
                          capture_output=True, text=True, timeout=60)
     assert cli.returncode == 0, cli.stderr
     assert len(list(csv.DictReader(io.StringIO(cli.stdout)))) == len(rows)
+
+
+# --------------------------------------------------------------------------- bounds (issue 23) and formats (issue 25)
+
+ENDLESS = "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT count(*) FROM r"
+
+
+def test_a_result_past_the_row_cap_is_refused_and_the_cap_can_be_raised(database):
+    with pytest.raises(QueryError, match=r"more than 10,000 rows, the cap; .*--max-rows N"):
+        run_queries(database, "SELECT * FROM range(200000000)")
+    assert len(run_queries(database, "SELECT * FROM range(15000)", QueryLimits(max_rows=15000))[0].rows) == 15000
+    with pytest.raises(QueryError, match="more than 14,999 rows"):
+        run_queries(database, "SELECT * FROM range(15000)", QueryLimits(max_rows=14999))
+
+
+def test_an_endless_query_is_stopped_by_the_timeout(database):
+    with pytest.raises(QueryError, match=r"ran longer than 0.5 s and was stopped; .*--timeout SECONDS"):
+        run_queries(database, ENDLESS, QueryLimits(timeout=0.5))
+    assert run_queries(database, "SELECT 42 AS answer", QueryLimits(timeout=0.5))[0].rows == [(42,)]
+
+
+def test_a_query_past_the_memory_limit_is_stopped_without_spilling(database):
+    before = sorted(p.name for p in database.parent.iterdir())
+    with pytest.raises(QueryError, match=r"more memory than 64MB .*--memory-limit"):
+        run_queries(database, "SELECT list(repeat('x', 1000)) FROM range(2000000)", QueryLimits(memory_limit="64MB"))
+    assert sorted(p.name for p in database.parent.iterdir()) == before  # nothing spilled beside the database
+
+
+@pytest.mark.cli
+def test_the_bounds_end_the_command_with_exit_1_and_a_sentence(database):
+    capped = query(database, "--format", "csv", "SELECT * FROM range(200000000)")
+    assert capped.returncode == 1 and capped.stdout == "" and "Traceback" not in capped.stderr
+    assert "more than 10,000 rows" in capped.stderr and "MemoryError" not in capped.stderr
+    endless = query(database, "--timeout", "1", ENDLESS)
+    assert endless.returncode == 1 and "ran longer than 1 s" in endless.stderr and "Traceback" not in endless.stderr
+    raised = query(database, "--max-rows", "20000", "--format", "csv", "SELECT * FROM range(20000)")
+    assert raised.returncode == 0 and len(raised.stdout.splitlines()) == 20001
+    for option, value in (("--max-rows", "0"), ("--timeout", "-1"), ("--memory-limit", "lots")):
+        refused = query(database, option, value, "SELECT 1")
+        assert refused.returncode == 2 and option in refused.stderr, option
+
+
+def test_line_format_prints_one_column_a_line_and_records_apart():
+    rows = [("daix2023", 21, "x" * 100), ("francois2018", None, "short")]
+    text = render_results([QueryResult("", ["study_id", "n", "snippet"], rows)], "line")
+    assert text == ("study_id = daix2023\n       n = 21\n snippet = " + "x" * 100 + "\n\n"
+                    "study_id = francois2018\n       n =\n snippet = short\n\n(2 rows)\n")
+
+
+def test_line_format_escapes_for_the_terminal_and_takes_several_statements():
+    text = render_results([QueryResult("SELECT 1", ["a"], [("\x1b]0;title\x07\u202e",)]),
+                           QueryResult("SELECT 2", ["b"], [])], "line")
+    assert "\x1b" not in text and "\u202e" not in text and "a = \\x1b]0;title\\x07\\u202e" in text
+    assert text.splitlines()[0] == "-- SELECT 1" and "-- SELECT 2" in text and text.endswith("(0 rows)\n")
+
+
+def test_the_table_width_is_an_option_and_a_cut_is_said():
+    result = [QueryResult("", ["long"], [("y" * 30 + "END",)])]
+    cut = render_results(result, "table", 10)
+    assert "yyyyyyy..." in cut and "END" not in cut and "cells longer than 10 characters are cut" in cut
+    whole = render_results(result, "table", 0)
+    assert "y" * 30 + "END" in whole and "cut" not in whole
+
+
+def test_csv_cells_are_escaped_for_spreadsheets():
+    text = render_results([QueryResult("", ["=label"], [('=HYPERLINK("http://x")', -1.5, "+1")])], "csv")
+    assert list(csv.reader(io.StringIO(text))) == [["'=label"], ["'=HYPERLINK(\"http://x\")", "-1.5", "'+1"]]

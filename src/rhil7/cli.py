@@ -13,6 +13,7 @@ import textwrap
 from pathlib import Path
 
 from .core.vocabulary import MODEL_CODES
+from .query import CELL_WIDTH, FORMATS as QUERY_FORMATS, QueryLimits, memory_size, positive_count, positive_seconds
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 # Arrow's default allocator (mimalloc) is slowest on first use of fresh memory, which is all a one-shot
@@ -91,8 +92,17 @@ def _parser() -> argparse.ArgumentParser:
     p = command("query", "run read-only SQL against build/rhil7.duckdb (refused if the tables changed since the build)")
     p.add_argument("sql", nargs="?", help="SQL text (SELECT or EXPLAIN only)")
     p.add_argument("--file", help="a .sql file to run instead, e.g. queries/examples/coverage_gaps_by_trial.sql")
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format (default: table)")
+    p.add_argument("--format", choices=QUERY_FORMATS, default="table",
+                   help="output format (default: table; line: one 'column = value' a line, for wide rows)")
     p.add_argument("--database", help="database file (default: build/rhil7.duckdb of the package, checked for staleness)")
+    p.add_argument("--width", type=int, default=CELL_WIDTH,
+                   help=f"table format: cut cells longer than this, marked ... (default: {CELL_WIDTH}; 0: whole)")
+    p.add_argument("--max-rows", type=positive_count, default=QueryLimits.max_rows,
+                   help=f"refuse a result longer than this (default: {QueryLimits.max_rows:,} rows)")
+    p.add_argument("--timeout", type=positive_seconds, default=QueryLimits.timeout,
+                   help=f"stop the query after this many seconds (default: {QueryLimits.timeout:g})")
+    p.add_argument("--memory-limit", type=memory_size, default=QueryLimits.memory_limit,
+                   help=f"DuckDB's memory limit for the query, e.g. 4GB (default: {QueryLimits.memory_limit})")
 
     p = command("reproduce", "validate, build, recompute every pooled figure of the abstract, write build/report/")
     p.add_argument("path", nargs="?", help=PATH_HELP)
@@ -237,7 +247,8 @@ def cmd_query(args) -> int:
             database = Path(os.environ.get("RHIL7_BUILD") or package_dir / "build") / "rhil7.duckdb"
             if database.is_file():
                 require_fresh(database, package_dir)
-        text = render_results(run_queries(database, sql), args.format)
+        limits = QueryLimits(args.max_rows, args.timeout, args.memory_limit)
+        text = render_results(run_queries(database, sql, limits), args.format, max(args.width, 0))
     except (QueryError, StaleDatabase) as exc:
         print(f"rhil7 query: {exc}", file=sys.stderr)
         return EXIT_INVALID

@@ -1,17 +1,25 @@
-"""rhil7 query: read-only SQL over the built database, rendered as a table, CSV or JSON.
+"""rhil7 query: read-only SQL over the built database, rendered as a table, one line per column, CSV or JSON.
 
 Only SELECT statements run, and EXPLAIN (ANALYZE) of a SELECT: each statement is judged by DuckDB's own
 parser (``extract_statements`` and the statement type), an EXPLAIN by the statement it explains, because
 EXPLAIN ANALYZE executes it. Behind the allow-list the connection is read-only, has external access
 switched off and its configuration locked, so a query can neither change the database, nor read or write
 other files or the network, nor change a setting.
+
+Bounded: a result longer than ``max_rows`` rows, a query running longer than ``timeout`` seconds (a watchdog
+thread interrupts the connection) and one needing more than ``memory_limit`` (DuckDB's own limit; nothing is
+spilled to disk) end in a QueryError that names the option raising the bound. Text leaves through the escaping
+function of its sink (rhil7.core.sinks): the terminal's for the table and line formats, the spreadsheet's for CSV.
 """
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
 import math
+import re
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -20,12 +28,46 @@ from pathlib import Path
 from .core.sinks import spreadsheet, terminal
 
 ALLOWED = {"SELECT"}
-CELL_WIDTH = 60
+CELL_WIDTH = 60  # the table format's default; --width changes it, 0 shows cells whole
 CUT_MARKER = "..."
+FORMATS = ("table", "line", "csv", "json")
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """The bounds of one `rhil7 query` run (each raised by the option of the same name)."""
+    max_rows: int = 10_000  # rows of one statement's result
+    timeout: float = 30.0  # seconds for all the statements together
+    memory_limit: str = "1GB"  # DuckDB's memory_limit (nothing spills to disk)
 
 
 class QueryError(Exception):
     pass
+
+
+def positive_count(text: str) -> int:
+    """--max-rows: a whole number of at least 1."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of rows, at least 1; found {text!r}")
+    return int(text)
+
+
+def positive_seconds(text: str) -> float:
+    """--timeout: seconds, more than 0 and finite."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0; found {text!r}")
+    return value
+
+
+def memory_size(text: str) -> str:
+    """--memory-limit: a size DuckDB reads, a number and a unit (500MB, 4GB, 1.5GiB)."""
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?\s*[KMGT]i?B", text.strip(), re.IGNORECASE):
+        raise argparse.ArgumentTypeError(f"expected a size such as 500MB or 4GB; found {text!r}")
+    return text.strip()
 
 
 @dataclass
@@ -83,29 +125,46 @@ def judge(con, sql: str) -> list:
     return statements
 
 
-def run_queries(database: Path, sql: str) -> list[QueryResult]:
-    """Every statement of ``sql``, each with its columns and rows, or QueryError before any of them runs."""
+def run_queries(database: Path, sql: str, limits: QueryLimits = QueryLimits()) -> list[QueryResult]:
+    """Every statement of ``sql``, each with its columns and rows, or QueryError before any of them runs (a refused
+    statement) or when one passes a bound of ``limits``."""
     import duckdb
 
     from .core.database import safe_connect
 
     if not Path(database).is_file():
         raise QueryError(f"{database} does not exist; run `rhil7 build` first")
-    try:
-        con = safe_connect(database, read_only=True)
+    try:  # max_temp_directory_size 0: a query that outgrows memory_limit stops instead of spilling to disk
+        con = safe_connect(database, read_only=True, memory_limit=limits.memory_limit, max_temp_directory_size="0KB")
     except duckdb.Error as exc:
         raise QueryError(f"cannot open {database}: {exc}") from None
+    watchdog = threading.Timer(limits.timeout, con.interrupt)
+    watchdog.daemon = True
     try:
-        results = []
-        for statement in judge(con, sql):
-            cursor = con.execute(statement.query)
-            columns = [d[0] for d in cursor.description] if cursor.description else []
-            results.append(QueryResult(statement.query.strip(), columns, cursor.fetchall()))
-        return results
+        statements = judge(con, sql)
+        watchdog.start()
+        return [_run(con, statement, limits) for statement in statements]
+    except duckdb.InterruptException:
+        raise QueryError(f"the query ran longer than {limits.timeout:g} s and was stopped; make it cheaper (a "
+                         "recursive CTE needs a stop condition) or allow more time with --timeout SECONDS") from None
+    except duckdb.OutOfMemoryException:
+        raise QueryError(f"the query needs more memory than {limits.memory_limit} and was stopped; add a LIMIT "
+                         "or a WHERE, or allow more with --memory-limit (e.g. --memory-limit 4GB)") from None
     except duckdb.Error as exc:
         raise QueryError(str(exc).strip()) from None
     finally:
+        watchdog.cancel()
         con.close()
+
+
+def _run(con, statement, limits: QueryLimits) -> QueryResult:
+    cursor = con.execute(statement.query)
+    columns = [d[0] for d in cursor.description] if cursor.description else []
+    rows = cursor.fetchmany(limits.max_rows + 1)  # the result streams: no more than this is ever fetched
+    if len(rows) > limits.max_rows:
+        raise QueryError(f"the result has more than {limits.max_rows:,} rows, the cap; add a LIMIT (or an "
+                         "aggregate), or raise the cap with --max-rows N")
+    return QueryResult(statement.query.strip(), columns, rows)
 
 
 def run_query(database: Path, sql: str) -> tuple[list[str], list[tuple]]:
@@ -135,53 +194,73 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _fit(text: str) -> tuple[str, bool]:
-    if len(text) <= CELL_WIDTH:
+def _fit(text: str, width: int) -> tuple[str, bool]:
+    if not width or len(text) <= width:
         return text, False
-    return text[: CELL_WIDTH - len(CUT_MARKER)] + CUT_MARKER, True
+    return text[: max(width - len(CUT_MARKER), 1)] + CUT_MARKER, True
 
 
-def _table(columns: list[str], rows: list[tuple]) -> tuple[list[str], bool]:
-    fitted = [[_fit(terminal(_cell(v))) for v in row] for row in rows]  # the terminal's escaping: one line a cell
+def _table(columns: list[str], rows: list[tuple], width: int) -> tuple[list[str], bool]:
+    fitted = [[_fit(terminal(_cell(v)), width) for v in row] for row in rows]
     cut = any(was_cut for row in fitted for _, was_cut in row)
     cells = [[text for text, _ in row] for row in fitted]
-    widths = [max([len(terminal(c))] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    names = [terminal(c) for c in columns]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(names)]
     line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
-    out = [line([terminal(c) for c in columns]), line(["-" * w for w in widths])] + [line(r) for r in cells]
-    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    out = [line(names), line(["-" * w for w in widths])] + [line(r) for r in cells]
+    out.append(_count(rows))
     return out, cut
 
 
-def render(columns: list[str], rows: list[tuple], fmt: str) -> str:
-    return render_results([QueryResult("", columns, rows)], fmt)
+def _lines(columns: list[str], rows: list[tuple]) -> list[str]:
+    """One ``column = value`` line per column, names aligned, a blank line between records (sqlite's .mode line):
+    wide rows read whole, nothing cut."""
+    names = [terminal(c) for c in columns]
+    width = max((len(n) for n in names), default=0)
+    out = []
+    for index, row in enumerate(rows):
+        record = [f"{name.rjust(width)} = {terminal(_cell(value))}".rstrip() for name, value in zip(names, row)]
+        out += ([""] if index else []) + record
+    return out + ["", _count(rows)] if rows else [_count(rows)]
 
 
-def render_results(results: list[QueryResult], fmt: str) -> str:
-    """Table, CSV or JSON. Several statements: tables one after the other; CSV and JSON take one statement."""
+def _count(rows: list[tuple]) -> str:
+    return f"({len(rows)} row{'s' if len(rows) != 1 else ''})"
+
+
+def render(columns: list[str], rows: list[tuple], fmt: str, width: int = CELL_WIDTH) -> str:
+    return render_results([QueryResult("", columns, rows)], fmt, width)
+
+
+def render_results(results: list[QueryResult], fmt: str, width: int = CELL_WIDTH) -> str:
+    """Table, line, CSV or JSON. Several statements: tables (or records) one after the other; CSV and JSON take one
+    statement. ``width``: the table format's cell width (0: whole cells); a cut cell is marked and said."""
     if fmt in ("csv", "json") and len(results) != 1:
         raise QueryError(f"--format {fmt} prints one result; the SQL holds {len(results)} statements "
-                         "(run them one at a time, or use the table format)")
+                         "(run them one at a time, or use the table or line format)")
     if fmt == "json":
         result = results[0]
         # all ASCII: every value kept whole (\u escapes), none can drive the terminal it is printed to
         return json.dumps([{c: _plain(v) for c, v in zip(result.columns, row)} for row in result.rows], indent=2,
                           ensure_ascii=True) + "\n"
-    if fmt == "csv":
+    if fmt == "csv":  # a CSV is opened in spreadsheets: a text cell that reads as a formula is escaped
         result = results[0]
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        # a CSV is opened in spreadsheets: a text cell that would start a formula gets its apostrophe
         writer.writerow([spreadsheet(c) for c in result.columns])
-        writer.writerows([[spreadsheet("" if _plain(v) is None else _plain(v)) for v in row] for row in result.rows])
+        writer.writerows([[("" if _plain(v) is None else spreadsheet(_plain(v))) for v in row] for row in result.rows])
         return buffer.getvalue()
     out, any_cut = [], False
     for index, result in enumerate(results):
         if len(results) > 1:
-            out += ([""] if index else []) + [f"-- {' '.join(result.sql.split())}"]
-        lines, cut = _table(result.columns, result.rows)
+            out += ([""] if index else []) + [f"-- {terminal(' '.join(result.sql.split()))}"]
+        if fmt == "line":
+            out += _lines(result.columns, result.rows)
+            continue
+        lines, cut = _table(result.columns, result.rows, width)
         out += lines
         any_cut |= cut
     if any_cut:
-        out.append(f"(cells longer than {CELL_WIDTH} characters are cut, marked {CUT_MARKER}; "
-                   "use --format csv or --format json for whole values)")
+        out.append(f"(cells longer than {width} characters are cut, marked {CUT_MARKER}; --format line shows "
+                   "them whole, one column a line, as do --width 0, --format csv and --format json)")
     return "\n".join(out) + "\n"
