@@ -1,5 +1,6 @@
 """The audit checks each published figure on its own and flags what does not add up."""
 import pandas as pd
+from corpus import copy_package, run_cli, set_cell
 
 from rhil7.analysis.audit import audit_published
 from rhil7.loading import read_tables
@@ -72,8 +73,6 @@ def test_a_figure_that_cannot_be_judged_is_flagged_with_the_reason_not_raised():
 
 def test_a_hostile_target_id_and_finding_are_printed_escaped(tmp_path):
     """Issue 23, class 3: audit printed target_id raw (a workflow command, an ESC sequence, a bidi override)."""
-    from corpus import copy_package, run_cli, set_cell
-
     package = copy_package(tmp_path / "package")
     hostile = "x\n::warning title=VALID::All checks passed\x1b[2J\u202e\u009b"
     first = pd.read_csv(package / "tables" / "published_results.csv", dtype=str)["target_id"][0]

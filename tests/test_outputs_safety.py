@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CLI, copy_package, run_cli
+from rendered import html, tags
 
 from rhil7.core.paths import UnsafeOutput, output_dir
 
@@ -234,8 +235,6 @@ def test_a_read_only_output_directory_is_an_environment_error_not_an_internal_on
 def test_a_data_only_pull_request_cannot_forge_the_checks_annotations_log_or_summary(tmp_path):
     """A cell holding a workflow command, an image tag and a link goes through validate.sh, diff.sh (which runs
     whatever validation said) and summary.sh: no forged command in the log, no element or link in the summary."""
-    from rendered import html, tags
-
     scripts = Path(__file__).resolve().parents[1] / ".github" / "scripts"
     run = lambda script, *args: subprocess.run([str(scripts / script), *args], cwd=pr, env=dict(os.environ, RHIL7=CLI),
                                                capture_output=True, text=True, timeout=600)

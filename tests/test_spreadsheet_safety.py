@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 import csv
+import io
 
 import pytest
 from sql_tables import typed_tables
 
+from rhil7.core.sinks import spreadsheet
+from rhil7.core.vocabulary import FORMULA_STARTS
+from rhil7.query import QueryResult, render_results
+from rhil7.release import spreadsheet_copy
 from rhil7.validators.run import validate_package
 
 FIELDS = [{"name": "note"}, {"name": "n", "type": "integer"}, {"name": "snippet"}]
@@ -57,3 +62,21 @@ def test_enum_that_allows_a_formula_start_is_still_checked():
     fields = [{"name": "sign", "constraints": {"enum": ["+", "-"]}}]
     _, problems = typed_tables({"arms": (fields, [dict(sign="+"), dict(sign="x")])})
     assert sorted((p.row, p.code) for p in problems) == [(2, "formula-like-text"), (3, "constraint-error")]
+
+
+SPREADSHEET_CASES = ["=HYPERLINK(\"http://x\")", "+1+2", "-2+3", "@SUM(A1)", "\tx", "plain", "a=b", "\u00e9=x"]
+
+
+def test_one_function_escapes_every_csv_meant_for_spreadsheets():
+    """The release's spreadsheet/ copies and `rhil7 query --format csv` prefix exactly the cells the validator
+    calls formula-like (rhil7.core.sinks.spreadsheet, from FORMULA_STARTS); numbers stay numbers (issue 23)."""
+    expected = ["'" + v if v.startswith(FORMULA_STARTS) else v for v in SPREADSHEET_CASES]
+    assert [spreadsheet(v) for v in SPREADSHEET_CASES] == expected
+    resource = {"schema": {"fields": [{"name": "t", "type": "string"}, {"name": "n", "type": "integer"}]}}
+    table = io.StringIO(newline="")
+    csv.writer(table, lineterminator="\n").writerows([["t", "n"]] + [[v, "-5"] for v in SPREADSHEET_CASES])
+    released = list(csv.reader(io.StringIO(spreadsheet_copy(table.getvalue().encode(), resource).decode(), newline="")))
+    assert [r[0] for r in released[1:]] == expected and {r[1] for r in released[1:]} == {"-5"}
+    queried = render_results([QueryResult("", ["t", "n"], [(v, -5) for v in SPREADSHEET_CASES])], "csv")
+    rows = list(csv.reader(io.StringIO(queried, newline="")))
+    assert [r[0] for r in rows[1:]] == expected and {r[1] for r in rows[1:]} == {"-5"}
