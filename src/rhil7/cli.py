@@ -12,6 +12,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+from .core.sinks import terminal
 from .core.vocabulary import MODEL_CODES
 from .query import CELL_WIDTH, FORMATS as QUERY_FORMATS, QueryLimits, memory_size, positive_count, positive_seconds
 
@@ -506,23 +507,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except UsageError as exc:
-        print(f"rhil7 {args.command}: {exc}", file=sys.stderr)
+        print(f"rhil7 {args.command}: {terminal(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except UnsafeOutput as exc:
-        print(f"rhil7 {args.command}: {exc}", file=sys.stderr)
+        print(f"rhil7 {args.command}: {terminal(exc)}", file=sys.stderr)
         return EXIT_INVALID
     except UnreadableInput as exc:  # a package (or a file it names) the safe reader refuses to read
-        print(f"rhil7 {args.command}: {exc}", file=sys.stderr)
+        print(f"rhil7 {args.command}: {terminal(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except OSError as exc:  # the machine's, not the package's: a read-only or full disk, a missing permission
-        where = f" {exc.filename}" if exc.filename else ""
+        where = f" {terminal(exc.filename)}" if exc.filename else ""
         print(f"rhil7 {args.command}: cannot read or write{where}: {exc.strerror or exc} (an environment problem, "
               "not a problem of the package; nothing was changed)", file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:  # a bug, not bad input: still no traceback for the user, but say so plainly
-        print(f"rhil7 {args.command}: internal error: {type(exc).__name__}: {exc} "
+        print(f"rhil7 {args.command}: internal error: {type(exc).__name__}: {terminal(exc)} "
               "(please report it with the command you ran; set RHIL7_DEBUG=1 for the traceback)", file=sys.stderr)
         if os.environ.get("RHIL7_DEBUG"):
             raise
