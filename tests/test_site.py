@@ -126,6 +126,23 @@ def test_escaping_and_links_of_package_strings():
     assert re.fullmatch(r"[A-Za-z0-9_-]+", odd) and odd != anchor("cell", "a'><script>", "x")
 
 
+def _luminance(hex_colour: str) -> float:
+    """WCAG 2.x relative luminance of #rrggbb."""
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_text_colours_have_wcag_aa_contrast():
+    css = (ROOT / "src" / "rhil7" / "site" / "static" / "style.css").read_text(encoding="utf-8")
+    colours = dict(re.findall(r"--([a-z]+):\s*(#[0-9a-f]{6})", css))
+    pairs = [("ink", "paper"), ("muted", "paper"), ("muted", "soft"), ("link", "paper"), ("link", "soft"),
+             ("ok", "okbg"), ("miss", "missbg"), ("paper", "link"), ("ink", "soft")]
+    for text, background in pairs:
+        light, dark = sorted((_luminance(colours[text]), _luminance(colours[background])), reverse=True)
+        assert (light + 0.05) / (dark + 0.05) >= 4.5, (text, background)
+
+
 # --------------------------------------------------------------------------- fixture package
 
 
@@ -333,6 +350,9 @@ def test_every_page_loads_in_chromium_with_no_error_and_no_third_party_request(r
     for name in site_browser.PAGES:
         assert report["pages"][name]["errors"] == [], name
         assert report["pages"][name]["h1"] == 1, name
+        assert report["pages"][name]["firstTab"] == "skip", name
+        assert report["pages"][name]["afterSkip"] == "main", name
+        assert report["pages"][name]["phoneOverflow"] <= 0, name
     assert report["pages"]["console.html"]["state"] == "ready"
     origin = urlsplit(base).netloc
     assert report["requests"] and all(urlsplit(u).netloc == origin for u in report["requests"] if

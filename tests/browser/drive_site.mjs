@@ -78,6 +78,15 @@ try {
         out.screenshots.push(file);
       }
     }
+    // Keyboard: the first Tab reaches the skip link, and following it puts the focus on the main content.
+    await page.keyboard.press("Tab");
+    record.firstTab = await page.evaluate(() => document.activeElement && document.activeElement.className);
+    await page.keyboard.press("Enter");
+    record.afterSkip = await page.evaluate(() => document.activeElement && document.activeElement.id);
+    // A phone: nothing wider than the screen but the tables' own scrolling regions.
+    await page.setViewportSize({ width: 390, height: 844 });
+    record.phoneOverflow = await page.evaluate(() => document.documentElement.scrollWidth
+                                                     - document.documentElement.clientWidth);
     record.title = await page.title();
     record.h1 = await page.$$eval("h1", (els) => els.length);
     out.pages[name] = record;
