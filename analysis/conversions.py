@@ -105,7 +105,8 @@ class SkewnessTest:
 
     def describe(self) -> str:
         verdict = "skewed" if self.significant else "not significantly skewed"
-        return f"Shi 2023 skewness test ({self.scenario}): T = {self.statistic:.3f}, critical {self.critical:.3f}, {verdict}"
+        return (f"Shi 2023 skewness test ({self.scenario}): T = {self.statistic:.3f}, critical {self.critical:.3f}, "
+                f"{verdict}")
 
 
 def skewness_test(n, median, q1=None, q3=None, lo=None, hi=None) -> SkewnessTest:

@@ -38,7 +38,8 @@ def coverage_matrix(coverage, outcome_order: list[str] | None = None) -> Coverag
             raise ValueError(f"coverage lists {key} twice")
         cells[key] = str(row.status)
     order = list(outcome_order or [])
-    rank = lambda outcome: (order.index(outcome), "") if outcome in order else (len(order), outcome)
+    def rank(outcome):
+        return (order.index(outcome), "") if outcome in order else (len(order), outcome)
     columns = sorted({(o, t) for _, o, t in cells}, key=lambda c: (rank(c[0]), timepoint_order(c[1])))
     counts = dict.fromkeys(STATUS_LABELS, 0)
     for status in cells.values():
@@ -61,7 +62,8 @@ def coverage_figure(matrix: CoverageMatrix, out_stem: Path, outcome_labels: dict
     cell_w, cell_h, left, right, top, bottom = 1.0, 0.5, 1.7, 1.4, 1.6, 0.7  # inches; right: the last slanted label
     width, height = left + right + cell_w * max(n_cols, 1), top + bottom + cell_h * max(n_rows, 1)
     fig = plt.figure(figsize=(width, height))
-    ax = fig.add_axes((left / width, bottom / height, cell_w * max(n_cols, 1) / width, cell_h * max(n_rows, 1) / height))
+    ax = fig.add_axes((left / width, bottom / height, cell_w * max(n_cols, 1) / width,
+                       cell_h * max(n_rows, 1) / height))
     for i, trial in enumerate(matrix.trials):
         for j, (outcome, timepoint) in enumerate(matrix.columns):
             status = matrix.cells.get((trial, outcome, timepoint))

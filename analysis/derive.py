@@ -19,7 +19,8 @@ from rhil7.core.vocabulary import STATISTIC_PREFERENCE
 
 from .units import factor
 
-SKEWED_MEDIANS = {"exclude": "an arm whose Shi 2023 test is significant is not converted (metafor conv.fivenum's default)",
+SKEWED_MEDIANS = {"exclude": "an arm whose Shi 2023 test is significant is not converted "
+                             "(metafor conv.fivenum's default)",
                   "convert": "converted all the same; the test result is reported with the arm"}
 DEFAULT_SKEWED_MEDIANS = "exclude"
 

@@ -22,7 +22,8 @@ import matplotlib.ticker  # noqa: E402
 import matplotlib.transforms  # noqa: E402
 
 from rhil7.core.vocabulary import (  # noqa: E402
-    ALL_TRIALS, CONTROL_LABEL, FIXED_EFFECT_MODELS, INTERVENTION_LABEL, MODELS, SUBGROUP_LABELS, favours_labels, outcome_words)
+    ALL_TRIALS, CONTROL_LABEL, FIXED_EFFECT_MODELS, INTERVENTION_LABEL, MODELS, SUBGROUP_LABELS, favours_labels,
+    outcome_words)
 
 from .pooling import I2_FROM_Q  # noqa: E402
 from .presentation import format_p  # noqa: E402
@@ -35,7 +36,8 @@ CONVERTED_MARK, CORRECTED_MARK = "\u2020", "\u2021"
 CONVERTED_NOTE = f"{CONVERTED_MARK} mean and SD converted from the reported median (method in the report)"
 CORRECTED_NOTE = f"{CORRECTED_MARK} a zero cell: 0.5 added to every cell of the study (its own RR and IV weights)"
 PARTIAL_COLOUR = "#c00000"
-SUBGROUP_COLOURS = dict(zip(SUBGROUP_LABELS, ("#1f4e79", "#7f6000", "#c00000")))  # in the registry's order
+# in the registry's order: sepsis, COVID-19, all trials
+SUBGROUP_COLOURS = dict(zip(SUBGROUP_LABELS, ("#1f4e79", "#7f6000", "#c00000"), strict=True))
 RATIO_TICKS = [0.1, 0.2, 0.5, 1, 2, 5, 10]
 WIDE_RATIO_TICKS = [0.01, 0.1, 1, 10, 100]
 ROW_IN, LINE_IN, FONT = 0.24, 0.19, 8.5
@@ -91,7 +93,8 @@ def _rows(comparison) -> list[dict]:
     rows = []
     if comparison.subgroups:
         order = list(SUBGROUP_LABELS)
-        for name, fit in sorted(comparison.subgroups.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99):
+        ranked = sorted(comparison.subgroups.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)
+        for name, fit in ranked:
             rows.append({"kind": "heading", "label": SUBGROUP_LABELS.get(name, name)})
             rows += [{"kind": "study", "study": s} for s in comparison.inputs if s.subgroup == name]
             rows.append({"kind": "subtotal", "fit": fit, "label": "Subtotal (95% CI)",
@@ -110,7 +113,7 @@ def forest_plot(comparison, row: dict, model: str, out_stem: Path) -> list[Path]
     ratio = measure == "RR"
     tr = math.exp if ratio else (lambda x: x)
     fit = comparison.fits[model]
-    weights = dict(zip([s.study_id for s in comparison.inputs], fit.weights))
+    weights = dict(zip([s.study_id for s in comparison.inputs], fit.weights, strict=True))
     body = _rows(comparison)
     body.append({"kind": "total", "fit": fit, "label": "Total (95% CI)", "studies": comparison.inputs})
     if fit.pi_low is not None:
@@ -180,7 +183,8 @@ def forest_plot(comparison, row: dict, model: str, out_stem: Path) -> list[Path]
     text(x_weight, top, "Weight", weight="bold", ha="right")
     effect_name = ("Risk ratio" if ratio else "Mean difference") + f"\n{MODEL_WORDS.get(model, model)}, 95% CI"
     text(x_effect, top + 0.45, effect_name, weight="bold", ha="right", linespacing=1.1)
-    ax.text(0.5, top + 0.45, effect_name, transform=matplotlib.transforms.blended_transform_factory(ax.transAxes, ax.transData),
+    above_graph = matplotlib.transforms.blended_transform_factory(ax.transAxes, ax.transData)
+    ax.text(0.5, top + 0.45, effect_name, transform=above_graph,
             ha="center", va="center", fontsize=FONT, weight="bold", clip_on=False, linespacing=1.1)
     header_y = ax.transData.transform((1, 0.55))[1] / fig.dpi / height  # just above the first row
     fig.add_artist(matplotlib.lines.Line2D([0.1 / width, 1 - 0.1 / width], [header_y, header_y], color=INK, lw=0.6))
@@ -226,10 +230,12 @@ def forest_plot(comparison, row: dict, model: str, out_stem: Path) -> list[Path]
             text(0.15, y, item["label"], weight="bold")
             if ratio:
                 for x, arm in ((x_arm1, "intervention"), (x_arm2, "control")):
-                    text(x + col_w * 2, y, str(sum(s.detail[arm]["total"] for s in item["studies"])), ha="right", weight=bold)
+                    total = sum(s.detail[arm]["total"] for s in item["studies"])
+                    text(x + col_w * 2, y, str(total), ha="right", weight=bold)
             else:
                 for x, arm in ((x_arm1, "intervention"), (x_arm2, "control")):
-                    text(x + col_w * 3, y, f"{sum(s.detail[arm]['n'] for s in item['studies']):.0f}", ha="right", weight=bold)
+                    total = sum(s.detail[arm]["n"] for s in item["studies"])
+                    text(x + col_w * 3, y, f"{total:.0f}", ha="right", weight=bold)
             share = sum(weights.get(s.study_id, 0.0) for s in item["studies"])
             text(x_weight, y, f"{100 * share:.1f}%", ha="right", weight=bold)
             est, lo, hi = tr(f.estimate), tr(f.ci_low), tr(f.ci_high)
@@ -289,10 +295,10 @@ def published_figures_plot(published, out_stem: Path) -> list[Path]:
     """The abstract's pooled figures side by side, MD and RR panels: what the reproduction aims at."""
     figures = published.dropna(subset=["estimate"])
     fig, axes = plt.subplots(1, 2, figsize=(11, 0.9 + 0.32 * max(3, len(figures))))
-    for ax, measure in zip(axes, ("MD", "RR")):
+    for ax, measure in zip(axes, ("MD", "RR"), strict=True):
         part = figures[figures["measure"] == measure].reset_index(drop=True)
         ys = list(range(len(part), 0, -1))
-        for y, r in zip(ys, part.itertuples()):
+        for y, r in zip(ys, part.itertuples(), strict=True):
             colour = SUBGROUP_COLOURS.get(r.subgroup, INK)
             ax.plot([r.ci_low, r.ci_high], [y, y], color=colour)
             ax.plot(r.estimate, y, marker="D" if r.subgroup == ALL_TRIALS else "s", color=colour)

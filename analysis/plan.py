@@ -82,7 +82,8 @@ def read_plan(path: Path | None = None) -> pd.DataFrame:
         raise PlanError(f"{path}: cannot read the analysis plan ({exc})") from None
     missing = [c for c in ["target_id", "measure", "model"] if c not in frame.columns]
     if missing:
-        raise PlanError(f"{path}: column(s) {', '.join(missing)} missing (expected {', '.join(['target_id'] + COLUMNS)})")
+        raise PlanError(f"{path}: column(s) {', '.join(missing)} missing "
+                        f"(expected {', '.join(['target_id'] + COLUMNS)})")
     for column in COLUMNS:
         if column not in frame.columns:
             frame[column] = ""
@@ -120,11 +121,13 @@ def check(plan: pd.DataFrame) -> None:
     for target, row in plan.iterrows():
         for column, allowed in ALLOWED.items():
             if row[column] not in allowed:
-                raise PlanError(f"{_where(plan, target, column)}: expected one of {', '.join(allowed)}, found {row[column]!r}")
+                raise PlanError(f"{_where(plan, target, column)}: expected one of {', '.join(allowed)}, "
+                                f"found {row[column]!r}")
         if row["pooling"] == "MH" and row["measure"] != "RR":
             raise PlanError(f"{_where(plan, target, 'pooling')}: Mantel-Haenszel pooling is for risk ratios; "
                             f"found MH for a {row['measure']} target (use IV)")
-        if row["pooling"] == "MH" and row["model"] == "random" and (row["tau2_estimator"] != "DL" or row["adjustment"] != "none"):
+        not_dl = row["tau2_estimator"] != "DL" or row["adjustment"] != "none"
+        if row["pooling"] == "MH" and row["model"] == "random" and not_dl:
             raise PlanError(f"{_where(plan, target, 'tau2_estimator')}: the M-H random-effects model (RevMan) uses "
                             f"DerSimonian-Laird without adjustment; found {row['tau2_estimator']} with adjustment "
                             f"{row['adjustment']!r}")

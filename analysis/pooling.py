@@ -45,7 +45,8 @@ MIN_K_PREDICTION = 3
 ZERO_CELL_CONVENTIONS = {
     "add_0.5": "0.5 added to every cell of a single-zero study inside the MH sums too "
                "(RevMan 5, R meta's default; metafor rma.mh add=c(1/2,1/2), to=c('only0','only0'))",
-    "mh_uncorrected": "MH sums on the counts as reported (metafor rma.mh's default, add=c(1/2,0), to=c('only0','none'))",
+    "mh_uncorrected": "MH sums on the counts as reported "
+                      "(metafor rma.mh's default, add=c(1/2,0), to=c('only0','none'))",
 }
 DEFAULT_ZERO_CELLS = "add_0.5"  # the meta-analysis was most likely run in RevMan, which corrects inside MH
 MODEL_LABELS = {m.code: m.label for m in MODELS}
@@ -246,7 +247,8 @@ def random_effects(yi, vi, method: str = "DL", hartung_knapp: bool = False) -> P
 
 def _mh_inputs(a, n1, c, n2, zero_cells: str):
     if zero_cells not in ZERO_CELL_CONVENTIONS:
-        raise ValueError(f"unknown zero-cell convention {zero_cells!r}; expected one of {sorted(ZERO_CELL_CONVENTIONS)}")
+        raise ValueError(f"unknown zero-cell convention {zero_cells!r}; "
+                         f"expected one of {sorted(ZERO_CELL_CONVENTIONS)}")
     a, n1, c, n2 = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (a, n1, c, n2))
     es = log_risk_ratio(a, n1, c, n2)
     keep = ~es.double_zero  # no information on the ratio scale: left out (metafor drop00, RevMan)

@@ -51,13 +51,25 @@ def _figure(est, lo, hi, digits=2) -> str:
     return f"{_num(est, digits)} [{_num(lo, digits)}, {_num(hi, digits)}]"
 
 
+def _published(r: dict) -> str:
+    return _figure(r["published_estimate"], r["published_ci_low"], r["published_ci_high"], r.get("decimals", 2))
+
+
+def _ours(r: dict) -> str:
+    return _figure(r["estimate"], r["ci_low"], r["ci_high"], r.get("decimals", 2))
+
+
+def _interval(tr, f) -> str:
+    return f"{tr(f.estimate):.3f} | [{tr(f.ci_low):.3f}, {tr(f.ci_high):.3f}]"
+
+
 def reproduction_text(rows: list[dict]) -> str:
     header = ["target", "measure", "published", "ours", "k", "model", "status"]
-    body = [[r["target_id"], r["measure"], _figure(r["published_estimate"], r["published_ci_low"], r["published_ci_high"], r.get("decimals", 2)),
-             _figure(r["estimate"], r["ci_low"], r["ci_high"], r.get("decimals", 2)), str(r["k"]), str(r["model"] or "-"), r["status"]]
+    body = [[r["target_id"], r["measure"], _published(r), _ours(r), str(r["k"]), str(r["model"] or "-"), r["status"]]
             for r in rows]
     widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(header)]
-    fmt = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+    def fmt(cells):
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
     lines = ["Reproduction of the pooled figures of the abstract", "", fmt(header), fmt(["-" * w for w in widths])]
     lines += [fmt(b) for b in body]
     counts = {}
@@ -108,22 +120,22 @@ def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[st
                     subgroup_tests: list[dict] | None = None, coverage_plot: str | None = None) -> str:
     """The reproduction report: verdicts, per-figure inputs linked to source rows, sensitivity, audit, gaps."""
     out = ["# Reproduction report: rhIL-7 for infection-associated lymphopenia (Respiratory Medicine 2026)", "",
-           "Each pooled figure of the abstract, what the paper says, what this package's data give, and whether they agree.",
+           "Each pooled figure of the abstract, what the paper says, what this package's data give, and whether "
+           "they agree.",
            "Status: `reproduced` (equal at the published precision, decimal half-up rounding), `close` (within 0.05), "
-           "`differs` (with the likely reason), `consistent` (the abstract states an effect or its absence in words only, "
-           "and our CI agrees), `nothing_published` (the abstract gives neither a figure nor a claim: nothing to "
+           "`differs` (with the likely reason), `consistent` (the abstract states an effect or its absence in words "
+           "only, and our CI agrees), `nothing_published` (the abstract gives neither a figure nor a claim: nothing to "
            "compare with), `not_computable` (the missing inputs are named, or every study is inestimable).", "",
            "## Verdicts", "", "| target | measure | published | ours | k | model | status | note |",
            "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         out.append(f"| {markdown(r['target_id'])} | {markdown(r['measure'])} | "
-                   f"{_figure(r['published_estimate'], r['published_ci_low'], r['published_ci_high'], r.get('decimals', 2))} | "
-                   f"{_figure(r['estimate'], r['ci_low'], r['ci_high'], r.get('decimals', 2))} | {r['k']} | {markdown(r['model'] or '-')} | "
+                   f"{_published(r)} | {_ours(r)} | {r['k']} | {markdown(r['model'] or '-')} | "
                    f"{markdown(r['status'])} | {markdown(r['note'])} |")
     if published_plot:
         out += ["", "## The published figures", "", f"![Published pooled figures]({published_plot})", ""]
     out += ["", "## Per figure: inputs and sensitivity", ""]
-    for row, comp in zip(rows, comparisons):
+    for row, comp in zip(rows, comparisons, strict=True):
         out += [f"### {markdown(row['target_id'])}", ""]
         if comp.inputs:
             out += ["| study | arm | inputs | source row |", "|---|---|---|---|"]
@@ -134,19 +146,21 @@ def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[st
                               f"mean {d['mean']:.3f}, SD {d['sd']:.3f}, n {d['n']:.0f} ({d['method']})")
                     if d.get("skewness"):
                         values += f"; {d['skewness']['text']}"
-                    out.append(f"| {markdown(s.study_id)} | {arm} | {markdown(values)} | {markdown(d['row_id'], code=True)} |")
+                    out.append(f"| {markdown(s.study_id)} | {arm} | {markdown(values)} | "
+                               f"{markdown(d['row_id'], code=True)} |")
             out += ["", "| model | estimate | 95% CI | 95% prediction interval | tau2 | I2 | Q (df, p) |",
                     "|---|---|---|---|---|---|---|"]
             for name, f in comp.fits.items():
                 tr = math.exp if row["measure"] == "RR" else (lambda x: x)
                 pi = "-" if f.pi_low is None else f"[{tr(f.pi_low):.3f}, {tr(f.pi_high):.3f}]"
-                out.append(f"| {markdown(name)} | {tr(f.estimate):.3f} | [{tr(f.ci_low):.3f}, {tr(f.ci_high):.3f}] | {pi} | {f.tau2:.4f} | "
+                out.append(f"| {markdown(name)} | {_interval(tr, f)} | {pi} | {f.tau2:.4f} | "
                            f"{100 * f.i2:.1f}% | {f.q:.2f} ({f.q_df}, {_p_cell(f.q_p)}) |")
             out += ["", *(f"- {note}" for note in footnotes(comp))]
             if comp.subgroups:
-                out += ["", f"Subgroups ({markdown(row['model'])}):", "", "| subgroup | k | estimate | 95% CI |", "|---|---|---|---|"]
+                out += ["", f"Subgroups ({markdown(row['model'])}):", "", "| subgroup | k | estimate | 95% CI |",
+                        "|---|---|---|---|"]
                 for name, f in comp.subgroups.items():
-                    out.append(f"| {markdown(name)} | {f.k} | {tr(f.estimate):.3f} | [{tr(f.ci_low):.3f}, {tr(f.ci_high):.3f}] |")
+                    out.append(f"| {markdown(name)} | {f.k} | {_interval(tr, f)} |")
                 t = comp.subgroup_test
                 if t is not None:
                     out += ["", f"Test for subgroup differences: Q = {t.q_between:.2f}, df = {t.df}, {format_p(t.p)}"]
@@ -155,7 +169,7 @@ def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[st
                         "| conversion | estimate | 95% CI |", "|---|---|---|"]
                 for name, f in comp.sensitivity.items():
                     tr = math.exp if row["measure"] == "RR" else (lambda x: x)
-                    out.append(f"| {markdown(name)} | {tr(f.estimate):.3f} | [{tr(f.ci_low):.3f}, {tr(f.ci_high):.3f}] |")
+                    out.append(f"| {markdown(name)} | {_interval(tr, f)} |")
             if row["target_id"] in plots:
                 out += ["", f"![Forest plot {markdown(row['target_id'])}]({markdown(plots[row['target_id']])})"]
         else:
@@ -170,22 +184,24 @@ def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[st
             "Q between the subtotals on G - 1 df (RevMan).", ""]
     if subgroup_tests:
         out += ["| figure | model | Q between | df | p |", "|---|---|---|---|---|"]
-        out += [f"| {markdown(t.get('target_id', t['outcome'] + ' ' + t['timepoint']))} | {markdown(t.get('model', '-'))} | {t['q_between']:.2f} | "
-                f"{t['df']} | {_p_cell(t['p'])} |" for t in subgroup_tests]
+        out += [f"| {markdown(t.get('target_id', t['outcome'] + ' ' + t['timepoint']))} | "
+                f"{markdown(t.get('model', '-'))} | {t['q_between']:.2f} | {t['df']} | {_p_cell(t['p'])} |"
+                for t in subgroup_tests]
     else:
         out.append("No combined figure has computed inputs from both subgroups yet.")
     out += ["", "## Audit of the published figures", "",
             "Each figure checked on its own, allowing for the published rounding.", "",
             "| target | check | result | detail |", "|---|---|---|---|"]
-    out += [f"| {markdown(c.target_id)} | {markdown(c.check)} | {'ok' if c.passed else '**flag**'} | {markdown(c.detail)} |" for c in checks]
+    out += [f"| {markdown(c.target_id)} | {markdown(c.check)} | {'ok' if c.passed else '**flag**'} | "
+            f"{markdown(c.detail)} |" for c in checks]
     out += ["", "## Coverage: what the package holds and what is still wanted", ""]
     if coverage_plot:
         out += [f"![Coverage: trials x outcome and time point, coloured by status]({coverage_plot})", "",
                 f"(Also as SVG: `{coverage_plot.rsplit('.', 1)[0]}.svg`.)", ""]
     out += ["| study | outcome | time point | status | detail |", "|---|---|---|---|---|"]
     for c in coverage.itertuples(index=False):
-        out.append(f"| {markdown(c.study_id)} | {markdown(c.outcome)} | {markdown(c.timepoint)} | {markdown(c.status)} | "
-                   f"{markdown(c.detail)} |")
+        out.append(f"| {markdown(c.study_id)} | {markdown(c.outcome)} | {markdown(c.timepoint)} | "
+                   f"{markdown(c.status)} | {markdown(c.detail)} |")
     out += ["", "## Sources", ""]
     for s in sources.itertuples(index=False):
         out.append(f"- {markdown(s.source_id, code=True)}: {markdown(s.title)}. {markdown(s.url)} "

@@ -90,9 +90,11 @@ def studies_for(subgroup: str, studies: pd.DataFrame) -> pd.DataFrame:
     return studies if subgroup == ALL_TRIALS else studies[studies["condition"] == subgroup]
 
 
-def _arm_rows(frame: pd.DataFrame, arms: pd.DataFrame, study: str, outcome: str, timepoint: str) -> dict[str, pd.Series]:
-    rows = frame[(frame["study_id"] == study) & (frame["outcome"] == outcome) & (frame["analysis_timepoint"] == timepoint)]
-    roles = dict(zip(arms["arm_id"], arms["arm_role"]))
+def _arm_rows(frame: pd.DataFrame, arms: pd.DataFrame, study: str, outcome: str,
+              timepoint: str) -> dict[str, pd.Series]:
+    rows = frame[(frame["study_id"] == study) & (frame["outcome"] == outcome)
+                 & (frame["analysis_timepoint"] == timepoint)]
+    roles = dict(zip(arms["arm_id"], arms["arm_role"], strict=True))
     rows = rows.assign(_role=rows["arm_id"].map(roles))
     picked = {}
     for role, group in rows.groupby("_role"):
@@ -107,11 +109,12 @@ def gather_inputs(target: pd.Series, plan: pd.Series, tables: dict[str, pd.DataF
     studies, arms, coverage = tables["studies"], tables["arms"], tables["coverage"]
     outcome, timepoint, measure = target["outcome"], target["timepoint"], target["measure"]
     table = tables["outcomes_continuous" if measure == "MD" else "outcomes_dichotomous"]
-    arm_n = dict(zip(arms["arm_id"], arms["n_analysed"].fillna(arms["n_randomized"])))
+    arm_n = dict(zip(arms["arm_id"], arms["n_analysed"].fillna(arms["n_randomized"]), strict=True))
     where = f"{outcome} {_timepoint_label(timepoint)}"
     for _, study in studies_for(target["subgroup"], studies).iterrows():
         sid = study["study_id"]
-        cov = coverage[(coverage["study_id"] == sid) & (coverage["outcome"] == outcome) & (coverage["timepoint"] == timepoint)]
+        cov = coverage[(coverage["study_id"] == sid) & (coverage["outcome"] == outcome)
+                       & (coverage["timepoint"] == timepoint)]
         status = cov["status"].iloc[0] if len(cov) else "not in coverage"
         if status == "not_reported":
             comparison.not_reported.append(f"{sid} did not report {outcome} at {_timepoint_label(timepoint)}")
@@ -158,8 +161,10 @@ def _fits(inputs: list[StudyInput], measure: str, zero_cells: str) -> dict[str, 
     """Every model of the registry that the measure admits (Mantel-Haenszel for risk ratios only)."""
     yi = np.array([s.yi for s in inputs])
     vi = np.array([s.vi for s in inputs])
-    counts = [[s.detail[arm][key] for s in inputs] for arm in ("intervention", "control") for key in ("events", "total")] \
-        if measure == "RR" else None
+    counts = None
+    if measure == "RR":
+        counts = [[s.detail[arm][key] for s in inputs] for arm in ("intervention", "control")
+                  for key in ("events", "total")]
     fits = {}
     for model in MODELS:
         if model.pooling == "MH" and counts is None:
@@ -228,9 +233,10 @@ def judge(target: pd.Series, estimate: float, low: float, high: float) -> str:
     ours = [estimate, low, high]
     if any(pd.isna(p) for p in published):
         return "differs"
-    if all(round_half_up(o, decimals) == round_half_up(float(p), decimals) for o, p in zip(ours, published)):
+    pairs = list(zip(ours, published, strict=True))
+    if all(round_half_up(o, decimals) == round_half_up(float(p), decimals) for o, p in pairs):
         return "reproduced"
-    if all(abs(o - float(p)) <= CLOSE_TOLERANCE for o, p in zip(ours, published)):
+    if all(abs(o - float(p)) <= CLOSE_TOLERANCE for o, p in pairs):
         return "close"
     return "differs"
 
@@ -244,11 +250,11 @@ def _differs_reason(comparison: Comparison, model: str, target: pd.Series) -> st
         hints.append("some arms were converted from medians (see the conversion sensitivity)")
     for name, other in comparison.fits.items():
         if name != model and not pd.isna(target["estimate"]):
-            lo, hi = to_published_scale(other.ci_low, target["measure"]), to_published_scale(other.ci_high, target["measure"])
+            lo, hi = (to_published_scale(x, target["measure"]) for x in (other.ci_low, other.ci_high))
             if judge(target, to_published_scale(other.estimate, target["measure"]), lo, hi) == "reproduced":
                 hints.append(f"the {name} model reproduces the published figure")
     for name, other in comparison.sensitivity.items():
-        lo, hi = to_published_scale(other.ci_low, target["measure"]), to_published_scale(other.ci_high, target["measure"])
+        lo, hi = (to_published_scale(x, target["measure"]) for x in (other.ci_low, other.ci_high))
         if judge(target, to_published_scale(other.estimate, target["measure"]), lo, hi) == "reproduced":
             hints.append(f"the {name} median conversion reproduces the published figure")
     if not hints:
@@ -310,7 +316,8 @@ def reproduce_target(target: pd.Series, plan: pd.Series, tables: dict[str, pd.Da
         return row, comparison
     result = comparison.fits[model]
     fit_subgroups(comparison, model)
-    converted = any("converted" in s.detail[arm].get("method", "") for s in comparison.inputs for arm in ("intervention", "control"))
+    converted = any("converted" in s.detail[arm].get("method", "") for s in comparison.inputs
+                    for arm in ("intervention", "control"))
     if converted:
         comparison.sensitivity = conversion_sensitivity(target, plan, tables, model)
     row.update(estimate=to_published_scale(result.estimate, measure), ci_low=to_published_scale(result.ci_low, measure),
@@ -322,13 +329,15 @@ def reproduce_target(target: pd.Series, plan: pd.Series, tables: dict[str, pd.Da
         row["status"] = judge(target, row["estimate"], row["ci_low"], row["ci_high"])
         if row["status"] != "reproduced":
             row["note"] = _differs_reason(comparison, model, target)
-    extras = [*result.notes, *comparison.excluded, *comparison.not_reported, *([f"caveat: {caveats}"] if caveats else [])]
+    extras = [*result.notes, *comparison.excluded, *comparison.not_reported,
+              *([f"caveat: {caveats}"] if caveats else [])]
     if extras:
         row["note"] = "; ".join(filter(None, [row["note"], *extras]))
     return row, comparison
 
 
-def reproduce_all(tables: dict[str, pd.DataFrame], plan: pd.DataFrame | None = None) -> tuple[list[dict], list[Comparison]]:
+def reproduce_all(tables: dict[str, pd.DataFrame],
+                  plan: pd.DataFrame | None = None) -> tuple[list[dict], list[Comparison]]:
     plan = read_plan() if plan is None else normalise(plan)
     published = tables["published_results"].set_index("target_id")
     rows, comparisons = [], []
@@ -341,7 +350,8 @@ def reproduce_all(tables: dict[str, pd.DataFrame], plan: pd.DataFrame | None = N
             continue
         if plan.loc[target_id, "measure"] != target["measure"]:
             raise PlanError(f"{plan.attrs.get('path', 'analysis plan')}: target {target_id!r}, column 'measure': "
-                            f"expected {target['measure']} (tables/published_results.csv), found {plan.loc[target_id, 'measure']}")
+                            f"expected {target['measure']} (tables/published_results.csv), "
+                            f"found {plan.loc[target_id, 'measure']}")
         row, comparison = reproduce_target(target, plan.loc[target_id], tables)
         rows.append(row)
         comparisons.append(comparison)
@@ -352,7 +362,7 @@ def subgroup_tests(rows: list[dict], comparisons: list[Comparison]) -> list[dict
     """Test for subgroup differences (sepsis vs COVID-19) under every computed combined figure: each subgroup fitted
     on its own with the combined figure's model, Q between the subtotals on G - 1 df."""
     tests = []
-    for r, c in zip(rows, comparisons):
+    for r, c in zip(rows, comparisons, strict=True):
         if c.subgroup_test is not None:
             t = c.subgroup_test
             tests.append({"target_id": r["target_id"], "outcome": r["outcome"], "timepoint": r["timepoint"],

@@ -1,7 +1,6 @@
 """Effect sizes (zero cells) and the median-to-mean conversions against their published worked examples."""
 import math
 
-import numpy as np
 import pytest
 
 from rhil7.analysis import conversions, effect_sizes, units

@@ -61,8 +61,9 @@ def test_a_shorter_stay_is_drawn_under_favours_the_intervention(reference_packag
     plan = _plan(all_hospital_los=dict(measure="MD", model="random", target_unit="days"),
                  all_secondary_infection=dict(measure="RR", model="random"))
     rows, comps = reproduce_all(read_tables(reference_package), plan)
-    for row, comp in zip(rows, comps):
-        svg = [p for p in forest.forest_plot(comp, row, row["model"], tmp_path / row["target_id"]) if p.suffix == ".svg"]
+    for row, comp in zip(rows, comps, strict=True):
+        paths = forest.forest_plot(comp, row, row["model"], tmp_path / row["target_id"])
+        svg = [p for p in paths if p.suffix == ".svg"]
         assert _favours_left_to_right(svg[0]) == ["Favours rhIL-7", "Favours control"], row["target_id"]
         assert comp.fits[row["model"]].estimate < 0  # drawn on the left: the benefit side
 
@@ -71,7 +72,7 @@ def test_a_shorter_stay_is_drawn_under_favours_the_intervention(reference_packag
 def sparse(tmp_path_factory):
     package = build_sparse_package(tmp_path_factory.mktemp("sparse") / "package")
     rows, comps = reproduce_all(read_tables(package), pd.DataFrame(default_plan()).set_index("target_id"))
-    return {r["target_id"]: (r, c) for r, c in zip(rows, comps)}
+    return {r["target_id"]: (r, c) for r, c in zip(rows, comps, strict=True)}
 
 
 def _svg(sparse, target, tmp_path) -> str:
@@ -118,7 +119,7 @@ def test_plots_for_combined_figures_have_subtotals(reference_package, tmp_path):
     plan = _plan(all_secondary_infection=dict(measure="RR", model="random", pooling="MH"),
                  all_hospital_los=dict(measure="MD", model="random", target_unit="days"))
     rows, comps = reproduce_all(read_tables(reference_package), plan)
-    for row, comp in zip(rows, comps):
+    for row, comp in zip(rows, comps, strict=True):
         assert comp.subgroups and comp.subgroup_test is not None  # subtotals of the combined figure
         paths = forest.forest_plot(comp, row, row["model"], tmp_path / row["target_id"])
         assert "Test for subgroup differences" in paths[1].read_text(encoding="utf-8")

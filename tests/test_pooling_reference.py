@@ -22,15 +22,16 @@ def _rows(name):
 @pytest.fixture(scope="module")
 def bcg():
     rows = _rows("bcg_colditz1994.csv")
-    t = np.array([int(r["tpos"]) for r in rows]); tn = np.array([int(r["tneg"]) for r in rows])
-    c = np.array([int(r["cpos"]) for r in rows]); cn = np.array([int(r["cneg"]) for r in rows])
+    t, tn, c, cn = (np.array([int(r[column]) for r in rows]) for column in ("tpos", "tneg", "cpos", "cneg"))
     return t, t + tn, c, c + cn
 
 
 def test_bcg_log_risk_ratios_match_escalc(bcg):
     es = effect_sizes.log_risk_ratio(*bcg)
-    printed_yi = [-0.8893, -1.5854, -1.3481, -1.4416, -0.2175, -0.7861, -1.6209, 0.0120, -0.4694, -1.3713, -0.3394, 0.4459, -0.0173]
-    printed_vi = [0.3256, 0.1946, 0.4154, 0.0200, 0.0512, 0.0069, 0.2230, 0.0040, 0.0564, 0.0730, 0.0124, 0.5325, 0.0714]
+    printed_yi = [-0.8893, -1.5854, -1.3481, -1.4416, -0.2175, -0.7861, -1.6209, 0.0120, -0.4694, -1.3713, -0.3394,
+                  0.4459, -0.0173]
+    printed_vi = [0.3256, 0.1946, 0.4154, 0.0200, 0.0512, 0.0069, 0.2230, 0.0040, 0.0564, 0.0730, 0.0124, 0.5325,
+                  0.0714]
     assert np.round(es.yi, 4).tolist() == printed_yi
     assert np.round(es.vi, 4).tolist() == printed_vi
 
@@ -85,9 +86,11 @@ def test_rothman_mantel_haenszel_at_90_percent():
 
 def test_normand_reml_mean_difference():
     rows = _rows("normand1999.csv")
-    f = lambda k: np.array([float(r[k]) for r in rows])
+    def f(k):
+        return np.array([float(r[k]) for r in rows])
     es = effect_sizes.mean_difference(f("m1i"), f("sd1i"), f("n1i"), f("m2i"), f("sd2i"), f("n2i"))
-    assert np.round(es.vi, 4).tolist() == [40.5080, 2.0806, 15.6984, 150.2222, 17.3077, 1.1673, 94.5891, 6.3109, 19.8423]
+    assert np.round(es.vi, 4).tolist() == [40.5080, 2.0806, 15.6984, 150.2222, 17.3077, 1.1673, 94.5891, 6.3109,
+                                           19.8423]
     fit = pooling.random_effects(es.yi, es.vi, "REML")
     assert round(fit.tau2, 4) == 684.6462
     assert (round(fit.estimate, 4), round(fit.se, 4), round(fit.z, 4)) == (-15.1060, 8.9466, -1.6885)
@@ -108,7 +111,7 @@ RAUDENBUSH = {
 @pytest.mark.parametrize("method,hk", list(RAUDENBUSH))
 def test_raudenbush_random_effects_and_hartung_knapp(method, hk):
     rows = _rows("raudenbush1985.csv")
-    yi = [float(r["yi"]) for r in rows]; vi = [float(r["vi"]) for r in rows]
+    yi, vi = ([float(r[column]) for r in rows] for column in ("yi", "vi"))
     fit = pooling.random_effects(yi, vi, method, hartung_knapp=hk)
     got = tuple(round(x, 4) for x in (fit.tau2, fit.estimate, fit.se, fit.ci_low, fit.ci_high))
     assert got == RAUDENBUSH[(method, hk)]

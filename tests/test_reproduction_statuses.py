@@ -32,7 +32,7 @@ def _run(tables, **changes) -> dict[str, tuple[dict, object]]:
             plan.loc[target, column] = value
     rows, comps = reproduce_all(tables, plan)
     assert all(r["status"] in STATUSES for r in rows)
-    return {r["target_id"]: (r, c) for r, c in zip(rows, comps)}
+    return {r["target_id"]: (r, c) for r, c in zip(rows, comps, strict=True)}
 
 
 def _deaths(tables, row_id, events):

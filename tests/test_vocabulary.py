@@ -60,7 +60,8 @@ def test_the_views_get_the_same_constants_as_the_python_engine():
 def test_no_view_writes_a_vocabulary_constant_again(constant):
     for path in sorted((ROOT / "queries").glob("*.sql")):
         text = "\n".join(line.split("--", 1)[0] for line in path.read_text(encoding="utf-8").splitlines())
-        assert not re.search(constant, text), f"{path.name} writes {constant} itself; use rhil7.core.vocabulary's macros"
+        assert not re.search(constant, text), \
+            f"{path.name} writes {constant} itself; use rhil7.core.vocabulary's macros"
 
 
 # ---- the registries (issue 24: one per concept) agree with the Table Schemas and are the only place of their words

@@ -150,8 +150,8 @@ TIMEPOINT_PATTERN = "^(" + "|".join(TIMEPOINT_UNIT_DAYS) + ")([0-9]+)$"
 TIMEPOINT_BEFORE = ("baseline",)
 # Named periods after every timed point, in this order.
 TIMEPOINT_PERIODS = ("icu_stay", "hospital_stay", "end_of_study")
-TIMEPOINT_WORDS = {"baseline": "at baseline", "icu_stay": "over the ICU stay", "hospital_stay": "over the hospital stay",
-                   "end_of_study": "at end of study"}
+TIMEPOINT_WORDS = {"baseline": "at baseline", "icu_stay": "over the ICU stay",
+                   "hospital_stay": "over the hospital stay", "end_of_study": "at end of study"}
 # The Table Schema's pattern for every timepoint field, built from the same grammar.
 TIMEPOINT_SCHEMA_PATTERN = "^(" + "|".join([*TIMEPOINT_BEFORE, *(f"{u}[0-9]+" for u in TIMEPOINT_UNIT_DAYS),
                                             *TIMEPOINT_PERIODS]) + ")$"
