@@ -15,13 +15,16 @@ from rhil7.core.sinks import markdown
 SITE_NAME = "rhIL-7 lymphopenia trials"
 NAV = [("index.html", "Home"), ("trials.html", "Trials"), ("coverage.html", "Coverage"),
        ("results.html", "Reproduction"), ("dictionary.html", "Data dictionary"), ("downloads.html", "Downloads"),
-       ("console.html", "SQL console")]
+       ("console.html", "SQL console"), ("contribute.html", "Contribute")]
 _SAFE_ID = re.compile(r"[^A-Za-z0-9_-]")
 _WEB_ADDRESS = re.compile(r"^https?://[^\s\"<>]+$")
 
 
 def is_missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or str(value) in ("", "<NA>", "nan")
+    """None, NaN, pandas' NA and NaT, or an empty string (a text cell that says "nan" is text)."""
+    if isinstance(value, str):
+        return value == ""
+    return value is None or (isinstance(value, float) and math.isnan(value)) or str(value) in ("<NA>", "NaT", "nan")
 
 
 def esc(value) -> str:
