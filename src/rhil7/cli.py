@@ -56,6 +56,7 @@ EXIT_CODES = {  # each command's own exit codes, shown by `rhil7 COMMAND --help`
     "quality": "0 every expectation holds; 1 one fails, or the output path is unsafe",
     "docs": "0 the dictionary was written, or is up to date; 1 with --check, it is out of date",
     "site": "0 the site was written; 1 the package is invalid or the output path is unsafe",
+    "explain": "0 the code was explained, or every code listed; 2 no such problem code",
 }
 PATH_HELP = "package directory (default: $RHIL7_PACKAGE, else the nearest folder upward holding datapackage.json)"
 OUT_HELP = "output directory (default: $RHIL7_BUILD, else build/ of the package); never a symbolic link"
@@ -70,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
-        codes = f"exit codes: {EXIT_CODES[name]}; {UNREADABLE}; {INTERNAL}" if name in EXIT_CODES else EPILOG
+        codes = f"exit codes: {EXIT_CODES.get(name, '0 success')}; {UNREADABLE}; {INTERNAL}"
         return sub.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".",
                               epilog=textwrap.fill(codes, 110, break_on_hyphens=False),
                               formatter_class=argparse.RawDescriptionHelpFormatter)
