@@ -10,6 +10,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import CLI, copy_package
 from corpus import FIXTURE_NOTE, append_rows
@@ -66,8 +67,8 @@ def test_python_311_pip_cache_and_actions_pinned_to_commits():
             assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
 
 
-def _run(script: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, RHIL7=CLI)
+def _run(script: str, *args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, RHIL7=CLI, **(env or {}))
     return subprocess.run([str(SCRIPTS / script), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -267,3 +268,21 @@ def test_a_valid_sheet_not_yet_ingested_is_a_warning(tmp_path):
     assert ingested.returncode == 0, ingested.stdout + ingested.stderr
     again = _run("validate.sh", str(tmp_path / "ci"), cwd=package)
     assert again.returncode == 0 and "::warning" not in again.stdout and "::error" not in again.stdout, again.stdout
+
+
+@pytest.mark.slow
+def test_release_builds_the_zip_and_its_checksums_once_the_version_is_recorded(tmp_path):
+    import hashlib
+    import json
+
+    package = copy_package(tmp_path / "package")
+    version = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))["version"]
+    env = {"REPOSITORY_URL": "https://example.org/owner/rhil7"}
+    first = _run("release.sh", f"v{version}", str(tmp_path / "dist"), cwd=package, env=env)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert f"::error file=releases.json::Version {version} is not in the committed releases.json" in first.stdout
+    second = _run("release.sh", f"v{version}", str(tmp_path / "dist"), cwd=package, env=env)  # now it is recorded
+    assert second.returncode == 0, second.stdout + second.stderr
+    archive = tmp_path / "dist" / f"rhil7-lymphopenia-{version}.zip"
+    sums = (tmp_path / "dist" / "SHA256SUMS").read_text(encoding="utf-8")
+    assert sums == f"{hashlib.sha256(archive.read_bytes()).hexdigest()}  {archive.name}\n"
