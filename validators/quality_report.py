@@ -24,6 +24,7 @@ from rhil7.frames import read_table
 
 from rhil7.core.limits import DEFAULT_LIMITS
 from rhil7.core.safe_reader import check_resource, load_descriptor
+from rhil7.core.sinks import terminal
 
 # Within-row rules, as (table, left column, right column, strictly greater?): left >= right.
 PAIR_RULES = [
@@ -65,7 +66,7 @@ class QualityReport:
             lines.append(f"  {o.table}: {o.expectation} {','.join(o.columns)}: {o.unexpected_count} unexpected "
                          f"(rows {rows}; values {o.unexpected_values})")
         lines += [f"  {table}: not read ({why})" for table, why in self.skipped.items()]
-        return "\n".join(lines) + "\n"
+        return "\n".join(terminal(line) for line in lines) + "\n"  # (unexpected values are contributed text)
 
 
 def _import_gx():

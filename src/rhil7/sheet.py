@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .core.limits import DEFAULT_LIMITS
 from .core.safe_reader import read_text
+from .core.sinks import spreadsheet
 from .loading import read_descriptor
 
 OUTCOME_TABLES = ("outcomes_continuous", "outcomes_dichotomous")
@@ -119,5 +120,5 @@ def render_sheet(columns: list[str], rows: list[dict]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows([{k: spreadsheet(v) for k, v in row.items()} for row in rows])  # (a sheet opens in a spreadsheet)
     return out.getvalue()
