@@ -202,7 +202,7 @@ def cmd_validate(args) -> int:
         canonical = canonical_descriptor(args.canonical) if args.canonical else None
         problems = validate_package(package_dir, limits, canonical)
     except UnreadableInput as exc:
-        print(f"rhil7 validate: {exc}", file=sys.stderr)
+        print(f"rhil7 validate: {terminal(exc)}", file=sys.stderr)
         return EXIT_USAGE
     sys.stdout.write(RENDERERS[args.format](problems, str(package_dir)))
     return EXIT_INVALID if problems else EXIT_OK
@@ -220,7 +220,7 @@ def cmd_build(args) -> int:
     try:
         result = build_database(package_dir, _build_out(args), progress=lambda m: print(m, file=sys.stderr))
     except BuildRefused as exc:
-        print(f"rhil7 build: {exc}", file=sys.stderr)
+        print(f"rhil7 build: {terminal(exc)}", file=sys.stderr)
         return EXIT_INVALID
     print(f"built {result.database} ({result.tables} tables, {result.views} views)")
     return EXIT_OK
@@ -252,7 +252,7 @@ def cmd_query(args) -> int:
         limits = QueryLimits(args.max_rows, args.timeout, args.memory_limit)
         text = render_results(run_queries(database, sql, limits), args.format, max(args.width, 0))
     except (QueryError, StaleDatabase) as exc:
-        print(f"rhil7 query: {exc}", file=sys.stderr)
+        print(f"rhil7 query: {terminal(exc)}", file=sys.stderr)
         return EXIT_INVALID
     sys.stdout.write(text)
     return EXIT_OK
@@ -277,7 +277,7 @@ def cmd_reproduce(args) -> int:
         outcome = reproduce(package_dir, plots=not args.no_plots, progress=lambda m: print(m, file=sys.stderr),
                             out=_build_out(args), plan_file=args.plan, model=args.model)
     except ReproduceRefused as exc:
-        print(f"rhil7 reproduce: {exc}", file=sys.stderr)
+        print(f"rhil7 reproduce: {terminal(exc)}", file=sys.stderr)
         return EXIT_INVALID
     from rhil7.analysis.presentation import reproduction_json, reproduction_text
 
@@ -298,7 +298,7 @@ def cmd_audit(args) -> int:
     try:
         tables = read_tables(package_dir, ["published_results"])
     except UnreadableInput as exc:
-        print(f"rhil7 audit: {exc}", file=sys.stderr)
+        print(f"rhil7 audit: {terminal(exc)}", file=sys.stderr)
         return EXIT_USAGE
     checks = audit_published(tables["published_results"])
     sys.stdout.write(audit_json(checks) if args.format == "json" else audit_text(checks))
@@ -315,7 +315,7 @@ def cmd_release(args) -> int:
                                progress=lambda m: print(m, file=sys.stderr), mode=args.mode,
                                repository_url=args.repository_url)
     except ReleaseRefused as exc:
-        print(f"rhil7 release: {exc}", file=sys.stderr)
+        print(f"rhil7 release: {terminal(exc)}", file=sys.stderr)
         return EXIT_INVALID
     print(archive)
     return EXIT_OK
@@ -352,7 +352,7 @@ def cmd_quality(args) -> int:
                 shutil.rmtree(staging, ignore_errors=True)
         path = out / "quality.json"
     except UnreadableInput as exc:
-        print(f"rhil7 quality: {exc}", file=sys.stderr)
+        print(f"rhil7 quality: {terminal(exc)}", file=sys.stderr)
         return EXIT_USAGE
     sys.stdout.write(report.text())
     print(f"report: {path}")
@@ -472,10 +472,10 @@ def cmd_site(args) -> int:
         site = build_site(package_dir, args.out, args.duckdb_wasm, progress=lambda m: print(m, file=sys.stderr),
                           release=args.release)
     except MissingDuckDBWasm as exc:
-        print(f"rhil7 site: {exc}", file=sys.stderr)
+        print(f"rhil7 site: {terminal(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except SiteRefused as exc:
-        print(f"rhil7 site: {exc}", file=sys.stderr)
+        print(f"rhil7 site: {terminal(exc)}", file=sys.stderr)
         return EXIT_INVALID
     print(site / "index.html")
     return EXIT_OK
