@@ -71,12 +71,30 @@ def _hostile_package(target: Path) -> Path:
     return package
 
 
+def _stand_in_dist(root: Path) -> Path:
+    """node_modules with empty files of the names rhil7 site copies: the pages need no real DuckDB-WASM (the
+    browser tests, which do, use the real one from `npm ci`)."""
+    from rhil7.site.vendor import ARROW_FILES, DUCKDB_FILES
+
+    dist = root / "node_modules" / "@duckdb" / "duckdb-wasm" / "dist"
+    arrow = root / "node_modules" / "apache-arrow"
+    for folder, names in ((dist, DUCKDB_FILES), (arrow, ARROW_FILES)):
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            (folder / name).write_bytes(b"")
+    return dist
+
+
 @pytest.fixture(scope="module")
-def fixture_site(tmp_path_factory):
-    _need_npm()
+def stand_in_dist(tmp_path_factory):
+    return _stand_in_dist(tmp_path_factory.mktemp("npm"))
+
+
+@pytest.fixture(scope="module")
+def fixture_site(tmp_path_factory, stand_in_dist):
     tmp = tmp_path_factory.mktemp("site")
     package = _hostile_package(tmp / "package")
-    return package, build_site(package, tmp / "out" / "site", DUCKDB_DIST)
+    return package, build_site(package, tmp / "out" / "site", stand_in_dist)
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +159,15 @@ def test_text_colours_have_wcag_aa_contrast():
     for text, background in pairs:
         light, dark = sorted((_luminance(colours[text]), _luminance(colours[background])), reverse=True)
         assert (light + 0.05) / (dark + 0.05) >= 4.5, (text, background)
+
+
+def test_duckdb_wasm_is_pinned_exactly_and_locked():
+    manifest = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))
+    lock = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))
+    for name, version in {**manifest["dependencies"], **manifest["devDependencies"]}.items():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), (name, version)  # --save-exact: no range
+        assert lock["packages"][f"node_modules/{name}"]["version"] == version, name
+    assert "@duckdb/duckdb-wasm" in manifest["dependencies"] and "playwright-core" in manifest["devDependencies"]
 
 
 # --------------------------------------------------------------------------- fixture package
@@ -229,12 +256,12 @@ def test_every_missing_coverage_cell_links_to_how_to_contribute_it(fixture_site)
     assert f"rhil7 template {missing[0]['study_id']}" in "".join(contribute.text)
 
 
-def test_a_second_build_replaces_the_site_whole(fixture_site, tmp_path):
+def test_a_second_build_replaces_the_site_whole(fixture_site, stand_in_dist, tmp_path):
     package, _ = fixture_site
     out = tmp_path / "site"
-    build_site(package, out, DUCKDB_DIST)
+    build_site(package, out, stand_in_dist)
     (out / "stale.html").write_text("old", encoding="utf-8")
-    build_site(package, out, DUCKDB_DIST)
+    build_site(package, out, stand_in_dist)
     assert not (out / "stale.html").exists() and (out / "index.html").is_file()
     assert not list(tmp_path.glob(".staging-*"))
 
@@ -249,11 +276,10 @@ def test_site_without_duckdb_wasm_says_to_run_npm_ci(tmp_path):
 
 
 @pytest.mark.cli
-def test_site_of_an_invalid_package_exits_1(tmp_path):
-    _need_npm()
+def test_site_of_an_invalid_package_exits_1(stand_in_dist, tmp_path):
     package = build_reference_package(tmp_path / "package")
     _rewrite(package / "tables" / "studies.csv", lambda row: row.update(year="nineteen"))
-    done = run_cli("site", str(package), "--out", str(tmp_path / "site"), "--duckdb-wasm", str(DUCKDB_DIST))
+    done = run_cli("site", str(package), "--out", str(tmp_path / "site"), "--duckdb-wasm", str(stand_in_dist))
     assert done.returncode == 1, done.stderr
     assert "studies" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "site").exists()
@@ -281,6 +307,8 @@ def test_real_site_shows_every_trial_source_and_table(real_site):
     assert sorted(p.name for p in (site / "queries" / "examples").glob("*.sql")) == examples
     console = (site / "console.html").read_text(encoding="utf-8")
     assert all(f'data-file="queries/examples/{name}"' in console for name in examples)
+    for name in ("duckdb-eh.wasm", "duckdb-browser-eh.worker.js", "duckdb-browser.mjs"):
+        assert (site / "vendor" / "duckdb" / name).read_bytes() == (DUCKDB_DIST / name).read_bytes()
     for path in _html_pages(site):  # no script but the console's: DuckDB-WASM loads on that page only
         assert ("<script" in path.read_text(encoding="utf-8")) == (path.name == "console.html"), path.name
 
@@ -406,9 +434,9 @@ def fixture_release(fixture_site, tmp_path_factory):
     return make_release(package, tmp_path_factory.mktemp("dist"), mode="snapshot")
 
 
-def test_site_of_a_release_zip_shows_that_archive(fixture_site, fixture_release, tmp_path):
+def test_site_of_a_release_zip_shows_that_archive(fixture_site, fixture_release, stand_in_dist, tmp_path):
     package, _ = fixture_site
-    site = build_site(package, tmp_path / "site", DUCKDB_DIST, release=fixture_release)
+    site = build_site(package, tmp_path / "site", stand_in_dist, release=fixture_release)
     downloads = (site / "downloads.html").read_text(encoding="utf-8")
     assert fixture_release.name in downloads
     with zipfile.ZipFile(fixture_release) as zf:
@@ -418,7 +446,8 @@ def test_site_of_a_release_zip_shows_that_archive(fixture_site, fixture_release,
 
 
 @pytest.mark.cli
-def test_site_refuses_a_release_zip_that_does_not_match_its_checksums(fixture_site, fixture_release, tmp_path):
+def test_site_refuses_a_release_zip_that_does_not_match_its_checksums(fixture_site, fixture_release, stand_in_dist,
+                                                                      tmp_path):
     package, _ = fixture_site
     tampered = tmp_path / fixture_release.name
     with zipfile.ZipFile(fixture_release) as source, zipfile.ZipFile(tampered, "w") as target:
@@ -427,7 +456,7 @@ def test_site_refuses_a_release_zip_that_does_not_match_its_checksums(fixture_si
             if info.filename.endswith("/tables/studies.csv"):
                 data = data.replace(b"1999", b"1998", 1)
             target.writestr(info, data)
-    done = run_cli("site", str(package), "--out", str(tmp_path / "site"), "--duckdb-wasm", str(DUCKDB_DIST),
+    done = run_cli("site", str(package), "--out", str(tmp_path / "site"), "--duckdb-wasm", str(stand_in_dist),
                    "--release", str(tampered))
     assert done.returncode == 1, done.stderr
     assert "tables/studies.csv" in done.stderr and "Traceback" not in done.stderr
