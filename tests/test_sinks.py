@@ -78,7 +78,7 @@ def assert_github_safe(hostile_out: str, plain_out: str):
     assert_terminal_safe(hostile_out, plain_out)
     forged, own = commands(hostile_out), commands(plain_out)
     assert len(forged) == len(own)
-    for line, plain_line in zip(forged, own):
+    for line, plain_line in zip(forged, own, strict=True):
         assert command_properties(line).keys() == command_properties(plain_line).keys(), line
 
 
@@ -218,11 +218,15 @@ def _ci_report():
 @both
 def test_ci_report_annotations_and_job_summary(hostile):
     ci_report = _ci_report()
-    report = lambda v: json.loads(render_json([_problem(v)], v))  # what validate.sh hands to the report
+    def report(value):  # what validate.sh hands to the report
+        return json.loads(render_json([_problem(value)], value))
+
+    def summary(value):  # with what diff.sh writes
+        return ci_report.summary(report(value), render_diff(_diff_result(value), "github"))
+
     assert_github_safe("\n".join(ci_report.annotations(report(hostile))),
                        "\n".join(ci_report.annotations(report(PLAIN))))
-    diff = lambda v: render_diff(_diff_result(v), "github")  # what diff.sh writes
-    assert_markdown_safe(ci_report.summary(report(hostile), diff(hostile)), ci_report.summary(report(PLAIN), diff(PLAIN)))
+    assert_markdown_safe(summary(hostile), summary(PLAIN))
 
 
 def test_the_job_summary_fences_a_diff_whatever_it_holds():

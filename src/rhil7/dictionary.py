@@ -115,7 +115,8 @@ def render_dictionary(descriptor: dict) -> str:
             out.append("")
         out += ["| field | type | unit | required | constraints | description |", "|---|---|---|---|---|---|"]
         for f in schema.get("fields", []):
-            type_ = f"{f.get('type', 'string')}" + (f" ({f['format']})" if f.get("format") not in (None, "default") else "")
+            type_ = f"{f.get('type', 'string')}" + (f" ({f['format']})" if f.get("format") not in (None, "default")
+                                                     else "")
             out.append(f"| {_code(f.get('name'))} | {_cell(type_)} | {_cell(f.get('unit', ''))} | {_required(f)} | "
                        f"{_constraints(f)} | {_cell(f.get('description', ''))} |")
     out += plausible_ranges_section()
