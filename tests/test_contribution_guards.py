@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 
+import duckdb
 import pytest
 from corpus import ARMS, ROOT, fixture_package, read_rows, row_number, run_cli, set_cell, table_path
 from test_contribution import contribution, read_sheet, write_sheet  # noqa: F401 (the fixture)
@@ -19,6 +20,7 @@ from rhil7.ingest import ingest_sheet
 from rhil7.validators.arm_snippets import ArmRow, owners
 from rhil7.validators.run import validate_package
 from rhil7.validators.separator import separator_found
+from rhil7.validators.snippet_statistics import STATISTIC_WORDS
 
 CONT, DICH = "tables/outcomes_continuous.csv", "tables/outcomes_dichotomous.csv"
 ALC_CYT = dict(row_id=f"{ARMS['intervention']}_alc_week3")
@@ -285,3 +287,20 @@ def test_the_fixture_rows_are_what_these_tests_edit(package):
     statistics = {r["row_id"]: r["statistic"] for r in rows}
     assert statistics.items() >= {ALC_CYT["row_id"]: "mean_sd", ICU_CYT["row_id"]: "median_iqr"}.items()
     assert row_number(package, "outcomes_dichotomous", **DEATHS["control"]) > 1
+
+
+WORD_EXAMPLES = {"mean": ["mean", "Mean", "MEANS"], "median": ["median", "Median", "MEDIAN"],
+                 "SD": ["SD", "S.D.", "standard deviation", "Standard Deviations"],
+                 "SE": ["SE", "SEM", "S.E.M.", "standard error", "Standard Error"],
+                 "IQR": ["IQR", "interquartile range", "Inter-quartile", "quartiles"],
+                 "range": ["range 3 to 40", "Range: 3-40", "min-max", "Minimum to maximum", "MIN–MAX"],
+                 "CI": ["CI", "95% CI", "confidence interval", "Confidence Intervals"]}
+
+
+@pytest.mark.parametrize("word", STATISTIC_WORDS, ids=[w.label for w in STATISTIC_WORDS])
+def test_every_written_form_of_a_statistic_word_is_found_and_holds_a_hint(word):
+    # the hints are the pre-filter: a form that matched but held no hint would never be read
+    con = duckdb.connect()
+    for text in WORD_EXAMPLES[word.label]:
+        assert con.execute("SELECT regexp_matches(?, ?)", [text, word.pattern]).fetchone()[0], text
+        assert any(h in text for h in word.hints), text

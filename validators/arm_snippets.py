@@ -174,9 +174,15 @@ def _pairs_query(db: TypedTables, table: str, fields: tuple[str, ...], key: tupl
     arms = f"(SELECT arm_id, any_value(arm_role) AS arm_role, any_value(label) AS label FROM {db['arms']} GROUP BY 1)"
     values = lambda side: ", ".join(f"{side}.{q(f)}" for f in fields)  # noqa: E731
     same = " AND ".join(f"i.{q(k)} = c.{q(k)}" for k in key)
+    shared = ", ".join(map(q, (*key, "snippet")))
+    # rows whose key and snippet another row has (one grouping of hashes) are the only ones joined: in a large
+    # table each row has its own snippet, and the join of every row cost several times the grouping
     return f"""
-        WITH r AS (SELECT o.rowid AS rid, o.*, a.arm_role, a.label FROM {db[table]} o JOIN {arms} a USING (arm_id)
-                   WHERE o.snippet <> '')
+        WITH shared AS (SELECT hash({shared}) AS h FROM {db[table]} WHERE snippet <> '' GROUP BY 1
+                        HAVING count(*) > 1),
+        r AS (SELECT o.rowid AS rid, o.*, a.arm_role, a.label FROM {db[table]} o JOIN {arms} a USING (arm_id)
+              WHERE o.snippet <> '' AND hash({", ".join(f"o.{q(c)}" for c in (*key, "snippet"))})
+                                        IN (SELECT h FROM shared))
         SELECT i.rid, i.snippet, i.arm_id, i.label, coalesce(i.note, ''), {values('i')},
                c.rid, c.arm_id, c.label, coalesce(c.note, ''), {values('c')}
         FROM r i JOIN r c ON {same} AND i.snippet = c.snippet

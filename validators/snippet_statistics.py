@@ -16,6 +16,7 @@ Rows whose value columns do not match their statistic are the statistic-fields r
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rhil7.core.database import quote_identifier as q
@@ -35,21 +36,26 @@ class StatisticWord:
     kind: str        # "centre" or "spread"
     pattern: str     # RE2, matched anywhere in the snippet; abbreviations are case-sensitive ("se" is no SE)
     meaning: str     # what it is, for the message
-    ignoring: str = ""  # RE2 of text removed before matching (a longer phrase that contains the word)
+    hints: tuple[str, ...]  # literal pieces, one of which every match holds (a word's first letter left off, so
+                            # "median" and "Median" both hold "edian"; a word in mixed case such as "MeDian" is missed)
 
 
 # \b keeps a word out of longer words ("SEMA", "mediana", "changes"); a range word counts only before a number
 # ("range 3 to 40"), so "within the normal range" is no statistic
 STATISTIC_WORDS = (
-    StatisticWord("mean", "centre", r"(?i:\bmeans?\b)", "a mean"),
-    StatisticWord("median", "centre", r"(?i:\bmedians?\b)", "a median"),
-    StatisticWord("SD", "spread", r"\bSDs?\b|\bS\.D\b|(?i:\bstandard deviations?\b)", "a standard deviation"),
-    StatisticWord("SE", "spread", r"\bSEM?s?\b|\bS\.E\b|(?i:\bstandard errors?\b)", "a standard error"),
-    StatisticWord("IQR", "spread", r"\bIQRs?\b|(?i:\binter-?quartile\b|\bquartiles?\b)", "an interquartile range"),
+    StatisticWord("mean", "centre", r"(?i:\bmeans?\b)", "a mean", ("ean", "EAN")),
+    StatisticWord("median", "centre", r"(?i:\bmedians?\b)", "a median", ("edian", "EDIAN")),
+    StatisticWord("SD", "spread", r"\bSDs?\b|\bS\.D\b|(?i:\bstandard deviations?\b)", "a standard deviation",
+                  ("SD", "S.D", "tandard", "TANDARD")),
+    StatisticWord("SE", "spread", r"\bSEM?s?\b|\bS\.E\b|(?i:\bstandard errors?\b)", "a standard error",
+                  ("SE", "S.E", "tandard", "TANDARD")),
+    StatisticWord("IQR", "spread", r"\bIQRs?\b|(?i:\binter-?quartile(?: ranges?)?\b|\bquartiles?\b)",
+                  "an interquartile range", ("IQR", "uartile", "UARTILE")),
     StatisticWord("range", "spread",
                   r"(?i:\branges?\b[^0-9]{0,12}[0-9]|\bmin(imum)?\s*(-|–|—|to|/)\s*max(imum)?\b)",
-                  "a minimum-to-maximum range", ignoring=r"(?i:inter-?quartile range)"),
-    StatisticWord("CI", "spread", r"\bCIs?\b|(?i:\bconfidence intervals?\b)", "a confidence interval"),
+                  "a minimum-to-maximum range", ("ange", "ANGE", "min", "Min", "MIN")),
+    StatisticWord("CI", "spread", r"\bCIs?\b|(?i:\bconfidence intervals?\b)", "a confidence interval",
+                  ("CI", "onfidence", "ONFIDENCE")),
 )
 _BY_LABEL = {w.label: w for w in STATISTIC_WORDS}
 _AFTER_WORD = " 0123456789(:,;[="  # what a range word's pattern reads after the word, left out of the message
@@ -65,9 +71,25 @@ STATISTIC_SAYS: dict[str, tuple[str, tuple[str, ...]]] = {
 assert set(STATISTIC_SAYS) == set(STATISTIC_COLUMNS)
 
 
+# Only the rows whose snippet holds a hint of a word contradicting their statistic are read further (one scan for
+# any of the hints, literal strings: a large table's snippets name their own statistic); in those, one scan finds
+# the statistic words (the alternatives leftmost first, so "interquartile range" is one IQR word, not a range), and
+# each word is told apart in that short list of words. Measured on 600,000 benchmark rows on a loaded machine:
+# the hints' scan 0.44 s (a substring search per hint 0.7 to 0.9 s), the words' scan of every snippet 2 to 4 s.
+ANY_WORD = "|".join(f"(?:{w.pattern})" for w in STATISTIC_WORDS)
+_WORDS = q("statistic_words")
+
+
+def _may_contradict(statistic: str) -> str:
+    """SQL: true where the snippet holds a hint of a word that would contradict ``statistic``."""
+    centre, spreads = STATISTIC_SAYS[statistic]
+    others = [w for w in STATISTIC_WORDS if w.label not in (centre, *spreads)]
+    hints = dict.fromkeys(h for w in others for h in w.hints)
+    return f"regexp_matches(snippet, {lit('|'.join(map(re.escape, hints)))})"
+
+
 def _says(word: StatisticWord) -> str:
-    text = f"regexp_replace(snippet, {lit(word.ignoring)}, ' ', 'g')" if word.ignoring else "snippet"
-    return f"regexp_matches({text}, {lit(word.pattern)})"
+    return f"regexp_matches({_WORDS}, {lit(word.pattern)})"
 
 
 def _column(word: StatisticWord) -> str:
@@ -93,11 +115,13 @@ def _has_its_values() -> str:
 
 def contradiction_query(table: str) -> str:
     """The rows of ``table`` (its typed DuckDB table) whose snippet names another statistic than theirs:
-    rowid, statistic, snippet, then one boolean per STATISTIC_WORDS entry."""
+    rowid, statistic, statistic_words (the snippet's statistic words), then one boolean per STATISTIC_WORDS entry."""
     says = ", ".join(f"{_says(w)} AS {_column(w)}" for w in STATISTIC_WORDS)
     wrong = "CASE statistic " + " ".join(f"WHEN {lit(s)} THEN {_contradicts(s)}" for s in STATISTIC_SAYS) + " END"
-    return (f"SELECT * FROM (SELECT rowid, statistic, snippet, {says} FROM {table} "
-            f"WHERE snippet <> '' AND {_has_its_values()}) WHERE {wrong}")
+    maybe = "CASE statistic " + " ".join(f"WHEN {lit(s)} THEN {_may_contradict(s)}" for s in STATISTIC_SAYS) + " END"
+    words = (f"SELECT rowid, statistic, array_to_string(regexp_extract_all(snippet, {lit(ANY_WORD)}), ' | ') AS "
+             f"{_WORDS} FROM {table} WHERE snippet <> '' AND {_has_its_values()} AND {maybe}")
+    return f"SELECT * FROM (SELECT *, {says} FROM ({words}) WHERE {_WORDS} <> '') WHERE {wrong}"
 
 
 def _suggested(centre: str, spreads: list[str]) -> str | None:
@@ -136,7 +160,7 @@ def statistic_matches_snippet(db: TypedTables) -> list[Problem]:
     if not db.has(TABLE, *columns):
         return []
     problems = []
-    found_words = ", ".join(f"regexp_extract(snippet, {lit(w.pattern)})" for w in STATISTIC_WORDS)
+    found_words = ", ".join(f"regexp_extract({_WORDS}, {lit(w.pattern)})" for w in STATISTIC_WORDS)
     query = contradiction_query(db[TABLE])
     for row, statistic, *flags in db.rows(TABLE, CODE, f"SELECT rowid, statistic, "
                                                                 f"{', '.join(map(_column, STATISTIC_WORDS))}, "
