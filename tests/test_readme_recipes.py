@@ -39,7 +39,9 @@ def test_the_reuser_reads_what_it_is_the_honest_state_and_how_to_cite_first():
     assert "0 of the 26 pooled cells are extracted" in honest and "fourth is an open question" in honest
     for doc in ("docs/validation.md", "docs/reproduction.md", "docs/sql.md", "docs/releasing.md", "docs/site.md"):
         assert f"]({doc})" in README and (ROOT / doc).is_file(), doc
-    assert "![The website's home page](docs/screenshots/home.png)" in README
+    for image in re.findall(r"!\[[^]]*\]\(([^)]+)\)", README):
+        assert (ROOT / image).is_file(), image
+    assert {"docs/screenshots/home.png", "docs/screenshots/console.png"} <= set(re.findall(r"\]\(([^)]+\.png)\)", README))
 
 
 def test_the_honest_count_is_the_coverage_table():
