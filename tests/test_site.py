@@ -439,6 +439,8 @@ def test_site_of_a_release_zip_shows_that_archive(fixture_site, fixture_release,
     site = build_site(package, tmp_path / "site", stand_in_dist, release=fixture_release)
     downloads = (site / "downloads.html").read_text(encoding="utf-8")
     assert fixture_release.name in downloads
+    assert (site / "archive" / fixture_release.name).read_bytes() == fixture_release.read_bytes()
+    assert hashlib.sha256(fixture_release.read_bytes()).hexdigest() in downloads
     with zipfile.ZipFile(fixture_release) as zf:
         for name in zf.namelist():
             inner = name.split("/", 1)[1]

@@ -4,6 +4,7 @@ Layout of the built folder (open index.html, or serve the folder with any static
 
 - ``*.html``: the pages (``pages``); ``static/``: the style sheet and the console's script;
 - ``release/``: every file of the release under its path in the release folder (downloads, figures, Parquet);
+  ``archive/``: the release zip itself;
 - ``console/manifest.json``: what the console loads: the release's ``create_database.sql`` (run as it is: the
   ``raw`` tables typed from the Table Schemas, then every documented view) and the CSV files it reads;
 - ``queries/examples/*.sql``: the example queries, one click away in the console;
@@ -76,6 +77,7 @@ def site_files(contents: ReleaseContents, examples: dict[str, bytes], contributi
     static = resources.files("rhil7.site").joinpath("static")
     out |= {f"static/{name}": static.joinpath(name).read_bytes() for name in STATIC_FILES}
     out |= {f"{pages.RELEASE_DIR}/{path}": data for path, data in contents.files().items()}
+    out[f"{pages.ARCHIVE_DIR}/{contents.archive_name}"] = contents.archive
     # DuckDB-WASM has no Parquet reader built in (it would fetch its extension from another host), so the console
     # runs the release's create_database.sql as it is, over the release's CSV files: the same SQL, the same tables
     # and views as `rhil7 build` and `rhil7 query`.

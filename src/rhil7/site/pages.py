@@ -5,12 +5,14 @@ Markdown/HTML function); addresses become links only when they are http(s) (``ma
 """
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 
 from .markup import anchor, esc, external_link, is_missing, page, table
 from .release_contents import ReleaseContents
 
 RELEASE_DIR = "release"  # the release's files, inside the site, under their paths in the release folder
+ARCHIVE_DIR = "archive"  # the release zip itself
 MISSING_STATUSES = ("not_reachable", "not_reported")
 
 
@@ -310,8 +312,12 @@ def dictionary_page(contents: ReleaseContents) -> str:
 def downloads_page(contents: ReleaseContents) -> str:
     rows = [[f'<a href="{RELEASE_DIR}/{esc(m.path)}">{esc(m.path)}</a>', esc(m.what), f"{len(m.data):,}",
              f'<code class="hash">{m.sha256}</code>'] for m in contents.members]
-    body = (f"<p>Every file of release {esc(contents.descriptor.get('version'))} (the archive "
-            f"<code>{esc(contents.archive_name)}</code>), with its SHA-256 checksum. "
+    zip_link = f"{ARCHIVE_DIR}/{esc(contents.archive_name)}"
+    body = (f'<p>The whole release in one file: <a href="{zip_link}">{esc(contents.archive_name)}</a> '
+            f"({len(contents.archive):,} bytes, SHA-256 <code class=\"hash\">"
+            f"{hashlib.sha256(contents.archive).hexdigest()}</code>).</p>"
+            f"<p>Every file of release {esc(contents.descriptor.get('version'))}, one by one, with its SHA-256 "
+            "checksum. "
             f'Check a whole download with <a href="{RELEASE_DIR}/SHA256SUMS">SHA256SUMS</a>: '
             "<code>sha256sum -c SHA256SUMS</code> in the folder that holds the files.</p>"
             + table(["file", "what", "bytes", "SHA-256"], rows, "Files of the release", "downloads"))

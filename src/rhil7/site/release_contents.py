@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import Callable
 
 from rhil7.release import ReleaseRefused, check_member_name, make_release, verify_archive
 
+PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*\.zip")
 KINDS = (("tables/", "table"), ("spreadsheet/", "spreadsheet"), ("parquet/", "parquet"), ("report/", "report"),
          ("docs/", "documentation"), ("datapackage.json", "descriptor"), ("create_database.sql", "database"),
          ("README.md", "readme"), ("SHA256SUMS", "checksums"))
@@ -41,7 +43,8 @@ class ReleaseFile:
 @dataclass
 class ReleaseContents:
     package_dir: Path | None  # the package the site is built for (its queries/ and CONTRIBUTING.md)
-    archive_name: str
+    archive_name: str         # a plain file name (letters, digits, . _ + -), whatever the zip was called
+    archive: bytes            # the zip itself, offered whole on the downloads page
     members: list[ReleaseFile]
     descriptor: dict          # the released datapackage.json
     tables: dict              # resource name -> DataFrame, from the release's Parquet files
@@ -57,6 +60,7 @@ def read_release(archive: Path, package_dir: Path | None = None) -> ReleaseConte
 
     archive = Path(archive)
     try:
+        whole = archive.read_bytes()
         problems = verify_archive(archive)
         with zipfile.ZipFile(archive) as zf:
             names = [n for n in zf.namelist() if not n.endswith("/")]
@@ -76,7 +80,8 @@ def read_release(archive: Path, package_dir: Path | None = None) -> ReleaseConte
         tables[resource["name"]] = pd.read_parquet(io.BytesIO(data))
     reproduction = json.loads(files.get("report/reproduction.json", b"[]"))
     members = [ReleaseFile(path, data) for path, data in sorted(files.items())]
-    return ReleaseContents(package_dir, archive.name, members, descriptor, tables, reproduction)
+    name = archive.name if PLAIN_NAME.fullmatch(archive.name) else "release.zip"
+    return ReleaseContents(package_dir, name, whole, members, descriptor, tables, reproduction)
 
 
 def snapshot_contents(package_dir: Path, progress: Callable[[str], None] = lambda m: None) -> ReleaseContents:
