@@ -88,7 +88,7 @@ def build_sparse_package(target: Path) -> Path:
                 dich.append(dict(row_id=f"{sid}_{role}_death", study_id=sid, arm_id=f"{sid}_{role}", outcome="mortality",
                                  timepoint="end_of_study", timepoint_reported="end of study", analysis_timepoint="end_of_study",
                                  events=events, total=n, source_id=SOURCE, location="fixture",
-                                 snippet=_snippet(events, n), method="table"))
+                                 snippet=_snippet(role, events, n), method="table"))  # one snippet an arm
             coverage.append(dict(study_id=sid, outcome="mortality", timepoint="end_of_study", status="extracted",
                                  detail="rows *_death"))
         else:

@@ -40,15 +40,8 @@ def _rewrite(path, change) -> None:
         writer.writerows(change(rows))
 
 
-def _own_snippets(rows):
-    """Each arm quotes its own (made-up) sentence, so no two arms take their numbers from one snippet."""
-    return [{**r, "snippet": f"synthetic {r['arm_id']}: {r['events']} of {r['total']}"} for r in rows]
-
-
 def _sparse(target):
-    package = build_sparse_package(target)
-    _rewrite(package / "tables" / "outcomes_dichotomous.csv", _own_snippets)
-    return package
+    return build_sparse_package(target)
 
 
 def _not_reachable(package, study, outcome, table):
@@ -163,6 +156,8 @@ def test_incomplete_coverage_is_visible_in_sql(reproduced):
         assert by[("mortality", "covid19", "FE")]["k_not_reported"] == 1
 
 
+@pytest.mark.slow
+@pytest.mark.cli
 @pytest.mark.parametrize("model", [None, "MH-DL", "MH"])
 def test_reproduce_json_and_sql_pooled_agree(cli, sparse, model):
     rows = _reproduce(cli, sparse, *(["--model", model] if model else []))
@@ -181,6 +176,7 @@ def test_reproduce_json_and_sql_pooled_agree(cli, sparse, model):
     assert {(p["outcome"], p["timepoint"], p["subgroup"]) for p in pooled} == keys
 
 
+@pytest.mark.cli
 def test_sparse_cases_are_pooled_as_documented(cli, sparse):
     rows = _reproduce(cli, sparse)
     single = rows["covid19_mortality"]
@@ -200,6 +196,7 @@ def test_sparse_cases_are_pooled_as_documented(cli, sparse):
     assert rows["all_alc_week3"]["k"] == 4 and rows["all_alc_week3"]["tau2"] > 0
 
 
+@pytest.mark.cli
 def test_two_way_reported_arm_enters_once_in_both(cli, sparse):
     _reproduce(cli, sparse)
     con = duckdb.connect(str(sparse / "build" / "rhil7.duckdb"), read_only=True)
@@ -208,6 +205,7 @@ def test_two_way_reported_arm_enters_once_in_both(cli, sparse):
     assert used == [("syn_a_intervention_alc0", "mean_sd")]
 
 
+@pytest.mark.cli
 def test_editing_the_package_plan_changes_the_next_run_without_reinstalling(cli, tmp_path):
     package = build_sparse_package(tmp_path / "package")
     before = _reproduce(cli, package)
@@ -220,6 +218,7 @@ def test_editing_the_package_plan_changes_the_next_run_without_reinstalling(cli,
     assert after["sepsis_alc_week3"]["estimate"] != pytest.approx(before["sepsis_alc_week3"]["estimate"], abs=1e-3)
 
 
+@pytest.mark.cli
 def test_model_and_plan_options_run_a_sensitivity_analysis(cli, sparse, tmp_path):
     mh = _reproduce(cli, sparse, "--model", "MH-DL")
     assert mh["sepsis_mortality"]["model"] == "MH-DL" and mh["sepsis_alc_week3"]["model"] == "DL"
@@ -230,6 +229,8 @@ def test_model_and_plan_options_run_a_sensitivity_analysis(cli, sparse, tmp_path
     assert _reproduce(cli, sparse, "--plan", str(tmp_path / "other.csv"))["all_alc_week3"]["model"] == "REML"
 
 
+@pytest.mark.slow
+@pytest.mark.cli
 @pytest.mark.parametrize("change, message", [
     (dict(pooling="MH"), "Mantel-Haenszel pooling is for risk ratios"),
     (dict(model="randomised"), "expected one of random, fixed, found 'randomised'"),
@@ -246,6 +247,7 @@ def test_a_plan_row_the_engine_cannot_honour_is_refused(cli, tmp_path, change, m
     assert message in done.stderr and "sepsis_alc_week3" in done.stderr and "plan.csv" in done.stderr
 
 
+@pytest.mark.cli
 def test_mh_random_with_reml_is_refused(cli, tmp_path):
     package = build_sparse_package(tmp_path / "package")
     plan = default_plan()
