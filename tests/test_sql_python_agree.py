@@ -292,13 +292,13 @@ def test_views_are_read_from_the_package_being_built(tmp_path):
 
     package = build_sparse_package(tmp_path / "package")
     (package / "queries").mkdir()
-    edited = view_sql("published").rstrip().rstrip(";") + ";\n"
+    edited = view_sql("published_results").rstrip().rstrip(";") + ";\n"
     edited = edited.replace("SELECT *", "SELECT *, 'edited in the checkout' AS marker", 1)
     assert "marker" in edited
-    (package / "queries" / "published.sql").write_text(edited, encoding="utf-8")
+    (package / "queries" / "published_results.sql").write_text(edited, encoding="utf-8")
     database = build_database(package).database
     con = duckdb.connect(str(database), read_only=True)
-    assert con.execute("SELECT DISTINCT marker FROM published").fetchall() == [("edited in the checkout",)]
+    assert con.execute("SELECT DISTINCT marker FROM published_results").fetchall() == [("edited in the checkout",)]
     assert con.execute("SELECT count(*) FROM pooled").fetchone()[0] > 0
 
 

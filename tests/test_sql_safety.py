@@ -11,6 +11,7 @@ import csv
 import dataclasses
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -218,3 +219,16 @@ def test_every_connection_in_the_project_comes_from_safe_connect():
                         and isinstance(node.func.value, ast.Name) and node.func.value.id == "duckdb"):
                     offenders.append(f"{path.relative_to(root)}:{node.lineno}")
     assert offenders == [], "open DuckDB connections with rhil7.core.database.safe_connect"
+
+
+def test_sql_quoting_is_written_once():
+    """Identifiers and string literals enter SQL only through rhil7.core.database's quote_identifier and
+    quote_literal (defined in rhil7.core.sql_quoting): no module doubles quotes for SQL by itself."""
+    root = Path(__file__).resolve().parents[1]
+    doubling = re.compile(r"""\.replace\(\s*(['"])(\\?['"])\1\s*,\s*(['"])\2\2\3\s*\)""")
+    offenders = [f"{path.relative_to(root)}:{number}"
+                 for folder in ("src", "validators", "analysis", "benchmarks") for path in sorted((root / folder).rglob("*.py"))
+                 if path.name != "sql_quoting.py"
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if doubling.search(line)]
+    assert offenders == []
+    assert doubling.search("""text.replace("'", "''")""") and doubling.search("""name.replace('"', '""')""")
