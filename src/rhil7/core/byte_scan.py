@@ -79,18 +79,27 @@ def scan_bytes(body, max_lines: int) -> ByteScan | None:
 # Invisible characters in UTF-8 (the validator's CONTROL in validators/table_checks.py says which code points),
 # by their lead byte: DEL; C1 (C2 80-9F); the Arabic letter mark (D8 9C); zero-width space to RLM (E2 80 8B-8F),
 # line and paragraph separators and bidi embeddings and overrides (E2 80 A8-AE), word joiner (E2 81 A0), bidi
-# isolates (E2 81 A6-A9); a BOM (EF BB BF) after the first byte.
+# isolates (E2 81 A6-A9); a BOM (EF BB BF) after the first byte. A false alarm only costs the cell check's time.
 def _invisible_in(codes: np.ndarray, chunk: np.ndarray, start: int, mask: np.ndarray) -> bool:
-    at = np.flatnonzero(np.greater_equal(chunk, 0x7F, out=mask[:len(chunk)])) + start
-    if not len(at):
+    if start == 0 and bytes(chunk[:3]) == b"\xef\xbb\xbf":  # (the file's BOM is allowed)
+        chunk, start = chunk[3:], 3
+    mask = mask[:len(chunk)]
+    if not np.greater_equal(chunk, 0x7F, out=mask).any():  # (ASCII text: one comparison a byte)
         return False
-    padded = np.concatenate([codes[at[0]:at[-1] + 3], np.zeros(3, dtype=np.uint8)])
-    lead, second, third = (padded[at - at[0] + k] for k in range(3))
+    # only the five lead bytes are looked at further (text with accents has many others: é is C3 A9)
+    np.equal(chunk, 0xE2, out=mask)
+    for lead_byte in (0xC2, 0x7F, 0xD8, 0xEF):
+        mask |= chunk == lead_byte
+    at = np.flatnonzero(mask) + start
+    following = np.concatenate([codes[at[0]:at[-1] + 3], np.zeros(2, dtype=np.uint8)]) if len(at) else None
+    if following is None:
+        return False
+    lead, second, third = (following[at - at[0] + k] for k in range(3))
     return bool(((lead == 0x7F) | ((lead == 0xC2) & (second <= 0x9F)) | ((lead == 0xD8) & (second == 0x9C))
                  | ((lead == 0xE2) & (second == 0x80) & (((third >= 0x8B) & (third <= 0x8F))
                                                          | ((third >= 0xA8) & (third <= 0xAE))))
                  | ((lead == 0xE2) & (second == 0x81) & ((third == 0xA0) | ((third >= 0xA6) & (third <= 0xA9))))
-                 | ((lead == 0xEF) & (second == 0xBB) & (third == 0xBF) & (at > 0))).any())
+                 | ((lead == 0xEF) & (second == 0xBB) & (third == 0xBF))).any())
 
 
 def _line_end_kinds(offsets: np.ndarray, values: np.ndarray, ends: np.ndarray,
