@@ -244,6 +244,16 @@ def test_an_extraction_sheet_saved_with_semicolons_says_so(contribution):  # noq
     assert "The separator of the sheet is ';'" in result.problems[0].message
 
 
+def test_a_study_sheet_saved_with_semicolons_says_so(package, tmp_path):
+    sheet = tmp_path / "fixture2026.csv"
+    header = ["record", "key", "field", "value", "source_id", "location", "snippet", "method", "note"]
+    write_sheet(sheet, header, [dict(record="study", key="fixture2026", field="year", value="2026")])
+    _save_as_european(sheet, ";")
+    result = ingest_sheet(package, sheet, "study.csv")
+    assert [(p.code, p.file, p.row) for p in result.problems] == [("separator-not-comma", "study.csv", 1)]
+    assert "The separator of the study sheet is ';'" in result.problems[0].message
+
+
 def test_a_header_that_only_differs_is_still_a_header_mismatch(contribution):  # noqa: F811
     package, sheet = contribution
     header, rows = read_sheet(sheet)

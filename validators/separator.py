@@ -30,6 +30,14 @@ def separator_found(labels: list[str], expected: list[str]) -> str | None:
     return None
 
 
+def first_label(labels: list[str]) -> str:
+    """The header's first column name, whichever of ',', ';' or tab separates it (to tell which sheet it is)."""
+    first = labels[0] if labels else ""
+    for separator in SEPARATORS:
+        first = first.split(separator, 1)[0]
+    return first
+
+
 def separator_message(separator: str, what: str) -> str:
     """The sentence a contributor reads: which separator ``what`` (the file or sheet) has, and how to fix it."""
     return (f"The separator of {what} is {SEPARATORS[separator]}, not a comma: a spreadsheet saved it with its "

@@ -23,7 +23,7 @@ from rhil7.core.problems import Problem
 from rhil7.core.safe_reader import UnreadableInput, plain_relative_path, read_bytes, read_text
 from rhil7.validators.run import validate_package
 from rhil7.validators.separator import CODE as SEPARATOR_CODE
-from rhil7.validators.separator import separator_found, separator_message
+from rhil7.validators.separator import first_label, separator_found, separator_message
 
 from .core.csv_records import CsvTable
 from .loading import read_descriptor
@@ -198,7 +198,7 @@ def ingest_sheet(package_dir: Path, sheet_path: Path, sheet_name: str | None = N
     header, rows = _read_sheet(sheet_path)
     from .study_sheet import STUDY_SHEET_MARK, ingest_study_rows
 
-    if header[:1] == [STUDY_SHEET_MARK]:
+    if first_label(header) == STUDY_SHEET_MARK:  # (a study sheet saved with ';' is told its separator too)
         return ingest_study_rows(package_dir, header, rows, problems)
     descriptor = read_descriptor(package_dir)
     sheet = layout(descriptor)
