@@ -241,11 +241,18 @@ def _interval(estimate, low, high) -> str:
     if is_missing(estimate):
         return ""
     bounds = f" [{esc(_number(low))}, {esc(_number(high))}]" if not is_missing(low) else ""
-    return f"{esc(_number(estimate))}{bounds}"
+    return f'<span class="figure">{esc(_number(estimate))}{bounds}</span>'
 
 
 def _number(value):
     return f"{value:.3g}" if isinstance(value, float) else value
+
+
+def _long_text(value, shown: int = 100) -> str:
+    """A long note folded after its first words (one click opens it); a short one as it is."""
+    if is_missing(value) or len(str(value)) <= shown:
+        return esc(value)
+    return f'<details class="cell"><summary>{esc(str(value)[:shown])}…</summary>{esc(value)}</details>'
 
 
 def results_page(contents: ReleaseContents) -> str:
@@ -253,7 +260,7 @@ def results_page(contents: ReleaseContents) -> str:
              esc(r.get("measure")),
              _interval(r.get("published_estimate"), r.get("published_ci_low"), r.get("published_ci_high")),
              _interval(r.get("estimate"), r.get("ci_low"), r.get("ci_high")), esc(r.get("k")), esc(r.get("model")),
-             _words(r.get("status")), esc(r.get("note"))]
+             _words(r.get("status")), _long_text(r.get("note"))]
             for r in contents.reproduction]
     files = contents.files()
     plots = sorted(p for p in files if p.startswith("report/forest/") and p.endswith(".svg"))
@@ -266,7 +273,8 @@ def results_page(contents: ReleaseContents) -> str:
             f'(the full report: <a href="{RELEASE_DIR}/report/report.md">report.md</a>, '
             f'<a href="{RELEASE_DIR}/report/reproduction.json">reproduction.json</a>).</p>'
             + table(["target", "subgroup", "outcome", "time point", "measure", "published [95% CI]",
-                     "reproduced [95% CI]", "k", "model", "status", "note"], rows, "Reproduction of the pooled figures")
+                     "reproduced [95% CI]", "k", "model", "status", "note"], rows, "Reproduction of the pooled figures",
+                    "results")
             + "<h2>Forest plots</h2>"
             + (figures or "<p>None yet: no target has the study data it needs.</p>") + published)
     return page("results.html", "Reproduction and forest plots", body, contents.descriptor.get("version", ""))
