@@ -1,13 +1,16 @@
 """frictionless is the reference the validator's own engine (DuckDB, table_checks.py) is held to.
 
-Every readable case of the invalid-contribution corpus whose descriptor is the project's is validated by
-frictionless too; the problems frictionless knows how to see (types, constraints, keys, labels, row shape)
-must be the same, code for code and cell for cell. Where the engine is deliberately stricter, the case
-says why (frictionless' CSV reader glues a broken quote into the next cells).
+Every readable case of the invalid-contribution corpus is validated by frictionless too; the problems
+frictionless knows how to see (types, constraints, keys, labels, row shape) must be the same, code for code
+and cell for cell. The engine judges rows by the project's Table Schemas, never a contributed one (run.py),
+so when a case changes the descriptor, frictionless is shown the same tables with the project's descriptor.
+Where the engine is deliberately stricter, the case says why (frictionless' CSV reader glues a broken quote
+into the next cells).
 """
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -24,7 +27,14 @@ STRICTER = {"quote-closed-mid-field", "quote-never-closed", "quote-inside-unquot
 # refused before any reader sees the file (a bound, an encoding, a path), or not a table fault
 REFUSED_EARLY = {"header-20000-columns-wide", "header-5000-columns-wide", "cr-only-line-ends-counted-as-rows",
                  "non-utf8-bytes", "empty-file", "missing-file", "oversized-file", "too-many-rows",
-                 "symlink-out-of-package"}
+                 "symlink-out-of-package",
+                 # a table saved with ';' between its cells is refused at its header (separator-not-comma), before
+                 # any row is read: frictionless reads it as one column and reports each row's missing cells
+                 "table-saved-with-semicolons"}
+
+
+# a resource whose contributed descriptor is refused (an unsafe field name) is never read: its rows have no problems
+NOT_READ = {"sql-in-a-field-name": "tables/open_questions.csv"}
 
 
 def frictionless_keys(package) -> set[tuple]:
@@ -83,11 +93,11 @@ COMPARED = [c for c in CASES if not c.unreadable and c.id not in STRICTER | REFU
 @pytest.mark.parametrize("case", COMPARED, ids=[c.id for c in COMPARED])
 def test_the_engine_reports_what_frictionless_reports(case, tmp_path):
     package, _ = _build(case, tmp_path)
-    if not _project_descriptor(package):
-        pytest.skip("the contributed descriptor differs: the engine judges rows by the project's schema")
     ours = {(p.code, p.file, p.row, p.field) for p in validate_package(package, case.limits)
             if p.code in FRICTIONLESS_CODES}
-    assert ours == frictionless_keys(package)
+    if not _project_descriptor(package):  # the same tables, judged by the project's schemas
+        shutil.copyfile(ROOT / "datapackage.json", package / "datapackage.json")
+    assert ours == {k for k in frictionless_keys(package) if k[1] != NOT_READ.get(case.id)}
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.id in STRICTER], ids=lambda c: c.id)

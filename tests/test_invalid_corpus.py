@@ -31,6 +31,7 @@ DEATHS_CYT = dict(row_id=f"{ARMS['intervention']}_mortality")
 DEATHS_PLA = dict(row_id=f"{ARMS['control']}_mortality")
 CONT, DICH = "tables/outcomes_continuous.csv", "tables/outcomes_dichotomous.csv"
 ARMS_CSV, STUDIES_CSV, COVERAGE_CSV = "tables/arms.csv", "tables/studies.csv", "tables/coverage.csv"
+OPEN_CSV = "tables/open_questions.csv"
 PROV_CSV, SOURCES_CSV, PUBLISHED_CSV = "tables/study_provenance.csv", "tables/sources.csv", "tables/published_results.csv"
 
 
@@ -825,6 +826,39 @@ def _(p):
     with path.open("w", encoding="utf-8-sig", newline="") as fh:  # a European spreadsheet: BOM, CR LF, ';'
         csv.writer(fh, delimiter=";", lineterminator="\r\n").writerows(rows)
     return {("separator-not-comma", ARMS_CSV, 1, None)}
+
+
+# ------------------------------------------------------------------ every row checked in one run (frictionless' fixtures)
+
+@case("row-checked-past-a-renamed-header")
+def _(p):
+    faults = _set(p, "studies", dict(study_id=STUDY), "year", "2O23", "type-error")
+    path = table_path(p, "studies")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("funding", "fundng", 1), encoding="utf-8")
+    return faults | {("incorrect-label", STUDIES_CSV, 1, "funding")}
+
+
+@case("empty-primary-key-cell")
+def _(p):
+    header, rows = read_rows(p, "open_questions")
+    rows[0]["question_id"] = ""
+    write_rows(p, "open_questions", header, rows)
+    # the key's field is required too: frictionless reports the empty cell and the row without a key
+    return {("constraint-error", OPEN_CSV, 2, "question_id"), ("primary-key", OPEN_CSV, 2, "question_id")}
+
+
+@case("extra-cell-and-a-type-error-in-its-row")
+def _(p):
+    faults = _set(p, "studies", dict(study_id=STUDY), "year", "2O23", "type-error")
+    path = table_path(p, "studies")
+    with path.open(encoding="utf-8", newline="") as fh:
+        records = list(csv.reader(fh))
+    row = next(iter(faults))[2]
+    records[row - 1].append("surplus")
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(records)
+    return faults | {("extra-cell", STUDIES_CSV, row, None)}
 
 
 # ================================================================== the tests

@@ -94,9 +94,12 @@ def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
     read = ReadTable(res, table, np.empty(0, dtype=np.int64), None, typed=quote_identifier(f"typed{index}"))
     first = _LINE_BREAK.search(body)
     labels = csv_cells(bytes(body[:first.start() if first else len(body)]).decode("utf-8"))
-    read.problems = header_problems(res, labels)
-    if read.problems:
-        read.checkable = read.whole = False
+    header = header_problems(res, labels)
+    # a label that is wrong, blank or repeated leaves each cell in its field's place, so the rows are checked
+    # too (every problem in one run, as frictionless reports them); a header narrower than the schema, or cut by
+    # another separator than the comma, does not
+    if any(p.code in ("missing-label", SEPARATOR_CODE) for p in header):
+        read.problems, read.checkable, read.whole = header, False, False
         return read
     stray, read.controlled = res.scan.stray, res.scan.controlled
     quoted = body if stray is not None else None  # kept only to quote a quoting fault
@@ -108,7 +111,7 @@ def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
         try:  # strict mode refuses mixed line ends (CR LF and LF in one file), which the standard allows
             rejects = _load(con, res, names, read.typed, typed, rejects + "_lenient", strict=False)
         except duckdb.Error as exc:
-            read.problems = [_problem(res, None, None, "malformed-csv", "well-formed CSV (RFC 4180)",
+            read.problems = header + [_problem(res, None, None, "malformed-csv", "well-formed CSV (RFC 4180)",
                                       str(exc).splitlines()[0][:200], "The CSV cannot be read.")]
             read.checkable = read.whole = False
             return read
@@ -120,7 +123,8 @@ def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
     read.rows, read.starts, blank_rows = _record_numbers(count, reject_rows, res.scan)
     quoting = [r for r in rejected if r[2] == "UNQUOTED VALUE"]
     if quoting or stray is not None:
-        read.problems = [_quoting_problem(res, read, quoted, stray, quoting[0] if quoting else None, names)]
+        read.problems = header + [_quoting_problem(res, read, quoted, stray, quoting[0] if quoting else None,
+                                                   names)]
         read.checkable = read.whole = False
         return read
     for line, column, kind, text in rejected:
@@ -138,6 +142,10 @@ def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
         else:
             read.problems.append(_problem(res, line, column, "malformed-csv", "well-formed CSV (RFC 4180)",
                                           text[:120], f"The record cannot be read: {kind.lower()}."))
+    too_wide = {line: csv_cells(text.strip("\r\n"))[:len(names)] for line, _, kind, text in rejected
+                 if kind == "TOO MANY COLUMNS"}
+    if too_wide:  # DuckDB set these rows aside: their cells are checked like every other row's (as frictionless does)
+        read.rows = _add_rows(con, read.typed, typed, names, too_wide, read.rows, index)
     empty = " AND ".join(f"coalesce({quote_identifier(n)}, '') = ''" for n in names)
     all_empty = con.execute(f"SELECT rowid FROM {table} WHERE {empty} ORDER BY rowid").fetchnumpy()["rowid"]
     read.problems += [_problem(res, row, None, "blank-row", "a record (no empty lines inside a table)",
@@ -151,7 +159,8 @@ def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
         keep = np.ones(len(read.rows), dtype=bool)
         keep[all_empty] = False
         read.rows = read.rows[keep]
-    read.whole = not rejected
+    read.problems = header + read.problems
+    read.whole = not rejected and not header  # (the rules across tables trust a table whose header is sound)
     return read
 
 
@@ -165,6 +174,30 @@ def _load(con, res: SafeResource, names: list[str], table: str, typed, rejects: 
                         rejects_table = {quote_literal(rejects)}, rejects_scan = {quote_literal(rejects + '_scan')},
                         encoding = 'utf-8', max_line_size = 4194304)"""))
     return rejects
+
+
+def _add_rows(con, table: str, typed: str, names: list[str], rows: dict[int, list[str]], records: np.ndarray,
+              index: int) -> np.ndarray:
+    """``rows`` (record number: text cells, the schema's first ones) typed by ``typed`` (the SELECT over
+    ``{source}``) and put in ``table`` among the rows DuckDB read (``records``: their record numbers, in order), in
+    file order; returns the record numbers of the table's rows. (A table rewritten: only for a file with a row
+    wider than its header.)"""
+    import pyarrow as pa  # (deferred: only such a file needs it)
+
+    cells = pa.table({name: [row[i] if i < len(row) and row[i] != "" else None for row in rows.values()]
+                      for i, name in enumerate(names)})
+    records = np.concatenate([records, np.fromiter(rows, dtype=np.int64)])
+    places = pa.table({"place": np.arange(len(records), dtype=np.int64), "record": records})
+    source, cursor = f"too_wide{index}", con.cursor()  # (a cursor of its own: ``con`` may hold a pending result)
+    try:
+        cursor.register(source, cells)
+        cursor.register(f"{source}_places", places)
+        cursor.execute(f"INSERT INTO {table} " + typed.replace("{source}", quote_identifier(source)))
+        cursor.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT t.* FROM {table} t JOIN "
+                       f"{quote_identifier(source + '_places')} p ON t.rowid = p.place ORDER BY p.record")
+    finally:
+        cursor.close()
+    return np.sort(records)
 
 
 def _record_numbers(count: int, reject_rows: np.ndarray, scan: ByteScan) -> tuple[np.ndarray, np.ndarray | None,

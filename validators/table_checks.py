@@ -216,7 +216,19 @@ def table_problems(con, read: ReadTable, listed: int) -> list[Problem]:
         listing.problems += _repeats(con, listing, [fields[k] for k in key], "primary-key",
                                      f"a primary key ({joined}) that no other row has",
                                      "Primary Key Error: the same as in an earlier row")
+        listing.problems += _keyless(con, listing, key)
     return listing.problems
+
+
+def _keyless(con, listing: Listing, key: list[str]) -> list[Problem]:
+    """Rows whose primary-key cells are all empty (or not of their type): a row no key can name (frictionless'
+    primary-key error "cells composing the primary keys are all None")."""
+    empty = " AND ".join(f"{quote_identifier(k)} IS NULL" for k in key)
+    condition = f"rowid IN (SELECT rowid FROM {listing.read.typed} WHERE {empty})"
+    joined = ",".join(key)
+    return [_problem(listing.read, row, joined, "primary-key", f"a primary key ({joined}) in every row",
+                     "empty (no value)", "Primary Key Error: the cells of the primary key are all empty; give the "
+                     "row its key") for row, *_ in listing.rows_where(con, condition, [], "primary-key")]
 
 
 def _repeats(con, listing: Listing, fields: list[dict], code: str, expected: str, message: str) -> list[Problem]:
