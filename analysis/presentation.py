@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 import math
 
-from .reproduction import INESTIMABLE
-
 from rhil7.core.sinks import markdown, terminal
+from rhil7.core.vocabulary import CONTROL_LABEL, INTERVENTION_LABEL, OUTCOME_BY_CODE, favours_intervention
+
+from .reproduction import INESTIMABLE
 
 REQUIRED_KEYS = ["target_id", "outcome", "subgroup", "timepoint", "measure", "published_estimate", "published_ci_low",
                  "published_ci_high", "estimate", "ci_low", "ci_high", "k", "model", "status", "note"]
@@ -99,6 +100,19 @@ def audit_json(checks) -> str:
     return json.dumps([c.as_dict() for c in checks], indent=2, ensure_ascii=False) + "\n"
 
 
+def direction_words(row: dict) -> str:
+    """Which way is benefit for the outcome (the vocabulary's registry) and which arm our estimate favours."""
+    outcome = OUTCOME_BY_CODE.get(row["outcome"])
+    if outcome is None:
+        return f"Direction of benefit: not known for {markdown(row['outcome'])}."
+    said = f"Direction of benefit: for {outcome.label}, {outcome.better} is better"
+    if row.get("estimate") is None:
+        return said + "."
+    favours = favours_intervention(row["outcome"], row["estimate"], row["measure"])
+    arm = {True: INTERVENTION_LABEL, False: CONTROL_LABEL, None: "neither arm"}[favours]
+    return f"{said}; our estimate ({markdown(row['model'])}) favours {arm}."
+
+
 def footnotes(comp) -> list[str]:
     """The conventions the figure's numbers depend on, and what each fit says about itself (REML at the
     boundary, Hartung-Knapp with one study)."""
@@ -155,7 +169,7 @@ def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[st
                 pi = "-" if f.pi_low is None else f"[{tr(f.pi_low):.3f}, {tr(f.pi_high):.3f}]"
                 out.append(f"| {markdown(name)} | {_interval(tr, f)} | {pi} | {f.tau2:.4f} | "
                            f"{100 * f.i2:.1f}% | {f.q:.2f} ({f.q_df}, {_p_cell(f.q_p)}) |")
-            out += ["", *(f"- {note}" for note in footnotes(comp))]
+            out += ["", direction_words(row), "", *(f"- {note}" for note in footnotes(comp))]
             if comp.subgroups:
                 out += ["", f"Subgroups ({markdown(row['model'])}):", "", "| subgroup | k | estimate | 95% CI |",
                         "|---|---|---|---|"]

@@ -120,3 +120,23 @@ def test_no_plots_keeps_the_plots_of_an_earlier_run(reference_package, tmp_path)
     reproduce(package, plots=False, out=tmp_path / "build")
     assert {p.relative_to(report): p.read_bytes() for p in report.rglob("*") if p.suffix in (".png", ".svg")} == drawn
     assert (report / "report.md").read_text(encoding="utf-8") != "stale"
+
+
+@pytest.mark.parametrize("outcome, estimate, measure, arm", [
+    ("icu_los", -6.6, "MD", "rhIL-7"), ("icu_los", 2.0, "MD", "control"), ("alc", 1.15, "MD", "rhIL-7"),
+    ("mortality", 0.85, "RR", "rhIL-7"), ("secondary_infection", 1.3, "RR", "control")])
+def test_the_report_says_which_arm_an_estimate_favours_by_the_outcomes_direction(outcome, estimate, measure, arm):
+    from rhil7.analysis.presentation import direction_words
+
+    words = direction_words(dict(outcome=outcome, estimate=estimate, measure=measure, model="DL"))
+    assert words.endswith(f"our estimate (DL) favours {arm}.")
+
+
+def test_the_report_shows_the_direction_under_each_computed_figure(tables):
+    from rhil7.analysis.presentation import report_markdown
+
+    runs = _run(tables)
+    rows, comps = [r for r, _ in runs.values()], [c for _, c in runs.values()]
+    text = report_markdown(rows, comps, [], tables["coverage"], tables["sources"], {}, None)
+    assert "Direction of benefit: for Mortality, lower is better" in text
+    assert "Direction of benefit: for Absolute lymphocyte count, higher is better" in text
