@@ -199,9 +199,17 @@ def test_the_layout_gives_each_number_to_its_arm():
                   _arms(dict(events=2.0, total=15.0), dict(events=1.0, total=6.0)))
     # "(rhIL-7 vs control)" names both arms before any number: no clear layout
     assert held is None
-    held = owners("Deaths by day 90: rhIL-7 2 of 15; control 1 of 6",
-                  _arms(dict(events=2.0, total=15.0), dict(events=1.0, total=6.0)))
-    assert held == {2.0: {"a_cyt107"}, 15.0: {"a_cyt107"}, 1.0: {"a_placebo"}, 6.0: {"a_placebo"}}
+    layout = owners("Deaths by day 90: rhIL-7 2 of 15; control 1 of 6",
+                    _arms(dict(events=2.0, total=15.0), dict(events=1.0, total=6.0)))
+    assert layout.held == {2.0: {"a_cyt107"}, 15.0: {"a_cyt107"}, 1.0: {"a_placebo"}, 6.0: {"a_placebo"}}
+    assert layout.parallel
+
+
+def test_a_row_with_a_number_of_its_own_passes_when_the_groups_are_not_parallel(package):
+    # "(15 patients)" alone in CYT107's group: the deaths that follow are in the placebo's group, for both arms
+    _deaths(package, "CYT107 (15 patients) versus placebo (6 patients): deaths by day 90, 2 versus 1",
+            ("2", "15"), ("1", "6"))
+    assert validate_package(package) == []
 
 
 def test_an_extraction_sheet_with_an_arm_mix_up_is_refused_on_its_row(contribution):  # noqa: F811

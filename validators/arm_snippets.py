@@ -12,7 +12,8 @@ the layout is clear:
   placebo 3 of 10" or "3 of 15 on CYT107 versus 3 of 10 on placebo"): a number belongs to its group's arm.
 
 A row that takes a number the snippet gives only in the other arm's group is refused, naming the arm, the number
-and the arm it belongs to. Where the layout is not clear, two arms with the same numbers, one of which the
+and the arm it belongs to; where the two groups do not hold as many numbers (the layout is not parallel), only a
+row none of whose numbers is its own group's alone. Where the layout is not clear, two arms with the same numbers, one of which the
 snippet gives only once, are refused naming both (one of them has the other's number). A note saying the arms
 share the numbers ("both arms", "each arm", "same numbers") lets the rows pass.
 
@@ -40,7 +41,7 @@ ROLE_CUES = {
     "control": (r"placebo", r"controls?", r"standard of care", r"SOC", r"usual care"),
 }
 # A note that says the two arms' numbers are the same on purpose.
-SHARED_NOTE = re.compile(r"\b(?:both arms|each arm|both groups|each group|same (?:numbers?|values?|counts?)|"
+SHARED_NOTE = re.compile(r"\b(?:(?:both|each|per) (?:arms?|groups?)|same (?:numbers?|values?|counts?)|"
                          r"shared|identical)\b", re.IGNORECASE)
 # The value columns of each table, beside the statistic's own (continuous).
 TABLES = {"outcomes_dichotomous": ("events", "total"), "outcomes_continuous": ("n",)}
@@ -112,9 +113,15 @@ def _runs(snippet: str, arms: tuple[ArmRow, ArmRow]) -> list[tuple[str, list]]:
     return runs
 
 
-def owners(snippet: str, arms: tuple[ArmRow, ArmRow]) -> dict[float, set[str]] | None:
-    """Each number of the snippet -> the arms whose group of the snippet holds it, when the layout is clear
-    (module docstring: one cue per arm, each group of numbers on the same side of its cue), else None."""
+@dataclass(frozen=True)
+class Layout:
+    held: dict[float, set[str]]  # each number of the snippet -> the arms whose group holds it
+    parallel: bool               # both groups hold as many numbers ("2 of 15; ... 1 of 6")
+
+
+def owners(snippet: str, arms: tuple[ArmRow, ArmRow]) -> Layout | None:
+    """Which arm's group of the snippet holds each number, when the layout is clear (module docstring: one cue
+    per arm, each group of numbers on the same side of its cue), else None."""
     runs = _runs(snippet, arms)
     kinds = [kind for kind, _ in runs]
     if kinds == ["cue", "number", "cue", "number"]:
@@ -129,20 +136,24 @@ def owners(snippet: str, arms: tuple[ArmRow, ArmRow]) -> dict[float, set[str]] |
     for arm, numbers in groups:
         for v in numbers:
             held.setdefault(v, set()).add(arm)
-    return held
+    return Layout(held, len(groups[0][1]) == len(groups[1][1]))
 
 
-def _taken(arm: ArmRow, other: ArmRow, held: dict[float, set[str]]) -> list[str]:
-    """The fields of ``arm`` whose number the snippet gives only in ``other``'s group."""
-    return [f for f, v in arm.values.items() if held.get(v) == {other.arm_id}]
+def _taken(arm: ArmRow, other: ArmRow, layout: Layout) -> list[str]:
+    """The fields of ``arm`` whose number the snippet gives only in ``other``'s group. Where the groups are not
+    parallel ("CYT107 (15 patients) versus placebo (6 patients): deaths 2 versus 1" puts 2 in the placebo's
+    group), only a row none of whose numbers is its own group's alone counts as taken."""
+    taken = [f for f, v in arm.values.items() if layout.held.get(v) == {other.arm_id}]
+    own = any(layout.held.get(v) == {arm.arm_id} for v in arm.values.values())
+    return taken if layout.parallel or not own else []
 
 
 def pair_problems(table: str, snippet: str, pair: tuple[ArmRow, ArmRow]) -> list[Problem]:
-    held = owners(snippet, pair)
-    if held is not None:
+    layout = owners(snippet, pair)
+    if layout is not None:
         found = []
         for arm, other in (pair, pair[::-1]):
-            fields = _taken(arm, other, held)
+            fields = _taken(arm, other, layout)
             if fields:
                 numbers = ", ".join(f"{f} = {fmt(arm.values[f])}" for f in fields)
                 found.append(problem(
