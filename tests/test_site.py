@@ -403,11 +403,12 @@ def test_console_answers_as_rhil7_query(real_site, tmp_path):
     queries = {f"example:{p.name}": p.read_text(encoding="utf-8")
                for p in sorted((package / "queries" / "examples").glob("*.sql"))}
     queries |= {f"view:{v}": f'SELECT * FROM "{v}"' for v in VIEW_ORDER}
+    queries["hostile"] = "SELECT '<img src=x onerror=alert(1)>' AS \"<b>x</b>\""
     with site_browser.serve(site) as base:
         report = site_browser.drive(base, ["console.html"], queries)
     assert report["pages"]["console.html"]["errors"] == []
     checked = 0
-    for key, sql in queries.items():
+    for key, sql in queries.items():  # the hostile one too: the console shows its cell and name as text
         columns, rows = run_query(database, sql)
         shown = report["queries"][key]
         assert "error" not in shown, (key, shown)
@@ -463,3 +464,15 @@ def test_site_refuses_a_release_zip_that_does_not_match_its_checksums(fixture_si
     assert done.returncode == 1, done.stderr
     assert "tables/studies.csv" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.browser
+def test_hostile_strings_show_as_text_in_chromium(fixture_site):
+    _need_browser()
+    _, site = fixture_site
+    pages = ["index.html", "trials.html", "results.html", "coverage.html"]
+    with site_browser.serve(site) as base:
+        report = site_browser.drive(base, pages)
+    for name in pages:
+        assert report["pages"][name]["errors"] == [], name  # no script ran: no error, no dialog
+    assert HOSTILE in report["pages"]["trials.html"]["text"]

@@ -23,6 +23,8 @@ const out = { pages: {}, requests: [], queries: {}, weights: {}, screenshots: []
 function watch(page, record) {
   page.on("console", (message) => { if (message.type() === "error") record.errors.push(message.text()); });
   page.on("pageerror", (error) => record.errors.push(String(error)));
+  // a dialog is what an injected alert() would open: never expected
+  page.on("dialog", (dialog) => { record.errors.push(`dialog: ${dialog.message()}`); dialog.dismiss(); });
   page.on("requestfailed", (request) => record.errors.push(`request failed: ${request.url()}`));
   page.on("request", (request) => out.requests.push(request.url()));
   page.on("response", async (response) => {
@@ -88,6 +90,7 @@ try {
     record.phoneOverflow = await page.evaluate(() => document.documentElement.scrollWidth
                                                      - document.documentElement.clientWidth);
     record.title = await page.title();
+    record.text = await page.innerText("main");
     record.h1 = await page.$$eval("h1", (els) => els.length);
     out.pages[name] = record;
     out.weights[name] = record.bytes;
