@@ -152,7 +152,7 @@ def forest_plot(comparison, row: dict, model: str, out_stem: Path) -> list[Path]
     x_arm1 = label_w + 0.2
     x_arm2 = x_arm1 + arm_w + 0.25
     x_weight = x_arm2 + arm_w + 0.55
-    x_effect = x_weight + 1.75
+    x_effect = x_weight + 2.0  # room for the longest model words, "IV, Random (REML, HK), 95% CI"
     graph_left, graph_w = x_effect + 0.25, 3.2
     width = graph_left + graph_w + 0.3
     header_in, axis_in = 0.75 + (0.2 if partial else 0.0), 0.75
