@@ -110,6 +110,26 @@ def test_a_row_whose_columns_miss_its_statistic_is_only_the_statistic_fields_pro
     assert _keys(validate_package(package)) == {("statistic-fields", CONT, row, "statistic")}
 
 
+def test_an_extraction_sheet_with_sem_stored_as_sd_is_refused_on_its_rows(contribution):  # noqa: F811
+    # the case: "mean ± SEM ... 1.85 ± 0.19" entered as mean_sd
+    package, sheet = contribution
+    header, rows = read_sheet(sheet)
+    snippet = "ALC (10^9/L) at day 21, mean ± SEM: CYT107 (n = 54) 1.85 ± 0.19; placebo (n = 55) 1.10 ± 0.12"
+    values = {"shankarhari2025_cyt107": ("54", "1.85", "0.19"), "shankarhari2025_placebo": ("55", "1.10", "0.12")}
+    alc = [i for i, r in enumerate(rows) if r["outcome"] == "alc" and r["analysis_timepoint"] == "week3"]
+    assert len(alc) == 2
+    for i in alc:
+        n, mean, sd = values[rows[i]["arm_id"]]
+        rows[i].update(timepoint="day21", timepoint_reported="day 21", statistic="mean_sd", n=n, mean=mean, sd=sd,
+                       unit="10^9/L", location="Table 2", snippet=snippet, method="table",
+                       note="TEST FIXTURE, not trial data", status="extracted")
+    write_sheet(sheet, header, rows)
+    result = ingest_sheet(package, sheet, "sheet.csv")
+    assert sorted((p.code, p.row, p.field) for p in result.problems) == [
+        ("statistic-not-as-snippet", i + 2, "statistic") for i in sorted(alc)]
+    assert all('"SEM"' in p.message and "mean_se" in p.message for p in result.problems)
+
+
 # ------------------------------------------------------------------ arm mix-ups (item 10)
 
 def _deaths(package, snippet: str, intervention: tuple[str, str], control: tuple[str, str], note: str | None = None):
