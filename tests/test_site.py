@@ -404,9 +404,14 @@ def test_console_answers_as_rhil7_query(real_site, tmp_path):
                for p in sorted((package / "queries" / "examples").glob("*.sql"))}
     queries |= {f"view:{v}": f'SELECT * FROM "{v}"' for v in VIEW_ORDER}
     queries["hostile"] = "SELECT '<img src=x onerror=alert(1)>' AS \"<b>x</b>\""
+    refused = {"remote": "SELECT * FROM read_csv('https://example.org/data.csv')",
+               "unlock": "SET enable_external_access = true"}
     with site_browser.serve(site) as base:
-        report = site_browser.drive(base, ["console.html"], queries)
+        report = site_browser.drive(base, ["console.html"], queries | refused)
     assert report["pages"]["console.html"]["errors"] == []
+    for key in refused:  # a query cannot reach a file or an address, nor switch that back on
+        assert "error" in report["queries"][key], key
+    assert all(urlsplit(u).netloc == urlsplit(base).netloc for u in report["requests"])
     checked = 0
     for key, sql in queries.items():  # the hostile one too: the console shows its cell and name as text
         columns, rows = run_query(database, sql)

@@ -49,6 +49,10 @@ async function openDatabase() {
   await con.query("SET autoinstall_known_extensions = false");
   await con.query("SET autoload_known_extensions = false");
   await con.query(await (await fetchOk(manifest.database)).text());
+  // The tables are loaded: from here on a query reads no file and no address (as rhil7.core.database.safe_connect
+  // does), so the console never makes a request of its own, whatever is typed.
+  await con.query("SET enable_external_access = false");
+  await con.query("SET lock_configuration = true");
   return con;
 }
 
