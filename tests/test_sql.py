@@ -250,10 +250,13 @@ def test_every_view_and_column_says_what_it_holds(reference_package):
         doc = view_doc(view, view_sql(view))
         fields = {r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in descriptor["resources"]}
         assert [c for c, _ in columns] == (fields[doc.table] if doc.table else list(doc.columns)), view
-    described = {(r["name"], f["name"]): f["description"] for r in descriptor["resources"] for f in r["schema"]["fields"]}
-    raw = con.execute("SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'raw'").fetchall()
+    described = {(r["name"], f["name"]): f["description"]
+                 for r in descriptor["resources"] for f in r["schema"]["fields"]}
+    raw = con.execute("SELECT table_name, column_name, comment FROM duckdb_columns() "
+                      "WHERE schema_name = 'raw'").fetchall()
     assert {(t, c): text for t, c, text in raw} == described
-    pooled = dict(con.execute("SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'pooled'").fetchall())
+    pooled = dict(con.execute("SELECT column_name, comment FROM duckdb_columns() "
+                              "WHERE table_name = 'pooled'").fetchall())
     assert pooled["k_missing"].startswith("trials whose data are not in the package")
     arms = dict(con.execute("SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'main' "
                             "AND table_name = 'arms'").fetchall())
@@ -280,7 +283,8 @@ def test_provenance_lists_every_snippet_behind_a_trial(reference_package):
     assert ("outcomes_dichotomous", "bcg_1_intervention_tb", "bcg_1_intervention", "events", str(tb["events"]),
             tb["snippet"]) in rows
     assert len(rows) == 1 + 2 + 4  # one study field; n_randomized of two arms; events and total of two rows
-    continuous = con.execute("SELECT DISTINCT field FROM provenance WHERE table_name = 'outcomes_continuous'").fetchall()
+    continuous = con.execute("SELECT DISTINCT field FROM provenance "
+                             "WHERE table_name = 'outcomes_continuous'").fetchall()
     assert sorted(f for (f,) in continuous) == ["mean", "n", "sd"]  # mean_sd rows: no empty value is listed
 
 

@@ -46,7 +46,8 @@ def _sparse(target):
 
 def _not_reachable(package, study, outcome, table):
     """``study``'s ``outcome`` data taken out of the package, its coverage row saying not_reachable."""
-    _rewrite(package / "tables" / table, lambda rows: [r for r in rows if (r["study_id"], r["outcome"]) != (study, outcome)])
+    _rewrite(package / "tables" / table,
+             lambda rows: [r for r in rows if (r["study_id"], r["outcome"]) != (study, outcome)])
     _rewrite(package / "tables" / "coverage.csv", lambda rows: [
         {**r, "status": "not_reachable", "detail": "synthetic: the full text could not be reached",
          "wanted_source": "synthetic full text"} if (r["study_id"], r["outcome"]) == (study, outcome) else r
@@ -63,7 +64,8 @@ def _incomplete(target):
 def _inestimable(target):
     package = _sparse(target)
     _rewrite(package / "tables" / "outcomes_dichotomous.csv", lambda rows: [
-        {**r, "events": "0", "snippet": f"synthetic {r['arm_id']}: 0 of {r['total']}"} if r["study_id"] == "syn_d" else r
+        {**r, "events": "0", "snippet": f"synthetic {r['arm_id']}: 0 of {r['total']}"}
+        if r["study_id"] == "syn_d" else r
         for r in rows])
     return package
 

@@ -226,9 +226,9 @@ def test_sql_quoting_is_written_once():
     quote_literal (defined in rhil7.core.sql_quoting): no module doubles quotes for SQL by itself."""
     root = Path(__file__).resolve().parents[1]
     doubling = re.compile(r"""\.replace\(\s*(['"])(\\?['"])\1\s*,\s*(['"])\2\2\3\s*\)""")
-    offenders = [f"{path.relative_to(root)}:{number}"
-                 for folder in ("src", "validators", "analysis", "benchmarks") for path in sorted((root / folder).rglob("*.py"))
-                 if path.name != "sql_quoting.py"
+    paths = [p for folder in ("src", "validators", "analysis", "benchmarks") for p in sorted((root / folder).rglob("*.py"))
+             if p.name != "sql_quoting.py"]
+    offenders = [f"{path.relative_to(root)}:{number}" for path in paths
                  for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if doubling.search(line)]
     assert offenders == []
     assert doubling.search("""text.replace("'", "''")""") and doubling.search("""name.replace('"', '""')""")

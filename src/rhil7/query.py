@@ -206,7 +206,9 @@ def _table(columns: list[str], rows: list[tuple], width: int) -> tuple[list[str]
     cells = [[text for text, _ in row] for row in fitted]
     names = [terminal(c) for c in columns]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(names)]
-    line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
+    def line(values: list[str]) -> str:
+        return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+
     out = [line(names), line(["-" * w for w in widths])] + [line(r) for r in cells]
     out.append(_count(rows))
     return out, cut
@@ -219,7 +221,7 @@ def _lines(columns: list[str], rows: list[tuple]) -> list[str]:
     width = max((len(n) for n in names), default=0)
     out = []
     for index, row in enumerate(rows):
-        record = [f"{name.rjust(width)} = {terminal(_cell(value))}".rstrip() for name, value in zip(names, row)]
+        record = [f"{name.rjust(width)} = {terminal(_cell(value))}".rstrip() for name, value in zip(names, row, strict=True)]
         out += ([""] if index else []) + record
     return out + ["", _count(rows)] if rows else [_count(rows)]
 
@@ -241,7 +243,7 @@ def render_results(results: list[QueryResult], fmt: str, width: int = CELL_WIDTH
     if fmt == "json":
         result = results[0]
         # all ASCII: every value kept whole (\u escapes), none can drive the terminal it is printed to
-        return json.dumps([{c: _plain(v) for c, v in zip(result.columns, row)} for row in result.rows], indent=2,
+        return json.dumps([{c: _plain(v) for c, v in zip(result.columns, row, strict=True)} for row in result.rows], indent=2,
                           ensure_ascii=True) + "\n"
     if fmt == "csv":  # a CSV is opened in spreadsheets: a text cell that reads as a formula is escaped
         result = results[0]

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .safe_reader import read_text
 from .sql_quoting import quote_identifier, quote_literal  # defined there, imported from here by everyone
@@ -20,6 +20,7 @@ from .vocabulary import vocabulary_sql
 
 if TYPE_CHECKING:
     import pandas as pd
+    from duckdb import DuckDBPyConnection
 
 # Dependency order of the view files; the names are the public interface (README documents them).
 # Old view names kept as aliases for one release (0.2.x), then removed: alias -> the view's name now.
@@ -36,7 +37,8 @@ SAFE_CONFIG = {"enable_external_access": False, "autoinstall_known_extensions": 
                "autoload_known_extensions": False}
 
 
-def safe_connect(path: str = ":memory:", read_only: bool = False, allowed_paths=(), **config):
+def safe_connect(path: str | Path = ":memory:", read_only: bool = False, allowed_paths: Iterable[str | Path] = (),
+                 **config: Any) -> DuckDBPyConnection:
     """A DuckDB connection that cannot reach files, the network or extensions, with its configuration locked.
 
     ``config`` adds settings (threads, storage version); it cannot switch the safety settings back on.
@@ -76,22 +78,23 @@ def raw_table(name: str) -> str:
     return f"raw.{quote_identifier(name)}"
 
 
-def column_types(resource: dict) -> list[str]:
+def column_types(resource: dict[str, Any]) -> list[str]:
     """The SQL type of each field of the resource's Table Schema, in order."""
     return [SQL_TYPES.get(f.get("type", "string"), "VARCHAR") for f in resource["schema"]["fields"]]
 
 
-def create_table_sql(resource: dict) -> str:
+def create_table_sql(resource: dict[str, Any]) -> str:
     """CREATE OR REPLACE TABLE raw.<name> with the Table Schema's typed columns and primary key."""
     fields = resource["schema"]["fields"]
-    columns = ", ".join(f"{quote_identifier(f['name'])} {t}" for f, t in zip(fields, column_types(resource)))
+    typed = zip(fields, column_types(resource), strict=True)
+    columns = ", ".join(f"{quote_identifier(f['name'])} {t}" for f, t in typed)
     pk = resource["schema"].get("primaryKey")
     pk = [pk] if isinstance(pk, str) else pk
     key = f", PRIMARY KEY ({', '.join(quote_identifier(k) for k in pk)})" if pk else ""
     return f"CREATE OR REPLACE TABLE {raw_table(resource['name'])} ({columns}{key})"
 
 
-def create_tables(con, descriptor: dict, tables: dict[str, pd.DataFrame]) -> None:
+def create_tables(con: DuckDBPyConnection, descriptor: dict[str, Any], tables: dict[str, pd.DataFrame]) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     for resource in descriptor["resources"]:
         name = resource["name"]
@@ -100,7 +103,7 @@ def create_tables(con, descriptor: dict, tables: dict[str, pd.DataFrame]) -> Non
         con.execute(create_table_sql(resource))
         frame = tables[name][[f["name"] for f in fields]]
         con.register("incoming", frame)
-        casts = ", ".join(f"CAST({quote_identifier(f['name'])} AS {t})" for f, t in zip(fields, types))
+        casts = ", ".join(f"CAST({quote_identifier(f['name'])} AS {t})" for f, t in zip(fields, types, strict=True))
         con.execute(f"INSERT INTO {raw_table(name)} SELECT {casts} FROM incoming")
         con.unregister("incoming")
 
@@ -145,7 +148,7 @@ def view_doc(name: str, sql: str) -> ViewDoc:
     return doc
 
 
-def field_descriptions(descriptor: dict) -> dict[str, dict[str, str]]:
+def field_descriptions(descriptor: dict[str, Any]) -> dict[str, dict[str, str]]:
     """resource -> field -> its Table Schema description (what the data dictionary prints)."""
     return {r["name"]: {f["name"]: str(f.get("description", "")) for f in r["schema"]["fields"]}
             for r in descriptor["resources"]}
@@ -161,7 +164,7 @@ def column_meanings(doc: ViewDoc, described: dict[str, dict[str, str]]) -> dict[
             for column, meaning in columns.items()}
 
 
-def comment_sql(descriptor: dict, docs: list[ViewDoc], existing: set[tuple[str, str]] | None = None) -> str:
+def comment_sql(descriptor: dict[str, Any], docs: list[ViewDoc], existing: set[tuple[str, str]] | None = None) -> str:
     """COMMENT ON every raw table and column (their Table Schema descriptions) and every view and view column
     (the view file's header), so that duckdb_tables(), duckdb_views() and duckdb_columns() say what they hold.
     ``existing``: the (table or view, column) pairs the database has, when known; others are not commented."""
@@ -181,7 +184,7 @@ def comment_sql(descriptor: dict, docs: list[ViewDoc], existing: set[tuple[str, 
     return "\n".join(out) + "\n"
 
 
-def views_sql(descriptor: dict, package_dir: Path | None = None) -> str:
+def views_sql(descriptor: dict[str, Any], package_dir: Path | None = None) -> str:
     """Everything after the tables, as one SQL text that DuckDB (and DuckDB-WASM: no Python function) runs: the
     vocabulary's macros, the views of queries/ (the package's own when it has them) and their comments."""
     texts = {name: view_sql(name, package_dir) for name in VIEW_ORDER}
@@ -190,7 +193,8 @@ def views_sql(descriptor: dict, package_dir: Path | None = None) -> str:
     return "\n".join([vocabulary_sql(), views, comment_sql(descriptor, docs)])
 
 
-def create_views(con, package_dir: Path | None = None, descriptor: dict | None = None) -> int:
+def create_views(con: DuckDBPyConnection, package_dir: Path | None = None,
+                 descriptor: dict[str, Any] | None = None) -> int:
     """The macros, views and comments; ``descriptor`` (default: this project's) gives the tables' descriptions."""
     texts = {name: view_sql(name, package_dir) for name in VIEW_ORDER}
     con.execute(vocabulary_sql())
@@ -202,12 +206,13 @@ def create_views(con, package_dir: Path | None = None, descriptor: dict | None =
     return len(VIEW_ORDER)
 
 
-def project_descriptor() -> dict:
+def project_descriptor() -> dict[str, Any]:
     """The project's own datapackage.json, shipped with rhil7 (the shape every package must have)."""
-    return json.loads(resources.files("rhil7").joinpath("datapackage.json").read_text(encoding="utf-8"))
+    descriptor: dict[str, Any] = json.loads(resources.files("rhil7").joinpath("datapackage.json").read_text("utf-8"))
+    return descriptor
 
 
-def connect_in_memory(tables: dict[str, pd.DataFrame], descriptor: dict):
+def connect_in_memory(tables: dict[str, pd.DataFrame], descriptor: dict[str, Any]) -> DuckDBPyConnection:
     """An in-memory database with the tables (typed by ``descriptor``) and the public views."""
     con = safe_connect()
     create_tables(con, descriptor, tables)

@@ -224,14 +224,16 @@ def _t975_macro() -> str:
              f"(79 * {z} ^ 9 + 776 * {z} ^ 7 + 1482 * {z} ^ 5 - 1920 * {z} ^ 3 - 945 * {z}) / (92160 * df ^ 4)"]
     listed = ", ".join(repr(t) for t in t_975())
     return (f"CREATE OR REPLACE MACRO t975(df) AS CASE WHEN df >= 1 AND df <= {T_975_LISTED} "
-            f"THEN ([{listed}]::DOUBLE[])[df::BIGINT] WHEN df > {T_975_LISTED} THEN {z} + " + " + ".join(terms) + " END;")
+            f"THEN ([{listed}]::DOUBLE[])[df::BIGINT] "
+            f"WHEN df > {T_975_LISTED} THEN {z} + " + " + ".join(terms) + " END;")
 
 
 def _statistic_incomplete_macro() -> str:
     columns = list(dict.fromkeys(c for cs in STATISTIC_COLUMNS.values() for c in cs))
     cases = " ".join(f"WHEN {quote_literal(s)} THEN " + " OR ".join(f"{c} IS NULL" for c in cs)
                      for s, cs in STATISTIC_COLUMNS.items())
-    return f"CREATE OR REPLACE MACRO statistic_incomplete(statistic, {', '.join(columns)}) AS CASE statistic {cases} END;"
+    return (f"CREATE OR REPLACE MACRO statistic_incomplete(statistic, {', '.join(columns)}) "
+            f"AS CASE statistic {cases} END;")
 
 
 def vocabulary_sql() -> str:
