@@ -20,7 +20,8 @@ from rhil7.ingest import ingest_sheet
 from rhil7.validators.arm_snippets import ArmRow, owners
 from rhil7.validators.run import validate_package
 from rhil7.validators.separator import separator_found
-from rhil7.validators.snippet_statistics import STATISTIC_WORDS
+from rhil7.core.vocabulary import STATISTIC_COLUMNS
+from rhil7.validators.snippet_statistics import STATISTIC_SAYS, STATISTIC_WORDS
 
 CONT, DICH = "tables/outcomes_continuous.csv", "tables/outcomes_dichotomous.csv"
 ALC_CYT = dict(row_id=f"{ARMS['intervention']}_alc_week3")
@@ -342,3 +343,9 @@ def test_every_written_form_of_a_statistic_word_is_found_and_holds_a_hint(word):
     for text in WORD_EXAMPLES[word.label]:
         assert con.execute("SELECT regexp_matches(?, ?)", [text, word.pattern]).fetchone()[0], text
         assert any(h in text for h in word.hints), text
+
+
+def test_every_statistic_of_the_vocabulary_has_its_words():
+    assert set(STATISTIC_SAYS) == set(STATISTIC_COLUMNS)
+    labels = {w.label for w in STATISTIC_WORDS}
+    assert all({centre, *spreads} <= labels for centre, spreads in STATISTIC_SAYS.values())
