@@ -36,6 +36,7 @@ CONVERTED_MARK, CORRECTED_MARK = "\u2020", "\u2021"
 CONVERTED_NOTE = f"{CONVERTED_MARK} mean and SD converted from the reported median (method in the report)"
 CORRECTED_NOTE = f"{CORRECTED_MARK} a zero cell: 0.5 added to every cell of the study (its own RR and IV weights)"
 PARTIAL_COLOUR = "#c00000"
+NOT_ESTIMABLE = "Not estimable: every study of this subgroup was left out (see 'Not pooled' below)"
 # in the registry's order: sepsis, COVID-19, all trials
 SUBGROUP_COLOURS = dict(zip(SUBGROUP_LABELS, ("#1f4e79", "#7f6000", "#c00000"), strict=True))
 RATIO_TICKS = [0.1, 0.2, 0.5, 1, 2, 5, 10]
@@ -93,9 +94,13 @@ def _rows(comparison) -> list[dict]:
     rows = []
     if comparison.subgroups:
         order = list(SUBGROUP_LABELS)
-        ranked = sorted(comparison.subgroups.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)
-        for name, fit in ranked:
+        names = [*comparison.subgroups, *comparison.inestimable_subgroups]
+        for name in sorted(names, key=lambda n: order.index(n) if n in order else len(order)):
             rows.append({"kind": "heading", "label": SUBGROUP_LABELS.get(name, name)})
+            fit = comparison.subgroups.get(name)
+            if fit is None:  # every study of the condition left out: said, not silently missing
+                rows += [{"kind": "note", "label": NOT_ESTIMABLE}, {"kind": "gap"}]
+                continue
             rows += [{"kind": "study", "study": s} for s in comparison.inputs if s.subgroup == name]
             rows.append({"kind": "subtotal", "fit": fit, "label": "Subtotal (95% CI)",
                          "studies": [s for s in comparison.inputs if s.subgroup == name]})

@@ -175,6 +175,7 @@ def report_markdown(rows, comparisons, checks, coverage, sources, plots: dict[st
                         "|---|---|---|---|"]
                 for name, f in comp.subgroups.items():
                     out.append(f"| {markdown(name)} | {f.k} | {_interval(tr, f)} |")
+                out += [f"| {markdown(name)} | 0 | not estimable | - |" for name in comp.inestimable_subgroups]
                 t = comp.subgroup_test
                 if t is not None:
                     out += ["", f"Test for subgroup differences: Q = {t.q_between:.2f}, df = {t.df}, {format_p(t.p)}"]

@@ -74,12 +74,18 @@ class Comparison:
     inputs: list[StudyInput] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # inputs that exist somewhere but are not in the package
     excluded: list[str] = field(default_factory=list)  # studies present but left out of pooling, with the reason
+    excluded_conditions: list[str] = field(default_factory=list)  # the condition of each study left out, in order
     not_reported: list[str] = field(default_factory=list)  # trials that did not measure or report the outcome
     caveats: list[str] = field(default_factory=list)  # open questions that may change the comparison
     fits: dict[str, pooling.Pooled] = field(default_factory=dict)
     sensitivity: dict[str, pooling.Pooled] = field(default_factory=dict)
     subgroups: dict[str, pooling.Pooled] = field(default_factory=dict)  # subtotals of a combined figure
     subgroup_test: pooling.SubgroupTest | None = None
+    inestimable_subgroups: list[str] = field(default_factory=list)  # conditions whose every study was left out
+
+    def leave_out(self, reason: str, condition: str) -> None:
+        self.excluded.append(reason)
+        self.excluded_conditions.append(condition)
 
 
 def _timepoint_label(code: str) -> str:
@@ -133,7 +139,7 @@ def gather_inputs(target: pd.Series, plan: pd.Series, tables: dict[str, pd.DataF
                 ti = arm_mean_sd(t, unit, method, arm_n.get(t["arm_id"]), plan["skewed_medians"])
                 ci = arm_mean_sd(c, unit, method, arm_n.get(c["arm_id"]), plan["skewed_medians"])
             except NotDerivable as exc:
-                comparison.excluded.append(f"{sid} {where} left out: {exc}")
+                comparison.leave_out(f"{sid} {where} left out: {exc}", str(study["condition"]))
                 continue
             es = effect_sizes.mean_difference(ti["mean"], ti["sd"], ti["n"], ci["mean"], ci["sd"], ci["n"])
             detail = {"intervention": ti, "control": ci}
@@ -143,10 +149,11 @@ def gather_inputs(target: pd.Series, plan: pd.Series, tables: dict[str, pd.DataF
                       "control": {"events": int(c["events"]), "total": int(c["total"]), "row_id": c["row_id"]},
                       "continuity_corrected": bool(es.corrected[0])}
             if es.double_zero[0]:
-                comparison.excluded.append(f"{sid} {outcome} left out: {INESTIMABLE}")
+                comparison.leave_out(f"{sid} {outcome} left out: {INESTIMABLE}", str(study["condition"]))
                 continue
         if not es.included[0]:
-            comparison.excluded.append(f"{sid} {where} left out: no finite effect with a positive variance")
+            comparison.leave_out(f"{sid} {where} left out: no finite effect with a positive variance",
+                                 str(study["condition"]))
             continue
         comparison.inputs.append(StudyInput(sid, study["short_citation"], float(es.yi[0]), float(es.vi[0]), detail,
                                             str(study["condition"])))
@@ -195,6 +202,8 @@ def fit_subgroups(comparison: Comparison, model: str) -> Comparison:
         part = [s for s in comparison.inputs if s.subgroup == name]
         fits = _fits(part, comparison.target["measure"], zero_cells)
         comparison.subgroups[name] = fits.get(model, fits["FE"] if model in FIXED_EFFECT_MODELS else fits["DL"])
+    comparison.inestimable_subgroups = [c for c in dict.fromkeys(comparison.excluded_conditions)
+                                        if c not in comparison.subgroups]
     if len(comparison.subgroups) > 1:
         fitted = list(comparison.subgroups.values())
         comparison.subgroup_test = pooling.subgroup_difference([f.estimate for f in fitted], [f.se for f in fitted])

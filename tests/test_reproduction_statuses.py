@@ -140,3 +140,18 @@ def test_the_report_shows_the_direction_under_each_computed_figure(tables):
     text = report_markdown(rows, comps, [], tables["coverage"], tables["sources"], {}, None)
     assert "Direction of benefit: for Mortality, lower is better" in text
     assert "Direction of benefit: for Absolute lymphocyte count, higher is better" in text
+
+
+def test_a_combined_figure_shows_an_inestimable_subgroup_instead_of_dropping_it(tables, tmp_path):
+    from rhil7.analysis import forest
+    from rhil7.analysis.presentation import report_markdown
+
+    _deaths(tables, "syn_d_intervention_death", 0)
+    _deaths(tables, "syn_d_control_death", 0)
+    runs = _run(tables)
+    row, comp = runs["all_mortality"]
+    assert list(comp.subgroups) == ["sepsis"] and comp.inestimable_subgroups == ["covid19"]
+    svg = forest.forest_plot(comp, row, row["model"], tmp_path / "all_mortality")[1].read_text(encoding="utf-8")
+    assert f"<!-- {forest.NOT_ESTIMABLE} -->" in svg and "<!-- COVID-19 -->" in svg
+    text = report_markdown([row], [comp], [], tables["coverage"], tables["sources"], {}, None)
+    assert "| covid19 | 0 | not estimable | - |" in text
