@@ -861,6 +861,38 @@ def _(p):
     return faults | {("extra-cell", STUDIES_CSV, row, None)}
 
 
+# ------------------------------------------------------------------ descriptor properties the engine does not implement
+
+@case("decimal-char-on-a-number-field")
+def _(p):
+    edit_descriptor(p, lambda d: _field(d, "arms", "n_randomized").update(decimalChar=","))
+    return {("unsupported-property", DP, None, "n_randomized")}
+
+
+@case("format-on-a-string-field")
+def _(p):
+    edit_descriptor(p, lambda d: _field(d, "studies", "study_id").update(format="email"))
+    return {("unsupported-property", DP, None, "study_id")}
+
+
+@case("exclusive-minimum")
+def _(p):
+    edit_descriptor(p, lambda d: _field(d, "arms", "n_randomized")["constraints"].update(exclusiveMinimum=0))
+    return {("unsupported-property", DP, None, "n_randomized")}
+
+
+@case("missing-values-other-than-empty")
+def _(p):
+    edit_descriptor(p, lambda d: resource(d, "arms")["schema"].update(missingValues=["", "NA"]))
+    return {("unsupported-property", DP, None, None)}
+
+
+@case("minimum-that-is-not-a-number")
+def _(p):
+    edit_descriptor(p, lambda d: _field(d, "studies", "year")["constraints"].update(minimum="abc"))
+    return {("bad-constraint", DP, None, "year")}
+
+
 # ================================================================== the tests
 
 def _keys(problems) -> set[tuple]:

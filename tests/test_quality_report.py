@@ -81,3 +81,39 @@ def test_cli_quality_exits_1_on_failed_expectations(tmp_path):
     result = run_cli("quality", str(package), "--out", str(tmp_path / "quality"))
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert result.stdout.startswith("FAILED:") and "outcomes_dichotomous" in result.stdout
+
+
+def test_a_contributed_pattern_with_a_lookahead_never_runs_and_the_report_ends(tmp_path, network_calls):
+    """The review's attack: a pattern that sends Python's re into endless backtracking. The gate judges rows by
+    the project's schema (the changed pattern is its problem), and quality runs patterns only under RE2."""
+    from corpus import edit_descriptor, resource
+
+    package = fixture_package(tmp_path / "pkg")
+    edit_descriptor(package, lambda d: next(f for f in resource(d, "studies")["schema"]["fields"]
+                                            if f["name"] == "study_id")["constraints"].update(pattern="(?=(a+)+$)x"))
+    report, _ = write_quality_report(package, tmp_path / "quality")
+    assert report.success, report.text()  # (the rows meet the project's schema)
+
+
+def test_patterns_run_under_re2_and_one_it_cannot_compile_is_refused_by_name():
+    import pandas as pd
+
+    from rhil7.validators.quality_report import pattern_outcomes
+
+    frame = pd.DataFrame({"id": ["ab", "a" * 40 + "!", None], "code": ["x", "y", "z"]}, index=[2, 3, 4])
+    resource = {"schema": {"fields": [{"name": "id", "constraints": {"pattern": "(a+)+b?"}},
+                                      {"name": "code", "constraints": {"pattern": "(?=x)x"}}]}}
+    outcomes, refused = pattern_outcomes("t", resource, frame)
+    assert [(o.columns, o.success, o.unexpected_rows) for o in outcomes] == [(["id"], False, [3])]
+    assert list(refused) == ["t.code"] and refused["t.code"].startswith("bad-pattern")
+
+
+def test_a_contributed_bound_that_is_no_number_is_a_problem_not_a_crash(tmp_path):
+    from corpus import edit_descriptor, resource
+
+    package = fixture_package(tmp_path / "pkg")
+    edit_descriptor(package, lambda d: next(f for f in resource(d, "studies")["schema"]["fields"]
+                                            if f["name"] == "year")["constraints"].update(minimum="abc"))
+    result = run_cli("quality", str(package), "--out", str(tmp_path / "quality"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "studies: not checked (bad-constraint)" in result.stdout

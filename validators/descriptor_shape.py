@@ -21,6 +21,12 @@ _NUMBER = (int, float)
 CONSTRAINT_TYPES = {"required": (bool,), "unique": (bool,), "enum": (list,), "pattern": (str,), "minimum": _NUMBER + (str,),
                     "maximum": _NUMBER + (str,), "exclusiveMinimum": _NUMBER + (str,), "exclusiveMaximum": _NUMBER + (str,),
                     "minLength": (int,), "maxLength": (int,)}
+# Table Schema properties the engine does not implement: refused by name, never silently ignored (a field's
+# format other than "default", number and boolean notation, missing values other than the empty cell, the
+# exclusive bounds)
+UNSUPPORTED_FIELD = ("decimalChar", "groupChar", "bareNumber", "trueValues", "falseValues", "missingValues")
+UNSUPPORTED_CONSTRAINTS = ("exclusiveMinimum", "exclusiveMaximum")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _JSON_NAMES = {dict: "an object", list: "a list", str: "a string", bool: "true or false", int: "an integer",
                float: "a number", type(None): "null"}
 
@@ -123,6 +129,8 @@ def _schema_problems(schema: dict, at: str, resource_names: set[str], limits: Li
                                           and all(isinstance(v, str) for v in schema["missingValues"])):
         problems.append(_problem(f"{at}/missingValues", "bad-schema", "a list of strings", _shown(schema["missingValues"]),
                                  "missingValues lists the texts that stand for a missing value."))
+    elif schema.get("missingValues", [""]) != [""]:  # (the engine reads only an empty cell as missing)
+        problems += _unsupported(["missingValues"], at, None)
     foreign_keys = schema.get("foreignKeys", [])
     if not isinstance(foreign_keys, list):
         problems.append(_problem(f"{at}/foreignKeys", "bad-foreign-key", "a list of foreign-key objects",
@@ -139,6 +147,8 @@ def _field_problems(field: dict, pointer: str, name: str) -> list[Problem]:
     if type_ not in FIELD_TYPES:
         problems.append(_problem(f"{pointer}/type", "bad-field-type", "one of " + ", ".join(FIELD_TYPES), _shown(type_),
                                  "The field's type is not one the validator reads.", name))
+    problems += _unsupported([k for k in UNSUPPORTED_FIELD if k in field] +
+                             (["format"] if field.get("format", "default") != "default" else []), pointer, name)
     constraints = field.get("constraints", {})
     if not isinstance(constraints, dict):
         return problems + [_problem(f"{pointer}/constraints", "bad-constraint", "an object of constraints",
@@ -158,10 +168,29 @@ def _field_problems(field: dict, pointer: str, name: str) -> list[Problem]:
             except (re.error, RecursionError, OverflowError) as exc:
                 problems.append(_problem(at, "bad-pattern", "a regular expression", f"{_shown(value)} ({exc})"[:160],
                                          "The pattern is not a valid regular expression.", name))
+        elif key in UNSUPPORTED_CONSTRAINTS:
+            problems += _unsupported([key], f"{pointer}/constraints", name)
+        elif key in ("minimum", "maximum") and not _bound_of_type(value, type_):
+            problems.append(_problem(at, "bad-constraint", "a number" if type_ != "date" else "a date (YYYY-MM-DD)",
+                                     _shown(value), f"The '{key}' constraint is not a value of the field's type "
+                                     f"({type_}).", name))
         elif key == "enum" and not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
             problems.append(_problem(at, "bad-constraint", "a list of values (strings or numbers)", _shown(value),
                                      "enum lists the values the field may take.", name))
     return problems
+
+
+def _bound_of_type(value, type_: str) -> bool:
+    """Whether ``value`` can bound a field of ``type_`` (a number for numbers, a YYYY-MM-DD date for dates)."""
+    if type_ == "date":
+        return isinstance(value, str) and _DATE.fullmatch(value) is not None
+    return type_ in ("integer", "number") and isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _unsupported(keys: list[str], pointer: str, name: str | None) -> list[Problem]:
+    return [_problem(f"{pointer}/{_escape(key)}", "unsupported-property", "a Table Schema property the validator "
+                     "implements", key, f"'{key}' is not implemented by the validator, so the rows would not be "
+                     "checked as it says; remove it.", name) for key in keys]
 
 
 def _foreign_key_problems(fk, pointer: str, own_fields: set[str], resource_names: set[str]) -> list[Problem]:

@@ -2,10 +2,13 @@
 
 A second, independent opinion, not the gate: ``rhil7 validate`` decides validity and never
 imports this module (Great Expectations takes seconds to import and brings many
-dependencies). The expectations are derived from the same Table Schemas (columns in order,
-not-null for required fields, value sets from enums, patterns, bounds, unique and compound
-keys) plus the within-row rules GX can say (events <= total, n_analysed <= n_randomized,
-q1 <= q3, sd and se > 0).
+dependencies). The tables are the ones the gate read and typed (rhil7.gate.read_package: a table
+the gate could not read whole, or whose descriptor it refused, is reported as not read). The
+expectations are derived from the Table Schemas the gate judges rows by, the project's (columns in
+order, not-null for required fields, value sets from enums, bounds, unique and compound keys) plus
+the within-row rules GX can say (events <= total, n_analysed <= n_randomized, q1 <= q3, sd and se > 0).
+Patterns are run by RE2 (google-re2, the engine of DuckDB's regular expressions in the gate), never by
+Python's ``re`` inside GX: a pattern RE2 cannot compile is refused by name, and none can run for ever.
 
 Offline by construction: analytics are switched off twice (the GX_ANALYTICS_ENABLED
 environment variable, set before the import, and the context's own setting), the context
@@ -20,10 +23,10 @@ import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from rhil7.frames import read_table
+import re2
 
-from rhil7.core.limits import DEFAULT_LIMITS
-from rhil7.core.safe_reader import check_resource, load_descriptor
+from rhil7.gate import read_package
+from rhil7.validators.canonical import canonical_descriptor
 from rhil7.core.sinks import terminal
 
 # Within-row rules, as (table, left column, right column, strictly greater?): left >= right.
@@ -51,7 +54,7 @@ class Outcome:
 class QualityReport:
     package: str
     outcomes: list[Outcome]
-    skipped: dict[str, str]  # table -> why it was not read
+    skipped: dict[str, str]  # table (or table.field for a pattern) -> why it was not checked
 
     @property
     def success(self) -> bool:
@@ -65,7 +68,7 @@ class QualityReport:
             rows = ", ".join(map(str, o.unexpected_rows)) or "-"
             lines.append(f"  {o.table}: {o.expectation} {','.join(o.columns)}: {o.unexpected_count} unexpected "
                          f"(rows {rows}; values {o.unexpected_values})")
-        lines += [f"  {table}: not read ({why})" for table, why in self.skipped.items()]
+        lines += [f"  {table}: not checked ({why})" for table, why in self.skipped.items()]
         return "\n".join(terminal(line) for line in lines) + "\n"  # (unexpected values are contributed text)
 
 
@@ -93,8 +96,6 @@ def expectations_for(gx, resource: dict) -> list:
             found.append(e.ExpectColumnValuesToNotBeNull(column=name))
         if "enum" in constraints:
             found.append(e.ExpectColumnValuesToBeInSet(column=name, value_set=constraints["enum"]))
-        if "pattern" in constraints:
-            found.append(e.ExpectColumnValuesToMatchRegex(column=name, regex=f"^(?:{constraints['pattern']})$"))
         if "minimum" in constraints or "maximum" in constraints:
             found.append(e.ExpectColumnValuesToBeBetween(column=name, min_value=constraints.get("minimum"),
                                                          max_value=constraints.get("maximum")))
@@ -113,24 +114,47 @@ def expectations_for(gx, resource: dict) -> list:
 
 
 def _readable_tables(package_dir: Path) -> tuple[dict[str, tuple[dict, object]], dict[str, str]]:
-    descriptor = load_descriptor(package_dir, DEFAULT_LIMITS)
+    """(the project's resource, the table the gate typed, indexed by CSV row number) by name, and why each other
+    table was not read (the gate's first problem of its file or of its part of the descriptor)."""
+    package = read_package(package_dir)
     tables, skipped = {}, {}
-    for resource in descriptor["resources"]:
-        if not isinstance(resource, dict) or not isinstance(resource.get("schema"), dict):
-            skipped[str(resource.get("name", "?") if isinstance(resource, dict) else "?")] = "no inline Table Schema"
+    for i, resource in enumerate(canonical_descriptor()["resources"]):
+        name = resource["name"]
+        frame = package.tables.get(name)
+        if frame is not None:
+            tables[name] = (resource, frame.set_axis(range(2, 2 + len(frame)), axis=0))
             continue
-        checked, problems = check_resource(package_dir, resource, DEFAULT_LIMITS)
-        if checked is None:
-            skipped[resource["name"]] = problems[0].code
-            continue
-        if checked.scan.quoting_broken:  # what check_resource found in the bytes
-            skipped[resource["name"]] = "malformed-csv"
+        mine = [p for p in package.problems if p.file == resource["path"] or (p.pointer or "").startswith(
+            tuple(f"/resources/{j}/" for j, r in enumerate(package.descriptor["resources"])
+                  if isinstance(r, dict) and r.get("name") == name))]
+        skipped[name] = min(mine, key=lambda p: p.sort_key()).code if mine else "not in the package"
+    return tables, skipped
+
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # (a pattern RE2 refuses is reported here, not logged on stderr)
+
+
+def pattern_outcomes(name: str, resource: dict, frame) -> tuple[list[Outcome], dict[str, str]]:
+    """Each pattern of the table's fields run by RE2 on the column (a whole-value match, as the gate's
+    regexp_full_match): an Outcome per pattern, and the patterns RE2 cannot compile, refused (bad-pattern)."""
+    outcomes, refused = [], {}
+    for f in resource["schema"]["fields"]:
+        pattern = (f.get("constraints") or {}).get("pattern")
+        if pattern is None:
             continue
         try:
-            tables[resource["name"]] = (resource, read_table(checked.path, resource))
-        except ValueError as exc:
-            skipped[resource["name"]] = f"unreadable: {str(exc).splitlines()[0][:100]}"
-    return tables, skipped
+            compiled = re2.compile(pattern, _RE2_OPTIONS)
+        except re2.error as exc:
+            refused[f"{name}.{f['name']}"] = f"bad-pattern: RE2 cannot run {pattern[:80]!r} ({exc})"
+            continue
+        cells = frame[f["name"]].dropna()
+        failing = [(row, value) for row, value in cells.items() if compiled.fullmatch(str(value)) is None]
+        outcomes.append(Outcome(table=name, expectation="expect_column_values_to_match_regex", columns=[f["name"]],
+                                success=not failing, unexpected_count=len(failing),
+                                unexpected_rows=[int(r) for r, _ in failing[:SAMPLE]],
+                                unexpected_values=[str(v) for _, v in failing[:SAMPLE]]))
+    return outcomes, refused
 
 
 def _plain(value) -> str:
@@ -177,6 +201,9 @@ def run_quality(package_dir: str | Path) -> tuple[QualityReport, dict]:
                                     result_format={"result_format": "COMPLETE", "partial_unexpected_count": SAMPLE})
         raw[name] = result.describe_dict()
         outcomes += [_outcome(name, r) for r in result.results]
+        patterns, refused = pattern_outcomes(name, resource, frame)
+        outcomes += patterns
+        skipped.update(refused)
     return QualityReport(str(package_dir), outcomes, skipped), raw
 
 

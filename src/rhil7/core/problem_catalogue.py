@@ -92,6 +92,10 @@ CATALOGUE: dict[str, ProblemKind] = _kinds(
      "Write constraints as an object (required, minimum, enum, pattern, ...)."),
     ("bad-pattern", "Bad pattern", "A pattern constraint is not a regular expression RE2 can run.",
      "Write the pattern without look-around or back-references."),
+    ("unsupported-property", "Unsupported property", "The Table Schema uses a property the validator does not "
+     "implement (a format, decimalChar, groupChar, bareNumber, missingValues other than the empty cell, "
+     "exclusiveMinimum, ...), so the rows would not be checked as it says.",
+     "Remove the property; write the values plainly (a decimal point, no grouping, an empty cell for missing)."),
     ("bad-primary-key", "Bad primary key", "The primary key names no field of the table.",
      "Name fields of this table in primaryKey."),
     ("bad-foreign-key", "Bad foreign key", "foreignKeys is not a list of foreign-key objects.",
