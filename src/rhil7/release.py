@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from rhil7.core.vocabulary import FORMULA_STARTS
+from rhil7.core.sinks import spreadsheet
 
 ARCHIVE_STEM = "rhil7-lymphopenia"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -171,8 +171,8 @@ def spreadsheet_copy(data: bytes, resource: dict) -> bytes:
     writer.writerow(header)
     for record in reader:
         for i in text_columns:
-            if i < len(record) and record[i].startswith(FORMULA_STARTS):
-                record[i] = "'" + record[i]
+            if i < len(record):
+                record[i] = spreadsheet(record[i])
         writer.writerow(record)
     return out.getvalue().encode("utf-8")
 
