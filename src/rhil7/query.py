@@ -221,7 +221,8 @@ def _lines(columns: list[str], rows: list[tuple]) -> list[str]:
     width = max((len(n) for n in names), default=0)
     out = []
     for index, row in enumerate(rows):
-        record = [f"{name.rjust(width)} = {terminal(_cell(value))}".rstrip() for name, value in zip(names, row, strict=True)]
+        record = [f"{name.rjust(width)} = {terminal(_cell(value))}".rstrip()
+                  for name, value in zip(names, row, strict=True)]
         out += ([""] if index else []) + record
     return out + ["", _count(rows)] if rows else [_count(rows)]
 
@@ -243,8 +244,8 @@ def render_results(results: list[QueryResult], fmt: str, width: int = CELL_WIDTH
     if fmt == "json":
         result = results[0]
         # all ASCII: every value kept whole (\u escapes), none can drive the terminal it is printed to
-        return json.dumps([{c: _plain(v) for c, v in zip(result.columns, row, strict=True)} for row in result.rows], indent=2,
-                          ensure_ascii=True) + "\n"
+        records = [{c: _plain(v) for c, v in zip(result.columns, row, strict=True)} for row in result.rows]
+        return json.dumps(records, indent=2, ensure_ascii=True) + "\n"
     if fmt == "csv":  # a CSV is opened in spreadsheets: a text cell that reads as a formula is escaped
         result = results[0]
         buffer = io.StringIO()
