@@ -51,7 +51,7 @@ ZERO_CELL_CONVENTIONS = {
 DEFAULT_ZERO_CELLS = "add_0.5"  # the meta-analysis was most likely run in RevMan, which corrects inside MH
 MODEL_LABELS = {m.code: m.label for m in MODELS}
 # I^2 = (Q - df)/Q for these (Higgins & Thompson 2002 on Cochran's Q; RevMan); tau^2/(tau^2 + s^2) for the others.
-I2_FROM_Q = (*FIXED_EFFECT_MODELS, "MH-DL")
+I2_FROM_Q = tuple(m.code for m in MODELS if m.i2_from_q)
 REML_AT_BOUNDARY = "REML tau\u00b2 at the boundary 0: the restricted likelihood is highest there"
 HK_ONE_STUDY = "Hartung-Knapp needs two studies: with one, the z test (metafor: test=\"z\" when k = 1)"
 

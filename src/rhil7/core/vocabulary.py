@@ -121,6 +121,8 @@ class Model:
     pooling: str  # plan column ``pooling``: "IV" or "MH"
     tau2_estimator: str | None = None  # plan column ``tau2_estimator`` (random effects)
     adjustment: str | None = None  # plan column ``adjustment``: "none" or "HK"
+    # I^2 from Cochran's Q, (Q - df)/Q (fixed effect; RevMan's M-H random), else tau^2/(tau^2 + s^2) (metafor)
+    i2_from_q: bool = False
 
     def plan_settings(self) -> dict[str, str]:
         """The plan columns this model sets (``rhil7 reproduce --model``)."""
@@ -130,13 +132,13 @@ class Model:
 
 
 MODELS = (
-    Model("FE", "IV, Fixed", "IV, Fixed", "fixed", "IV"),
+    Model("FE", "IV, Fixed", "IV, Fixed", "fixed", "IV", i2_from_q=True),
     Model("DL", "IV, Random (DerSimonian-Laird)", "IV, Random", "random", "IV", "DL", "none"),
     Model("REML", "IV, Random (REML)", "IV, Random (REML)", "random", "IV", "REML", "none"),
     Model("DL-HK", "IV, Random (DL, Hartung-Knapp)", "IV, Random (HK)", "random", "IV", "DL", "HK"),
     Model("REML-HK", "IV, Random (REML, Hartung-Knapp)", "IV, Random (REML, HK)", "random", "IV", "REML", "HK"),
-    Model("MH", "M-H, Fixed", "M-H, Fixed", "fixed", "MH"),
-    Model("MH-DL", "M-H, Random", "M-H, Random", "random", "MH", "DL", "none"),
+    Model("MH", "M-H, Fixed", "M-H, Fixed", "fixed", "MH", i2_from_q=True),
+    Model("MH-DL", "M-H, Random", "M-H, Random", "random", "MH", "DL", "none", i2_from_q=True),
 )
 MODEL_BY_CODE = {m.code: m for m in MODELS}
 MODEL_CODES = tuple(MODEL_BY_CODE)
