@@ -293,3 +293,21 @@ def test_published_results_is_the_view_and_published_its_deprecated_alias(refere
         q(reference_db, "SELECT * FROM published ORDER BY target_id")
     comment = q(reference_db, "SELECT comment FROM duckdb_views() WHERE view_name = 'published'")[0][0]
     assert "DEPRECATED" in comment and "published_results" in comment
+
+
+def test_the_release_sql_text_gives_the_same_views_and_comments(reference_package):
+    """views_sql (what a release's create_database.sql holds after its tables: plain SQL, no Python function, so
+    DuckDB-WASM runs it too) gives the macros, views and comments that rhil7 build gives."""
+    from rhil7.core.database import connect_in_memory, create_tables, safe_connect, views_sql
+    from rhil7.loading import read_descriptor
+
+    descriptor, tables = read_descriptor(reference_package), read_tables(reference_package)
+    built = connect_in_memory(tables, descriptor)
+    plain = safe_connect()
+    create_tables(plain, descriptor, tables)
+    plain.execute(views_sql(descriptor))
+    for sql in ("SELECT schema_name, table_name, column_name, comment FROM duckdb_columns() WHERE NOT internal",
+                "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal",
+                "SELECT table_name, comment FROM duckdb_tables()",
+                "SELECT outcome, subgroup, model, k, k_missing, complete FROM pooled"):  # values: last bits may differ
+        assert sorted(map(str, plain.execute(sql).fetchall())) == sorted(map(str, built.execute(sql).fetchall())), sql
