@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 from corpus import copy_package, edit_descriptor, resource, run_cli, table_path
-from test_contribution import fill_mortality, read_sheet, write_sheet
+from test_contribution import fill_mortality, write_sheet
 
 from rhil7.cli import main
 from rhil7.core.database import view_sql

@@ -20,13 +20,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from corpus import ROOT, copy_package
+from corpus import ROOT, SNAPSHOT, copy_package
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from rhil7.cli import main
 
-SNAPSHOT_TABLES = sorted(p.stem for p in (Path(__file__).parent / "fixtures" / "snapshot_0_1_0" / "tables").glob("*.csv"))
+SNAPSHOT_TABLES = sorted(p.stem for p in SNAPSHOT.glob("*.csv"))
 SECRET = b"SECRET-FIRST-LINE\nsecond line\n"
 # what the code may open outside the test's world: the interpreter and its libraries, rhil7's own code and data
 # (the shipped descriptor, queries/, analysis/plan.csv), the system's time zones and limits, the build key

@@ -269,7 +269,8 @@ def load_descriptor(package_dir: Path, limits: Limits = DEFAULT_LIMITS) -> dict:
         raise UnreadableInput(f"{descriptor_path}: {reason}") from None
     descriptor = parse_descriptor(raw, str(descriptor_path), limits)
     if len(descriptor["resources"]) > limits.max_resources:
-        raise UnreadableInput(f"{descriptor_path}: {len(descriptor['resources'])} resources, more than {limits.max_resources}")
+        raise UnreadableInput(f"{descriptor_path}: {len(descriptor['resources'])} resources, more than "
+                              f"{limits.max_resources}")
     return descriptor
 
 
