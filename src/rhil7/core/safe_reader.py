@@ -203,12 +203,32 @@ def _line_of_duplicate(text: str, key: str) -> int | None:
     try:
         decoder.decode(text)
     except _DuplicateKey as exc:
-        hits = [m.start() for m in re.finditer(re.escape(json.dumps(key, ensure_ascii=False)) + r"\s*:",
-                                               text[exc.at:])]
-        return text.count("\n", 0, exc.at + hits[1]) + 1 if len(hits) >= 2 else text.count("\n", 0, exc.at) + 1
+        at = _second_member(text, exc.at, key)
+        return text.count("\n", 0, exc.at if at is None else at) + 1
     except (ValueError, RecursionError):
         return None
     return None
+
+
+def _second_member(text: str, start: int, key: str) -> int | None:
+    """Offset of the second member named ``key`` of the object whose text starts at ``start`` (after its brace):
+    its members walked one by one, each value skipped by json's scanner (a nested object's same key is not it)."""
+    scan, seen, at = json.JSONDecoder().scan_once, 0, start
+    whitespace = json.decoder.WHITESPACE.match
+    try:
+        while True:
+            at = whitespace(text, at).end()
+            if text[at] != '"':
+                return None
+            name, end = json.decoder.scanstring(text, at + 1)
+            seen += name == key
+            if seen == 2:
+                return at
+            end = whitespace(text, end).end() + 1  # (past the colon)
+            _, end = scan(text, whitespace(text, end).end())
+            at = whitespace(text, end).end() + 1  # (past the comma)
+    except (ValueError, IndexError, StopIteration):
+        return None
 
 
 def too_deep(value, max_depth: int) -> str | None:
