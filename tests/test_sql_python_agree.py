@@ -22,6 +22,7 @@ import pytest
 from scipy import stats
 
 from rhil7.analysis.reproduction import judge
+from rhil7.core.vocabulary import MODEL_CODES
 from rhil7.reproduce import reproduce
 from sparse_fixture import build_sparse_package, default_plan, write_plan
 
@@ -107,7 +108,7 @@ def _same(a, b) -> bool:
 
 def test_sql_and_reproduce_agree_on_every_target_and_its_coverage(reproduced):
     name, rows, comparisons, pooled = reproduced
-    assert rows
+    assert rows and set(SQL_MODELS["RR"]) <= set(MODEL_CODES)
     for row, comparison in zip(rows, comparisons):
         key = (row["outcome"], row["timepoint"], row["subgroup"])
         sql = {p["model"]: p for p in pooled if (p["outcome"], p["timepoint"], p["subgroup"]) == key}
@@ -325,3 +326,17 @@ def test_statistic_columns_of_the_sql_are_the_vocabulary_s():
         for column in needed:
             values = [None if c == column else 1.0 for c in columns]
             assert con.execute(ask, [statistic, *values]).fetchone()[0] is True, (statistic, column)
+
+
+def test_outcome_measure_is_the_vocabulary_s():
+    """outcome_measure(): MD for the continuous table's outcomes (what effect_size_inputs computes for them), RR for
+    the dichotomous table's; pooled uses it for the rows of outcomes nothing is pooled for yet."""
+    from rhil7.core.vocabulary import OUTCOMES_BY_TABLE, vocabulary_sql
+
+    con = duckdb.connect(":memory:")
+    con.execute(vocabulary_sql())
+    for table, measure in (("outcomes_continuous", "MD"), ("outcomes_dichotomous", "RR")):
+        assert OUTCOMES_BY_TABLE[table]
+        for outcome in OUTCOMES_BY_TABLE[table]:
+            assert con.execute("SELECT outcome_measure(?)", [outcome]).fetchone()[0] == measure, outcome
+    assert con.execute("SELECT outcome_measure('no_such_outcome')").fetchone()[0] is None

@@ -205,7 +205,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # The analysis measure of each outcome: a mean difference for the continuous outcomes, a risk ratio for the others.
-OUTCOME_MEASURES = {o: "MD" if o in (*COUNT_OUTCOMES, *STAY_OUTCOMES) else "RR" for o in OUTCOME_LABELS}
+OUTCOME_MEASURES = {o.code: "MD" if o.table == CONTINUOUS_TABLE else "RR" for o in OUTCOMES}
 # t(0.975, df) is listed for df up to this many degrees of freedom; above it, the Cornish-Fisher expansion
 # (Abramowitz & Stegun 26.7.5, four terms) is within 1e-10 of it (checked by tests/test_sql_python_agree.py).
 T_975_LISTED = 100
