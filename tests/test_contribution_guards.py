@@ -16,11 +16,11 @@ import pytest
 from corpus import ARMS, ROOT, fixture_package, read_rows, row_number, run_cli, set_cell, table_path
 from test_contribution import contribution, read_sheet, write_sheet  # noqa: F401 (the fixture)
 
+from rhil7.core.vocabulary import STATISTIC_COLUMNS
 from rhil7.ingest import ingest_sheet
 from rhil7.validators.arm_snippets import ArmRow, owners
 from rhil7.validators.run import validate_package
 from rhil7.validators.separator import separator_found
-from rhil7.core.vocabulary import STATISTIC_COLUMNS
 from rhil7.validators.snippet_statistics import STATISTIC_SAYS, STATISTIC_WORDS
 
 CONT, DICH = "tables/outcomes_continuous.csv", "tables/outcomes_dichotomous.csv"
