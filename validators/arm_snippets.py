@@ -13,9 +13,9 @@ the layout is clear:
 
 A row that takes a number the snippet gives only in the other arm's group is refused, naming the arm, the number
 and the arm it belongs to; where the two groups do not hold as many numbers (the layout is not parallel), only a
-row none of whose numbers is its own group's alone. Where the layout is not clear, two arms with the same numbers, one of which the
-snippet gives only once, are refused naming both (one of them has the other's number). A note saying the arms
-share the numbers ("both arms", "each arm", "same numbers") lets the rows pass.
+row none of whose numbers is its own group's alone. Where the layout is not clear, two arms with the same
+numbers, one of which the snippet gives only once, are refused naming both (one of them has the other's number).
+A snippet or note saying the arms share the numbers ("both arms", "per arm", "same numbers") lets the rows pass.
 
 The pairs are found by SQL (rows of two arms of different roles with the same study, outcome, time point and
 snippet: few); the layout of each pair's snippet is read in Python, like the exact snippet check.
@@ -117,6 +117,7 @@ def _runs(snippet: str, arms: tuple[ArmRow, ArmRow]) -> list[tuple[str, list]]:
 class Layout:
     held: dict[float, set[str]]  # each number of the snippet -> the arms whose group holds it
     parallel: bool               # both groups hold as many numbers ("2 of 15; ... 1 of 6")
+    groups: dict[str, list[float]]  # each arm's group of numbers, in the snippet's order
 
 
 def owners(snippet: str, arms: tuple[ArmRow, ArmRow]) -> Layout | None:
@@ -136,7 +137,7 @@ def owners(snippet: str, arms: tuple[ArmRow, ArmRow]) -> Layout | None:
     for arm, numbers in groups:
         for v in numbers:
             held.setdefault(v, set()).add(arm)
-    return Layout(held, len(groups[0][1]) == len(groups[1][1]))
+    return Layout(held, len(groups[0][1]) == len(groups[1][1]), dict(groups))
 
 
 def _taken(arm: ArmRow, other: ArmRow, layout: Layout) -> list[str]:
@@ -156,8 +157,10 @@ def pair_problems(table: str, snippet: str, pair: tuple[ArmRow, ArmRow]) -> list
             fields = _taken(arm, other, layout)
             if fields:
                 numbers = ", ".join(f"{f} = {fmt(arm.values[f])}" for f in fields)
+                own = ", ".join(map(fmt, layout.groups[arm.arm_id]))
                 found.append(problem(
-                    table, arm.row, fields[0], CODE, f"the numbers the snippet gives for {arm.arm_id} ({arm.label})",
+                    table, arm.row, fields[0], CODE,
+                    f"numbers of the snippet's part about {arm.arm_id} ({arm.label}): {own}",
                     f"{numbers}, which the snippet gives for {other.arm_id} ({other.label})",
                     f"The row of arm {arm.arm_id} takes {numbers} from the part of the shared snippet about "
                     f"{other.arm_id} ({other.label}): each arm takes its own numbers, in the order the snippet "
