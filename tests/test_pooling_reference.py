@@ -264,3 +264,17 @@ def test_double_zero_studies_are_left_out_as_escalc_drop00():
     assert fit.k == REML_R["nielweise_DL_drop00"]["k"] == REML_R["nielweise_DL_keep00"]["k"] - 1
     assert fit.estimate == pytest.approx(REML_R["nielweise_DL_drop00"]["estimate"], abs=1e-9)
     assert abs(fit.estimate - REML_R["nielweise_DL_keep00"]["estimate"]) > 0.01
+
+
+def test_reml_climbs_where_plain_fisher_scoring_cycles():
+    """Ten studies on which Fisher scoring alternates between 0 and 1.046 for ever (metafor's default fit stops
+    with "did not converge"): with its steps halved until the likelihood climbs, and the score's root polished,
+    the engine reaches metafor's maximum (stepadj = 0.5, threshold 1e-10)."""
+    rows = _rows("reml_cycle.csv")
+    yi, vi = (np.array([float(r[column]) for r in rows]) for column in ("yi", "vi"))
+    expected = REML_R["fisher_cycle_REML"]
+    assert expected["default_converges"] == 0
+    fit = pooling.random_effects(yi, vi, "REML")
+    for quantity in ("tau2", "estimate", "se", "ci_low", "ci_high", "q", "i2", "p"):
+        assert getattr(fit, quantity) == pytest.approx(expected[quantity], abs=1e-9), quantity
+    assert pooling.REML_AT_BOUNDARY not in fit.notes

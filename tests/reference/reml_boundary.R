@@ -76,3 +76,17 @@ fit_out("nielweise_DL_drop00", rma(yi, vi, method = "DL",
                                    data = escalc("RR", ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = nw, drop00 = TRUE)))
 fit_out("nielweise_DL_keep00", rma(yi, vi, method = "DL",
                                    data = escalc("RR", ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = nw)))
+
+## Fisher scoring that cycles: on these ten studies (random numbers, not a published data set) plain Fisher scoring
+## alternates between 0 and 1.046 for ever (metafor: "Fisher scoring algorithm did not converge"); with step
+## halving (stepadj = 0.5) it reaches the maximum. The values are written to reml_cycle.csv for the test.
+cycle <- data.frame(
+  yi = c(-0.5316014313868197, -1.1940531480180563, -0.179665949677771, 0.82223093462016539, -0.79517985982181294,
+         -2.6953574421174413, 0.57643924637891797, -1.6000891608258372, 0.26836867050531421, 3.2420621009406778),
+  vi = c(1.9993874155048057, 6.7747351453682247, 6.7792436000821397, 0.69673287388140581, 4.3887393057291026,
+         5.969613108756012, 2.7699192868530429, 0.60171717939437297, 3.5269303212440075, 7.8005810420644828))
+write.csv(format(cycle, digits = 17), "tests/reference/reml_cycle.csv", row.names = FALSE, quote = FALSE)
+fit_out("fisher_cycle_REML", rma(yi, vi, data = cycle, method = "REML",
+                                 control = list(threshold = 1e-10, maxiter = 1000, stepadj = 0.5)))
+out("fisher_cycle_REML", "default_converges", !inherits(try(rma(yi, vi, data = cycle, method = "REML"),
+                                                            silent = TRUE), "try-error"))
