@@ -18,6 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .core.safe_reader import UnreadableInput, read_text
 from .core.sinks import markdown
 
 DICTIONARY_PATH = Path("docs") / "data-dictionary.md"
@@ -158,8 +159,12 @@ def write_dictionary(package_dir: Path, target: Path | None = None) -> Path:
 def is_up_to_date(package_dir: Path) -> bool:
     from .loading import read_descriptor
 
-    path = Path(package_dir) / DICTIONARY_PATH
-    return path.is_file() and path.read_text(encoding="utf-8") == render_dictionary(read_descriptor(package_dir))
+    try:  # the safe reader: a committed link (to a file outside, a FIFO, /dev/zero) is never followed
+        committed = read_text(package_dir, DICTIONARY_PATH, 16 * 1024 * 1024)
+    except UnreadableInput:  # missing, a link, too large: not the dictionary `rhil7 docs` writes
+        return False
+    committed = committed.replace("\r\n", "\n").replace("\r", "\n")  # (as text mode read it: a CR LF checkout)
+    return committed == render_dictionary(read_descriptor(package_dir))
 
 
 def main(argv: list[str] | None = None) -> int:
