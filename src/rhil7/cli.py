@@ -43,7 +43,8 @@ UNREADABLE = "2 usage error, unreadable input or an environment error (a read-on
 EXIT_CODES = {  # each command's own exit codes, shown by `rhil7 COMMAND --help`
     "validate": "0 the package is valid; 1 it is invalid (each problem names its file, row and field)",
     "build": "0 the database was built; 1 the package is invalid or the output path is unsafe",
-    "query": "0 the query ran; 1 the query failed, is not read-only, or the database is older than the tables",
+    "query": "0 the query ran; 1 the query failed, is not read-only, passed a bound (--max-rows, --timeout, "
+             "--memory-limit), or the database is older than the tables",
     "reproduce": "0 every figure was recomputed (whatever its status); 1 the package is invalid, the plan cannot "
                  "be honoured or the output path is unsafe",
     "audit": "0 the audit ran (its findings are in the report)",
@@ -96,7 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--file", help="a .sql file to run instead, e.g. queries/examples/coverage_gaps_by_trial.sql")
     p.add_argument("--format", choices=QUERY_FORMATS, default="table",
                    help="output format (default: table; line: one 'column = value' a line, for wide rows)")
-    p.add_argument("--database", help="database file (default: build/rhil7.duckdb of the package, checked for staleness)")
+    p.add_argument("--database",
+                   help="database file (default: build/rhil7.duckdb of the package, checked for staleness)")
     p.add_argument("--width", type=int, default=CELL_WIDTH,
                    help=f"table format: cut cells longer than this, marked ... (default: {CELL_WIDTH}; 0: whole)")
     p.add_argument("--max-rows", type=positive_count, default=QueryLimits.max_rows,
