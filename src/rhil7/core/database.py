@@ -157,7 +157,7 @@ def field_descriptions(descriptor: dict[str, Any]) -> dict[str, dict[str, str]]:
 def column_meanings(doc: ViewDoc, described: dict[str, dict[str, str]]) -> dict[str, str]:
     """Each column of the view with its meaning: the header's, else the description of the same field in the
     view's own table (same name, or the one the header names), else in the first table that has the field."""
-    own = doc.table or ("published_results" if doc.name in ("published", "published_results") else doc.name)
+    own = doc.table or doc.name
     columns = dict.fromkeys(described.get(own, {}), "") if doc.table else doc.columns
     order = [own, *described]
     return {column: meaning or next((described[t][column] for t in order if described.get(t, {}).get(column)), "")
