@@ -120,7 +120,8 @@ def test_sql_and_reproduce_agree_on_every_target_and_its_coverage(reproduced):
                 len(comparison.not_reported)), where
             assert p["complete"] is (not comparison.missing), where
             assert p["k_expected"] == p["k"] + p["k_excluded"] + p["k_missing"], where
-            assert (p["missing_studies"] is None) is p["complete"], where
+            named = [m.split(" (")[0] for m in (p["missing_studies"] or "").split("; ") if m]
+            assert named == sorted(m.split()[0] for m in comparison.missing), where  # the same trials
             fitted = comparison.fits.get(model)
             if not comparison.inputs:
                 assert p["estimate"] is None and fitted is None, where
