@@ -4,9 +4,10 @@ A second, independent opinion, not the gate: ``rhil7 validate`` decides validity
 imports this module (Great Expectations takes seconds to import and brings many
 dependencies). The tables are the ones the gate read and typed (rhil7.gate.read_package: a table
 the gate could not read whole, or whose descriptor it refused, is reported as not read). The
-expectations are derived from the Table Schemas the gate judges rows by, the project's (columns in
-order, not-null for required fields, value sets from enums, bounds, unique and compound keys) plus
-the within-row rules GX can say (events <= total, n_analysed <= n_randomized, q1 <= q3, sd and se > 0).
+expectations are generated from the checks compiled from the Table Schemas the gate judges rows by
+(compiled_checks: columns in order, not-null for required fields, value sets from enums, bounds, lengths,
+unique and compound keys) and from the row rules that are one comparison (events <= total, n_analysed <=
+n_randomized, q1 < q3, sd and se > 0): the same records the gate's SQL and the pandera models come from.
 Patterns are run by RE2 (google-re2, the engine of DuckDB's regular expressions in the gate), never by
 Python's ``re`` inside GX: a pattern RE2 cannot compile is refused by name, and none can run for ever.
 
@@ -27,15 +28,10 @@ import re2
 
 from rhil7.gate import read_package
 from rhil7.validators.canonical import canonical_descriptor
+from rhil7.validators.compiled_checks import Comparison, table_checks
+from rhil7.validators.row_rules import ROW_RULES
 from rhil7.core.sinks import terminal
 
-# Within-row rules, as (table, left column, right column, strictly greater?): left >= right.
-PAIR_RULES = [
-    ("outcomes_dichotomous", "total", "events", False),
-    ("arms", "n_randomized", "n_analysed", False),
-    ("outcomes_continuous", "q3", "q1", False),
-]
-POSITIVE = {"outcomes_continuous": ("sd", "se")}
 SAMPLE = 10  # unexpected values and rows kept per expectation
 
 
@@ -48,6 +44,7 @@ class Outcome:
     unexpected_count: int = 0
     unexpected_rows: list[int] = field(default_factory=list)  # CSV row numbers, header = 1
     unexpected_values: list = field(default_factory=list)
+    code: str = ""  # the problem code the gate reports for the same failure (the compiled check's)
 
 
 @dataclass
@@ -86,31 +83,45 @@ def _import_gx():
 
 
 def expectations_for(gx, resource: dict) -> list:
-    """The expectations of one table, from its Table Schema and the within-row rules."""
+    """The expectations of one table, generated from its compiled checks (compiled_checks) and the row rules
+    that are one comparison; patterns are not among them (``pattern_outcomes`` runs them under RE2)."""
     e = gx.expectations
     schema = resource["schema"]
     found = [e.ExpectTableColumnsToMatchOrderedList(column_list=[f["name"] for f in schema["fields"]])]
-    for f in schema["fields"]:
-        name, constraints = f["name"], f.get("constraints") or {}
-        if constraints.get("required"):
-            found.append(e.ExpectColumnValuesToNotBeNull(column=name))
-        if "enum" in constraints:
-            found.append(e.ExpectColumnValuesToBeInSet(column=name, value_set=constraints["enum"]))
-        if "minimum" in constraints or "maximum" in constraints:
-            found.append(e.ExpectColumnValuesToBeBetween(column=name, min_value=constraints.get("minimum"),
-                                                         max_value=constraints.get("maximum")))
-        if constraints.get("unique"):
-            found.append(e.ExpectColumnValuesToBeUnique(column=name))
+    for check in table_checks(resource):
+        meta = {"code": check.code, "kind": check.kind}
+        if check.kind == "required":
+            found.append(e.ExpectColumnValuesToNotBeNull(column=check.field, meta=meta))
+        elif check.kind == "enum":
+            found.append(e.ExpectColumnValuesToBeInSet(column=check.field, value_set=check.parameter, meta=meta))
+        elif check.kind in ("minimum", "maximum"):
+            bound = "min_value" if check.kind == "minimum" else "max_value"
+            found.append(e.ExpectColumnValuesToBeBetween(column=check.field, **{bound: check.parameter}, meta=meta))
+        elif check.kind in ("minLength", "maxLength"):
+            bound = "min_value" if check.kind == "minLength" else "max_value"
+            found.append(e.ExpectColumnValueLengthsToBeBetween(column=check.field, **{bound: check.parameter},
+                                                               meta=meta))
+        elif check.kind == "unique":
+            found.append(e.ExpectColumnValuesToBeUnique(column=check.field, meta=meta))
     key = schema.get("primaryKey")
     if isinstance(key, list) and len(key) > 1:
         found.append(e.ExpectCompoundColumnsToBeUnique(column_list=key))
-    for table, left, right, strict in PAIR_RULES:
-        if table == resource["name"]:
-            found.append(e.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=left, column_B=right, or_equal=not strict, ignore_row_if="either_value_is_missing"))
-    for column in POSITIVE.get(resource["name"], ()):
-        found.append(e.ExpectColumnValuesToBeBetween(column=column, min_value=0, strict_min=True))
+    for rule in ROW_RULES.get(resource["name"], []):
+        if rule.compare is not None:
+            found.append(_comparison(e, rule.compare, {"code": rule.code}))
     return found
+
+
+def _comparison(e, rule: Comparison, meta: dict):
+    """A row rule ``left op right`` as GX says it (rows with a side missing are not judged, as in the gate)."""
+    if not isinstance(rule.right, str):
+        strict, below = rule.op in ("<", ">"), rule.op in ("<", "<=")
+        bound = {"max_value": rule.right, "strict_max": strict} if below else \
+            {"min_value": rule.right, "strict_min": strict}
+        return e.ExpectColumnValuesToBeBetween(column=rule.left, **bound, meta=meta)
+    greater, smaller = (rule.left, rule.right) if rule.op in (">", ">=") else (rule.right, rule.left)
+    return e.ExpectColumnPairValuesAToBeGreaterThanB(column_A=greater, column_B=smaller, or_equal="=" in rule.op,
+                                                     ignore_row_if="either_value_is_missing", meta=meta)
 
 
 def _readable_tables(package_dir: Path) -> tuple[dict[str, tuple[dict, object]], dict[str, str]]:
@@ -122,7 +133,7 @@ def _readable_tables(package_dir: Path) -> tuple[dict[str, tuple[dict, object]],
         name = resource["name"]
         frame = package.tables.get(name)
         if frame is not None:
-            tables[name] = (resource, frame.set_axis(range(2, 2 + len(frame)), axis=0))
+            tables[name] = (resource, frame.set_axis(package.records[name], axis=0))
             continue
         mine = [p for p in package.problems if p.file == resource["path"] or (p.pointer or "").startswith(
             tuple(f"/resources/{j}/" for j, r in enumerate(package.descriptor["resources"])
@@ -139,21 +150,19 @@ def pattern_outcomes(name: str, resource: dict, frame) -> tuple[list[Outcome], d
     """Each pattern of the table's fields run by RE2 on the column (a whole-value match, as the gate's
     regexp_full_match): an Outcome per pattern, and the patterns RE2 cannot compile, refused (bad-pattern)."""
     outcomes, refused = [], {}
-    for f in resource["schema"]["fields"]:
-        pattern = (f.get("constraints") or {}).get("pattern")
-        if pattern is None:
-            continue
+    for check in (c for c in table_checks(resource) if c.kind == "pattern"):
+        pattern = check.parameter
         try:
             compiled = re2.compile(pattern, _RE2_OPTIONS)
         except re2.error as exc:
-            refused[f"{name}.{f['name']}"] = f"bad-pattern: RE2 cannot run {pattern[:80]!r} ({exc})"
+            refused[f"{name}.{check.field}"] = f"bad-pattern: RE2 cannot run {pattern[:80]!r} ({exc})"
             continue
-        cells = frame[f["name"]].dropna()
+        cells = frame[check.field].dropna()
         failing = [(row, value) for row, value in cells.items() if compiled.fullmatch(str(value)) is None]
-        outcomes.append(Outcome(table=name, expectation="expect_column_values_to_match_regex", columns=[f["name"]],
+        outcomes.append(Outcome(table=name, expectation="expect_column_values_to_match_regex", columns=[check.field],
                                 success=not failing, unexpected_count=len(failing),
                                 unexpected_rows=[int(r) for r, _ in failing[:SAMPLE]],
-                                unexpected_values=[str(v) for _, v in failing[:SAMPLE]]))
+                                unexpected_values=[str(v) for _, v in failing[:SAMPLE]], code=check.code))
     return outcomes, refused
 
 
@@ -177,7 +186,8 @@ def _outcome(table: str, result) -> Outcome:
     values = detail.get("partial_unexpected_list") or detail.get("unexpected_list") or []
     return Outcome(table=table, expectation=config.type, columns=[str(c) for c in columns],
                    success=bool(result.success), unexpected_count=int(detail.get("unexpected_count") or 0),
-                   unexpected_rows=[int(r) for r in rows[:SAMPLE]], unexpected_values=[_plain(v) for v in values[:SAMPLE]])
+                   unexpected_rows=[int(r) for r in rows[:SAMPLE]], unexpected_values=[_plain(v) for v in values[:SAMPLE]],
+                   code=str((config.meta or {}).get("code", "")))
 
 
 def run_quality(package_dir: str | Path) -> tuple[QualityReport, dict]:

@@ -14,6 +14,8 @@ from rhil7.core.database import quote_literal
 from rhil7.core.vocabulary import OUTCOME_UNITS, STATISTIC_COLUMNS, UNITS
 
 from rhil7.core.problems import Problem
+
+from .compiled_checks import Comparison
 from .typed_tables import TypedTables, fmt, problem
 
 
@@ -23,6 +25,8 @@ class RowRule:
     fields: tuple[str, ...]  # the cells the rule reads; the first is the one a problem is reported on
     expected: str
     breaks: str  # SQL over the row's typed cells: true where the row breaks the rule (NULL: it does not)
+    # a rule that is one comparison: its SQL is generated from it, and so are its pandera and GX forms
+    compare: Comparison | None = None
 
 
 def _given(*columns: str) -> str:
@@ -32,6 +36,14 @@ def _given(*columns: str) -> str:
 def _when_given(condition: str, *columns: str) -> str:
     """``condition`` (true for a broken row) judged only where every one of ``columns`` has a value."""
     return f"({_given(*columns)} AND {condition})"
+
+
+def _compared(code: str, left: str, op: str, right: str | float) -> RowRule:
+    """The rule ``left op right`` (compiled_checks.Comparison), its problem reported on ``left``."""
+    comparison = Comparison(left, op, right)
+    other = q(right) if isinstance(right, str) else repr(right)
+    return RowRule(code, comparison.fields, f"{left} {op} {right}",
+                   _when_given(f"NOT ({q(left)} {op} {other})", *comparison.fields), comparison)
 
 
 VALUE_FIELDS = tuple(dict.fromkeys(c for columns in STATISTIC_COLUMNS.values() for c in columns))
@@ -69,9 +81,9 @@ ROW_RULES: dict[str, list[RowRule]] = {
         RowRule("statistic-fields", ("statistic",) + VALUE_FIELDS,
                 f"exactly the value columns of the statistic ({STATISTIC_WORDS})",
                 _statistic_fields_wrong()),
-        RowRule("sd-not-positive", ("sd",), "sd > 0", _when_given('"sd" <= 0', "sd")),
-        RowRule("se-not-positive", ("se",), "se > 0", _when_given('"se" <= 0', "se")),
-        RowRule("iqr-width-not-positive", ("q1", "q3"), "q3 > q1", _when_given('"q3" <= "q1"', "q1", "q3")),
+        _compared("sd-not-positive", "sd", ">", 0),
+        _compared("se-not-positive", "se", ">", 0),
+        _compared("iqr-width-not-positive", "q1", "<", "q3"),
         RowRule("quartiles-out-of-order", ("q1", "median", "q3"), "q1 <= median <= q3", _when_given('NOT ("q1" <= "median" AND "median" <= "q3")', "q1", "median", "q3")),
         RowRule("range-out-of-order", ("min", "q1", "median", "q3", "max"), "min <= q1, q3 <= max and min <= median <= max",
                 (_when_given('"min" > "q1"', "min", "q1") + " OR " + _when_given('"q3" > "max"', "q3", "max") + " OR "
@@ -81,11 +93,10 @@ ROW_RULES: dict[str, list[RowRule]] = {
                 _unit_wrong()),
     ],
     "outcomes_dichotomous": [
-        RowRule("events-above-total", ("events", "total"), "events <= total", _when_given('"events" > "total"', "events", "total")),
+        _compared("events-above-total", "events", "<=", "total"),
     ],
     "arms": [
-        RowRule("analysed-above-randomized", ("n_analysed", "n_randomized"), "n_analysed <= n_randomized",
-                _when_given('"n_analysed" > "n_randomized"', "n_analysed", "n_randomized")),
+        _compared("analysed-above-randomized", "n_analysed", "<=", "n_randomized"),
     ],
     "published_results": [
         RowRule("ci-excludes-estimate", ("estimate", "ci_low", "ci_high"), "ci_low <= estimate <= ci_high",

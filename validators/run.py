@@ -50,6 +50,7 @@ class Validation:
     files: dict[str, bytes] = field(default_factory=dict, repr=False)
     digests: dict[str, str] = field(default_factory=dict)
     typed: dict = field(default_factory=dict, repr=False)
+    records: dict = field(default_factory=dict, repr=False)  # name: record number (header = 1) of each typed row
 
 
 def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS,
@@ -113,6 +114,7 @@ def _all_problems(package_dir: Path, limits: Limits, canonical: dict, kept: Vali
             rule_problems += [replace(p, file=paths.get(p.file, p.file)) for p in judged]
             if kept is not None:
                 kept.typed = {name: db.arrow(name) for name in reads if db.has(name)}
+                kept.records = {name: reads[name].rows.tolist() for name in kept.typed}
         finally:
             con.close()
     if descriptor != canonical_descriptor():

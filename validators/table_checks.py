@@ -16,6 +16,7 @@ from dataclasses import replace
 from rhil7.core.database import quote_identifier, quote_literal
 from rhil7.core.vocabulary import FORMULA_STARTS, VERBATIM_FIELDS
 
+from .compiled_checks import CellCheck, field_checks
 from .cross_rules import SnippetFilter
 from .csv_reading import ReadTable
 from .snippets import DIGIT_RUNS
@@ -82,24 +83,11 @@ def cell_checks(field: dict, controlled: bool = False, typed: str | None = None)
     value = (typed or typed_value(column, type_)) if typed_type else column
     # a constraint judges only a value of the type: an empty or mistyped cell leaves it NULL (never true)
     valid = f"{value} IS NOT NULL AND " if typed_type else f"{column} <> '' AND "
-    checks = []
-    if typed_type:
-        checks.append(("type-error", "", f"({column} <> '' AND {value} IS NULL)"))
-    if constraints.get("required"):
-        checks.append(("constraint-error", "required", f"coalesce({column}, '') = ''"))
-    if "enum" in constraints:
-        allowed = ", ".join(_literal(v, type_) for v in constraints["enum"])
-        checks.append(("constraint-error", "enum", f"({'' if typed_type else valid}{value} NOT IN ({allowed}))"))
-    if "pattern" in constraints:
-        checks.append(("constraint-error", "pattern",
-                       f"({valid}NOT regexp_full_match({column}, {quote_literal(constraints['pattern'])}))"))
-    for key, op in (("minimum", "<"), ("maximum", ">")):
-        if key in constraints:
-            checks.append(("constraint-error", key, f"({'' if typed_type else valid}{value} {op} "
-                                                    f"{_literal(constraints[key], type_)})"))
-    for key, op in (("minLength", "<"), ("maxLength", ">")):
-        if key in constraints:
-            checks.append(("constraint-error", key, f"({valid}length({column}) {op} {int(constraints[key])})"))
+    checks = [("type-error", "", f"({column} <> '' AND {value} IS NULL)")] if typed_type else []
+    # (a typed value is NULL unless the cell is of the type; a text cell must be tested for being empty)
+    given = "" if typed_type else valid
+    checks += [(check.code, check.kind, _failing(check, column, value, valid, given))
+               for check in field_checks(field) if check.kind != "unique"]
     if type_ == "string":
         # spreadsheet safety (OWASP "CSV injection"): a verbatim snippet is a quote, exempt (the release makes
         # the spreadsheet copies safe); so is a field whose values all come from an enum of safe words (a formula
@@ -111,6 +99,21 @@ def cell_checks(field: dict, controlled: bool = False, typed: str | None = None)
         if controlled:
             checks.append(("control-character", "", f"regexp_matches({column}, {quote_literal(CONTROL)})"))
     return checks
+
+
+def _failing(check: CellCheck, column: str, value: str, valid: str, given: str) -> str:
+    """The SQL condition, true for a cell that fails ``check`` (``value``: the cell typed, ``valid``: a prefix
+    that leaves an empty or mistyped cell unjudged, ``given``: the same, empty for a typed value)."""
+    parameter, kind = check.parameter, check.kind
+    if kind == "required":
+        return f"coalesce({column}, '') = ''"
+    if kind == "enum":
+        return f"({given}{value} NOT IN ({', '.join(_literal(v, check.type) for v in parameter)}))"
+    if kind == "pattern":  # a whole-value match (RE2), as pandera and Great Expectations run it
+        return f"({valid}NOT regexp_full_match({column}, {quote_literal(parameter)}))"
+    if kind in ("minimum", "maximum"):
+        return f"({given}{value} {'<' if kind == 'minimum' else '>'} {_literal(parameter, check.type)})"
+    return f"({valid}length({column}) {'<' if kind == 'minLength' else '>'} {int(parameter)})"
 
 
 class Listing:
@@ -207,7 +210,7 @@ def table_problems(con, read: ReadTable, listed: int) -> list[Problem]:
     key = [key] if isinstance(key, str) else list(key or [])
     for field in schema["fields"]:
         # a unique field that is the whole primary key: its repeats are primary-key problems, reported once
-        if (field.get("constraints") or {}).get("unique") and key != [field["name"]]:
+        if any(c.kind == "unique" for c in field_checks(field)) and key != [field["name"]]:
             listing.problems += _repeats(con, listing, [field], "unique-error", field_expectation(field),
                                          "Unique Error: the value is not unique")
     if key:

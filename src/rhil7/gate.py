@@ -34,6 +34,8 @@ class ValidatedPackage:
     tables: dict[str, pd.DataFrame] = field(repr=False)
     fingerprint: dict[str, str]
     problems: list[Problem]
+    # the record number (header = 1) of each row of each table in ``tables`` (a blank row is no row of it)
+    records: dict[str, list[int]] = field(default_factory=dict, repr=False)
 
     @property
     def valid(self) -> bool:
@@ -53,7 +55,7 @@ def read_package(root: Path, limits: Limits = DEFAULT_LIMITS, canonical: dict | 
     resources = {r["name"]: r for r in found.descriptor["resources"] if isinstance(r, dict) and "name" in r}
     tables = {name: from_typed(table, resources[name]) for name, table in found.typed.items()}
     return ValidatedPackage(root, found.descriptor, found.files, tables, fingerprint_of(found.descriptor, found.digests),
-                            found.problems)
+                            found.problems, found.records)
 
 
 def refusal_message(problems: list[Problem]) -> str:
