@@ -17,8 +17,8 @@ from test_contribution import fill_mortality, write_sheet
 
 from rhil7.cli import main
 from rhil7.core.database import view_sql
-from rhil7.core.limits import Limits, UnreadableInput
-from rhil7.core.safe_reader import check_resource, parse_json, read_bytes
+from rhil7.core.limits import Limits
+from rhil7.core.safe_reader import UnreadableInput, check_resource, parse_json, read_bytes
 from rhil7.sheet import template_rows
 from rhil7.validators.run import validate_package
 
@@ -149,7 +149,27 @@ def test_a_hard_link_to_a_file_outside_the_package_is_refused(package, outside, 
     assert run("validate", str(package), capsys=capsys)[0] == 1
 
 
+def test_release_refuses_a_hard_link_to_a_file_outside(package, outside, tmp_path, capsys):
+    """A hard link to a file outside was read by validate and shipped by release."""
+    table_path(package, "studies").rename(outside / "studies.csv")
+    os.link(outside / "studies.csv", table_path(package, "studies"))
+    code, out, err = run("release", str(package), "--out", str(tmp_path / "dist"), capsys=capsys)
+    assert code == 1 and "hard-link" in err
+    assert not (tmp_path / "dist").exists() or not list((tmp_path / "dist").glob("*.zip"))
+
+
 # ============================================================ class 2: reads and writes outside the package
+
+def test_docs_check_never_follows_a_committed_link(package, outside, capsys):
+    """The dictionary, written by `rhil7 docs`, moved outside and linked back: not read, so not up to date."""
+    assert run("docs", str(package), capsys=capsys)[0] == 0
+    written = package / "docs" / "data-dictionary.md"
+    assert run("docs", str(package), "--check", capsys=capsys)[0] == 0
+    written.rename(outside / "dictionary.md")
+    written.symlink_to(outside / "dictionary.md")
+    code, out, err = run("docs", str(package), "--check", capsys=capsys)
+    assert code == 1 and "out of date" in err
+
 
 @pytest.mark.parametrize("target", ["secret", "fifo", "/dev/zero"])
 def test_a_local_profile_is_never_opened(package, outside, target):
