@@ -83,7 +83,7 @@ def pandera_keys(tables: dict[str, pd.DataFrame]) -> set[tuple]:
             continue
         except SchemaErrors as exc:
             failures = exc.failure_cases
-        for check, column, row in zip(failures["check"], failures["column"], failures["index"]):
+        for check, column, row in zip(failures["check"], failures["column"], failures["index"], strict=True):
             check = rules.get(check, check)
             if check in COMPARED_RULES:
                 keys.add((check, name, int(row), COMPARED_RULES[check].fields[0]))
@@ -101,7 +101,7 @@ def gx_keys(package, tables: dict[str, pd.DataFrame]) -> set[tuple]:
         assert outcome.unexpected_count <= 10, "more failures than GX lists: the case is too large to compare"
         field = COMPARED_RULES[outcome.code].fields[0] if outcome.code in COMPARED_RULES else outcome.columns[0]
         rows = outcome.unexpected_rows
-        if outcome.code == "unique-error":  # GX lists every row of a repeated value, the gate each repeat after the first
+        if outcome.code == "unique-error":  # GX lists each row of a repeated value, the gate each repeat after the 1st
             values = tables[outcome.table][field]
             rows = [r for r in rows if values[r] in set(values[[x for x in rows if x < r]])]
         keys |= {(outcome.code, outcome.table, r, field) for r in rows}

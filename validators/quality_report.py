@@ -129,7 +129,7 @@ def _readable_tables(package_dir: Path) -> tuple[dict[str, tuple[dict, object]],
     table was not read (the gate's first problem of its file or of its part of the descriptor)."""
     package = read_package(package_dir)
     tables, skipped = {}, {}
-    for i, resource in enumerate(canonical_descriptor()["resources"]):
+    for resource in canonical_descriptor()["resources"]:
         name = resource["name"]
         frame = package.tables.get(name)
         if frame is not None:
@@ -186,8 +186,8 @@ def _outcome(table: str, result) -> Outcome:
     values = detail.get("partial_unexpected_list") or detail.get("unexpected_list") or []
     return Outcome(table=table, expectation=config.type, columns=[str(c) for c in columns],
                    success=bool(result.success), unexpected_count=int(detail.get("unexpected_count") or 0),
-                   unexpected_rows=[int(r) for r in rows[:SAMPLE]], unexpected_values=[_plain(v) for v in values[:SAMPLE]],
-                   code=str((config.meta or {}).get("code", "")))
+                   unexpected_rows=[int(r) for r in rows[:SAMPLE]],
+                   unexpected_values=[_plain(v) for v in values[:SAMPLE]], code=str((config.meta or {}).get("code", "")))
 
 
 def run_quality(package_dir: str | Path) -> tuple[QualityReport, dict]:

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from copy import copy
-from itertools import count
 
 from rhil7.core.database import quote_identifier
 
@@ -116,22 +114,3 @@ def in_parallel(con, jobs: list) -> list:
             cursor.close()
     with ThreadPoolExecutor(workers) as pool:
         return list(pool.map(run, jobs))
-
-
-_SCRATCH = count()
-
-
-@contextmanager
-def repeated_hashes(con, table: str, columns: list[str], where: str = "true"):
-    """The name of a scratch table (column ``h``) of the hashes of ``columns`` that more than one row of ``table``
-    (``where`` holds) has, or None when no hash repeats; dropped on leaving. One grouping tells whether a value may
-    repeat, for less than numbering the rows, and the rows of a repeated hash are then the only ones numbered (a
-    hash collision only costs that look)."""
-    name = quote_identifier(f"repeats{next(_SCRATCH)}")
-    values = ", ".join(map(quote_identifier, columns))
-    con.execute(f"CREATE TABLE {name} AS SELECT hash({values}) AS h FROM {table} WHERE {where} GROUP BY 1 "
-                "HAVING count(*) > 1")
-    try:
-        yield name if con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] else None
-    finally:
-        con.execute(f"DROP TABLE {name}")

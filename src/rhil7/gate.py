@@ -54,8 +54,8 @@ def read_package(root: Path, limits: Limits = DEFAULT_LIMITS, canonical: dict | 
     found = validate(root, limits, canonical, keep=True)
     resources = {r["name"]: r for r in found.descriptor["resources"] if isinstance(r, dict) and "name" in r}
     tables = {name: from_typed(table, resources[name]) for name, table in found.typed.items()}
-    return ValidatedPackage(root, found.descriptor, found.files, tables, fingerprint_of(found.descriptor, found.digests),
-                            found.problems, found.records)
+    fingerprint = fingerprint_of(found.descriptor, found.digests)
+    return ValidatedPackage(root, found.descriptor, found.files, tables, fingerprint, found.problems, found.records)
 
 
 def refusal_message(problems: list[Problem]) -> str:
