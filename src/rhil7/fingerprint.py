@@ -161,8 +161,8 @@ def require_fresh(database: Path, package_dir: Path) -> None:
 
     stored = trusted_fingerprint(database)
     if stored is None:
-        raise StaleDatabase(f"{database} was not built on this machine by `rhil7 build` (or was changed after): "
-                            f"it is not trusted; run `rhil7 build {package_dir}` to rebuild it")
+        raise StaleDatabase(f"{database} was not built on this machine by this version of `rhil7 build` (or was "
+                            f"changed after): it is not trusted; run `rhil7 build {package_dir}` to rebuild it")
     try:
         current = package_fingerprint(package_dir)
     except UnreadableInput as exc:
