@@ -108,3 +108,23 @@ def test_a_build_uses_the_tables_handed_down(tmp_path):
         assert con.execute("SELECT count(*) FROM raw.studies WHERE funding = 'as handed down'").fetchone() == (1,)
     finally:
         con.close()
+
+
+def test_a_table_changed_while_it_is_validated_is_refused(tmp_path, monkeypatch):
+    """DuckDB reads the file by its path after the gate read its bytes: a change in between is refused, so the
+    bytes kept and hashed are the bytes that were typed."""
+    from rhil7.core.safe_reader import UnreadableInput
+    from rhil7.validators import run
+
+    package = copy_package(tmp_path / "package")
+    original = run.read_table
+
+    def changing(con, res, index, typing):
+        if res.name == "studies":
+            with (package / "tables" / "studies.csv").open("a", encoding="utf-8") as fh:
+                fh.write("\n")
+        return original(con, res, index, typing)
+
+    monkeypatch.setattr(run, "read_table", changing)
+    with pytest.raises(UnreadableInput, match="changed while it was being validated"):
+        read_package(package)
