@@ -1,4 +1,5 @@
 """The audit checks each published figure on its own and flags what does not add up."""
+import pytest
 import pandas as pd
 from corpus import copy_package, run_cli, set_cell
 
@@ -21,6 +22,7 @@ def _checks(frame):
     return {c.check: c for c in audit_published(frame)}
 
 
+@pytest.mark.data
 def test_real_abstract_passes_every_check():
     checks = audit_published(read_tables(ROOT)["published_results"])
     assert len(checks) >= 40 and all(c.passed for c in checks)

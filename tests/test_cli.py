@@ -1,4 +1,5 @@
 """The command line: usage errors exit 2 without a traceback; audit renders text and JSON."""
+import pytest
 import json
 from pathlib import Path
 
@@ -31,6 +32,7 @@ def test_unknown_command_and_bad_option(cli):
     assert cli("validate", "--format", "xml").returncode == 2
 
 
+@pytest.mark.data
 def test_validate_finds_the_repository_package_from_a_subfolder(cli):
     out = cli("validate", cwd=ROOT / "tables")
     assert out.returncode == 0 and out.stdout.startswith("VALID")

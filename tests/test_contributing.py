@@ -6,6 +6,7 @@ per sheet row, matched by row_id) is the contributor's edit of the sheet between
 """
 from __future__ import annotations
 
+import pytest
 import csv
 import io
 import re
@@ -108,6 +109,7 @@ def test_worked_example_with_a_typo_is_reported_as_the_doc_says(tmp_path):
     assert checksums(package / "tables") == before  # nothing written
 
 
+@pytest.mark.data
 def test_worked_example_rows_are_not_in_the_package():
     """The example's numbers are invented: they must never reach tables/."""
     _, filled = filled_rows()

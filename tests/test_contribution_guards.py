@@ -315,6 +315,7 @@ def test_the_cli_names_the_separator_of_a_table_and_of_a_sheet(contribution):  #
 
 # ------------------------------------------------------------------ the valid contribution stays valid
 
+@pytest.mark.data
 def test_the_real_package_and_the_fixture_package_are_valid(package):
     assert validate_package(package) == []
     assert validate_package(ROOT) == []

@@ -62,6 +62,7 @@ def test_the_drawn_cells_are_the_matrix(tmp_path):
     assert cells_in_svg(paths[1]) == matrix.cells
 
 
+@pytest.mark.data
 def test_the_real_matrix_is_coverage_csv():
     from rhil7.loading import read_tables
 

@@ -16,6 +16,9 @@ from rhil7.loading import read_tables
 from rhil7.validators.run import validate_package
 from rhil7.validators.snippets import numbers_in, snippet_supports
 
+# every test here checks an invariant of the live package (any correct contribution keeps it)
+pytestmark = pytest.mark.data
+
 ROOT = Path(__file__).resolve().parents[1]
 DESCRIPTOR = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
 NUMBER_FIELDS = {"outcomes_continuous": ["n", "mean", "sd", "se", "median", "q1", "q3", "min", "max"],

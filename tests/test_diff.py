@@ -200,6 +200,7 @@ def test_git_revisions(tmp_path, planted):
     assert same.returncode == 0 and "OLD and NEW are the same commit" in same.stdout
 
 
+@pytest.mark.data
 def test_bad_input_raises_diff_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(DiffError):

@@ -839,6 +839,15 @@ def _(p):
     return faults | {("incorrect-label", STUDIES_CSV, 1, "funding")}
 
 
+@case("row-checked-past-a-dropped-column")
+def _(p):
+    faults = _set(p, "outcomes_dichotomous", DEATHS_CYT, "events", "seven", "type-error", DICH)
+    header, rows = read_rows(p, "outcomes_dichotomous")
+    header.remove("note")
+    write_rows(p, "outcomes_dichotomous", header, [{k: r[k] for k in header} for r in rows])
+    return faults | {("missing-label", DICH, 1, "note")}
+
+
 @case("empty-primary-key-cell")
 def _(p):
     header, rows = read_rows(p, "open_questions")
@@ -1092,6 +1101,7 @@ def test_github_format_emits_error_annotations_at_the_right_lines(tmp_path):
 
 # ------------------------------------------------------------------ the repository root is not an importable package
 
+@pytest.mark.data
 def test_validators_at_the_repo_root_does_not_shadow_the_pypi_package():
     import subprocess
     import sys
@@ -1103,6 +1113,7 @@ def test_validators_at_the_repo_root_does_not_shadow_the_pypi_package():
     assert not location.is_relative_to(ROOT / "validators")
 
 
+@pytest.mark.data
 def test_frictionless_validates_the_package_from_the_repo_root():
     import subprocess
     import sys

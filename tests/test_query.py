@@ -82,6 +82,7 @@ def test_short_cells_are_shown_whole_without_a_hint():
 
 @pytest.mark.parametrize("view, table", [("open_questions", "open_questions"),
                                          ("study_provenance", "study_provenance")])
+@pytest.mark.data
 def test_every_table_has_a_view_through_rhil7_query_and_the_duckdb_cli(database, view, table):
     with (ROOT / "tables" / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))

@@ -23,6 +23,7 @@ MD_DL = dict(MD_REML, tau2_estimator="DL")
 RR_DL = dict(measure="RR", model="random", tau2_estimator="DL", pooling="IV", target_unit="", conversion="", rationale="")
 
 
+@pytest.mark.data
 def test_plan_covers_every_published_target():
     published = pd.read_csv(ROOT / "tables/published_results.csv")
     plan = read_plan()
@@ -30,6 +31,7 @@ def test_plan_covers_every_published_target():
     assert (plan.loc[published["target_id"], "measure"].values == published["measure"].values).all()
 
 
+@pytest.mark.data
 def test_every_target_without_a_published_figure_says_what_the_abstract_claims():
     """A target without a figure is judged by the plan's claim; the plan states it rather than leaving the
     default (nothing to compare with) to chance, and a target with a figure needs none."""
@@ -95,6 +97,7 @@ def test_snapshot_every_target_is_not_computable_and_names_missing_inputs(packag
     assert "francois2018 cd8 week2 (not_reachable)" in sepsis["note"] and "daix2023 cd8 week2 (not_reachable)" in sepsis["note"]
 
 
+@pytest.mark.data
 def test_real_package_every_target_has_a_status_consistent_with_its_inputs():
     """Whatever the live data: a target with an input that is neither extracted nor not_reported is
     not_computable and names that input; a computed target pools exactly its extracted trials."""
@@ -121,6 +124,7 @@ def test_real_package_every_target_has_a_status_consistent_with_its_inputs():
             assert question in r["note"], r
 
 
+@pytest.mark.data
 def test_reproduce_cli_json_report_and_plots(cli, reference_package, tmp_path):
     env = dict(os.environ, RHIL7_BUILD=str(tmp_path / "build"))
     out = cli("reproduce", str(ROOT), "--format", "json", env=env)

@@ -1,4 +1,5 @@
 """Field names, types and constraints live in datapackage.json; pandera, SQL and docs agree with it."""
+import pytest
 import json
 import re
 from pathlib import Path
@@ -26,6 +27,7 @@ def test_pandera_models_mirror_the_table_schemas():
                 assert (key in (f.get("constraints") or {})) == (key in names), (resource["name"], f["name"], key)
 
 
+@pytest.mark.data
 def test_the_package_passes_every_pandera_model():
     """An invariant of the live package (run in every pull request): the pandera models accept what validates."""
     tables = read_tables(ROOT)
@@ -33,6 +35,7 @@ def test_the_package_passes_every_pandera_model():
         schema_for(resource).validate(tables[resource["name"]], lazy=True)
 
 
+@pytest.mark.data
 def test_raw_tables_in_duckdb_have_the_schema_columns_and_types():
     con = safe_connect()
     create_tables(con, DESCRIPTOR, read_tables(ROOT))
@@ -41,6 +44,7 @@ def test_raw_tables_in_duckdb_have_the_schema_columns_and_types():
         assert [(c[0], c[1]) for c in cols] == [(f["name"], SQL_TYPES[f["type"]]) for f in resource["schema"]["fields"]]
 
 
+@pytest.mark.data
 def test_view_headers_document_the_columns_they_return():
     """Each view file's header comment lists its columns; the view returns exactly those."""
     con = safe_connect()
@@ -60,6 +64,7 @@ def test_view_headers_document_the_columns_they_return():
                 assert re.search(rf"\b{column}\b", header), (view, column)
 
 
+@pytest.mark.data
 def test_readme_documents_every_view_and_its_columns():
     readme = (ROOT / "docs" / "sql.md").read_text(encoding="utf-8")  # the README links to it
     con = safe_connect()

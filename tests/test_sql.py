@@ -217,6 +217,7 @@ def test_readme_view_examples_run(real_db, snapshot_db):
     assert q(snapshot_db, examples["arms"]) == [("daix2023_cyt107", "intervention", 15), ("daix2023_placebo", "control", 6)]
 
 
+@pytest.mark.data
 def test_real_database_mirrors_the_live_tables(real_db):
     """Whatever the data: every table's rows reach the database, and the derived views hold only what the
     outcome rows support (an effect size per study, outcome and time point with rows for both arms)."""

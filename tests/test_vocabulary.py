@@ -187,6 +187,7 @@ def _literals(tree):
     return strings, collections
 
 
+@pytest.mark.data
 def test_no_registry_word_or_code_list_is_written_again_elsewhere():
     """A label, a model's words, a time-point pattern written outside the vocabulary, or a list of two or more
     outcome, subgroup or model codes, is a second copy that will drift: derive it from the registry instead."""
