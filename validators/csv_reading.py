@@ -11,7 +11,7 @@ and the physical line an editor shows are told apart (``line_of_row``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import numpy as np
@@ -96,11 +96,15 @@ def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
     labels = csv_cells(bytes(body[:first.start() if first else len(body)]).decode("utf-8"))
     header = header_problems(res, labels)
     # a label that is wrong, blank or repeated leaves each cell in its field's place, so the rows are checked
-    # too (every problem in one run, as frictionless reports them); a header narrower than the schema, or cut by
-    # another separator than the comma, does not
-    if any(p.code in ("missing-label", SEPARATOR_CODE) for p in header):
+    # too (every problem in one run, as frictionless reports them); a header narrower than the schema is read by
+    # the fields it has (a row as wide as the schema then has extra cells, as frictionless says); a header cut by
+    # another separator than the comma is not read
+    if not labels or any(p.code == SEPARATOR_CODE for p in header):
         read.problems, read.checkable, read.whole = header, False, False
         return read
+    if len(labels) < len(names):
+        res = read.resource = _narrowed(res, len(labels))
+        names, typing = names[:len(labels)], type(typing)(res.descriptor["schema"]["fields"])
     stray, read.controlled = res.scan.stray, res.scan.controlled
     quoted = body if stray is not None else None  # kept only to quote a quoting fault
     del body  # DuckDB reads the file itself: a large table is not held twice
@@ -174,6 +178,19 @@ def _load(con, res: SafeResource, names: list[str], table: str, typed, rejects: 
                         rejects_table = {quote_literal(rejects)}, rejects_scan = {quote_literal(rejects + '_scan')},
                         encoding = 'utf-8', max_line_size = 4194304)"""))
     return rejects
+
+
+def _narrowed(res: SafeResource, width: int) -> SafeResource:
+    """``res`` with the first ``width`` fields of its schema, and the keys made of those fields only."""
+    schema = res.descriptor["schema"]
+    fields = schema["fields"][:width]
+    kept = {f["name"] for f in fields}
+    key = schema.get("primaryKey")
+    key = [key] if isinstance(key, str) else list(key or [])
+    keys = [fk for fk in schema.get("foreignKeys") or []
+            if set([fk["fields"]] if isinstance(fk["fields"], str) else fk["fields"]) <= kept]
+    narrowed = {**schema, "fields": fields, "primaryKey": key if set(key) <= kept else [], "foreignKeys": keys}
+    return replace(res, descriptor={**res.descriptor, "schema": narrowed})
 
 
 def _add_rows(con, table: str, typed: str, names: list[str], rows: dict[int, list[str]], records: np.ndarray,
