@@ -1,7 +1,7 @@
 """rhIL-7 (CYT107) lymphopenia trials: data package, validation, SQL and reproduction."""
 # The package's version, written once in the code; `rhil7 release` checks that pyproject.toml, datapackage.json,
 # CITATION.cff and CHANGELOG.md say the same (metadata of an editable install would lag behind an edit).
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def load(package_dir=None):
