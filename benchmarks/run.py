@@ -168,7 +168,7 @@ def targets(results: dict) -> list[tuple[str, str, bool]]:
 def markdown(results: dict) -> str:
     real, big = results["real"], results["faulted"]
     rows = "\n".join(f"| {name} | {value} | {'met' if met else 'NOT met'} |" for name, value, met in targets(results))
-    return f"""# Benchmark results
+    return f"""## Speed targets
 
 Written by `python benchmarks/run.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores,
 load average {os.getloadavg()[0]:.2f} at the end. The faulted package: {results['rows']:,} continuous rows,
@@ -188,6 +188,23 @@ load average {os.getloadavg()[0]:.2f} at the end. The faulted package: {results[
 """
 
 
+START, END = "<!-- benchmarks/run.py: start -->", "<!-- benchmarks/run.py: end -->"
+
+
+def write_section(results: Path, text: str) -> None:
+    """Replace this runner's section of RESULTS.md (between its markers), keeping what other measurements wrote."""
+    section = f"{START}\n{text}{END}\n"
+    old = results.read_text(encoding="utf-8") if results.exists() else ""
+    if START in old and END in old:
+        before, rest = old.split(START, 1)
+        new = before + section + rest.split(END, 1)[1].lstrip("\n")
+    else:
+        new = section + ("\n" + old if old else "")
+    temporary = results.with_suffix(".tmp")
+    temporary.write_text(new, encoding="utf-8")
+    temporary.replace(results)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="continuous rows of the faulted package")
@@ -199,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results = measure(args)
     text = markdown(results)
-    Path(args.results).write_text(text, encoding="utf-8")
+    write_section(Path(args.results), text)
     print(text)
     return 0 if all(met for _, _, met in targets(results)) else 1
 

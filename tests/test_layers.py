@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,3 +49,18 @@ def test_top_level_folders_are_linked_into_the_package():
         link = ROOT / "src" / "rhil7" / name
         assert link.is_symlink() and link.resolve() == (ROOT / name).resolve()
         assert not (ROOT / name / "__init__.py").exists(), f"{name}/ must not become an importable top-level package"
+
+
+def test_every_folder_of_the_package_is_listed_for_the_wheel():
+    """`pip install .` ships only the packages pyproject.toml lists: a folder of modules left out is missing from
+    every non-editable install (and an editable one would not show it)."""
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    package_root = ROOT / "src"
+    folders = set()
+    for name in ("rhil7",):
+        for folder in [package_root / name, *(package_root / name).rglob("*")]:
+            real = folder.resolve()
+            holds_files = any(real.glob("*.py")) or any(real.glob("*.sql")) or any(real.glob("*.js"))
+            if real.is_dir() and folder.name != "__pycache__" and holds_files:
+                folders.add(".".join(folder.relative_to(package_root).parts))
+    assert folders <= listed, f"add to [tool.setuptools] packages: {sorted(folders - listed)}"
