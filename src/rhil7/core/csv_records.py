@@ -53,7 +53,7 @@ class CsvTable:
         return cls(header, [v for v, _ in body], [t for _, t in body], header_text, newline, bom)
 
     def rows(self) -> list[dict[str, str]]:
-        return [dict(zip(self.header, values)) for values in self.records]
+        return [dict(zip(self.header, values, strict=False)) for values in self.records]  # (ragged: its own cells)
 
     def find(self, key: dict[str, str]) -> int | None:
         """The index of the only record whose values match ``key``."""

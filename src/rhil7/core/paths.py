@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -26,7 +27,7 @@ class UnsafeOutput(Exception):
     """An output path is a symbolic link or not a directory: nothing is written (exit code 1)."""
 
 
-def find_package_dir(explicit: str | os.PathLike | None = None, start: Path | None = None) -> Path:
+def find_package_dir(explicit: str | os.PathLike[str] | None = None, start: Path | None = None) -> Path:
     if explicit is not None:
         return Path(explicit)
     if os.environ.get("RHIL7_PACKAGE"):
@@ -35,7 +36,8 @@ def find_package_dir(explicit: str | os.PathLike | None = None, start: Path | No
     for candidate in (here, *here.parents):
         if (candidate / "datapackage.json").is_file():
             return candidate
-    raise PackageNotFound(f"no datapackage.json in {here} or its parents; pass a package directory or set RHIL7_PACKAGE")
+    raise PackageNotFound(f"no datapackage.json in {here} or its parents; pass a package directory or set "
+                          "RHIL7_PACKAGE")
 
 
 def _refuse_links(base: Path, relative: Path) -> None:
@@ -50,7 +52,7 @@ def _refuse_links(base: Path, relative: Path) -> None:
             raise UnsafeOutput(f"{current} is not a directory")
 
 
-def output_dir(package_dir: Path, explicit: str | os.PathLike | None = None, default: str = "build",
+def output_dir(package_dir: Path, explicit: str | os.PathLike[str] | None = None, default: str = "build",
                entries: tuple[str, ...] = ()) -> Path:
     """The directory a command may write ``entries`` into, created if missing; raises UnsafeOutput.
 
@@ -79,7 +81,7 @@ _held_guard = threading.Lock()
 
 
 @contextlib.contextmanager
-def output_lock(out: Path):
+def output_lock(out: Path) -> Iterator[None]:
     """Exclusive use of ``out`` for this process (other builds wait); reentrant within the process."""
     key = str(Path(out).resolve())
     with _held_guard:
@@ -140,7 +142,7 @@ def publish(staging: Path, out: Path, entries: tuple[str, ...]) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def write_file(path: str | os.PathLike, data: bytes, root: str | os.PathLike | None = None) -> None:
+def write_file(path: str | os.PathLike[str], data: bytes, root: str | os.PathLike[str] | None = None) -> None:
     """Write ``data`` to ``path`` atomically (a temporary file beside it, then one rename), never through a
     symbolic link: ``path`` itself may not be one (a committed link would have its target overwritten), nor any
     directory between ``root`` and it; raises UnsafeOutput. (The rename replaces a name; it never writes into

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, fields, replace
 from itertools import groupby
+from typing import Any
 
 from rhil7.core.sinks import github_data, github_line, github_property, terminal
 
@@ -33,7 +34,7 @@ class Problem:
     omitted: int = 0
     omitted_code: str | None = None
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, str, str]:
         return (self.file, self.row if self.row is not None else -1, self.field or "", self.code)
 
 
@@ -52,7 +53,8 @@ OMITTED = "problems-omitted"
 
 def omitted_problem(file: str, code: str, count: int, shown: int) -> Problem:
     """Stands for ``count`` problems of ``code`` in ``file`` that are not listed (frictionless' limitErrors)."""
-    return Problem(file=file, row=None, field=None, code=OMITTED, expected=f"at most {shown} listed problems of one code",
+    return Problem(file=file, row=None, field=None, code=OMITTED,
+                   expected=f"at most {shown} listed problems of one code",
                    found=f"{count} more {code} problem(s)",
                    message=f"{count} more '{code}' problem(s) in this file are not listed; fix the listed ones "
                            "(often one cause) and validate again.", stage="safety", omitted=count, omitted_code=code)
@@ -96,7 +98,8 @@ printable = terminal
 def _shown(problem: Problem) -> Problem:
     """The problem with every text escaped for the terminal (also the base of the GitHub escaping)."""
     texts = {f.name: getattr(problem, f.name) for f in fields(problem)}
-    return replace(problem, **{name: terminal(value) for name, value in texts.items() if isinstance(value, str)})
+    escaped: dict[str, Any] = {name: terminal(value) for name, value in texts.items() if isinstance(value, str)}
+    return replace(problem, **escaped)
 
 
 def _headline(problems: list[Problem], package_dir: str) -> str:
@@ -112,9 +115,9 @@ def render_text(problems: list[Problem], package_dir: str) -> str:
         return _headline(problems, package_dir) + "\n"
     lines = [_headline(problems, package_dir)]
     for file, group in groupby(sorted_problems([_shown(p) for p in problems]), key=lambda p: p.file):
-        group = list(group)
-        lines.append(f"\n{file} ({len(group)})")
-        for p in group:
+        members = list(group)
+        lines.append(f"\n{file} ({len(members)})")
+        for p in members:
             where = f"row {p.row}" if p.row is not None else "file"
             if p.pointer:
                 where += f", at {p.pointer}"

@@ -9,6 +9,7 @@ also hands frictionless an HTTP session that cannot connect, in case a reference
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from .problems import Problem
 
@@ -26,12 +27,12 @@ PLAIN_READING = {"scheme": ("file",), "format": ("csv",), "compression": ("", "n
                  "encoding": ("utf-8", "utf8", "utf-8-sig")}
 
 
-def _problem(file: str, code: str, expected: str, found, message: str) -> Problem:
+def _problem(file: str, code: str, expected: str, found: object, message: str) -> Problem:
     return Problem(file=file, row=None, field=None, code=code, expected=expected, found=repr(found)[:120],
                    message=message, stage="safety")
 
 
-def custom_profile(value) -> bool:
+def custom_profile(value: object) -> bool:
     """A profile frictionless would fetch (a URL) or open (a local file name: through a link, a named pipe or
     /dev/zero just as well): anything but a standard profile. It is refused here and never shown to frictionless."""
     return (isinstance(value, str) and not value.startswith(STANDARD_PROFILE_PREFIXES)
@@ -48,12 +49,12 @@ def _profile_problem(label: str, key: str, value: str, whose: str) -> Problem:
                     "the validator open another file. Remove it, or use a standard profile.")
 
 
-def package_reference_problems(descriptor: dict) -> list[Problem]:
+def package_reference_problems(descriptor: dict[str, Any]) -> list[Problem]:
     return [_profile_problem("datapackage.json", key, descriptor[key], "package")
             for key in ("profile", "$schema") if custom_profile(descriptor.get(key))]
 
 
-def resource_reference_problems(resource: dict, label: str) -> list[Problem]:
+def resource_reference_problems(resource: dict[str, Any], label: str) -> list[Problem]:
     problems = []
     schema = resource.get("schema")
     if schema is not None and not isinstance(schema, dict):
@@ -69,7 +70,8 @@ def resource_reference_problems(resource: dict, label: str) -> list[Problem]:
                                  "not followed."))
     elif isinstance(dialect, dict):
         odd = {k: v for k, v in dialect.items()
-               if DEFAULT_DIALECT.get(k, v) != v or (k not in DEFAULT_DIALECT and v not in HARMLESS_DIALECT_KEYS.get(k, ()))}
+               if DEFAULT_DIALECT.get(k, v) != v
+               or (k not in DEFAULT_DIALECT and v not in HARMLESS_DIALECT_KEYS.get(k, ()))}
         if odd:
             problems.append(_problem(label, "unsupported-dialect", "plain CSV: comma-separated, double quotes, "
                                      "a header row", odd, "Only plain CSV (RFC 4180) is accepted; save the "

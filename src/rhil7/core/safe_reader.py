@@ -26,10 +26,12 @@ import mmap
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path, PurePosixPath
+from typing import Any, cast
 
 import numpy as np
 
@@ -59,7 +61,7 @@ class SafeResource:
     name: str
     relpath: str
     path: Path
-    descriptor: dict
+    descriptor: dict[str, Any]
     has_bom: bool
     scan: ByteScan | None = None  # what the bytes say before a CSV reader parses them
     # the file's bytes without the BOM (a view of the file mapped once here); the validator takes them (and
@@ -70,7 +72,7 @@ class SafeResource:
 
 # ------------------------------------------------------------------ opening one file, safely
 
-def _parts(relpath: str | os.PathLike) -> tuple[str, ...]:
+def _parts(relpath: str | os.PathLike[str]) -> tuple[str, ...]:
     text = os.fspath(relpath)
     parts = PurePosixPath(text).parts
     if not parts or text.startswith(("/", "\\")) or ".." in parts or "\x00" in text:
@@ -96,7 +98,7 @@ def _link_problem(root: Path, current: Path, relpath: str) -> UnsafeFile:
                       "package is read only from its own regular files (commit the file itself)")
 
 
-def checked_stat(root: str | os.PathLike, relpath: str | os.PathLike, limit: int | None = None,
+def checked_stat(root: str | os.PathLike[str], relpath: str | os.PathLike[str], limit: int | None = None,
                  links_allowed: bool = False) -> os.stat_result:
     """The lstat of ``root/relpath`` when it may be read: no symbolic link on any component below ``root``, a
     regular file, one name only (unless ``links_allowed``: a file of the checkout, not of a contribution), at
@@ -128,7 +130,7 @@ def checked_stat(root: str | os.PathLike, relpath: str | os.PathLike, limit: int
     return info
 
 
-def open_regular(root: str | os.PathLike, relpath: str | os.PathLike, limit: int | None = None,
+def open_regular(root: str | os.PathLike[str], relpath: str | os.PathLike[str], limit: int | None = None,
                  links_allowed: bool = False) -> int:
     """A file descriptor of ``root/relpath`` (read only) after ``checked_stat``; opened without following a
     link and without blocking, and refused when what was opened is not what was looked at. Close it."""
@@ -144,7 +146,7 @@ def open_regular(root: str | os.PathLike, relpath: str | os.PathLike, limit: int
     return fd
 
 
-def read_bytes(root: str | os.PathLike, relpath: str | os.PathLike, limit: int,
+def read_bytes(root: str | os.PathLike[str], relpath: str | os.PathLike[str], limit: int,
                links_allowed: bool = False) -> bytes:
     """The bytes of ``root/relpath`` (at most ``limit``), through ``open_regular``; raises UnsafeFile."""
     fd = open_regular(root, relpath, limit, links_allowed)
@@ -155,7 +157,8 @@ def read_bytes(root: str | os.PathLike, relpath: str | os.PathLike, limit: int,
     return data
 
 
-def read_text(root: str | os.PathLike, relpath: str | os.PathLike, limit: int, links_allowed: bool = False) -> str:
+def read_text(root: str | os.PathLike[str], relpath: str | os.PathLike[str], limit: int,
+              links_allowed: bool = False) -> str:
     """The UTF-8 text (a BOM dropped) of ``root/relpath``; raises UnreadableInput."""
     data = read_bytes(root, relpath, limit, links_allowed)
     try:
@@ -164,8 +167,8 @@ def read_text(root: str | os.PathLike, relpath: str | os.PathLike, limit: int, l
         raise UnreadableInput(f"{os.fspath(relpath)}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
 
 
-def read_json(root: str | os.PathLike, relpath: str | os.PathLike, limits: Limits = DEFAULT_LIMITS,
-              links_allowed: bool = False):
+def read_json(root: str | os.PathLike[str], relpath: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS,
+              links_allowed: bool = False) -> Any:
     """The JSON value of ``root/relpath`` (``parse_json``), at most ``limits.max_descriptor_bytes``."""
     return parse_json(read_bytes(root, relpath, limits.max_descriptor_bytes, links_allowed), os.fspath(relpath),
                       limits.max_json_depth)
@@ -175,11 +178,12 @@ def read_json(root: str | os.PathLike, relpath: str | os.PathLike, limits: Limit
 
 class _DuplicateKey(Exception):
     def __init__(self, key: str):
-        self.key, self.at = key, None
+        self.key = key
+        self.at: int | None = None  # where the innermost object holding it starts (set by _line_of_duplicate)
 
 
-def _no_duplicates(pairs: list) -> dict:
-    seen = {}
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
     for key, value in pairs:
         if key in seen:
             raise _DuplicateKey(key)
@@ -190,19 +194,24 @@ def _no_duplicates(pairs: list) -> dict:
 def _line_of_duplicate(text: str, key: str) -> int | None:
     """The line of the repeated ``key``: the text parsed again (error path only) by json's pure-Python parser,
     whose objects know where they start, then the key's second occurrence from there."""
-    def parse_object(s_and_end, *rest):
+    # json's pure-Python internals used here and in _second_member (JSONObject, parse_object, scan_once, scanner,
+    # WHITESPACE, scanstring) are not in typeshed's stubs, which list only the public API: hence the ignores
+    def parse_object(s_and_end: tuple[str, int], *rest: Any) -> tuple[dict[str, Any], int]:
         try:
-            return json.decoder.JSONObject(s_and_end, *rest)
+            return cast("tuple[dict[str, Any], int]",
+                        json.decoder.JSONObject(s_and_end, *rest))  # type: ignore[attr-defined]
         except _DuplicateKey as exc:
             exc.at = s_and_end[1] if exc.at is None else exc.at  # (the innermost object: the first to see it)
             raise
 
     decoder = json.JSONDecoder(object_pairs_hook=_no_duplicates)
-    decoder.parse_object = parse_object
-    decoder.scan_once = json.scanner.py_make_scanner(decoder)
+    decoder.parse_object = parse_object  # type: ignore[attr-defined]
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
     try:
         decoder.decode(text)
     except _DuplicateKey as exc:
+        if exc.at is None:  # (never: parse_object sets it on the way out)
+            return None
         at = _second_member(text, exc.at, key)
         return text.count("\n", 0, exc.at if at is None else at) + 1
     except (ValueError, RecursionError):
@@ -213,14 +222,16 @@ def _line_of_duplicate(text: str, key: str) -> int | None:
 def _second_member(text: str, start: int, key: str) -> int | None:
     """Offset of the second member named ``key`` of the object whose text starts at ``start`` (after its brace):
     its members walked one by one, each value skipped by json's scanner (a nested object's same key is not it)."""
-    scan, seen, at = json.JSONDecoder().scan_once, 0, start
-    whitespace = json.decoder.WHITESPACE.match
+    scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+    seen, at = 0, start
+    # (WHITESPACE is ``[ \t\n\r]*``: it always matches, so its match is never None)
+    whitespace: Callable[[str, int], re.Match[str]] = json.decoder.WHITESPACE.match  # type: ignore[attr-defined]
     try:
         while True:
             at = whitespace(text, at).end()
             if text[at] != '"':
                 return None
-            name, end = json.decoder.scanstring(text, at + 1)
+            name, end = json.decoder.scanstring(text, at + 1)  # type: ignore[attr-defined]
             seen += name == key
             if seen == 2:
                 return at
@@ -231,9 +242,9 @@ def _second_member(text: str, start: int, key: str) -> int | None:
         return None
 
 
-def too_deep(value, max_depth: int) -> str | None:
+def too_deep(value: Any, max_depth: int) -> str | None:
     """The JSON pointer of the first place nested deeper than ``max_depth``, if any (a walk without recursion)."""
-    stack = [(value, "", 0)]
+    stack: list[tuple[Any, str, int]] = [(value, "", 0)]
     while stack:
         item, pointer, depth = stack.pop()
         if depth > max_depth:
@@ -249,7 +260,7 @@ def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-def parse_json(raw: bytes, label: str, max_depth: int = DEFAULT_LIMITS.max_json_depth):
+def parse_json(raw: bytes, label: str, max_depth: int = DEFAULT_LIMITS.max_json_depth) -> Any:
     """The JSON value of ``raw`` (UTF-8, a BOM allowed); UnreadableInput naming ``label`` when it is not JSON,
     holds a key twice in one object (readers disagree on which value wins) or is nested deeper than
     ``max_depth`` (every later walk of it stays far from Python's recursion limit)."""
@@ -276,7 +287,7 @@ def parse_json(raw: bytes, label: str, max_depth: int = DEFAULT_LIMITS.max_json_
     return value
 
 
-def load_descriptor(package_dir: Path, limits: Limits = DEFAULT_LIMITS) -> dict:
+def load_descriptor(package_dir: Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """The package's datapackage.json (a regular file of its own, no link), parsed by ``parse_json``."""
     package_dir = Path(package_dir)
     if not package_dir.is_dir():
@@ -294,7 +305,7 @@ def load_descriptor(package_dir: Path, limits: Limits = DEFAULT_LIMITS) -> dict:
     return descriptor
 
 
-def parse_descriptor(raw: bytes, label: str, limits: Limits = DEFAULT_LIMITS) -> dict:
+def parse_descriptor(raw: bytes, label: str, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """A descriptor's JSON object; UnreadableInput (naming ``label``) when it is not one."""
     descriptor = parse_json(raw, label, limits.max_json_depth)
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
@@ -309,12 +320,12 @@ def _project_descriptor_text() -> str:
     return resources.files("rhil7").joinpath("datapackage.json").read_text(encoding="utf-8")
 
 
-def project_descriptor() -> dict:
+def project_descriptor() -> dict[str, Any]:
     """The canonical descriptor shipped with rhil7 (a fresh copy each call: callers may change it)."""
     return parse_descriptor(_project_descriptor_text().encode("utf-8"), "rhil7's own datapackage.json")
 
 
-def project_paths(canonical: dict | None = None) -> dict[str, str]:
+def project_paths(canonical: dict[str, Any] | None = None) -> dict[str, str]:
     """Each resource's own path in the project (``canonical``, default the shipped descriptor), by name."""
     canonical = project_descriptor() if canonical is None else canonical
     return {r["name"]: r["path"] for r in canonical["resources"]
@@ -361,7 +372,7 @@ def _contents(root: Path, relpath: str, limit: int) -> mmap.mmap | bytes:
 MAX_PATH = 255
 
 
-def _header_problems(root: Path, resource: dict, path_value: str, limits: Limits) -> list[Problem]:
+def _header_problems(root: Path, resource: dict[str, Any], path_value: str, limits: Limits) -> list[Problem]:
     """The header may not be wider than the Table Schema: read only the first line (bounded), split it with
     the csv module, and report each label beyond the schema's fields (capped later like every problem)."""
     schema = resource.get("schema")
@@ -414,16 +425,17 @@ def unsafe_file_problem(exc: UnsafeFile) -> Problem:
     return _problem(exc.relpath, exc.code, exc.expected or expected, found[:160], message)
 
 
-def check_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_LIMITS,
-                   canonical: dict | None = None) -> tuple[SafeResource | None, list[Problem]]:
+def check_resource(package_dir: Path, resource: dict[str, Any], limits: Limits = DEFAULT_LIMITS,
+                   canonical: dict[str, Any] | None = None) -> tuple[SafeResource | None, list[Problem]]:
     """The resource, its file located (``locate_resource``, at the project's own path for it: ``canonical``,
     default the descriptor shipped with rhil7) and read (``read_resource``), or its problems."""
-    project_path = project_paths(canonical).get(resource.get("name")) if isinstance(resource, dict) else None
+    name = resource.get("name") if isinstance(resource, dict) else None
+    project_path = project_paths(canonical).get(name) if isinstance(name, str) else None  # (only str names are keys)
     located, problems = locate_resource(package_dir, resource, limits, project_path)
     return (None, problems) if located is None else read_resource(located, limits)
 
 
-def locate_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_LIMITS,
+def locate_resource(package_dir: Path, resource: dict[str, Any], limits: Limits = DEFAULT_LIMITS,
                     project_path: str | None = None) -> tuple[SafeResource | None, list[Problem]]:
     """The resource's file, if it may be read at all: a relative path inside the package (``project_path``, when
     given, the only one accepted) to a regular file (``checked_stat``), within the size limit, with a header no
@@ -461,7 +473,7 @@ def locate_resource(package_dir: Path, resource: dict, limits: Limits = DEFAULT_
                         has_bom=False, root=root), []
 
 
-def plain_relative_path(path_value) -> bool:
+def plain_relative_path(path_value: object) -> bool:
     """A path ``locate_resource`` would look for in the package (the others are refused for what they are)."""
     return (isinstance(path_value, str) and 0 < len(path_value) <= MAX_PATH and path_value.isprintable()
             and not REMOTE.match(path_value) and not path_value.startswith(("/", "\\"))
@@ -534,14 +546,15 @@ def line_end_problems(path_value: str, scan: ByteScan) -> list[Problem]:
     return []
 
 
-def _integrity_problems(resource: dict, data, path_value: str) -> list[Problem]:
+def _integrity_problems(resource: dict[str, Any], data: mmap.mmap | bytes, path_value: str) -> list[Problem]:
     """The descriptor's own record of the file (``bytes``, ``hash``, as a release writes them), checked as
     frictionless checks them: a table changed after its release no longer matches."""
-    problems = []
+    problems: list[Problem] = []
     size = resource.get("bytes")
     if isinstance(size, int) and not isinstance(size, bool) and size != len(data):
         problems.append(_problem(path_value, "byte-count", f"{size} bytes, as the descriptor records",
-                                 f"{len(data)} bytes", "The file is not the one the descriptor describes (its size differs)."))
+                                 f"{len(data)} bytes", "The file is not the one the descriptor describes (its size "
+                                 "differs)."))
     recorded = resource.get("hash")
     if isinstance(recorded, str) and recorded:
         algorithm, _, digest = recorded.rpartition(":")

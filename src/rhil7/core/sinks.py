@@ -17,8 +17,11 @@ one line.
 from __future__ import annotations
 
 import re
+from typing import TypeVar
 
 from rhil7.core.vocabulary import FORMULA_STARTS
+
+_T = TypeVar("_T")
 
 _VISIBLE = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
@@ -29,7 +32,7 @@ def _visible(char: str) -> str:
                                   f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
 
 
-def terminal(value) -> str:
+def terminal(value: object) -> str:
     """``value`` as one line of text that cannot drive a terminal or hide text.
 
     Guarantees: the result holds only characters Python calls printable (``str.isprintable``) and plain spaces, so
@@ -48,7 +51,7 @@ def terminal(value) -> str:
 _V1_COMMAND = "##["
 
 
-def github_data(value) -> str:
+def github_data(value: object) -> str:
     """The message of a workflow command (``::error file=...::MESSAGE``), as @actions/core's ``escapeData``.
 
     Guarantees: ``terminal`` first (no CR, LF or other control character is left, so the message cannot end the
@@ -58,7 +61,7 @@ def github_data(value) -> str:
     return text.replace(_V1_COMMAND, "##%5B")
 
 
-def github_property(value) -> str:
+def github_property(value: object) -> str:
     """A property value of a workflow command (``file=``, ``title=``), as @actions/core's ``escapeProperty``.
 
     Guarantees: everything ``github_data`` guarantees, and ``:`` -> ``%3A``, ``,`` -> ``%2C``, so the value can
@@ -66,7 +69,7 @@ def github_property(value) -> str:
     return github_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def github_line(value) -> str:
+def github_line(value: object) -> str:
     """A plain line printed into a GitHub Actions log (not a command of ours).
 
     Guarantees: everything ``terminal`` guarantees (one line), and the runner cannot read it as a command: a line
@@ -86,7 +89,7 @@ _MARKDOWN_SPECIAL = re.compile(r'[&<>"|`\[\]\\*~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za
 _MARKDOWN_BLOCK_START = re.compile(r"^(?:[#+\-=]|\d{1,9}[.)](?=\s|$)|\s)")
 
 
-def markdown(value, *, code: bool = False) -> str:
+def markdown(value: object, *, code: bool = False) -> str:
     """``value`` as inline Markdown text (GitHub Flavored Markdown, also safe where it is rendered as HTML).
 
     Guarantees: ``terminal`` first (one line: a CR or LF cannot end a table row or a list item), then every
@@ -115,7 +118,7 @@ def markdown(value, *, code: bool = False) -> str:
     return f"<code>{text}</code>" if code and text else text
 
 
-def markdown_block(text) -> str:
+def markdown_block(text: object) -> str:
     """``text`` (several lines) as a fenced Markdown code block, shown literally (a rendered diff in a job summary).
 
     Guarantees: each line (split at LF) goes through ``terminal``, so no CR or control character is left; the
@@ -127,7 +130,7 @@ def markdown_block(text) -> str:
     return "\n".join([fence, *lines, fence])
 
 
-def spreadsheet(value):
+def spreadsheet(value: _T) -> _T | str:
     """A text cell of a CSV meant for spreadsheets (OWASP, "CSV Injection").
 
     Guarantees: a string that starts with a character a spreadsheet reads as the start of a formula
