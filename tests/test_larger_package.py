@@ -23,7 +23,8 @@ from rhil7.validators.run import validate_package
 
 TESTS = Path(__file__).resolve().parent
 # How a test reaches the live package: the repository's tables or the repository as a package directory.
-LIVE = re.compile(r"""ROOT\s*/\s*["']tables|read_tables\(ROOT|validate_package\(ROOT|str\(ROOT\)|cwd=ROOT|\(ROOT\)""")
+LIVE = re.compile(r"""ROOT\s*/\s*["']tables|(read_tables|validate_package|read_package|load|load_package|"""
+                  r"""copy_package|audit_published)\(ROOT\b|str\(ROOT\)|cwd=ROOT""")
 # Everything at the top of the repository but the environment, the build output and version control.
 SKIPPED = {".venv", ".git", "build", "dist", ".pytest_cache", "__pycache__"}
 

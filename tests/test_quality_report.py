@@ -22,6 +22,7 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+@pytest.mark.data
 def test_validate_does_not_import_great_expectations():
     code = ("import contextlib, io, sys\n"
             "import importlib.util\n"
@@ -65,6 +66,7 @@ def test_planted_faults_fail_their_expectations_at_their_rows(tmp_path, network_
     assert not report.success
 
 
+@pytest.mark.data
 def test_cli_quality_writes_the_report_and_opens_no_connection(tmp_path):
     out = tmp_path / "quality"
     cli = [sys.executable, "-c", OFFLINE_CLI, "quality", str(ROOT), "--out", str(out)]
