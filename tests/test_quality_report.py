@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import pytest
 
 from corpus import ARMS, ROOT, fixture_package, network_calls, run_cli, set_cell  # noqa: F401  (fixture)
 from rhil7.validators.quality_report import write_quality_report
