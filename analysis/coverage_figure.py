@@ -49,9 +49,10 @@ def coverage_matrix(coverage, outcome_order: list[str] | None = None) -> Coverag
 
 def coverage_figure(matrix: CoverageMatrix, out_stem: Path, outcome_labels: dict[str, str] | None = None) -> list[Path]:
     """Draw the matrix; write out_stem.png and out_stem.svg and return their paths."""
-    import matplotlib
+    import matplotlib  # deferred: matplotlib is heavy, and only `rhil7 reproduce` with plots draws
 
     matplotlib.use("Agg")  # no screen here, and plots are files
+    # (deferred with matplotlib, after the backend is chosen)
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch, Rectangle
 

@@ -72,6 +72,7 @@ class QualityReport:
 def _import_gx():
     # Before the import: GX reads the variable when it sets up its analytics client.
     os.environ["GX_ANALYTICS_ENABLED"] = "False"
+    # deferred: Great Expectations is optional (the quality extra) and slow to import; only `rhil7 quality` needs it
     import great_expectations as gx
     from great_expectations.data_context.types.base import (DataContextConfig, InMemoryStoreBackendDefaults,
                                                             ProgressBarsConfig)

@@ -11,6 +11,6 @@ def load(package_dir=None):
     >>> pkg = rhil7.load()            # this repository, found from the working directory
     >>> pkg.tables["studies"].shape   # doctest: +SKIP
     """
-    from .loading import load_package
+    from .loading import load_package  # deferred: pandas and DuckDB, kept out of every `import rhil7`
 
     return load_package(package_dir)

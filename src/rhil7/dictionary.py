@@ -18,8 +18,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from rhil7.validators.cross_rules import PLAUSIBLE_FIELDS, PLAUSIBLE_RANGES
+
+from .core.paths import PackageNotFound, find_package_dir
 from .core.safe_reader import UnreadableInput, read_text
 from .core.sinks import markdown
+from .loading import read_descriptor
 
 DICTIONARY_PATH = Path("docs") / "data-dictionary.md"
 
@@ -125,8 +129,6 @@ def render_dictionary(descriptor: dict) -> str:
 
 
 def plausible_ranges_section() -> list[str]:
-    from rhil7.validators.cross_rules import PLAUSIBLE_FIELDS, PLAUSIBLE_RANGES
-
     out = ["", "## Plausible values", "",
            "`rhil7 validate` reports a value of " + ", ".join(_code(f) for f in PLAUSIBLE_FIELDS) +
            " in `outcomes_continuous` outside the range of its outcome and unit as `implausible-value`, naming the "
@@ -139,8 +141,6 @@ def plausible_ranges_section() -> list[str]:
 
 
 def write_dictionary(package_dir: Path, target: Path | None = None) -> Path:
-    from .loading import read_descriptor
-
     package_dir = Path(package_dir)
     target = Path(target) if target else package_dir / DICTIONARY_PATH
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -157,8 +157,6 @@ def write_dictionary(package_dir: Path, target: Path | None = None) -> Path:
 
 
 def is_up_to_date(package_dir: Path) -> bool:
-    from .loading import read_descriptor
-
     try:  # the safe reader: a committed link (to a file outside, a FIFO, /dev/zero) is never followed
         committed = read_text(package_dir, DICTIONARY_PATH, 16 * 1024 * 1024)
     except UnreadableInput:  # missing, a link, too large: not the dictionary `rhil7 docs` writes
@@ -168,8 +166,6 @@ def is_up_to_date(package_dir: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .core.paths import PackageNotFound, find_package_dir
-
     parser = argparse.ArgumentParser(prog="python -m rhil7.dictionary", description=__doc__.splitlines()[0])
     parser.add_argument("path", nargs="?", help="package directory (default: the nearest datapackage.json upward)")
     parser.add_argument("--check", action="store_true", help="exit 1 if docs/data-dictionary.md is out of date")

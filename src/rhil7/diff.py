@@ -37,9 +37,14 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import pandas as pd
 
+from rhil7.analysis.reproduction import reproduce_all
 from rhil7.core.limits import DEFAULT_LIMITS
 from rhil7.core.safe_reader import UnreadableInput, parse_descriptor
 from rhil7.core.sinks import github_line, markdown_block, terminal
+
+from .core.database import connect_in_memory
+from .core.paths import PackageNotFound, find_package_dir
+from .loading import read_descriptor, read_resource
 
 TOLERANCE = 1e-9  # relative; pooled figures closer than this are "unchanged"
 POOLED_KEY = ("outcome", "timepoint", "measure", "subgroup", "model")
@@ -123,7 +128,6 @@ def _git(repo: Path, *args: str) -> subprocess.CompletedProcess:
 
 def _this_repository() -> tuple[Path, str]:
     """The git work tree holding this package, and the package's folder inside it ('' or 'sub/dir/')."""
-    from .core.paths import PackageNotFound, find_package_dir
 
     try:
         start = find_package_dir()
@@ -297,7 +301,6 @@ def _same(a, b) -> bool:
 
 def _read_side(side: Side, warnings: list[str]) -> tuple[dict, dict[str, pd.DataFrame]]:
     """Descriptor and tables through the same safe loader as every other command; unreadable tables are warnings."""
-    from .loading import read_descriptor, read_resource
 
     try:
         descriptor = read_descriptor(side.package_dir)
@@ -344,8 +347,6 @@ def _numeric_warnings(label: str, step: str, warnings: list[str]):
 
 
 def reproduction_rows(tables: dict[str, pd.DataFrame], label: str, warnings: list[str]) -> dict[str, dict] | None:
-    from rhil7.analysis.reproduction import reproduce_all
-
     try:
         with _numeric_warnings(label, "the reproduction", warnings):
             rows, _ = reproduce_all(tables)
@@ -384,8 +385,6 @@ def diff_reproduction(old: dict | None, new: dict | None) -> list[dict]:
 
 
 def pooled_rows(descriptor: dict, tables: dict[str, pd.DataFrame], label: str, warnings: list[str]) -> dict | None:
-    from .core.database import connect_in_memory
-
     try:
         con = connect_in_memory(tables, descriptor)
     except Exception as exc:  # a version whose tables do not fit the views

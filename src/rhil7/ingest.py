@@ -11,48 +11,24 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
-import stat
-import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from rhil7.core.limits import DEFAULT_LIMITS
-from rhil7.core.problems import Problem
-from rhil7.core.safe_reader import UnreadableInput, plain_relative_path, read_bytes, read_text
-from rhil7.validators.run import validate_package
+from rhil7.core.safe_reader import read_text
 from rhil7.validators.separator import CODE as SEPARATOR_CODE
 from rhil7.validators.separator import first_label, separator_found, separator_message
 
 from .core.csv_records import CsvTable
 from .loading import read_descriptor
 from .sheet import COVERAGE_FIELDS, SHEET_STATUSES, SOURCE_PREFIX, SheetLayout, layout
+from .sheet_staging import IngestResult, SheetProblems, SheetRow, apply_staged
+from .study_sheet import STUDY_SHEET_MARK, ingest_study_rows
 
 CELL = ("study_id", "outcome", "analysis_timepoint")
 REQUIRED = ("study_id", "arm_id", "outcome", "analysis_timepoint", "row_id")
 
 
-@dataclass
-class IngestResult:
-    problems: list[Problem] = field(default_factory=list)
-    rows: dict[str, dict[str, int]] = field(default_factory=dict)  # table -> {"added": n, "changed": n}
-    coverage: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # study, outcome, tp, old, new
-    written: list[str] = field(default_factory=list)  # the package files replaced
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-@dataclass
-class _SheetRow:
-    number: int  # the record number in the sheet, header = 1 (as validators number rows)
-    line: int  # the physical line where it starts
-    values: dict[str, str]
-
-
-def _read_sheet(path: Path) -> tuple[list[str], list[_SheetRow]]:
+def _read_sheet(path: Path) -> tuple[list[str], list[SheetRow]]:
     # the sheet is the user's file, named on the command line (a link to it is fine), but still a regular file
     # within the table size limit: a named pipe would hang, /dev/zero would never end
     path = Path(path).resolve()
@@ -63,22 +39,13 @@ def _read_sheet(path: Path) -> tuple[list[str], list[_SheetRow]]:
         rows, start = [], reader.line_num + 1
         for values in reader:
             if any(v.strip() for v in values):
-                rows.append(_SheetRow(len(rows) + 2, start, dict(zip(header, values + [""] * (len(header) - len(values))))))
+                rows.append(SheetRow(len(rows) + 2, start, dict(zip(header, values + [""] * (len(header) - len(values))))))
             start = reader.line_num + 1
     return header, rows
 
 
-class _Problems:
-    def __init__(self, sheet_name: str):
-        self.sheet_name, self.items = sheet_name, []
-
-    def add(self, row: _SheetRow | None, field_: str | None, code: str, expected: str, found: str, message: str) -> None:
-        self.items.append(Problem(self.sheet_name, row.number if row else 1, field_, code, expected, found, message,
-                                  "sheet", line=row.line if row else 1))
-
-
-def _check_sheet(header: list[str], rows: list[_SheetRow], sheet: SheetLayout, problems: _Problems,
-                 arm_roles: dict[str, str]) -> list[_SheetRow]:
+def _check_sheet(header: list[str], rows: list[SheetRow], sheet: SheetLayout, problems: SheetProblems,
+                 arm_roles: dict[str, str]) -> list[SheetRow]:
     """The rows to ingest (status filled); problems of the sheet itself go to ``problems``."""
     if header != sheet.columns:
         separator = separator_found(header, sheet.columns)
@@ -87,7 +54,7 @@ def _check_sheet(header: list[str], rows: list[_SheetRow], sheet: SheetLayout, p
                      "The sheet's columns are not those `rhil7 template` writes (from the Table Schemas).")
         return []
     chosen = []
-    status_of_cell: dict[tuple, tuple[str, _SheetRow]] = {}
+    status_of_cell: dict[tuple, tuple[str, SheetRow]] = {}
     for row in rows:
         v = row.values
         status = v["status"].strip()
@@ -130,7 +97,7 @@ def _check_sheet(header: list[str], rows: list[_SheetRow], sheet: SheetLayout, p
     return chosen
 
 
-def _detail(rows: list[_SheetRow], table: str) -> str:
+def _detail(rows: list[SheetRow], table: str) -> str:
     given = next((r.values["detail"].strip() for r in rows if r.values["detail"].strip()), "")
     if given or rows[0].values["status"].strip() == "not_reported":
         return given
@@ -139,65 +106,10 @@ def _detail(rows: list[_SheetRow], table: str) -> str:
     return f"Rows in {table}.csv ({ids}), from {first['location']} of {first['source_id']}."
 
 
-def apply_staged(package_dir: Path, names: tuple[str, ...], edit, locate, problems: _Problems) -> tuple[list[Problem], list[str]]:
-    """Copy the package to a staging directory inside it, let ``edit`` change the tables ``names`` (CsvTables),
-    validate the staged package and, when valid, move the changed tables into place (in the order of
-    ``names``: referenced tables first). Returns (problems, files written); nothing is written on a problem.
-    ``locate(table, record, field)`` names the sheet row a staged record came from (None: not from the sheet)."""
-    _refuse_linked_tables(package_dir)
-    staging = Path(tempfile.mkdtemp(prefix=".rhil7-ingest-", dir=package_dir))
-    try:
-        _stage(package_dir, staging)
-        tables = {name: CsvTable.read(staging, f"tables/{name}.csv") for name in names}
-        edit(tables)
-        changed = [name for name in names if tables[name].changed]
-        if not changed:
-            return problems.items, []  # everything already in the package: nothing to write
-        for name in changed:
-            tables[name].write(staging, f"tables/{name}.csv")
-        found = _on_sheet(validate_package(staging), tables, locate, problems)
-        if found:
-            return found, []
-        _refuse_linked_tables(package_dir)  # (again: nothing is written through a link made meanwhile)
-        for name in changed:
-            os.replace(staging / "tables" / f"{name}.csv", package_dir / "tables" / f"{name}.csv")
-        return [], [f"tables/{name}.csv" for name in changed]
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _refuse_linked_tables(package_dir: Path) -> None:
-    """``tables/`` is a real directory of the package: a rename into a linked one would write outside it."""
-    info = os.lstat(package_dir / "tables")
-    if not stat.S_ISDIR(info.st_mode):
-        raise UnreadableInput(f"{package_dir / 'tables'}: a symbolic link or not a directory; ingest writes only into "
-                              "the package's own tables/ directory")
-
-
-def _stage(package_dir: Path, staging: Path) -> None:
-    """The descriptor and the tables it names, copied into ``staging`` through the safe reader (a regular file each,
-    no link followed, no named pipe or device read); a path the reader refuses is left out (validating the staged
-    package reports it)."""
-    descriptor = read_bytes(package_dir, "datapackage.json", DEFAULT_LIMITS.max_descriptor_bytes)
-    (staging / "datapackage.json").write_bytes(descriptor)
-    (staging / "tables").mkdir()
-    for resource in read_descriptor(package_dir)["resources"]:
-        path = resource.get("path") if isinstance(resource, dict) else None
-        if not plain_relative_path(path) or not path.startswith("tables/") or path.count("/") != 1:
-            continue
-        try:
-            data = read_bytes(package_dir, path, DEFAULT_LIMITS.max_table_bytes)
-        except UnreadableInput:
-            continue
-        (staging / path).write_bytes(data)
-
-
 def ingest_sheet(package_dir: Path, sheet_path: Path, sheet_name: str | None = None) -> IngestResult:
     package_dir, sheet_path = Path(package_dir), Path(sheet_path)
-    problems = _Problems(sheet_name or str(sheet_path))
+    problems = SheetProblems(sheet_name or str(sheet_path))
     header, rows = _read_sheet(sheet_path)
-    from .study_sheet import STUDY_SHEET_MARK, ingest_study_rows
-
     if first_label(header) == STUDY_SHEET_MARK:  # (a study sheet saved with ';' is told its separator too)
         return ingest_study_rows(package_dir, header, rows, problems)
     descriptor = read_descriptor(package_dir)
@@ -208,7 +120,7 @@ def ingest_sheet(package_dir: Path, sheet_path: Path, sheet_name: str | None = N
     if problems.items or not chosen:
         result.problems = problems.items
         return result
-    origin: dict[tuple[str, str], _SheetRow] = {}  # (table, key) -> the sheet row it came from
+    origin: dict[tuple[str, str], SheetRow] = {}  # (table, key) -> the sheet row it came from
 
     def edit(tables: dict[str, CsvTable]) -> None:
         known = {r["source_id"] for r in tables["sources"].rows()}
@@ -219,7 +131,7 @@ def ingest_sheet(package_dir: Path, sheet_path: Path, sheet_name: str | None = N
                 tables["sources"].upsert(dict(given, source_id=v["source_id"], study_id=v["study_id"]), ["source_id"])
                 known.add(v["source_id"])
                 origin[("sources", v["source_id"])] = row
-        cells: dict[tuple, list[_SheetRow]] = {}
+        cells: dict[tuple, list[SheetRow]] = {}
         for row in chosen:
             cells.setdefault(tuple(row.values[c] for c in CELL), []).append(row)
             if row.values["status"].strip() != "extracted":
@@ -257,24 +169,3 @@ def ingest_sheet(package_dir: Path, sheet_path: Path, sheet_name: str | None = N
     if result.problems:
         result.rows, result.coverage = {}, []
     return result
-
-
-def _on_sheet(found: list[Problem], tables: dict[str, CsvTable], locate, problems: _Problems) -> list[Problem]:
-    """The staged package's problems, those in rows that came from the sheet moved onto their sheet row."""
-    moved = []
-    for p in found:
-        name = p.file.removeprefix("tables/").removesuffix(".csv")
-        row = None
-        if name in tables and p.row is not None and p.row >= 2 and p.row - 2 < len(tables[name].records):
-            row = locate(name, dict(zip(tables[name].header, tables[name].records[p.row - 2])), p.field)
-        if row is None:
-            moved.append(p)
-            continue
-        field_ = p.field
-        if name == "sources" and field_ not in (None, "source_id") and SOURCE_PREFIX + field_ in row.values:
-            field_ = SOURCE_PREFIX + field_
-        elif name == "coverage" and field_ not in COVERAGE_FIELDS and "status" in row.values:
-            field_ = "status"
-        moved.append(Problem(problems.sheet_name, row.number, field_, p.code, p.expected, p.found, p.message,
-                             p.stage, line=row.line))
-    return problems.items + moved

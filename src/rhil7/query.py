@@ -83,7 +83,7 @@ def _with_article(kind: str) -> str:
 
 def _explained(con, query: str) -> list:
     """The statements an EXPLAIN [ANALYZE] [(options)] statement explains, parsed by DuckDB."""
-    import duckdb
+    import duckdb  # deferred, as in run_queries
 
     tokens = duckdb.tokenize(query)
     words = [(start, query[start:].split(None, 1)[0].upper()) for start, _ in tokens]
@@ -128,6 +128,8 @@ def judge(con, sql: str) -> list:
 def run_queries(database: Path, sql: str, limits: QueryLimits = QueryLimits()) -> list[QueryResult]:
     """Every statement of ``sql``, each with its columns and rows, or QueryError before any of them runs (a refused
     statement) or when one passes a bound of ``limits``."""
+    # deferred: cli.py imports this module for its options at every start, and DuckDB (with the numpy that
+    # rhil7.core.database pulls in) is paid only when a query runs
     import duckdb
 
     from .core.database import safe_connect

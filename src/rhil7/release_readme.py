@@ -123,7 +123,7 @@ def _facts(tables) -> list[str]:
 
 
 def _citation(cff: bytes | None, descriptor: dict) -> list[str]:
-    import yaml
+    import yaml  # deferred: pyyaml is optional (the test extra), needed only for a CITATION.cff
 
     if not cff:
         return [f"Cite: {markdown(descriptor.get('title', ''))}, version {markdown(descriptor.get('version', ''))}, "

@@ -19,6 +19,7 @@ from rhil7.validators.separator import separator_found, separator_message
 from .core.csv_records import CsvTable
 from .loading import read_descriptor
 from .sheet import SheetError, field_names, read_csv
+from .sheet_staging import IngestResult, SheetProblems, SheetRow, apply_staged
 
 STUDY_SHEET_MARK = "record"
 ROLES = ("intervention", "control")
@@ -56,9 +57,8 @@ def _provenance(row) -> dict:
     return {f: row.values.get(f, "") for f in ARM_PROVENANCE}
 
 
-def ingest_study_rows(package_dir: Path, header: list[str], rows, problems):
-    from .ingest import IngestResult, apply_staged
-
+def ingest_study_rows(package_dir: Path, header: list[str], rows: list[SheetRow],
+                      problems: SheetProblems) -> IngestResult:
     descriptor = read_descriptor(package_dir)
     result = IngestResult()
     if header != columns(descriptor):

@@ -56,7 +56,7 @@ class ReleaseContents:
 
 def read_release(archive: Path, package_dir: Path | None = None) -> ReleaseContents:
     """The checked contents of a release zip; ReleaseRefused when it does not check out."""
-    import pandas as pd
+    import pandas as pd  # deferred: only a site built from a release zip reads its tables here
 
     archive = Path(archive)
     try:
