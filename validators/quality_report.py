@@ -180,7 +180,8 @@ def _plain(value) -> str:
 def _outcome(table: str, result) -> Outcome:
     config = result.expectation_config
     kwargs = config.kwargs
-    columns = [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs] or list(kwargs.get("column_list", []))
+    columns = ([kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
+               or list(kwargs.get("column_list", [])))
     detail = result.result or {}
     rows = detail.get("unexpected_index_list") or []
     rows = [r if isinstance(r, int) else next(iter(r.values())) for r in rows]  # plain or {index column: value}
@@ -188,7 +189,8 @@ def _outcome(table: str, result) -> Outcome:
     return Outcome(table=table, expectation=config.type, columns=[str(c) for c in columns],
                    success=bool(result.success), unexpected_count=int(detail.get("unexpected_count") or 0),
                    unexpected_rows=[int(r) for r in rows[:SAMPLE]],
-                   unexpected_values=[_plain(v) for v in values[:SAMPLE]], code=str((config.meta or {}).get("code", "")))
+                   unexpected_values=[_plain(v) for v in values[:SAMPLE]],
+                   code=str((config.meta or {}).get("code", "")))
 
 
 def run_quality(package_dir: str | Path) -> tuple[QualityReport, dict]:

@@ -128,7 +128,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
     p.add_argument("--no-plots", action="store_true", help="skip the forest plots")
     p.add_argument("--out", help=OUT_HELP)
-    p.add_argument("--plan", help="analysis plan CSV (default: the package's analysis/plan.csv, else the installed one)")
+    p.add_argument("--plan",
+                   help="analysis plan CSV (default: the package's analysis/plan.csv, else the installed one)")
     p.add_argument("--model", choices=MODEL_CODES,
                    help="refit every target with this model (MH, MH-DL: risk ratios; MD targets get FE, DL)")
 
@@ -181,7 +182,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("docs", "regenerate docs/data-dictionary.md from the Table Schemas")
     p.add_argument("path", nargs="?", help=PATH_HELP)
-    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if docs/data-dictionary.md is out of date")
+    p.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 if docs/data-dictionary.md is out of date")
 
     p = command("site", "write the website (static HTML, with a SQL console running DuckDB-WASM) from the release")
     p.add_argument("path", nargs="?", help=PATH_HELP)
@@ -481,9 +483,10 @@ def cmd_explain(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"docs": cmd_docs, "validate": cmd_validate, "build": cmd_build, "query": cmd_query, "reproduce": cmd_reproduce,
-            "audit": cmd_audit, "release": cmd_release, "diff": cmd_diff, "quality": cmd_quality,
-            "template": cmd_template, "ingest": cmd_ingest, "site": cmd_site, "explain": cmd_explain}
+COMMANDS = {"docs": cmd_docs, "validate": cmd_validate, "build": cmd_build, "query": cmd_query,
+            "reproduce": cmd_reproduce, "audit": cmd_audit, "release": cmd_release, "diff": cmd_diff,
+            "quality": cmd_quality, "template": cmd_template, "ingest": cmd_ingest, "site": cmd_site,
+            "explain": cmd_explain}
 
 
 def main(argv: list[str] | None = None) -> int:

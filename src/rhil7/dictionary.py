@@ -74,11 +74,13 @@ def _anchor(name: str) -> str:
 def render_dictionary(descriptor: dict) -> str:
     """The data dictionary as Markdown (deterministic: same descriptor, same text)."""
     resources = [r for r in descriptor.get("resources", []) if isinstance(r, dict)]
-    licenses = ", ".join(str(l.get("name") or l.get("title") or l.get("path")) for l in descriptor.get("licenses", []))
+    licenses = ", ".join(str(licence.get("name") or licence.get("title") or licence.get("path"))
+                         for licence in descriptor.get("licenses", []))
     out = [
         "# Data dictionary",
         "",
-        "<!-- Generated from datapackage.json by `python -m rhil7.dictionary` (or `make docs`); do not edit by hand. -->",
+        "<!-- Generated from datapackage.json by `python -m rhil7.dictionary` (or `make docs`); "
+        "do not edit by hand. -->",
         "",
         f"Package {_code(descriptor.get('name', ''))}, version {_cell(descriptor.get('version', ''))}"
         + (f", license {_cell(licenses)}" if licenses else "") + ".",

@@ -10,8 +10,8 @@ too. Then the pooled estimates of both versions are recomputed and compared:
 
 - the reproduction of the published figures (``rhil7.analysis.reproduction.reproduce_all``): status,
   number of studies, estimate and 95% CI of every target;
-- the SQL ``pooled`` view (FE, DerSimonian-Laird and, for risk ratios, Mantel-Haenszel over every study with data): pooled
-  rows that appeared, disappeared or moved.
+- the SQL ``pooled`` view (FE, DerSimonian-Laird and, for risk ratios, Mantel-Haenszel over every study with data):
+  pooled rows that appeared, disappeared or moved.
 
 Both versions are analysed with the installed code and analysis plan, so a difference is a difference in
 the data. Nothing is written outside a temporary directory.
@@ -231,7 +231,8 @@ def _plain(value):
 
 def _records(frame: pd.DataFrame) -> list[dict]:
     columns = list(frame.columns)
-    return [{c: _plain(v) for c, v in zip(columns, row)} for row in frame.itertuples(index=False, name=None)]
+    return [{c: _plain(v) for c, v in zip(columns, row, strict=True)}
+            for row in frame.itertuples(index=False, name=None)]
 
 
 def _sort_key(key: tuple) -> tuple:
@@ -259,7 +260,8 @@ def diff_table(name: str, old: pd.DataFrame | None, new: pd.DataFrame | None,
     else:
         result.fields_added = [f for f in new_fields if f not in old_fields]
         result.fields_removed = [f for f in old_fields if f not in new_fields]
-    common = [f for f in new_fields if f in old_fields] if old is not None and new is not None else (new_fields or old_fields)
+    common = ([f for f in new_fields if f in old_fields] if old is not None and new is not None
+              else (new_fields or old_fields))
     if not key or any(k not in common for k in key):
         if key:
             warnings.append(f"{name}: primary key {key} is not in both versions; rows are matched on all common fields")
@@ -279,15 +281,15 @@ def diff_table(name: str, old: pd.DataFrame | None, new: pd.DataFrame | None,
     old_rows = index(old, "OLD") if old is not None else {}
     new_rows = index(new, "NEW") if new is not None else {}
     for k in sorted(new_rows.keys() - old_rows.keys(), key=_sort_key):
-        result.added.append({"key": dict(zip(key, k)), "row": new_rows[k]})
+        result.added.append({"key": dict(zip(key, k, strict=True)), "row": new_rows[k]})
     for k in sorted(old_rows.keys() - new_rows.keys(), key=_sort_key):
-        result.removed.append({"key": dict(zip(key, k)), "row": old_rows[k]})
+        result.removed.append({"key": dict(zip(key, k, strict=True)), "row": old_rows[k]})
     for k in sorted(old_rows.keys() & new_rows.keys(), key=_sort_key):
         before, after = old_rows[k], new_rows[k]
         fields = {f: {"old": before.get(f), "new": after.get(f)} for f in common
                   if f not in key and not _same(before.get(f), after.get(f))}
         if fields:
-            result.changed.append({"key": dict(zip(key, k)), "fields": fields})
+            result.changed.append({"key": dict(zip(key, k, strict=True)), "fields": fields})
     return result
 
 
@@ -377,8 +379,9 @@ def diff_reproduction(old: dict | None, new: dict | None) -> list[dict]:
         changed = [f for f in REPRO_FIELDS if (_moved(before[f], after[f]) if f in ("estimate", "ci_low", "ci_high")
                                                else before[f] != after[f])]
         if changed:
-            kind = ("moved" if any(f in changed for f in ("estimate", "ci_low", "ci_high")) and before["estimate"] is not None
-                    and after["estimate"] is not None else "appeared" if before["estimate"] is None and after["estimate"] is not None
+            kind = ("moved" if any(f in changed for f in ("estimate", "ci_low", "ci_high"))
+                    and before["estimate"] is not None and after["estimate"] is not None
+                    else "appeared" if before["estimate"] is None and after["estimate"] is not None
                     else "disappeared" if after["estimate"] is None and before["estimate"] is not None else "inputs")
             out.append({"target_id": target, "change": kind, "fields": changed, "old": before, "new": after})
     return out
@@ -395,7 +398,8 @@ def pooled_rows(descriptor: dict, tables: dict[str, pd.DataFrame], label: str, w
             frame = con.execute("SELECT outcome, timepoint, measure, subgroup, model, k, estimate, ci_low, ci_high, "
                                 "tau2, i2 FROM pooled").fetchdf()
     except Exception as exc:
-        warnings.append(f"{label}: the pooled view could not be read ({type(exc).__name__}: {str(exc).splitlines()[0]})")
+        warnings.append(f"{label}: the pooled view could not be read "
+                        f"({type(exc).__name__}: {str(exc).splitlines()[0]})")
         return None
     finally:
         con.close()
@@ -413,7 +417,7 @@ def diff_pooled(old: dict | None, new: dict | None) -> list[dict]:
     out = []
     for key in sorted(old.keys() | new.keys(), key=_sort_key):
         before, after = old.get(key), new.get(key)
-        entry = dict(zip(POOLED_KEY, key))
+        entry = dict(zip(POOLED_KEY, key, strict=True))
         if before is None:
             entry.update(change="appeared", old=None, new=after)
         elif after is None:
@@ -451,8 +455,8 @@ def diff_packages(old: str, new: str) -> DiffResult:
         old_resources = {r["name"]: r for r in old_descriptor["resources"] if isinstance(r, dict) and "name" in r}
         new_resources = {r["name"]: r for r in new_descriptor["resources"] if isinstance(r, dict) and "name" in r}
         names = list(new_resources) + [n for n in old_resources if n not in new_resources]
-        tables = [diff_table(n, old_tables.get(n), new_tables.get(n), old_resources.get(n), new_resources.get(n), warnings)
-                  for n in names]
+        tables = [diff_table(n, old_tables.get(n), new_tables.get(n), old_resources.get(n), new_resources.get(n),
+                             warnings) for n in names]
         for t in tables:
             if t.status == "present" and (t.name in old_resources) != (t.name in new_resources):
                 t.status = "added" if t.name not in old_resources else "removed"
@@ -489,7 +493,8 @@ def render_text(result: DiffResult) -> str:
     lines = [f"rhil7 diff  OLD {result.old.label}  ->  NEW {result.new.label}",
              f"rows: {s['rows_added']} added, {s['rows_removed']} removed, {s['rows_changed']} changed; "
              f"published targets changed: {s['targets_changed']}; pooled rows: {s['pooled_appeared']} appeared, "
-             f"{s['pooled_moved']} moved, {s['pooled_disappeared']} disappeared", "", "Tables (rows matched by primary key)"]
+             f"{s['pooled_moved']} moved, {s['pooled_disappeared']} disappeared", "",
+             "Tables (rows matched by primary key)"]
     unchanged = []
     for t in result.tables:
         if t.is_unchanged:

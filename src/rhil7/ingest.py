@@ -39,7 +39,8 @@ def _read_sheet(path: Path) -> tuple[list[str], list[SheetRow]]:
         rows, start = [], reader.line_num + 1
         for values in reader:
             if any(v.strip() for v in values):
-                rows.append(SheetRow(len(rows) + 2, start, dict(zip(header, values + [""] * (len(header) - len(values))))))
+                padded = values + [""] * (len(header) - len(values))  # a short row: its missing cells empty
+                rows.append(SheetRow(len(rows) + 2, start, dict(zip(header, padded, strict=False))))
             start = reader.line_num + 1
     return header, rows
 
@@ -90,8 +91,9 @@ def _check_sheet(header: list[str], rows: list[SheetRow], sheet: SheetLayout, pr
         cell = tuple(v[c] for c in CELL)
         if cell in status_of_cell and status_of_cell[cell][0] != status:
             first = status_of_cell[cell][1]
-            problems.add(row, "status", "coverage-status-disagrees", f"{status_of_cell[cell][0]} (as on row {first.number})",
-                         status, "Both arms of one outcome and time point have one coverage status.")
+            problems.add(row, "status", "coverage-status-disagrees",
+                         f"{status_of_cell[cell][0]} (as on row {first.number})", status,
+                         "Both arms of one outcome and time point have one coverage status.")
         status_of_cell.setdefault(cell, (status, row))
         chosen.append(row)
     return chosen
@@ -137,7 +139,8 @@ def ingest_sheet(package_dir: Path, sheet_path: Path, sheet_name: str | None = N
             if row.values["status"].strip() != "extracted":
                 continue
             table = sheet.outcome_table[row.values["outcome"]]
-            record = {f: row.values[f].strip() if f != "snippet" else row.values[f] for f in sheet.outcome_fields[table]}
+            record = {f: row.values[f].strip() if f != "snippet" else row.values[f]
+                      for f in sheet.outcome_fields[table]}
             change = tables[table].upsert(record, ["row_id"])
             origin[(table, record["row_id"])] = row
             if change != "same":
@@ -146,7 +149,7 @@ def ingest_sheet(package_dir: Path, sheet_path: Path, sheet_name: str | None = N
         for (study, outcome, timepoint), members in cells.items():
             key = dict(study_id=study, outcome=outcome, timepoint=timepoint)
             index = coverage.find(key)
-            old = dict(zip(coverage.header, coverage.records[index])) if index is not None else dict(key)
+            old = dict(zip(coverage.header, coverage.records[index], strict=False)) if index is not None else dict(key)
             status, detail = members[0].values["status"].strip(), _detail(members, sheet.outcome_table[outcome])
             if old.get("status") not in (None, status) and old.get("detail"):  # keep what was searched before
                 detail = f"{detail} Before ({old['status']}): {old['detail']}"
@@ -159,7 +162,8 @@ def ingest_sheet(package_dir: Path, sheet_path: Path, sheet_name: str | None = N
                 result.coverage.append((study, outcome, timepoint, old.get("status", "none"), new["status"]))
             origin[("coverage", "/".join((study, outcome, timepoint)))] = members[0]
 
-    keys = {"sources": lambda r: r["source_id"], "coverage": lambda r: "/".join((r["study_id"], r["outcome"], r["timepoint"]))}
+    keys = {"sources": lambda r: r["source_id"],
+            "coverage": lambda r: "/".join((r["study_id"], r["outcome"], r["timepoint"]))}
 
     def locate(name, record, field_):
         return origin.get((name, keys.get(name, lambda r: r.get("row_id", ""))(record)))

@@ -50,7 +50,8 @@ print(con.sql("SELECT * FROM read_parquet('parquet/studies.parquet')").fetchall(
 }
 
 
-OPTIONAL_FILES = {"docs/data-dictionary.md": "every field of every table", "CHANGELOG.md": "what changed in each version",
+OPTIONAL_FILES = {"docs/data-dictionary.md": "every field of every table",
+                  "CHANGELOG.md": "what changed in each version",
                   "CITATION.cff": "how to cite (Citation File Format)", "LICENSE": "the licence of the code (MIT)"}
 
 
@@ -163,7 +164,8 @@ def archive_readme(version: str, members, descriptor: dict, tables, extras: dict
              "- Not a clinical recommendation.", "",
              "## What is where", "",
              "| path | what |", "|---|---|",
-             "| `datapackage.json` | Frictionless descriptor: the Table Schemas (field names, types, constraints, keys); "
+             "| `datapackage.json` | Frictionless descriptor: the Table Schemas (field names, types, constraints, "
+             "keys); "
              "every resource carries `bytes` and `hash` (`sha256:...`) of its CSV file |",
              "| `tables/*.csv` | the tables (UTF-8, comma-separated, header row; an empty cell is a missing value) |",
              "| `spreadsheet/*.csv` | the same tables for spreadsheets: a text cell that a spreadsheet would read "
@@ -187,7 +189,8 @@ def archive_readme(version: str, members, descriptor: dict, tables, extras: dict
              "**DuckDB, command line** ([install the CLI](https://duckdb.org/docs/installation/), or "
              "`pip install duckdb-cli`):", "", *_recipe("duckdb-cli"), "",
              "**DuckDB, Python** (`pip install duckdb`):", "", *_recipe("duckdb-python"), "",
-             "**A spreadsheet**: open `spreadsheet/<table>.csv` as UTF-8, comma-separated (Excel: *Data > From Text/CSV*, "
+             "**A spreadsheet**: open `spreadsheet/<table>.csv` as UTF-8, comma-separated "
+             "(Excel: *Data > From Text/CSV*, "
              "file origin *65001: Unicode (UTF-8)*; LibreOffice: character set *Unicode (UTF-8)*, separator *comma*). "
              "In these copies a text cell that starts with `=`, `+`, `-` or `@` is prefixed with `'`, so nothing is "
              "evaluated as a formula; `tables/` holds the cells exactly as published. Do not save the CSV "

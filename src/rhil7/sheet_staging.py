@@ -112,7 +112,7 @@ def _on_sheet(found: list[Problem], tables: dict[str, CsvTable], locate, problem
         name = p.file.removeprefix("tables/").removesuffix(".csv")
         row = None
         if name in tables and p.row is not None and p.row >= 2 and p.row - 2 < len(tables[name].records):
-            row = locate(name, dict(zip(tables[name].header, tables[name].records[p.row - 2])), p.field)
+            row = locate(name, dict(zip(tables[name].header, tables[name].records[p.row - 2], strict=False)), p.field)
         if row is None:
             moved.append(p)
             continue

@@ -100,13 +100,15 @@ def ingest_study_rows(package_dir: Path, header: list[str], rows: list[SheetRow]
         for f, r in study_rows.items():
             origin[("studies", study_id, f)] = r
             # a characteristic the validator wants documented, or one the contributor documented anyway
-            if f in documented and r.values["value"].strip() and (f in PROVENANCE_FIELDS or r.values["snippet"].strip()):
+            if f in documented and r.values["value"].strip() and (
+                    f in PROVENANCE_FIELDS or r.values["snippet"].strip()):
                 prov = dict(_provenance(r), study_id=study_id, field=f)
                 tables["study_provenance"].upsert(prov, ["study_id", "field", "source_id"])
                 origin[("study_provenance", f"{study_id}/{f}", None)] = r
         for role in ROLES:
             for arm_id, fields in records[f"{role}_arm"].items():
-                documented_row = next((r for r in fields.values() if r.values["snippet"].strip()), next(iter(fields.values())))
+                documented_row = next((r for r in fields.values() if r.values["snippet"].strip()),
+                                      next(iter(fields.values())))
                 arm = {f: r.values["value"] for f, r in fields.items()}
                 tables["arms"].upsert(dict(arm, **_provenance(documented_row), arm_id=arm_id, study_id=study_id),
                                       ["arm_id"])
@@ -120,9 +122,9 @@ def ingest_study_rows(package_dir: Path, header: list[str], rows: list[SheetRow]
                 continue
             key = dict(study_id=study_id, outcome=target["outcome"], timepoint=target["timepoint"])
             if tables["coverage"].find(key) is None:
-                tables["coverage"].upsert(dict(key, status="not_reachable",
-                                               detail="Added with the trial; its arm-level numbers are not extracted yet "
-                                                      f"(fill the trial's extraction sheet: rhil7 template {study_id}).",
+                detail = ("Added with the trial; its arm-level numbers are not extracted yet "
+                          f"(fill the trial's extraction sheet: rhil7 template {study_id}).")
+                tables["coverage"].upsert(dict(key, status="not_reachable", detail=detail,
                                                wanted_source=f"{main_source}: results tables and figures"),
                                           list(key))
                 origin[("coverage", "/".join(key.values()), None)] = first_row
