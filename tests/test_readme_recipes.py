@@ -44,6 +44,7 @@ def test_the_reuser_reads_what_it_is_the_honest_state_and_how_to_cite_first():
     assert {"docs/screenshots/home.png", "docs/screenshots/console.png"} <= set(re.findall(r"\]\(([^)]+\.png)\)", README))
 
 
+@pytest.mark.data
 def test_the_honest_count_is_the_coverage_table():
     """The README's "0 of the 26" is what tables/coverage.csv says (a release that extracts a cell updates it)."""
     import csv
@@ -126,6 +127,7 @@ def test_quick_duckdb_runs_with_the_installed_cli(workdir):
     assert "sepsis_alc_week3" in out
 
 
+@pytest.mark.data
 def test_pandas_recipe_runs_from_the_repository_root():
     result = subprocess.run([sys.executable, "-c", RECIPES["pandas"][1]], cwd=ROOT, capture_output=True, text=True,
                             timeout=120)
