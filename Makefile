@@ -1,7 +1,7 @@
 # Two entry points: `make reproduce` (validate, build, reproduce) and `make test` (lint, types, the whole suite).
 # A contributor's minute: `make check` (validate, then the tests that read the package's data).
 # Each creates .venv when missing and installs the project once, editable (the working tree is what runs:
-# an edit needs no reinstall); it reinstalls only when pyproject.toml changes.
+# an edit needs no reinstall), at the versions of requirements.lock; it reinstalls only when either changes.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -13,8 +13,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+$(STAMP): $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[test]"
 	touch $(STAMP)
 
 validate: $(STAMP)
