@@ -246,9 +246,13 @@ def cmd_query(args) -> int:
     if bool(args.sql) == bool(args.file):
         raise UsageError("give either SQL text or --file F.sql")
     if args.file:
-        try:
-            sql = Path(args.file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+        # deferred: the safe reader pulls numpy in, paid only when a file is read (every start imports cli.py)
+        from .core.database import MAX_SQL_BYTES
+        from .core.safe_reader import read_text
+
+        try:  # the safe reader: a contributed queries/examples/*.sql may be a link to a secret, a FIFO or /dev/zero
+            sql = read_text(Path(args.file).parent, Path(args.file).name, MAX_SQL_BYTES, links_allowed=True)
+        except (OSError, UnreadableInput) as exc:
             raise UsageError(f"cannot read {args.file}: {exc}") from None
     else:
         sql = args.sql
