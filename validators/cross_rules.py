@@ -18,7 +18,7 @@ from rhil7.core.vocabulary import (OUTCOME_UNITS, OUTCOMES_BY_TABLE, PLAUSIBLE_I
 from rhil7.core.problems import Problem, omitted_problem
 from . import arm_snippets, snippet_statistics
 from .snippets import DIGIT_RUNS, digits_in, snippet_supports
-from .typed_tables import TypedTables, fmt, problem
+from .typed_tables import SNIPPET_DIGIT_RUNS, SNIPPET_UNCONFIRMED, TypedTables, fmt, problem
 
 NUMERIC_FIELDS = {
     "outcomes_continuous": ("n", "mean", "sd", "se", "median", "q1", "q3", "min", "max"),
@@ -38,11 +38,12 @@ def _last_by(db: TypedTables, table: str, key: str) -> str:
 @dataclass(frozen=True)
 class SnippetFilter:
     """The snippet rule's pre-filter, SQL over a table's text cells, computed by its typing pass
-    (table_checks.Typing): ``unsure`` over ``_words`` (``DIGIT_RUNS`` of the snippet) is true where a value is not
-    among the snippet's runs of digits and points written the same way ("0.80" holds 0.80). The rows left unsure
-    (few) go to the exact check, which knows signs, thousands separators, trailing zeros and number words. (A
-    first layer, skipping the runs where a value's first occurrence was plainly whole, paid nothing: the 1M-row
-    package validated in one process 1.06 times as fast without it, the same problems found.)"""
+    (table_checks.Typing): ``unsure`` over SNIPPET_DIGIT_RUNS (``DIGIT_RUNS`` of the snippet) is true where a
+    value is not among the snippet's runs of digits and points written the same way ("0.80" holds 0.80). The
+    rows left unsure (few) go to the exact check, which knows signs, thousands separators, trailing zeros and
+    number words. (A first layer, skipping the runs where a value's first occurrence was plainly whole, paid
+    nothing: the 1M-row package validated in one process 1.06 times as fast without it, the same problems
+    found.)"""
     unsure: str
 
 
@@ -51,8 +52,8 @@ def snippet_unsure(table: str, columns: list[str]) -> SnippetFilter | None:
     fields = [f for f in NUMERIC_FIELDS.get(table, ()) if f in columns] if "snippet" in columns else []
     if not fields:
         return None
-    return SnippetFilter("(" + " OR ".join(f"({q(f)} <> '' AND NOT contains(_words, ' ' || {q(f)} || ' '))"
-                                           for f in fields) + ")")
+    return SnippetFilter("(" + " OR ".join(
+        f"({q(f)} <> '' AND NOT contains({SNIPPET_DIGIT_RUNS}, ' ' || {q(f)} || ' '))" for f in fields) + ")")
 
 
 def _first(db: TypedTables, table: str, code: str, found) -> list[Problem]:
@@ -71,8 +72,8 @@ def snippets_hold_numbers(db: TypedTables) -> list[Problem]:
     for table, numeric in NUMERIC_FIELDS.items():
         fields = [f for f in numeric if db.has(table, f, "snippet")]
         if fields:
-            rows = db.stream(f"SELECT rowid, snippet, {', '.join(map(q, fields))} FROM {db[table]} WHERE _unsure "
-                             "ORDER BY rowid")
+            rows = db.stream(f"SELECT rowid, snippet, {', '.join(map(q, fields))} FROM {db[table]} "
+                             f"WHERE {SNIPPET_UNCONFIRMED} ORDER BY rowid")
             problems += _first(db, table, "number-not-in-snippet", (
                 problem(table, db.record(table, rid), field, "number-not-in-snippet",
                         f"the snippet to contain {fmt(value)}", snippet[:120],

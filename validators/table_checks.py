@@ -20,7 +20,8 @@ from .compiled_checks import CellCheck, field_checks
 from .cross_rules import SnippetFilter
 from .csv_reading import ReadTable
 from .snippets import DIGIT_RUNS
-from .typed_tables import first_rows
+from .typed_tables import (ROW_FAILS_A_CHECK, SNIPPET_DIGIT_RUNS, SNIPPET_UNCONFIRMED, TYPED_CELLS_AS_TEXT,
+                           first_rows, typed_cell)
 from rhil7.core.problems import Problem
 
 INTEGER = "[+-]?[0-9]+"
@@ -156,12 +157,13 @@ def _cell_problem(read: ReadTable, field: dict, code: str, constraint: str, valu
 
 class Typing:
     """How one table goes into DuckDB: the SELECT that types its cells as DuckDB's CSV reader reads them (one
-    pass: each cell typed once, every cell check evaluated, the rows with a failing cell marked ``_bad``, the
-    snippet rule's pre-filter ``_unsure`` computed), and the view that shows the typed table as text again."""
+    pass: each cell typed once, every cell check evaluated, the rows with a failing cell marked
+    ROW_FAILS_A_CHECK, the snippet rule's pre-filter SNIPPET_UNCONFIRMED computed), and the view that shows the
+    typed table as text again."""
 
     def __init__(self, fields: list[dict], snippet: SnippetFilter | None = None):
         self.fields, self.snippet = fields, snippet
-        self.cast = {i: f"_typed{i}" for i, f in enumerate(fields) if f.get("type", "string") in SQL_TYPES}
+        self.cast = {i: typed_cell(i) for i, f in enumerate(fields) if f.get("type", "string") in SQL_TYPES}
 
     def select(self, controlled: bool) -> str:
         """The SELECT over ``{source}``; ``controlled``: the file holds a control character."""
@@ -176,20 +178,22 @@ class Typing:
                             f"{typed_value(quote_identifier(f['name']), 'string')} AS {quote_identifier(f['name'])}"
                             for i, f in enumerate(fields))
         if cast:  # the typed cells keep their text only in a row with a failing cell (the only rows listed), in one list
-            columns += ", CASE WHEN _bad THEN [" + ", ".join(quote_identifier(fields[i]["name"]) for i in cast) + \
-                "] END AS _texts"
+            columns += (f", CASE WHEN {ROW_FAILS_A_CHECK} THEN ["
+                        + ", ".join(quote_identifier(fields[i]["name"]) for i in cast)
+                        + f"] END AS {TYPED_CELLS_AS_TEXT}")
         cells = f"(SELECT *{inner} FROM {{source}})"
-        return (f"SELECT {columns}, _bad, coalesce({snippet.unsure if snippet else 'false'}, false) AS _unsure FROM "
-                f"(SELECT *, ({bad}) AS _bad, {words} AS _words FROM {cells})")
+        unconfirmed = f"coalesce({snippet.unsure if snippet else 'false'}, false)"
+        return (f"SELECT {columns}, {ROW_FAILS_A_CHECK}, {unconfirmed} AS {SNIPPET_UNCONFIRMED} FROM "
+                f"(SELECT *, ({bad}) AS {ROW_FAILS_A_CHECK}, {words} AS {SNIPPET_DIGIT_RUNS} FROM {cells})")
 
     def text_view(self, typed: str) -> str:
         """The typed table's cells as text (a typed cell of a row without a failing cell as its value's text:
         the checks find it well typed and present, as they found its text)."""
         place = {i: k for k, i in enumerate(self.cast, start=1)}  # (a DuckDB list counts from 1)
-        cells = ", ".join((f"coalesce(_texts[{place[i]}], CAST({quote_identifier(f['name'])} AS VARCHAR))"
+        cells = ", ".join((f"coalesce({TYPED_CELLS_AS_TEXT}[{place[i]}], CAST({quote_identifier(f['name'])} AS VARCHAR))"
                            if i in place else quote_identifier(f["name"])) + f" AS {quote_identifier(f['name'])}"
                           for i, f in enumerate(self.fields))
-        return f"SELECT rowid AS rowid, {cells}, _bad FROM {typed}"
+        return f"SELECT rowid AS rowid, {cells}, {ROW_FAILS_A_CHECK} FROM {typed}"
 
 
 def table_problems(con, read: ReadTable, listed: int) -> list[Problem]:
@@ -197,12 +201,12 @@ def table_problems(con, read: ReadTable, listed: int) -> list[Problem]:
     listing = Listing(read, listed)
     schema = read.resource.descriptor["schema"]
     failing = [(field, *check) for field in schema["fields"] for check in cell_checks(field, read.controlled)]
-    if failing and con.execute(f"SELECT bool_or(_bad) FROM {read.typed}").fetchone()[0]:
-        # only the rows with a failing cell are looked at again (a filter on _bad first: the checks run on those)
+    if failing and con.execute(f"SELECT bool_or({ROW_FAILS_A_CHECK}) FROM {read.typed}").fetchone()[0]:
+        # only the rows with a failing cell are looked at again (that filter first: the checks run on those)
         counts = con.execute("SELECT " + ", ".join(f"count_if({c})" for *_, c in failing) +
-                             f" FROM {read.table} WHERE _bad").fetchone()
+                             f" FROM {read.table} WHERE {ROW_FAILS_A_CHECK}").fetchone()
         for (field, code, constraint, condition), count in zip(failing, counts):
-            for row, value in listing.rows_where(con, f"_bad AND {condition}", [field["name"]], code, count) if count else ():
+            for row, value in listing.rows_where(con, f"{ROW_FAILS_A_CHECK} AND {condition}", [field["name"]], code, count) if count else ():
                 listing.problems.append(replace(_cell_problem(read, field, code, constraint, value), row=row))
     key = schema.get("primaryKey")
     key = [key] if isinstance(key, str) else list(key or [])

@@ -15,6 +15,18 @@ from rhil7.core.database import quote_identifier
 from .csv_reading import ReadTable
 from rhil7.core.problems import Problem, omitted_problem
 
+# The engine's own columns beside a table's fields. Each starts with an underscore: a field name starts with a
+# letter (descriptor_shape.py refuses any other), so none can collide with a field of the table.
+ROW_FAILS_A_CHECK = "_row_fails_a_check"  # true where some cell of the row fails a cell check
+SNIPPET_UNCONFIRMED = "_snippet_unconfirmed"  # the snippet rule's pre-filter (cross_rules.SnippetFilter)
+SNIPPET_DIGIT_RUNS = "_snippet_digit_runs"  # the snippet's runs of digits and points (snippets.DIGIT_RUNS)
+TYPED_CELLS_AS_TEXT = "_typed_cells_as_text"  # the typed cells' text, kept in a row that fails a check
+
+
+def typed_cell(position: int) -> str:
+    """The column holding field ``position``'s cell as its type, while the typing pass runs."""
+    return f"_typed_cell_{position}"
+
 
 class TypedTables:
     def __init__(self, con, listed: int):
