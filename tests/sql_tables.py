@@ -27,7 +27,7 @@ def typed_tables(tables: dict[str, tuple[list[dict], list[dict]]], listed: int =
         resource = SimpleNamespace(relpath=f"tables/{name}.csv", descriptor={"schema": {"fields": fields}})
         read = ReadTable(resource, view, np.arange(2, len(rows) + 2), None, typed=typed)
         typing = Typing(fields, snippet_unsure(name, names))
-        con.execute(f"CREATE TABLE {typed} AS " + typing.select(False).replace("{source}", text))
+        con.execute(f"CREATE TABLE {typed} AS {typing.select(False, text)}")
         con.execute(f"CREATE VIEW {view} AS {typing.text_view(typed)}")
         problems += table_problems(con, read, listed)
         db.add(name, read)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import duckdb
 import numpy as np
@@ -108,12 +109,12 @@ def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
     stray, read.controlled = res.scan.stray, res.scan.controlled
     quoted = body if stray is not None else None  # kept only to quote a quoting fault
     del body  # DuckDB reads the file itself: a large table is not held twice
-    typed = typing.select(read.controlled)
+    typed_select = partial(typing.select, read.controlled)  # (the source relation -> the SELECT typing its cells)
     try:
-        rejects = _load(con, res, names, read.typed, typed, rejects, strict=True)
+        rejects = _load(con, res, names, read.typed, typed_select, rejects, strict=True)
     except duckdb.Error:
         try:  # strict mode refuses mixed line ends (CR LF and LF in one file), which the standard allows
-            rejects = _load(con, res, names, read.typed, typed, rejects + "_lenient", strict=False)
+            rejects = _load(con, res, names, read.typed, typed_select, rejects + "_lenient", strict=False)
         except duckdb.Error as exc:
             read.problems = header + [_problem(res, None, None, "malformed-csv", "well-formed CSV (RFC 4180)",
                                       str(exc).splitlines()[0][:200], "The CSV cannot be read.")]
@@ -149,7 +150,7 @@ def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
     too_wide = {line: csv_cells(text.strip("\r\n"))[:len(names)] for line, _, kind, text in rejected
                  if kind == "TOO MANY COLUMNS"}
     if too_wide:  # DuckDB set these rows aside: their cells are checked like every other row's (as frictionless does)
-        read.rows = _add_rows(con, read.typed, typed, names, too_wide, read.rows, index)
+        read.rows = _add_rows(con, read.typed, typed_select, names, too_wide, read.rows, index)
     empty = " AND ".join(f"coalesce({quote_identifier(n)}, '') = ''" for n in names)
     all_empty = con.execute(f"SELECT rowid FROM {table} WHERE {empty} ORDER BY rowid").fetchnumpy()["rowid"]
     read.problems += [_problem(res, row, None, "blank-row", "a record (no empty lines inside a table)",
@@ -168,16 +169,21 @@ def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
     return read
 
 
-def _load(con, res: SafeResource, names: list[str], table: str, typed, rejects: str, strict: bool) -> str:
-    """CREATE TABLE ``table`` from the file (``typed``: the SELECT that types the cells, over ``{source}``: the
-    file read as text); returns the name of its rejects table."""
-    columns = ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in names)
-    con.execute(f"CREATE OR REPLACE TABLE {table} AS " + typed.replace("{source}", f"""read_csv({quote_literal(str(res.path))},
-                        columns = {{{columns}}}, header = true, auto_detect = false, delim = ',', quote = '"',
-                        escape = '"', strict_mode = {str(strict).lower()}, store_rejects = true,
-                        rejects_table = {quote_literal(rejects)}, rejects_scan = {quote_literal(rejects + '_scan')},
-                        encoding = 'utf-8', max_line_size = 4194304)"""))
+def _load(con, res: SafeResource, names: list[str], table: str, typed_select, rejects: str, strict: bool) -> str:
+    """CREATE TABLE ``table`` from the file (``typed_select``: the source relation -> the SELECT that types its
+    text cells); returns the name of its rejects table."""
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS {typed_select(_csv_as_text(res, names, rejects, strict))}")
     return rejects
+
+
+def _csv_as_text(res: SafeResource, names: list[str], rejects: str, strict: bool) -> str:
+    """DuckDB's read_csv of ``res``'s file, every cell of the columns ``names`` as text, the records it cannot
+    read set aside in the table ``rejects``."""
+    columns = ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in names)
+    return (f"read_csv({quote_literal(str(res.path))}, columns = {{{columns}}}, header = true, auto_detect = false, "
+            f"delim = ',', quote = '\"', escape = '\"', strict_mode = {str(strict).lower()}, store_rejects = true, "
+            f"rejects_table = {quote_literal(rejects)}, rejects_scan = {quote_literal(rejects + '_scan')}, "
+            f"encoding = 'utf-8', max_line_size = 4194304)")
 
 
 def _narrowed(res: SafeResource, width: int) -> SafeResource:
@@ -193,10 +199,10 @@ def _narrowed(res: SafeResource, width: int) -> SafeResource:
     return replace(res, descriptor={**res.descriptor, "schema": narrowed})
 
 
-def _add_rows(con, table: str, typed: str, names: list[str], rows: dict[int, list[str]], records: np.ndarray,
+def _add_rows(con, table: str, typed_select, names: list[str], rows: dict[int, list[str]], records: np.ndarray,
               index: int) -> np.ndarray:
-    """``rows`` (record number: text cells, the schema's first ones) typed by ``typed`` (the SELECT over
-    ``{source}``) and put in ``table`` among the rows DuckDB read (``records``: their record numbers, in order), in
+    """``rows`` (record number: text cells, the schema's first ones) typed by ``typed_select`` (the source
+    relation -> the SELECT that types its text cells) and put in ``table`` among the rows DuckDB read (``records``: their record numbers, in order), in
     file order; returns the record numbers of the table's rows. (A table rewritten: only for a file with a row
     wider than its header.)"""
     import pyarrow as pa  # (deferred: only such a file needs it)
@@ -209,7 +215,7 @@ def _add_rows(con, table: str, typed: str, names: list[str], rows: dict[int, lis
     try:
         cursor.register(source, cells)
         cursor.register(f"{source}_places", places)
-        cursor.execute(f"INSERT INTO {table} " + typed.replace("{source}", quote_identifier(source)))
+        cursor.execute(f"INSERT INTO {table} {typed_select(quote_identifier(source))}")
         cursor.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT t.* FROM {table} t JOIN "
                        f"{quote_identifier(source + '_places')} p ON t.rowid = p.place ORDER BY p.record")
     finally:

@@ -165,35 +165,55 @@ class Typing:
         self.fields, self.snippet = fields, snippet
         self.cast = {i: typed_cell(i) for i, f in enumerate(fields) if f.get("type", "string") in SQL_TYPES}
 
-    def select(self, controlled: bool) -> str:
-        """The SELECT over ``{source}``; ``controlled``: the file holds a control character."""
-        fields, cast, snippet = self.fields, self.cast, self.snippet
-        inner = "".join(f", {typed_value(quote_identifier(fields[i]['name']), fields[i]['type'])} AS {c}"
-                        for i, c in cast.items())
+    def select(self, controlled: bool, source: str) -> str:
+        """The SELECT that types and checks the text cells of relation ``source`` (SQL: a quoted table name or a
+        table function); ``controlled``: the file holds a control character."""
+        checked = self._checked_rows(controlled, self._typed_cells(source))
+        unconfirmed = f"coalesce({self.snippet.unsure if self.snippet else 'false'}, false)"
+        return (f"SELECT {self._output_columns()}, {ROW_FAILS_A_CHECK}, {unconfirmed} AS {SNIPPET_UNCONFIRMED} "
+                f"FROM {checked}")
+
+    def _typed_cells(self, source: str) -> str:
+        """``source``'s text cells, with each cell of a typed field typed once beside them (typed_cell)."""
+        typed = "".join(f", {typed_value(quote_identifier(self.fields[i]['name']), self.fields[i]['type'])} AS {c}"
+                        for i, c in self.cast.items())
+        return f"(SELECT *{typed} FROM {source})"
+
+    def _checked_rows(self, controlled: bool, cells: str) -> str:
+        """``cells`` with whether each row fails a cell check, and the snippet's runs of digits."""
         # the snippet's runs of digits (a regular expression: about 0.5 s a million rows)
-        words = f"CASE WHEN snippet <> '' THEN {DIGIT_RUNS.format('snippet')} END" if snippet else "NULL"
-        failing = [c for i, f in enumerate(fields) for *_, c in cell_checks(f, controlled, cast.get(i))]
+        words = f"CASE WHEN snippet <> '' THEN {DIGIT_RUNS.format('snippet')} END" if self.snippet else "NULL"
+        failing = [c for i, f in enumerate(self.fields) for *_, c in cell_checks(f, controlled, self.cast.get(i))]
         bad = f"coalesce({' OR '.join(failing) or 'false'}, false)"  # (a condition is NULL where it does not apply)
+        return f"(SELECT *, ({bad}) AS {ROW_FAILS_A_CHECK}, {words} AS {SNIPPET_DIGIT_RUNS} FROM {cells})"
+
+    def _output_columns(self) -> str:
+        """The typed table's columns: each field as its type (a text field NULL when empty), then, where some
+        field is typed, TYPED_CELLS_AS_TEXT."""
+        fields, cast = self.fields, self.cast
         columns = ", ".join(f"{cast[i]} AS {quote_identifier(f['name'])}" if i in cast else
                             f"{typed_value(quote_identifier(f['name']), 'string')} AS {quote_identifier(f['name'])}"
                             for i, f in enumerate(fields))
-        if cast:  # the typed cells keep their text only in a row with a failing cell (the only rows listed), in one list
+        if cast:  # the typed cells keep their text only in a row with a failing cell (the only rows listed)
             columns += (f", CASE WHEN {ROW_FAILS_A_CHECK} THEN ["
                         + ", ".join(quote_identifier(fields[i]["name"]) for i in cast)
                         + f"] END AS {TYPED_CELLS_AS_TEXT}")
-        cells = f"(SELECT *{inner} FROM {{source}})"
-        unconfirmed = f"coalesce({snippet.unsure if snippet else 'false'}, false)"
-        return (f"SELECT {columns}, {ROW_FAILS_A_CHECK}, {unconfirmed} AS {SNIPPET_UNCONFIRMED} FROM "
-                f"(SELECT *, ({bad}) AS {ROW_FAILS_A_CHECK}, {words} AS {SNIPPET_DIGIT_RUNS} FROM {cells})")
+        return columns
 
     def text_view(self, typed: str) -> str:
         """The typed table's cells as text (a typed cell of a row without a failing cell as its value's text:
         the checks find it well typed and present, as they found its text)."""
         place = {i: k for k, i in enumerate(self.cast, start=1)}  # (a DuckDB list counts from 1)
-        cells = ", ".join((f"coalesce({TYPED_CELLS_AS_TEXT}[{place[i]}], CAST({quote_identifier(f['name'])} AS VARCHAR))"
-                           if i in place else quote_identifier(f["name"])) + f" AS {quote_identifier(f['name'])}"
-                          for i, f in enumerate(self.fields))
+        cells = ", ".join(self._as_text(f["name"], place.get(i)) for i, f in enumerate(self.fields))
         return f"SELECT rowid AS rowid, {cells}, {ROW_FAILS_A_CHECK} FROM {typed}"
+
+    @staticmethod
+    def _as_text(name: str, place: int | None) -> str:
+        """Field ``name`` as text; ``place``: where its text is in TYPED_CELLS_AS_TEXT (None: a text field)."""
+        column = quote_identifier(name)
+        if place is None:
+            return f"{column} AS {column}"
+        return f"coalesce({TYPED_CELLS_AS_TEXT}[{place}], CAST({column} AS VARCHAR)) AS {column}"
 
 
 def table_problems(con, read: ReadTable, listed: int) -> list[Problem]:
