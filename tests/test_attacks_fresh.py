@@ -92,7 +92,7 @@ def set_cells(package, table: str, column: str, values: list[str]) -> None:
     path = table_path(package, table)
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
     at = rows[0].index(column)
-    for row, value in zip(rows[1:], values):
+    for row, value in zip(rows[1:], values, strict=False):
         row[at] = value
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerows(rows)
@@ -527,3 +527,64 @@ def test_query_file_never_follows_a_contributed_example(database, outside, tmp_p
         example.symlink_to(outside / "secret.txt" if kind == "secret" else kind)
     code, out, err = run("query", "--database", database, "--file", example, capsys=capsys)
     assert code == 2 and "x.sql" in err and "SECRET" not in out + err
+
+
+# ------------------------------------------------ class 4: a descriptor of the wrong shape, in every command
+
+MALFORMED = {
+    "resource name a list": lambda d: resource(d, "arms").__setitem__("name", ["arms"]),
+    "schema a string": lambda d: resource(d, "studies").__setitem__("schema", "x"),
+    "primaryKey a number": lambda d: resource(d, "studies")["schema"].__setitem__("primaryKey", 5),
+    "fields a string": lambda d: resource(d, "studies")["schema"].__setitem__("fields", "abc"),
+    "fields of numbers": lambda d: resource(d, "studies")["schema"].__setitem__("fields", [1, 2]),
+    "field name an object": lambda d: resource(d, "arms")["schema"]["fields"][0].__setitem__("name", {"a": 1}),
+    "field type a list": lambda d: resource(d, "arms")["schema"]["fields"][0].__setitem__("type", ["a"]),
+    "foreignKeys a string": lambda d: resource(d, "arms")["schema"].__setitem__("foreignKeys", "x"),
+    "foreign key of a number": lambda d: resource(d, "arms")["schema"].__setitem__(
+        "foreignKeys", [{"fields": 5, "reference": "x"}]),
+    "constraints a string": lambda d: resource(d, "arms")["schema"]["fields"][0].__setitem__("constraints", "x"),
+    "enum a number": lambda d: resource(d, "arms")["schema"]["fields"][2]["constraints"].__setitem__("enum", 5),
+    "licenses a string": lambda d: d.__setitem__("licenses", "x"),
+}
+
+
+@pytest.mark.parametrize("change", MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_malformed_descriptor_is_a_problem_for_validate_and_docs_never_a_crash(package, change, capsys):
+    """Exit 3 before: validate on a resource named by a list (canonical.py: unhashable), docs on most of them
+    (dictionary.py). Fixed in those files: what is not the expected kind of value is left out."""
+    edit_descriptor(package, change)
+    assert run("validate", package, capsys=capsys)[0] == 1
+    assert run("docs", package, capsys=capsys)[0] == 0
+
+
+def test_diff_of_a_malformed_descriptor_warns_never_crashes(package, tmp_path, capsys):
+    """Each of these ended diff in exit 3 (the CI diff step runs on invalid pull requests too): a resource named by
+    a list, a schema given as a string, a primaryKey that is a number, a field name that is an object, a field
+    type that is a list. Fixed in diff.py: such a resource or key is left out, the table named in a warning."""
+    base = copy_package(tmp_path / "base")
+
+    def change(d):
+        resource(d, "coverage")["name"] = ["coverage"]
+        resource(d, "studies")["schema"] = "x"
+        resource(d, "published_results")["schema"]["primaryKey"] = 5
+        resource(d, "sources")["schema"]["fields"][0]["name"] = {"a": 1}
+        resource(d, "arms")["schema"]["fields"][0]["type"] = ["a"]
+    edit_descriptor(package, change)
+    code, out, err = run("diff", base, package, "--format", "github", capsys=capsys)
+    assert code == 0 and "table arms is not read: its Table Schema is malformed" in out
+    assert "table sources is not read: its Table Schema is malformed" in out
+
+
+@pytest.mark.xfail(strict=True, reason="template reads the contributed descriptor and tables unchecked "
+                   "(src/rhil7/sheet.py: _fields does next(r ... if r['name'] == name)['schema']['fields'], "
+                   "template_rows indexes s['study_id'], a['arm_role'], c['status']): a resource that is not an "
+                   "object (TypeError) or a table without its key column (KeyError) ends in exit 3; template "
+                   "should refuse a package whose shape validate refuses, with exit 1")
+@pytest.mark.parametrize("change", [
+    lambda p: edit_descriptor(p, lambda d: d["resources"].__setitem__(0, "x")),
+    lambda p: change_bytes(p, "studies", lambda b: b.replace(b"study_id,", b"sid,", 1)),
+], ids=["a resource that is a string", "studies without its study_id column"])
+def test_template_on_a_package_of_the_wrong_shape_is_a_clear_error(package, tmp_path, change, capsys):
+    change(package)
+    code = main(["template", "francois2018", "--package", str(package), "--out", str(tmp_path / "sheet.csv")])
+    assert code in (1, 2) and "internal error" not in capsys.readouterr().err

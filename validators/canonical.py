@@ -57,7 +57,7 @@ def shape_differences(contributed: dict, canonical: dict, skip: set[int] = froze
     present = set()
     for i, resource in enumerate(contributed["resources"]):
         if i in skip or not isinstance(resource, dict):
-            if isinstance(resource, dict):
+            if isinstance(resource, dict) and isinstance(resource.get("name"), str):  # (a list name: unhashable)
                 present.add(resource.get("name"))
             continue
         name = resource["name"]

@@ -48,11 +48,11 @@ def _value(value) -> str:
 
 def _constraints(field: dict) -> str:
     parts = []
-    for key, value in (field.get("constraints") or {}).items():
+    for key, value in _constraint_map(field).items():
         if key == "required":
             continue
         if key == "enum":
-            parts.append("one of " + ", ".join(_code(v) for v in value))
+            parts.append("one of " + ", ".join(_code(v) for v in (value if isinstance(value, list) else [value])))
         elif key == "pattern":
             parts.append("pattern " + _code(value))
         elif key == "unique":
@@ -64,18 +64,34 @@ def _constraints(field: dict) -> str:
 
 
 def _required(field: dict) -> str:
-    return "yes" if (field.get("constraints") or {}).get("required") else ""
+    return "yes" if _constraint_map(field).get("required") else ""
 
 
 def _anchor(name: str) -> str:
     return name.lower()  # GitHub heading anchors keep underscores
 
 
+# A contributed descriptor is rendered whatever its shape (validate reports the shape): what is not the expected
+# kind of value is left out, never a crash of `rhil7 docs`.
+def _objects(value) -> list[dict]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _constraint_map(field: dict) -> dict:
+    return field["constraints"] if isinstance(field.get("constraints"), dict) else {}
+
+
+def _key_names(value) -> list:
+    """A key's field names, or none when it is neither a name nor a list (bad-primary-key, bad-foreign-key)."""
+    return [value] if isinstance(value, str) else value if isinstance(value, list) else []
+
+
 def render_dictionary(descriptor: dict) -> str:
     """The data dictionary as Markdown (deterministic: same descriptor, same text)."""
-    resources = [r for r in descriptor.get("resources", []) if isinstance(r, dict)]
+    # a resource whose schema is not an object has nothing to document (validate names it: bad-schema)
+    resources = [r for r in _objects(descriptor.get("resources")) if isinstance(r.get("schema") or {}, dict)]
     licenses = ", ".join(str(licence.get("name") or licence.get("title") or licence.get("path"))
-                         for licence in descriptor.get("licenses", []))
+                         for licence in _objects(descriptor.get("licenses")))
     out = [
         "# Data dictionary",
         "",
@@ -95,14 +111,12 @@ def render_dictionary(descriptor: dict) -> str:
         "|---|---|---|---|",
     ]
     for r in resources:
-        pk = (r.get("schema") or {}).get("primaryKey") or []
-        pk = [pk] if isinstance(pk, str) else pk
+        pk = _key_names((r.get("schema") or {}).get("primaryKey"))
         out.append(f"| [{_code(r.get('name'))}](#{markdown(_anchor(str(r.get('name', ''))))}) | "
                    f"{_code(r.get('path', ''))} | {_cell(r.get('title', ''))} | {', '.join(_code(k) for k in pk)} |")
     for r in resources:
         schema = r.get("schema") or {}
-        pk = schema.get("primaryKey") or []
-        pk = [pk] if isinstance(pk, str) else pk
+        pk = _key_names(schema.get("primaryKey"))
         out += ["", f"## {markdown(r.get('name'))}", ""]
         if r.get("title"):
             out += [f"**{_cell(r['title'])}** ({_code(r.get('path', ''))})", ""]
@@ -110,18 +124,16 @@ def render_dictionary(descriptor: dict) -> str:
             out += [_cell(r["description"]), ""]
         if pk:
             out.append("- Primary key: " + ", ".join(_code(k) for k in pk))
-        for fk in schema.get("foreignKeys") or []:
-            fields = fk.get("fields")
-            fields = [fields] if isinstance(fields, str) else fields or []
-            ref = fk.get("reference") or {}
-            ref_fields = ref.get("fields")
-            ref_fields = [ref_fields] if isinstance(ref_fields, str) else ref_fields or []
+        for fk in _objects(schema.get("foreignKeys")):
+            fields = _key_names(fk.get("fields"))
+            ref = fk.get("reference") if isinstance(fk.get("reference"), dict) else {}
+            ref_fields = _key_names(ref.get("fields"))
             out.append(f"- Foreign key: {', '.join(_code(f) for f in fields)} -> "
                        f"{_code(ref.get('resource') or r.get('name'))} ({', '.join(_code(f) for f in ref_fields)})")
         if pk or schema.get("foreignKeys"):
             out.append("")
         out += ["| field | type | unit | required | constraints | description |", "|---|---|---|---|---|---|"]
-        for f in schema.get("fields", []):
+        for f in _objects(schema.get("fields")):
             type_ = f"{f.get('type', 'string')}" + (f" ({f['format']})" if f.get("format") not in (None, "default")
                                                      else "")
             out.append(f"| {_code(f.get('name'))} | {_cell(type_)} | {_cell(f.get('unit', ''))} | {_required(f)} | "

@@ -239,9 +239,17 @@ def _sort_key(key: tuple) -> tuple:
     return tuple("" if v is None else str(v) for v in key)
 
 
+def _named_resources(descriptor: dict) -> dict[str, dict]:
+    """The resources by name; one whose name is not a string (a list: unhashable) is left out (validate names it)."""
+    return {r["name"]: r for r in descriptor["resources"] if isinstance(r, dict) and isinstance(r.get("name"), str)}
+
+
 def _primary_key(resource: dict | None) -> list[str]:
-    pk = ((resource or {}).get("schema") or {}).get("primaryKey") or []
-    return [pk] if isinstance(pk, str) else list(pk)
+    """The key's field names; none when the descriptor says it some other way (an invalid package is diffed too)."""
+    schema = resource.get("schema") if isinstance(resource, dict) else None
+    pk = schema.get("primaryKey") if isinstance(schema, dict) else None
+    pk = [pk] if isinstance(pk, str) else pk
+    return list(pk) if isinstance(pk, list) and all(isinstance(k, str) for k in pk) else []
 
 
 def diff_table(name: str, old: pd.DataFrame | None, new: pd.DataFrame | None,
@@ -318,6 +326,9 @@ def _read_side(side: Side, warnings: list[str]) -> tuple[dict, dict[str, pd.Data
             warnings.append(f"{side.label}: table {resource['name']} is not read ({exc})")
         except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
             warnings.append(f"{side.label}: table {resource['name']} cannot be parsed ({str(exc).splitlines()[0]})")
+        except (TypeError, KeyError, AttributeError) as exc:  # a field name or type that is not a string
+            warnings.append(f"{side.label}: table {resource['name']} is not read: its Table Schema is malformed "
+                            f"({type(exc).__name__}: {exc}; `rhil7 validate` names it)")
     return descriptor, tables
 
 
@@ -452,8 +463,8 @@ def diff_packages(old: str, new: str) -> DiffResult:
         warnings: list[str] = [_same_version(old_side, new_side)] if _same_version(old_side, new_side) else []
         old_descriptor, old_tables = _read_side(old_side, warnings)
         new_descriptor, new_tables = _read_side(new_side, warnings)
-        old_resources = {r["name"]: r for r in old_descriptor["resources"] if isinstance(r, dict) and "name" in r}
-        new_resources = {r["name"]: r for r in new_descriptor["resources"] if isinstance(r, dict) and "name" in r}
+        old_resources = _named_resources(old_descriptor)
+        new_resources = _named_resources(new_descriptor)
         names = list(new_resources) + [n for n in old_resources if n not in new_resources]
         tables = [diff_table(n, old_tables.get(n), new_tables.get(n), old_resources.get(n), new_resources.get(n),
                              warnings) for n in names]
