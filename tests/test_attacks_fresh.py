@@ -22,12 +22,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from corpus import copy_package, edit_descriptor, resource, run_cli, table_path
+from test_contribution import fill_mortality, write_sheet
 
 from rhil7.cli import main
 from rhil7.core.database import safe_connect
 from rhil7.diff import RENDERERS as DIFF_RENDERERS
 from rhil7.diff import diff_packages
 from rhil7.query import QueryError, QueryLimits, run_queries
+from rhil7.sheet import template_rows
 from rhil7.site.markup import external_link
 from rhil7.validators.quality_report import pattern_outcomes
 from rhil7.validators.run import validate_package
@@ -368,6 +370,26 @@ def test_a_command_hidden_after_a_cr_lf_in_a_key_stays_inside_its_annotation(pac
     assert code == 1 and lines and "\\r\\n::error title=VALID" in out
     assert all(line.startswith("::error file=tables/") for line in lines if line.lstrip().startswith("::"))
     assert not any(line.startswith("::error title=VALID") for line in lines)
+
+
+@pytest.mark.parametrize("cell, code", [
+    ("shankarhari2025_fix\u202eture,Table 3", "control-character"),   # a bidi override in a filled row's key
+    ("shankarhari2025_fixture,=HYPERLINK(1)", "formula-like-text"),    # a formula in its location
+    ('shankarhari2025_fixture,"\t=1+1"', "formula-like-text"),          # a tab, then a formula
+    ("shankarhari2025_fixture,Tab\x00le 3", "control-character"),     # a NUL byte
+])
+def test_ingest_refuses_a_hostile_sheet_and_writes_nothing(package, tmp_path, cell, code, capsys):
+    header, rows = template_rows(package, "shankarhari2025", "shankarhari2025_fixture")
+    fill_mortality(rows)
+    sheet = tmp_path / "sheet.csv"
+    write_sheet(sheet, header, rows)
+    text = sheet.read_text(encoding="utf-8")
+    assert ",shankarhari2025_fixture,Table 3," in text
+    sheet.write_text(text.replace("shankarhari2025_fixture,Table 3", cell, 1), encoding="utf-8")
+    before = checksums(package)
+    code_, out, err = run("ingest", sheet, "--package", package, capsys=capsys)
+    assert code_ == 1 and f"[{code}]" in out and "nothing was written" in out + err
+    assert checksums(package) == before
 
 
 # ============================================================ class 4: crashes and unbounded cost
