@@ -90,83 +90,123 @@ def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
     DuckDB reads them), with the view t<index> of its cells as text, and report its shape. Takes the file's bytes
     from ``res.body`` (without BOM; read once by check_resource) and lets them go before DuckDB reads the file."""
     body, res.body = res.body, None
-    names = [f["name"] for f in res.descriptor["schema"]["fields"]]
-    table, rejects = quote_identifier(f"t{index}"), f"rejects{index}"
-    read = ReadTable(res, table, np.empty(0, dtype=np.int64), None, typed=quote_identifier(f"typed{index}"))
-    first = _LINE_BREAK.search(body)
-    labels = csv_cells(bytes(body[:first.start() if first else len(body)]).decode("utf-8"))
+    read = ReadTable(res, quote_identifier(f"t{index}"), np.empty(0, dtype=np.int64), None,
+                     typed=quote_identifier(f"typed{index}"))
+    labels = _header_labels(body)
     header = header_problems(res, labels)
     # a label that is wrong, blank or repeated leaves each cell in its field's place, so the rows are checked
     # too (every problem in one run, as frictionless reports them); a header narrower than the schema is read by
     # the fields it has (a row as wide as the schema then has extra cells, as frictionless says); a header cut by
     # another separator than the comma is not read
     if not labels or any(p.code == SEPARATOR_CODE for p in header):
-        read.problems, read.checkable, read.whole = header, False, False
-        return read
-    if len(labels) < len(names):
+        return _unchecked(read, header)
+    if len(labels) < len(res.descriptor["schema"]["fields"]):
         res = read.resource = _narrowed(res, len(labels))
-        names, typing = names[:len(labels)], type(typing)(res.descriptor["schema"]["fields"])
+        typing = type(typing)(res.descriptor["schema"]["fields"])
+    names = [f["name"] for f in res.descriptor["schema"]["fields"]]
     stray, read.controlled = res.scan.stray, res.scan.controlled
     quoted = body if stray is not None else None  # kept only to quote a quoting fault
     del body  # DuckDB reads the file itself: a large table is not held twice
     typed_select = partial(typing.select, read.controlled)  # (the source relation -> the SELECT typing its cells)
     try:
-        rejects = _load(con, res, names, read.typed, typed_select, rejects, strict=True)
-    except duckdb.Error:
-        try:  # strict mode refuses mixed line ends (CR LF and LF in one file), which the standard allows
-            rejects = _load(con, res, names, read.typed, typed_select, rejects + "_lenient", strict=False)
-        except duckdb.Error as exc:
-            read.problems = header + [_problem(res, None, None, "malformed-csv", "well-formed CSV (RFC 4180)",
-                                      str(exc).splitlines()[0][:200], "The CSV cannot be read.")]
-            read.checkable = read.whole = False
-            return read
-    con.execute(f"CREATE OR REPLACE VIEW {table} AS {typing.text_view(read.typed)}")
-    rejected = con.execute(f"""SELECT line, column_name, error_type, csv_line FROM {quote_identifier(rejects)}
-                               ORDER BY line, column_idx""").fetchall()
-    reject_rows = np.array(sorted({r[0] for r in rejected}), dtype=np.int64)
+        rejects = _load_strict_or_lenient(con, res, names, read.typed, typed_select, f"rejects{index}")
+    except duckdb.Error as exc:
+        return _unchecked(read, header + [_problem(res, None, None, "malformed-csv", "well-formed CSV (RFC 4180)",
+                                                   str(exc).splitlines()[0][:200], "The CSV cannot be read.")])
+    con.execute(f"CREATE OR REPLACE VIEW {read.table} AS {typing.text_view(read.typed)}")
+    rejected = _rejected_records(con, rejects)
     count = con.execute(f"SELECT count(*) FROM {read.typed}").fetchone()[0]
+    reject_rows = np.array(sorted({r[0] for r in rejected}), dtype=np.int64)
     read.rows, read.starts, blank_rows = _record_numbers(count, reject_rows, res.scan)
     quoting = [r for r in rejected if r[2] == "UNQUOTED VALUE"]
     if quoting or stray is not None:
-        read.problems = header + [_quoting_problem(res, read, quoted, stray, quoting[0] if quoting else None,
-                                                   names)]
-        read.checkable = read.whole = False
-        return read
+        return _unchecked(read, header + [_quoting_problem(res, read, quoted, stray, quoting[0] if quoting else None,
+                                                           names)])
+    read.problems += _rejected_problems(res, rejected, names)
+    _add_too_wide_rows(con, read, typed_select, names, rejected, index)
+    read.problems += _without_blank_rows(con, read, names, blank_rows)
+    read.problems = header + read.problems
+    read.whole = not rejected and not header  # (the rules across tables trust a table whose header is sound)
+    return read
+
+
+def _header_labels(body: memoryview) -> list[str]:
+    """The cells of the file's first line."""
+    first = _LINE_BREAK.search(body)
+    return csv_cells(bytes(body[:first.start() if first else len(body)]).decode("utf-8"))
+
+
+def _unchecked(read: ReadTable, problems: list[Problem]) -> ReadTable:
+    """``read`` with ``problems`` that leave its cells and keys unchecked and its rules untrusted."""
+    read.problems, read.checkable, read.whole = problems, False, False
+    return read
+
+
+def _load_strict_or_lenient(con, res: SafeResource, names: list[str], table: str, typed_select,
+                            rejects: str) -> str:
+    """``_load`` in DuckDB's strict mode, else leniently; returns the name of the rejects table. Raises
+    duckdb.Error when neither can read the file."""
+    try:
+        return _load(con, res, names, table, typed_select, rejects, strict=True)
+    except duckdb.Error:  # strict mode refuses mixed line ends (CR LF and LF in one file), which the standard allows
+        return _load(con, res, names, table, typed_select, rejects + "_lenient", strict=False)
+
+
+def _rejected_records(con, rejects: str) -> list[tuple]:
+    """(record number, column, DuckDB's error type, the record's text) of each record DuckDB set aside, in file
+    order."""
+    return con.execute(f"SELECT line, column_name, error_type, csv_line FROM {quote_identifier(rejects)} "
+                       "ORDER BY line, column_idx").fetchall()
+
+
+def _add_too_wide_rows(con, read: ReadTable, typed_select, names: list[str], rejected: list[tuple],
+                       index: int) -> None:
+    """The rows with more cells than the header, which DuckDB set aside, put in ``read``'s typed table: their
+    cells are checked like every other row's (as frictionless does)."""
+    too_wide = {line: csv_cells(text.strip("\r\n"))[:len(names)] for line, _, kind, text in rejected
+                if kind == "TOO MANY COLUMNS"}
+    if too_wide:
+        read.rows = _add_rows(con, read.typed, typed_select, names, too_wide, read.rows, index)
+
+
+def _rejected_problems(res: SafeResource, rejected: list[tuple], names: list[str]) -> list[Problem]:
+    """An extra cell, the missing cells or a malformed record, for each record DuckDB set aside."""
+    problems = []
     for line, column, kind, text in rejected:
         if kind == "TOO MANY COLUMNS":
             cells = csv_cells(text.strip("\r\n"))
             extra = cells[len(names)] if len(cells) > len(names) else ""
-            read.problems.append(_problem(res, line, None, "extra-cell", f"at most {len(names)} cells, as in the header",
-                                          f"a cell beyond the header: {extra!r}",
-                                          "Extra Cell: Row has more cells than the header"))
+            problems.append(_problem(res, line, None, "extra-cell", f"at most {len(names)} cells, as in the header",
+                                     f"a cell beyond the header: {extra!r}",
+                                     "Extra Cell: Row has more cells than the header"))
         elif kind == "MISSING COLUMNS":
             cells = csv_cells(text.strip("\r\n"))
-            read.problems += [_problem(res, line, name, "missing-cell", f"{len(names)} cells, as in the header",
-                                       f"the row ends before {name}", "Missing Cell: Row has fewer cells than the header")
-                              for name in names[len(cells):]]
+            problems += [_problem(res, line, name, "missing-cell", f"{len(names)} cells, as in the header",
+                                  f"the row ends before {name}", "Missing Cell: Row has fewer cells than the header")
+                         for name in names[len(cells):]]
         else:
-            read.problems.append(_problem(res, line, column, "malformed-csv", "well-formed CSV (RFC 4180)",
-                                          text[:120], f"The record cannot be read: {kind.lower()}."))
-    too_wide = {line: csv_cells(text.strip("\r\n"))[:len(names)] for line, _, kind, text in rejected
-                 if kind == "TOO MANY COLUMNS"}
-    if too_wide:  # DuckDB set these rows aside: their cells are checked like every other row's (as frictionless does)
-        read.rows = _add_rows(con, read.typed, typed_select, names, too_wide, read.rows, index)
+            problems.append(_problem(res, line, column, "malformed-csv", "well-formed CSV (RFC 4180)",
+                                     text[:120], f"The record cannot be read: {kind.lower()}."))
+    return problems
+
+
+def _without_blank_rows(con, read: ReadTable, names: list[str], blank_lines: list[int]) -> list[Problem]:
+    """A blank-row problem for each blank line and each row whose cells are all empty; those rows are taken out
+    of ``read``'s typed table and record numbers."""
     empty = " AND ".join(f"coalesce({quote_identifier(n)}, '') = ''" for n in names)
-    all_empty = con.execute(f"SELECT rowid FROM {table} WHERE {empty} ORDER BY rowid").fetchnumpy()["rowid"]
-    read.problems += [_problem(res, row, None, "blank-row", "a record (no empty lines inside a table)",
-                               "an empty line (or only commas)", "Blank Row: Row is completely blank")
-                      for row in blank_rows + read.rows[all_empty].tolist()]
+    all_empty = con.execute(f"SELECT rowid FROM {read.table} WHERE {empty} ORDER BY rowid").fetchnumpy()["rowid"]
+    problems = [_problem(read.resource, row, None, "blank-row", "a record (no empty lines inside a table)",
+                         "an empty line (or only commas)", "Blank Row: Row is completely blank")
+                for row in blank_lines + read.rows[all_empty].tolist()]
     if len(all_empty):
         # rebuilt, not DELETEd from: DuckDB keeps the row ids of the rows after a deleted one, and row ids
         # index read.rows
         con.execute(f"CREATE OR REPLACE TABLE {read.typed} AS SELECT * FROM {read.typed} WHERE rowid NOT IN "
-                    f"(SELECT rowid FROM {table} WHERE {empty}) ORDER BY rowid")
+                    f"(SELECT rowid FROM {read.table} WHERE {empty}) ORDER BY rowid")
         keep = np.ones(len(read.rows), dtype=bool)
         keep[all_empty] = False
         read.rows = read.rows[keep]
-    read.problems = header + read.problems
-    read.whole = not rejected and not header  # (the rules across tables trust a table whose header is sound)
-    return read
+    return problems
 
 
 def _load(con, res: SafeResource, names: list[str], table: str, typed_select, rejects: str, strict: bool) -> str:

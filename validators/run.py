@@ -84,45 +84,67 @@ def _all_problems(package_dir: Path, limits: Limits, canonical: dict, kept: Vali
     problems, broken = descriptor_problems(descriptor, limits)
     problems += shape_differences(descriptor, canonical, broken)
     problems += package_reference_problems(descriptor)
-    project_schemas = {r["name"]: r["schema"] for r in canonical["resources"]}
-    located: list[SafeResource] = []
-    for i, resource in enumerate(descriptor["resources"]):
-        if i in broken or resource["name"] not in project_schemas:
-            continue
-        if isinstance(resource.get("schema"), dict):  # the rows are judged by the project's schema, never the contributed one
-            resource = {**resource, "schema": project_schemas[resource["name"]]}
-        found_resource, found = locate_resource(package_dir, resource, limits)
-        problems += found
-        if found_resource is not None:
-            located.append(found_resource)
-    schema_problems, rule_problems, reads = [], [], {}
-    if located:
-        con = safe_connect(allowed_paths=[r.path for r in located])
-        try:
-            db = TypedTables(con, limits.max_problems_per_code)
-            found, reads = _read_tables(located, db, limits, kept)
-            checks, rules = _checks(reads, db.listed), [partial(_judge, rule, db) for rule in (row_rule_problems, *CROSS_RULES)]
-            # the largest table's checks first, then the rules (the slowest first), then the small tables' checks
-            first = checks[:1]
-            done = in_parallel(con, first + rules + checks[1:])
-            judged = [p for found in done[len(first):len(first) + len(rules)] for p in found] + db.omitted
-            found += [p for found in done[:len(first)] + done[len(first) + len(rules):] for p in found]
-            # text safety is a rule of the project: a cell that the Table Schema already finds bad is not judged
-            schema_problems = [p for p in found if p.code not in RULE_CELL_CODES]
-            rule_problems = [p for p in found if p.code in RULE_CELL_CODES]
-            paths = {name: read.resource.relpath for name, read in reads.items()}
-            rule_problems += [replace(p, file=paths.get(p.file, p.file)) for p in judged]
-            if kept is not None:
-                kept.typed = {name: db.arrow(name) for name in reads if db.has(name)}
-                kept.records = {name: reads[name].rows.tolist() for name in kept.typed}
-        finally:
-            con.close()
+    located, found = _located_resources(package_dir, descriptor, broken, canonical, limits)
+    problems += found
+    schema_problems, rule_problems, reads = _table_and_rule_problems(located, limits, kept) if located else ([], [], {})
     if descriptor != canonical_descriptor():
         # the shipped descriptor meets the standard with any of its resources (tests/test_engine_reference.py):
         # importing and running frictionless for it (about 1 s, most of validating the real package) would
         # only repeat that verdict
         problems += descriptor_standard_problems(descriptor, [_as_read(read.resource) for read in reads.values()])
     problems += schema_problems + without_consequences(schema_problems, rule_problems)
+    return _with_lines(problems, reads)
+
+
+def _located_resources(package_dir: Path, descriptor: dict, broken: set[int], canonical: dict,
+                       limits: Limits) -> tuple[list[SafeResource], list[Problem]]:
+    """The resources of the project's tables whose files were found safe to read, and the problems of the rest;
+    each with the project's schema."""
+    project_schemas = {r["name"]: r["schema"] for r in canonical["resources"]}
+    located: list[SafeResource] = []
+    problems: list[Problem] = []
+    for i, resource in enumerate(descriptor["resources"]):
+        if i in broken or resource["name"] not in project_schemas:
+            continue
+        if isinstance(resource.get("schema"), dict):  # the rows are judged by the project's schema, never the
+            resource = {**resource, "schema": project_schemas[resource["name"]]}  # contributed one
+        found_resource, found = locate_resource(package_dir, resource, limits)
+        problems += found
+        if found_resource is not None:
+            located.append(found_resource)
+    return located, problems
+
+
+def _table_and_rule_problems(located: list[SafeResource], limits: Limits, kept: Validation | None
+                             ) -> tuple[list[Problem], list[Problem], dict[str, ReadTable]]:
+    """The Table Schema's problems and the rules' problems of the ``located`` tables, and the tables read, in one
+    DuckDB database that may read only their files."""
+    con = safe_connect(allowed_paths=[r.path for r in located])
+    try:
+        db = TypedTables(con, limits.max_problems_per_code)
+        found, reads = _read_tables(located, db, limits, kept)
+        checks = _checks(reads, db.listed)
+        rules = [partial(_judge, rule, db) for rule in (row_rule_problems, *CROSS_RULES)]
+        # the largest table's checks first, then the rules (the slowest first), then the small tables' checks
+        first = checks[:1]
+        done = in_parallel(con, first + rules + checks[1:])
+        judged = [p for found in done[len(first):len(first) + len(rules)] for p in found] + db.omitted
+        found += [p for found in done[:len(first)] + done[len(first) + len(rules):] for p in found]
+        # text safety is a rule of the project: a cell that the Table Schema already finds bad is not judged
+        schema_problems = [p for p in found if p.code not in RULE_CELL_CODES]
+        rule_problems = [p for p in found if p.code in RULE_CELL_CODES]
+        paths = {name: read.resource.relpath for name, read in reads.items()}
+        rule_problems += [replace(p, file=paths.get(p.file, p.file)) for p in judged]
+        if kept is not None:
+            kept.typed = {name: db.arrow(name) for name in reads if db.has(name)}
+            kept.records = {name: reads[name].rows.tolist() for name in kept.typed}
+    finally:
+        con.close()
+    return schema_problems, rule_problems, reads
+
+
+def _with_lines(problems: list[Problem], reads: dict[str, ReadTable]) -> list[Problem]:
+    """``problems`` with the physical line of each row where a record's cells span lines (ReadTable.line_of_row)."""
     lines = {read.resource.relpath: read for read in reads.values()}
     return [replace(p, line=lines[p.file].line_of_row(p.row)) if p.line is None and p.file in lines else p
             for p in problems]
