@@ -128,7 +128,7 @@ def test_rows_added_removed_changed_are_exactly_the_planted_ones(planted, result
 
 def test_pooled_view_moves_for_mortality_only(result):
     moved = {(p["subgroup"], p["model"]): p for p in result.pooled}
-    models = ("FE", "DL", "MH", "MH-DL")  # the view pools risk ratios by IV and by Mantel-Haenszel (RevMan)
+    models = ("FE", "DL", "REML", "MH", "MH-DL")  # the view pools risk ratios by IV and by Mantel-Haenszel (RevMan)
     assert set(moved) == {(subgroup, model) for subgroup in ("sepsis", "all") for model in models}
     for p in moved.values():
         assert (p["outcome"], p["timepoint"], p["measure"]) == ("mortality", "end_of_study", "RR")
@@ -159,7 +159,7 @@ def test_text_and_json_renderings(result):
     assert body["summary"]["rows_changed"] == 1
     assert body["summary"]["rows_added"] == sum(len(t["added"]) for t in body["tables"].values())
     assert body["tables"]["studies"]["changed"][0]["fields"]["funding"]["new"].endswith("(corrected)")
-    assert len(body["pooled"]) == 8  # sepsis and all, each FE, DL, MH, MH-DL
+    assert len(body["pooled"]) == 10  # sepsis and all, each FE, DL, REML, MH, MH-DL
 
 
 def test_cli_on_directories_and_identical_packages(planted):
@@ -193,7 +193,7 @@ def test_git_revisions(tmp_path, planted):
     body = json.loads(result.stdout)
     assert body["old"]["kind"] == body["new"]["kind"] == "git"
     assert body["tables"]["studies"]["changed"][0]["key"] == {"study_id": facts["corrected"]}
-    assert len(body["pooled"]) == 8  # sepsis and all, each FE, DL, MH, MH-DL
+    assert len(body["pooled"]) == 10  # sepsis and all, each FE, DL, REML, MH, MH-DL
     mixed = run_cli("diff", "HEAD~1", str(new), cwd=repo)
     assert mixed.returncode == 0 and f"+ {TRIAL}" in mixed.stdout
     same = run_cli("diff", "HEAD", "HEAD", cwd=repo)

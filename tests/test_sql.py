@@ -67,7 +67,7 @@ def test_snapshot_views_hold_known_values(snapshot_db):
     assert q(snapshot_db, "SELECT status, count(*) FROM coverage GROUP BY 1") == [("not_reachable", 26)]
     # v0.1.0 holds no arm-level outcome data: no effect size, and pooled says every trial is missing
     assert q(snapshot_db, "SELECT count(*) FROM effect_sizes") == [(0,)]
-    assert q(snapshot_db, "SELECT count(*), max(k), bool_or(complete), count(estimate) FROM pooled") == [(78, 0, False, 0)]
+    assert q(snapshot_db, "SELECT count(*), max(k), bool_or(complete), count(estimate) FROM pooled") == [(108, 0, False, 0)]
     assert q(snapshot_db, "SELECT k_expected, k_missing, missing_studies FROM pooled WHERE outcome = 'cd4' "
                           "AND subgroup = 'sepsis' AND model = 'DL'") == [
         (2, 2, "daix2023 (not_reachable); francois2018 (not_reachable)")]
