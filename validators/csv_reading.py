@@ -62,7 +62,7 @@ def header_problems(res: SafeResource, labels: list[str]) -> list[Problem]:
                          " Files in tables/ are best edited with a text editor or `rhil7 ingest` (a spreadsheet may "
                          "also reformat dates and numbers).")]
     problems = []
-    for i, (label, name) in enumerate(zip(labels, names)):
+    for i, (label, name) in enumerate(zip(labels, names, strict=False)):
         if label == "":
             problems.append(_problem(res, 1, name, "blank-label", expected, label, "Blank Label: the label is empty"))
         elif label in labels[:i]:
@@ -242,7 +242,8 @@ def _narrowed(res: SafeResource, width: int) -> SafeResource:
 def _add_rows(con, table: str, typed_select, names: list[str], rows: dict[int, list[str]], records: np.ndarray,
               index: int) -> np.ndarray:
     """``rows`` (record number: text cells, the schema's first ones) typed by ``typed_select`` (the source
-    relation -> the SELECT that types its text cells) and put in ``table`` among the rows DuckDB read (``records``: their record numbers, in order), in
+    relation -> the SELECT that types its text cells) and put in ``table`` among the rows DuckDB read
+    (``records``: their record numbers, in order), in
     file order; returns the record numbers of the table's rows. (A table rewritten: only for a file with a row
     wider than its header.)"""
     import pyarrow as pa  # (deferred: only such a file needs it)
@@ -282,7 +283,8 @@ def _record_numbers(count: int, reject_rows: np.ndarray, scan: ByteScan) -> tupl
     return rows, starts, blank.tolist()
 
 
-def _quoting_problem(res: SafeResource, read: ReadTable, body: memoryview | None, stray, reject, names: list[str]) -> Problem:
+def _quoting_problem(res: SafeResource, read: ReadTable, body: memoryview | None, stray, reject,
+                     names: list[str]) -> Problem:
     """The first quoting fault of the file (DuckDB's, or a quote inside an unquoted field), located."""
     message = ("The CSV quoting is broken (RFC 4180): a quote must enclose a whole field, and a quote inside a "
                "field is written twice. The rest of the file is not checked until this is fixed.")

@@ -84,8 +84,10 @@ ROW_RULES: dict[str, list[RowRule]] = {
         _compared("sd-not-positive", "sd", ">", 0),
         _compared("se-not-positive", "se", ">", 0),
         _compared("iqr-width-not-positive", "q1", "<", "q3"),
-        RowRule("quartiles-out-of-order", ("q1", "median", "q3"), "q1 <= median <= q3", _when_given('NOT ("q1" <= "median" AND "median" <= "q3")', "q1", "median", "q3")),
-        RowRule("range-out-of-order", ("min", "q1", "median", "q3", "max"), "min <= q1, q3 <= max and min <= median <= max",
+        RowRule("quartiles-out-of-order", ("q1", "median", "q3"), "q1 <= median <= q3",
+                _when_given('NOT ("q1" <= "median" AND "median" <= "q3")', "q1", "median", "q3")),
+        RowRule("range-out-of-order", ("min", "q1", "median", "q3", "max"),
+                "min <= q1, q3 <= max and min <= median <= max",
                 (_when_given('"min" > "q1"', "min", "q1") + " OR " + _when_given('"q3" > "max"', "q3", "max") + " OR "
                  + _when_given('NOT ("min" <= "median" AND "median" <= "max")', "min", "median", "max"))),
         RowRule("unit-not-for-outcome", ("unit", "outcome"),
@@ -100,8 +102,10 @@ ROW_RULES: dict[str, list[RowRule]] = {
     ],
     "published_results": [
         RowRule("ci-excludes-estimate", ("estimate", "ci_low", "ci_high"), "ci_low <= estimate <= ci_high",
-                _when_given('NOT ("ci_low" <= "estimate" AND "estimate" <= "ci_high")', "ci_low", "estimate", "ci_high")),
-        RowRule("ci-incomplete", ("estimate", "ci_low", "ci_high"), "estimate, ci_low and ci_high all given or all empty",
+                _when_given('NOT ("ci_low" <= "estimate" AND "estimate" <= "ci_high")',
+                            "ci_low", "estimate", "ci_high")),
+        RowRule("ci-incomplete", ("estimate", "ci_low", "ci_high"),
+                "estimate, ci_low and ci_high all given or all empty",
                 ('("estimate" IS NULL OR "ci_low" IS NULL OR "ci_high" IS NULL) AND '
                  '("estimate" IS NOT NULL OR "ci_low" IS NOT NULL OR "ci_high" IS NOT NULL)')),
         RowRule("ratio-not-positive", ("measure", "estimate", "ci_low", "ci_high"), "a risk ratio and its CI above 0",
@@ -120,12 +124,12 @@ def row_rule_problems(db: TypedTables) -> list[Problem]:
             continue
         # one pass counts the rows breaking each rule; only the rules some row breaks are listed
         counts = db.every("SELECT " + ", ".join(f"count_if({rule.breaks})" for rule in rules) + f" FROM {db[table]}")[0]
-        for rule, count in zip(rules, counts):
+        for rule, count in zip(rules, counts, strict=True):
             if not count:
                 continue
             for row, *values in db.rows(table, rule.code, f"SELECT rowid, {', '.join(map(q, rule.fields))} "
                                                           f"FROM {db[table]} WHERE {rule.breaks}", count):
                 problems.append(problem(table, row, rule.fields[0], rule.code, rule.expected,
-                                        ", ".join(f"{c}={fmt(v)}" for c, v in zip(rule.fields, values)),
+                                        ", ".join(f"{c}={fmt(v)}" for c, v in zip(rule.fields, values, strict=True)),
                                         f"Row breaks the rule '{rule.code}'."))
     return problems

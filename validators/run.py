@@ -166,7 +166,8 @@ def _read_tables(located: list[SafeResource], db: TypedTables, limits: Limits,
     of those read whole go to ``db`` for the rules (the rules trust only those). The largest table is read
     first, the others beside it. ``kept``: where each table's bytes and digest go (see Validation)."""
     order = sorted(range(len(located)), key=lambda i: -located[i].path.stat().st_size)
-    done = dict(zip(order, in_parallel(db.con, [partial(_read_table, i, located[i], limits, kept) for i in order])))
+    jobs = [partial(_read_table, i, located[i], limits, kept) for i in order]
+    done = dict(zip(order, in_parallel(db.con, jobs), strict=True))
     problems, reads = [], {}
     for i, res in enumerate(located):
         read, found = done[i]

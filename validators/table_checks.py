@@ -50,12 +50,15 @@ def typed_value(column: str, type_: str) -> str:
     if type_ not in SQL_TYPES:
         return f"NULLIF({column}, '')"
     # (every shape needs a digit: an empty cell never matches)
-    return f"CASE WHEN regexp_full_match({column}, {quote_literal(_SHAPES[type_])}) THEN TRY_CAST({column} AS {SQL_TYPES[type_]}) END"
+    shape = quote_literal(_SHAPES[type_])
+    return f"CASE WHEN regexp_full_match({column}, {shape}) THEN TRY_CAST({column} AS {SQL_TYPES[type_]}) END"
 
 
 def _literal(value, type_: str) -> str:
     if type_ in ("integer", "number") and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return repr(float(value)) if type_ == "number" else str(int(value)) if float(value).is_integer() else repr(value)
+        if type_ == "number":
+            return repr(float(value))
+        return str(int(value)) if float(value).is_integer() else repr(value)
     if type_ == "date":
         return f"TRY_CAST({quote_literal(str(value))} AS DATE)"
     return quote_literal(str(value))
@@ -225,8 +228,11 @@ def table_problems(con, read: ReadTable, listed: int) -> list[Problem]:
         # only the rows with a failing cell are looked at again (that filter first: the checks run on those)
         counts = con.execute("SELECT " + ", ".join(f"count_if({c})" for *_, c in failing) +
                              f" FROM {read.table} WHERE {ROW_FAILS_A_CHECK}").fetchone()
-        for (field, code, constraint, condition), count in zip(failing, counts):
-            for row, value in listing.rows_where(con, f"{ROW_FAILS_A_CHECK} AND {condition}", [field["name"]], code, count) if count else ():
+        for (field, code, constraint, condition), count in zip(failing, counts, strict=True):
+            if not count:
+                continue
+            where = f"{ROW_FAILS_A_CHECK} AND {condition}"
+            for row, value in listing.rows_where(con, where, [field["name"]], code, count):
                 listing.problems.append(replace(_cell_problem(read, field, code, constraint, value), row=row))
     key = schema.get("primaryKey")
     key = [key] if isinstance(key, str) else list(key or [])
@@ -268,7 +274,8 @@ def _repeats(con, listing: Listing, fields: list[dict], code: str, expected: str
     problems = []
     for row, *cells in listing.rows_where(con, condition, names, code):
         if code == "primary-key":
-            found = ", ".join(f"{n}={v}" for n, v in zip(names, cells)) + " (the same values as an earlier row)"
+            pairs = ", ".join(f"{n}={v}" for n, v in zip(names, cells, strict=True))
+            found = f"{pairs} (the same values as an earlier row)"
         else:
             found = cells[0]
         problems.append(_problem(listing.read, row, ",".join(names), code, expected, found, message))
@@ -289,5 +296,6 @@ def foreign_key_problems(con, read: ReadTable, target: ReadTable, fk: dict, list
     where = f"{reference.get('resource') or 'this table'}.{','.join(ref_fields)}"
     for row, *cells in listing.rows_where(con, condition, fields, "foreign-key"):
         listing.problems.append(_problem(read, row, ",".join(fields), "foreign-key", f"a value that exists in {where}",
-                                         ",".join(map(str, cells)), "Foreign Key Error: the key is not in the referenced table"))
+                                         ",".join(map(str, cells)),
+                                         "Foreign Key Error: the key is not in the referenced table"))
     return listing.problems
