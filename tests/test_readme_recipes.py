@@ -44,16 +44,6 @@ def test_the_reuser_reads_what_it_is_the_honest_state_and_how_to_cite_first():
     assert {"docs/screenshots/home.png", "docs/screenshots/console.png"} <= set(re.findall(r"\]\(([^)]+\.png)\)", README))
 
 
-@pytest.mark.data
-def test_the_honest_count_is_the_coverage_table():
-    """The README's "0 of the 26" is what tables/coverage.csv says (a release that extracts a cell updates it)."""
-    import csv
-
-    with (ROOT / "tables" / "coverage.csv").open(encoding="utf-8", newline="") as fh:
-        statuses = [row["status"] for row in csv.DictReader(fh)]
-    assert f"{statuses.count('extracted')} of the {len(statuses)} pooled cells are extracted" in README
-
-
 def test_commands_are_shown_runnable():
     """A bare `rhil7` is not on PATH after `make`: commands are .venv/bin/rhil7, or follow the activation step."""
     assert "source .venv/bin/activate" in README.split("\n## ", 1)[0]
