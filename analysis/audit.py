@@ -5,6 +5,7 @@ printed with d decimals stands for anything within +/- 0.5 x 10^-d. A figure a c
 bound at or below 0, a p-value written as words) is flagged by that check with the reason, never an exception:
 ``published_results.csv`` is contributed data. The checks compute; presentation.py prints them (escaped).
 """
+
 from __future__ import annotations
 
 import math
@@ -60,8 +61,12 @@ def ci_symmetric(t) -> Check:
         scale = "raw scale (centre = (low + high) / 2)"
         exact = (t.ci_low + t.ci_high) / 2
     ok = centre[0] <= t.estimate + h and t.estimate - h <= centre[1]
-    return Check(t.target_id, "CI symmetric about the estimate", ok,
-                 f"{scale}: CI centre {exact:.4f} (possible {centre[0]:.4f} to {centre[1]:.4f}) vs estimate {t.estimate}")
+    return Check(
+        t.target_id,
+        "CI symmetric about the estimate",
+        ok,
+        f"{scale}: CI centre {exact:.4f} (possible {centre[0]:.4f} to {centre[1]:.4f}) vs estimate {t.estimate}",
+    )
 
 
 def implied_p(t) -> tuple[float, float, float]:
@@ -82,8 +87,12 @@ def p_consistent(t) -> Check | None:
         bound = float(text.lstrip("<>=≤≥"))
         ok = p < bound if text.startswith("<") else p > bound
         claim = f"p {t.p_text}"
-    return Check(t.target_id, "stated p consistent with the CI", ok,
-                 f"SE from CI {se:.4f}, z = {z:.2f}, implied p = {p:.2g}; abstract: {claim}")
+    return Check(
+        t.target_id,
+        "stated p consistent with the CI",
+        ok,
+        f"SE from CI {se:.4f}, z = {z:.2f}, implied p = {p:.2g}; abstract: {claim}",
+    )
 
 
 def significance_matches_words(t) -> Check:
@@ -93,21 +102,34 @@ def significance_matches_words(t) -> Check:
     claims_null = any(w in finding for w in NULL_WORDS)
     claims_effect = not claims_null and any(w in finding for w in SIGNIFICANT_WORDS)
     ok = (excludes and claims_effect) or (not excludes and claims_null) or not (claims_null or claims_effect)
-    return Check(t.target_id, "wording matches the CI", ok,
-                 f"CI {'excludes' if excludes else 'includes'} {null:g}; abstract: '{t.finding}'")
+    return Check(
+        t.target_id,
+        "wording matches the CI",
+        ok,
+        f"CI {'excludes' if excludes else 'includes'} {null:g}; abstract: '{t.finding}'",
+    )
 
 
 def combined_within_subgroups(published: pd.DataFrame) -> list[Check]:
     checks = []
     figures = published.dropna(subset=["estimate"])
     for _, combined in figures[figures["subgroup"] == "all"].iterrows():
-        parts = figures[(figures["subgroup"] != "all") & (figures["outcome"] == combined["outcome"])
-                        & (figures["timepoint"] == combined["timepoint"])]
+        parts = figures[
+            (figures["subgroup"] != "all")
+            & (figures["outcome"] == combined["outcome"])
+            & (figures["timepoint"] == combined["timepoint"])
+        ]
         name = "combined estimate within the range of its subgroups"
         if len(parts) < 2:
             have = ", ".join(parts["subgroup"]) or "none"
-            checks.append(Check(combined["target_id"], name, True,
-                                f"not checkable: the abstract gives a subgroup figure only for {have} at this time point"))
+            checks.append(
+                Check(
+                    combined["target_id"],
+                    name,
+                    True,
+                    f"not checkable: the abstract gives a subgroup figure only for {have} at this time point",
+                )
+            )
             continue
         lo, hi = parts["estimate"].min(), parts["estimate"].max()
         ok = lo <= combined["estimate"] <= hi
@@ -116,14 +138,24 @@ def combined_within_subgroups(published: pd.DataFrame) -> list[Check]:
         fe = sum(wi * _scale(r.estimate, r.measure) for wi, r in zip(w, parts.itertuples())) / sum(w)
         fe_se = math.sqrt(1 / sum(w))
         back = (lambda x: math.exp(x)) if combined["measure"] == "RR" else (lambda x: x)
-        checks.append(Check(combined["target_id"], name, ok,
-                            f"combined {combined['estimate']} vs subgroups {lo} to {hi}; inverse-variance combination of "
-                            f"the subgroup figures: {back(fe):.2f} [{back(fe - Z975 * fe_se):.2f}, {back(fe + Z975 * fe_se):.2f}]"))
+        checks.append(
+            Check(
+                combined["target_id"],
+                name,
+                ok,
+                f"combined {combined['estimate']} vs subgroups {lo} to {hi}; inverse-variance combination of "
+                f"the subgroup figures: {back(fe):.2f} [{back(fe - Z975 * fe_se):.2f}, {back(fe + Z975 * fe_se):.2f}]",
+            )
+        )
     return checks
 
 
-CHECK_NAMES = {estimate_inside_ci: "estimate inside its CI", ci_symmetric: "CI symmetric about the estimate",
-               significance_matches_words: "wording matches the CI", p_consistent: "stated p consistent with the CI"}
+CHECK_NAMES = {
+    estimate_inside_ci: "estimate inside its CI",
+    ci_symmetric: "CI symmetric about the estimate",
+    significance_matches_words: "wording matches the CI",
+    p_consistent: "stated p consistent with the CI",
+}
 
 
 def _judged(check, t) -> Check | None:
@@ -144,5 +176,11 @@ def audit_published(published: pd.DataFrame) -> list[Check]:
     try:
         return checks + combined_within_subgroups(published)
     except (ValueError, ZeroDivisionError, TypeError, OverflowError) as exc:
-        return checks + [Check("all", "combined estimate within the range of its subgroups", False,
-                               f"not checkable: {type(exc).__name__}: {exc}")]
+        return checks + [
+            Check(
+                "all",
+                "combined estimate within the range of its subgroups",
+                False,
+                f"not checkable: {type(exc).__name__}: {exc}",
+            )
+        ]

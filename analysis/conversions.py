@@ -21,6 +21,7 @@ meant for them; n = 1 would give SD = inf), and every converted arm gets the ske
 2023 (Stat Methods Med Res 32:1338) on the five-number summary (``skewness_test``); by default an arm whose
 test is significant is not converted either (conv.fivenum's test=TRUE); the plan can say otherwise.
 """
+
 from __future__ import annotations
 
 import math
@@ -95,6 +96,7 @@ def sd_shi2020(n, median=None, q1=None, q3=None, lo=None, hi=None) -> float:
 @dataclass(frozen=True)
 class SkewnessTest:
     """Shi et al. 2023 test for skewness of a median-reported arm: significant when statistic >= critical."""
+
     scenario: str
     statistic: float
     critical: float
@@ -105,8 +107,10 @@ class SkewnessTest:
 
     def describe(self) -> str:
         verdict = "skewed" if self.significant else "not significantly skewed"
-        return (f"Shi 2023 skewness test ({self.scenario}): T = {self.statistic:.3f}, critical {self.critical:.3f}, "
-                f"{verdict}")
+        return (
+            f"Shi 2023 skewness test ({self.scenario}): T = {self.statistic:.3f}, critical {self.critical:.3f}, "
+            f"{verdict}"
+        )
 
 
 def skewness_test(n, median, q1=None, q3=None, lo=None, hi=None) -> SkewnessTest:

@@ -4,6 +4,7 @@
 ``coverage.csv``); ``coverage_figure`` only draws a matrix. Each drawn cell carries the SVG id
 ``cell.<study_id>.<outcome>.<timepoint>.<status>``, so the data behind the figure can be read back from it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,10 +20,10 @@ STATUS_TEXT_COLOURS = {"extracted": "white", "not_reported": "black", "not_reach
 
 @dataclass(frozen=True)
 class CoverageMatrix:
-    trials: list[str]                           # rows, top to bottom
-    columns: list[tuple[str, str]]              # (outcome, timepoint), left to right
-    cells: dict[tuple[str, str, str], str]      # (study_id, outcome, timepoint) -> status; absent: not planned
-    counts: dict[str, int]                      # status -> number of cells
+    trials: list[str]  # rows, top to bottom
+    columns: list[tuple[str, str]]  # (outcome, timepoint), left to right
+    cells: dict[tuple[str, str, str], str]  # (study_id, outcome, timepoint) -> status; absent: not planned
+    counts: dict[str, int]  # status -> number of cells
 
 
 def coverage_matrix(coverage, outcome_order: list[str] | None = None) -> CoverageMatrix:
@@ -38,8 +39,10 @@ def coverage_matrix(coverage, outcome_order: list[str] | None = None) -> Coverag
             raise ValueError(f"coverage lists {key} twice")
         cells[key] = str(row.status)
     order = list(outcome_order or [])
+
     def rank(outcome):
         return (order.index(outcome), "") if outcome in order else (len(order), outcome)
+
     columns = sorted({(o, t) for _, o, t in cells}, key=lambda c: (rank(c[0]), timepoint_order(c[1])))
     counts = dict.fromkeys(STATUS_LABELS, 0)
     for status in cells.values():
@@ -63,8 +66,9 @@ def coverage_figure(matrix: CoverageMatrix, out_stem: Path, outcome_labels: dict
     cell_w, cell_h, left, right, top, bottom = 1.0, 0.5, 1.7, 1.4, 1.6, 0.7  # inches; right: the last slanted label
     width, height = left + right + cell_w * max(n_cols, 1), top + bottom + cell_h * max(n_rows, 1)
     fig = plt.figure(figsize=(width, height))
-    ax = fig.add_axes((left / width, bottom / height, cell_w * max(n_cols, 1) / width,
-                       cell_h * max(n_rows, 1) / height))
+    ax = fig.add_axes(
+        (left / width, bottom / height, cell_w * max(n_cols, 1) / width, cell_h * max(n_rows, 1) / height)
+    )
     for i, trial in enumerate(matrix.trials):
         for j, (outcome, timepoint) in enumerate(matrix.columns):
             status = matrix.cells.get((trial, outcome, timepoint))
@@ -76,26 +80,47 @@ def coverage_figure(matrix: CoverageMatrix, out_stem: Path, outcome_labels: dict
             patch = Rectangle((j, y), 1, 1, facecolor=STATUS_COLOURS.get(status, "#FFFFFF"), edgecolor="white", lw=2)
             patch.set_gid(f"cell.{trial}.{outcome}.{timepoint}.{status}")
             ax.add_patch(patch)
-            ax.text(j + 0.5, y + 0.5, STATUS_LABELS.get(status, status).replace(" ", "\n"), ha="center", va="center",
-                    fontsize=6.5, color=STATUS_TEXT_COLOURS.get(status, "black"))
+            ax.text(
+                j + 0.5,
+                y + 0.5,
+                STATUS_LABELS.get(status, status).replace(" ", "\n"),
+                ha="center",
+                va="center",
+                fontsize=6.5,
+                color=STATUS_TEXT_COLOURS.get(status, "black"),
+            )
     ax.set_xlim(0, max(n_cols, 1))
     ax.set_ylim(0, max(n_rows, 1))
     ax.set_xticks([j + 0.5 for j in range(n_cols)])
-    ax.set_xticklabels([f"{labels.get(o, o)}\n{t.replace('_', ' ')}" for o, t in matrix.columns], fontsize=7,
-                       rotation=35, ha="left", rotation_mode="anchor")
+    ax.set_xticklabels(
+        [f"{labels.get(o, o)}\n{t.replace('_', ' ')}" for o, t in matrix.columns],
+        fontsize=7,
+        rotation=35,
+        ha="left",
+        rotation_mode="anchor",
+    )
     ax.xaxis.tick_top()
     ax.set_yticks([n_rows - 1 - i + 0.5 for i in range(n_rows)])
     ax.set_yticklabels(matrix.trials, fontsize=8)
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    legend = [Patch(facecolor=STATUS_COLOURS[s], label=f"{STATUS_LABELS[s]} ({matrix.counts.get(s, 0)})")
-              for s in STATUS_LABELS]
+    legend = [
+        Patch(facecolor=STATUS_COLOURS[s], label=f"{STATUS_LABELS[s]} ({matrix.counts.get(s, 0)})")
+        for s in STATUS_LABELS
+    ]
     legend.append(Patch(facecolor="white", edgecolor="#DDDDDD", label="- not pooled for this trial"))
-    fig.legend(handles=legend, loc="lower center", ncol=len(legend), fontsize=7, frameon=False,
-               bbox_to_anchor=(0.5, 0.02))
-    fig.text(0.01, 1 - 0.15 / height, "Extraction coverage: trial x outcome x time point (tables/coverage.csv)",
-             fontsize=9, va="top", weight="bold")
+    fig.legend(
+        handles=legend, loc="lower center", ncol=len(legend), fontsize=7, frameon=False, bbox_to_anchor=(0.5, 0.02)
+    )
+    fig.text(
+        0.01,
+        1 - 0.15 / height,
+        "Extraction coverage: trial x outcome x time point (tables/coverage.csv)",
+        fontsize=9,
+        va="top",
+        weight="bold",
+    )
     return save_figure(fig, Path(out_stem))
 
 

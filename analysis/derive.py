@@ -8,6 +8,7 @@ same outcome and analysis time point, the first by ``STATISTIC_PREFERENCE`` is u
 needs no derivation; a median needs the most assumptions), ties broken by the smallest ``row_id``.
 The arm's n is the row's n, else the arm's n_analysed, else its n_randomized.
 """
+
 from __future__ import annotations
 
 import math
@@ -19,9 +20,10 @@ from rhil7.core.vocabulary import STATISTIC_PREFERENCE
 
 from .units import factor
 
-SKEWED_MEDIANS = {"exclude": "an arm whose Shi 2023 test is significant is not converted "
-                             "(metafor conv.fivenum's default)",
-                  "convert": "converted all the same; the test result is reported with the arm"}
+SKEWED_MEDIANS = {
+    "exclude": "an arm whose Shi 2023 test is significant is not converted (metafor conv.fivenum's default)",
+    "convert": "converted all the same; the test result is reported with the arm",
+}
 DEFAULT_SKEWED_MEDIANS = "exclude"
 
 
@@ -39,8 +41,13 @@ def _num(value):
     return None if value is None or pd.isna(value) else float(value)
 
 
-def arm_mean_sd(row: pd.Series, target_unit: str, conversion: str, fallback_n: float | None,
-                skewed_medians: str = DEFAULT_SKEWED_MEDIANS) -> dict:
+def arm_mean_sd(
+    row: pd.Series,
+    target_unit: str,
+    conversion: str,
+    fallback_n: float | None,
+    skewed_medians: str = DEFAULT_SKEWED_MEDIANS,
+) -> dict:
     """Mean and SD in target_unit for one reported row; 'method' says how they were obtained, 'skewness' holds
     the Shi 2023 test of a converted arm. Raises NotDerivable with the reason when the row cannot be used."""
     n = _num(row.get("n")) or fallback_n
@@ -57,19 +64,39 @@ def arm_mean_sd(row: pd.Series, target_unit: str, conversion: str, fallback_n: f
         if n is None:
             raise NotDerivable(f"{row['row_id']}: median conversion needs n")
         if n < conversions.MIN_N:
-            raise NotDerivable(f"{row['row_id']}: n = {n:g} is below {conversions.MIN_N}, too few to convert a median "
-                               "(metafor conv.fivenum refuses it too)")
+            raise NotDerivable(
+                f"{row['row_id']}: n = {n:g} is below {conversions.MIN_N}, too few to convert a median "
+                "(metafor conv.fivenum refuses it too)"
+            )
         mean_fn, sd_fn = conversions.METHODS[conversion]
-        args = dict(median=_num(row["median"]), q1=_num(row.get("q1")), q3=_num(row.get("q3")),
-                    lo=_num(row.get("min")), hi=_num(row.get("max")))
+        args = dict(
+            median=_num(row["median"]),
+            q1=_num(row.get("q1")),
+            q3=_num(row.get("q3")),
+            lo=_num(row.get("min")),
+            hi=_num(row.get("max")),
+        )
         test = conversions.skewness_test(n, **args)
-        skewness = {"scenario": test.scenario, "statistic": test.statistic, "critical": test.critical,
-                    "significant": test.significant, "text": test.describe()}
+        skewness = {
+            "scenario": test.scenario,
+            "statistic": test.statistic,
+            "critical": test.critical,
+            "significant": test.significant,
+            "text": test.describe(),
+        }
         if test.significant and skewed_medians == "exclude":
             raise NotDerivable(f"{row['row_id']}: {test.describe()}; not converted (plan: skewed_medians = exclude)")
         mean, sd = mean_fn(n, **args), sd_fn(n, **args)
         method = f"converted from {statistic} by {conversion}"
     if n is None or mean is None or sd is None or math.isnan(mean) or math.isnan(sd) or math.isinf(sd):
         raise NotDerivable(f"{row['row_id']}: incomplete inputs")
-    return {"mean": mean * k, "sd": sd * k, "n": n, "method": method, "unit_factor": k, "row_id": row["row_id"],
-            "statistic": statistic, "skewness": skewness}
+    return {
+        "mean": mean * k,
+        "sd": sd * k,
+        "n": n,
+        "method": method,
+        "unit_factor": k,
+        "row_id": row["row_id"],
+        "statistic": statistic,
+        "skewness": skewness,
+    }

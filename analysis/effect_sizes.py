@@ -8,6 +8,7 @@ each of its four cells (a, n1-a, c, n2-c), RevMan's and metafor's default;
 a study with no events in either arm (or all events in both) carries no
 information on the RR scale and is excluded (Cochrane Handbook 10.4.4.2).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

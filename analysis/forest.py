@@ -8,6 +8,7 @@ added, are marked; a plot of fewer trials than the published comparison says it 
 
 Plotting never computes: it draws a Comparison that pooling already fitted (estimates, intervals, weights, tests).
 """
+
 from __future__ import annotations
 
 import math
@@ -22,8 +23,15 @@ import matplotlib.ticker  # noqa: E402
 import matplotlib.transforms  # noqa: E402
 
 from rhil7.core.vocabulary import (  # noqa: E402
-    ALL_TRIALS, CONTROL_LABEL, FIXED_EFFECT_MODELS, INTERVENTION_LABEL, MODELS, SUBGROUP_LABELS, favours_labels,
-    outcome_words)
+    ALL_TRIALS,
+    CONTROL_LABEL,
+    FIXED_EFFECT_MODELS,
+    INTERVENTION_LABEL,
+    MODELS,
+    SUBGROUP_LABELS,
+    favours_labels,
+    outcome_words,
+)
 
 from .pooling import I2_FROM_Q  # noqa: E402
 from .presentation import format_p  # noqa: E402
@@ -57,8 +65,9 @@ def _p(p: float) -> str:
 def study_label(study) -> str:
     """The study's name with its marks: converted from a median, 0.5 added to its cells."""
     methods = [study.detail.get(arm, {}).get("method", "") for arm in ("intervention", "control")]
-    marks = (CONVERTED_MARK if any("converted" in m for m in methods) else "") + \
-            (CORRECTED_MARK if study.detail.get("continuity_corrected") else "")
+    marks = (CONVERTED_MARK if any("converted" in m for m in methods) else "") + (
+        CORRECTED_MARK if study.detail.get("continuity_corrected") else ""
+    )
     return study.label + (f" {marks}" if marks else "")
 
 
@@ -67,8 +76,10 @@ def partial_words(comparison) -> str | None:
     if not comparison.missing:
         return None
     k, wanted = len(comparison.inputs), len(comparison.inputs) + len(comparison.missing)
-    return (f"Partial: {k} of {wanted} trial inputs are in the package; not the published comparison "
-            f"({len(comparison.missing)} missing, see the report)")
+    return (
+        f"Partial: {k} of {wanted} trial inputs are in the package; not the published comparison "
+        f"({len(comparison.missing)} missing, see the report)"
+    )
 
 
 def _num(x: float, digits: int = 2) -> str:
@@ -80,8 +91,10 @@ def _heterogeneity(fit) -> str:
         return "Heterogeneity: not applicable (one study)"
     tau = f"Tau\u00b2 = {fit.tau2:.2f}; " if fit.model not in FIXED_EFFECT_MODELS else ""
     i2_from = "" if fit.model in I2_FROM_Q else " (from Tau\u00b2)"
-    return (f"Heterogeneity: {tau}Chi\u00b2 = {fit.q:.2f}, df = {fit.q_df} ({_p(fit.q_p)}); "
-            f"I\u00b2 = {100 * fit.i2:.0f}%{i2_from}")
+    return (
+        f"Heterogeneity: {tau}Chi\u00b2 = {fit.q:.2f}, df = {fit.q_df} ({_p(fit.q_p)}); "
+        f"I\u00b2 = {100 * fit.i2:.0f}%{i2_from}"
+    )
 
 
 def _overall(fit) -> str:
@@ -102,8 +115,14 @@ def _rows(comparison) -> list[dict]:
                 rows += [{"kind": "note", "label": NOT_ESTIMABLE}, {"kind": "gap"}]
                 continue
             rows += [{"kind": "study", "study": s} for s in comparison.inputs if s.subgroup == name]
-            rows.append({"kind": "subtotal", "fit": fit, "label": "Subtotal (95% CI)",
-                         "studies": [s for s in comparison.inputs if s.subgroup == name]})
+            rows.append(
+                {
+                    "kind": "subtotal",
+                    "fit": fit,
+                    "label": "Subtotal (95% CI)",
+                    "studies": [s for s in comparison.inputs if s.subgroup == name],
+                }
+            )
             rows.append({"kind": "note", "label": _heterogeneity(fit)})
             rows.append({"kind": "note", "label": _overall(fit)})
             rows.append({"kind": "gap"})
@@ -134,13 +153,17 @@ def forest_plot(comparison, row: dict, model: str, out_stem: Path) -> list[Path]
     if comparison.subgroup_test is not None:
         t = comparison.subgroup_test
         i2 = max(0.0, (t.q_between - t.df) / t.q_between) if t.q_between > 0 else 0.0
-        footer.append(f"Test for subgroup differences: Chi\u00b2 = {t.q_between:.2f}, df = {t.df} ({_p(t.p)}), "
-                      f"I\u00b2 = {100 * i2:.0f}%")
+        footer.append(
+            f"Test for subgroup differences: Chi\u00b2 = {t.q_between:.2f}, df = {t.df} ({_p(t.p)}), "
+            f"I\u00b2 = {100 * i2:.0f}%"
+        )
     if fit.pi_low is not None:
         footer.append("Prediction interval: estimate \u00b1 t(0.975, k \u2212 1) \u00d7 \u221a(SE\u00b2 + Tau\u00b2)")
     if fit.model not in I2_FROM_Q and fit.k > 1:
-        footer.append("I\u00b2 = Tau\u00b2 / (Tau\u00b2 + s\u00b2), s\u00b2 the typical within-study variance "
-                      "(metafor); not (Chi\u00b2 \u2212 df) / Chi\u00b2")
+        footer.append(
+            "I\u00b2 = Tau\u00b2 / (Tau\u00b2 + s\u00b2), s\u00b2 the typical within-study variance "
+            "(metafor); not (Chi\u00b2 \u2212 df) / Chi\u00b2"
+        )
     footer += list(fit.notes)
     labels = [study_label(s) for s in comparison.inputs]
     if any(CONVERTED_MARK in label for label in labels):
@@ -177,8 +200,7 @@ def forest_plot(comparison, row: dict, model: str, out_stem: Path) -> list[Path]
     # title and column headers
     fig.text(0.15 / width, 1 - 0.12 / height, title_words(row), fontsize=11, weight="bold", va="top")
     if partial:
-        fig.text(0.15 / width, 1 - 0.36 / height, partial, fontsize=FONT, va="top", color=PARTIAL_COLOUR,
-                 weight="bold")
+        fig.text(0.15 / width, 1 - 0.36 / height, partial, fontsize=FONT, va="top", color=PARTIAL_COLOUR, weight="bold")
     top = 1.45
     text(0.15, top, "Study or subgroup", weight="bold")
     for x, name in ((x_arm1, INTERVENTION_LABEL), (x_arm2, CONTROL_LABEL.capitalize())):
@@ -189,13 +211,24 @@ def forest_plot(comparison, row: dict, model: str, out_stem: Path) -> list[Path]
     effect_name = ("Risk ratio" if ratio else "Mean difference") + f"\n{MODEL_WORDS.get(model, model)}, 95% CI"
     text(x_effect, top + 0.45, effect_name, weight="bold", ha="right", linespacing=1.1)
     above_graph = matplotlib.transforms.blended_transform_factory(ax.transAxes, ax.transData)
-    ax.text(0.5, top + 0.45, effect_name, transform=above_graph,
-            ha="center", va="center", fontsize=FONT, weight="bold", clip_on=False, linespacing=1.1)
+    ax.text(
+        0.5,
+        top + 0.45,
+        effect_name,
+        transform=above_graph,
+        ha="center",
+        va="center",
+        fontsize=FONT,
+        weight="bold",
+        clip_on=False,
+        linespacing=1.1,
+    )
     header_y = ax.transData.transform((1, 0.55))[1] / fig.dpi / height  # just above the first row
     fig.add_artist(matplotlib.lines.Line2D([0.1 / width, 1 - 0.1 / width], [header_y, header_y], color=INK, lw=0.6))
 
-    centres = [tr(it["study"].yi) for it in body if it["kind"] == "study"] + \
-              [tr(it["fit"].estimate) for it in body if it["kind"] in ("subtotal", "total")]
+    centres = [tr(it["study"].yi) for it in body if it["kind"] == "study"] + [
+        tr(it["fit"].estimate) for it in body if it["kind"] in ("subtotal", "total")
+    ]
     spans = [tr(s.ci_low) for s in comparison.inputs] + [tr(s.ci_high) for s in comparison.inputs]
     limits = _ratio_limits(centres) if ratio else _difference_limits(centres + spans)
 
@@ -219,8 +252,9 @@ def forest_plot(comparison, row: dict, model: str, out_stem: Path) -> list[Path]
             text(0.3 if comparison.subgroups else 0.15, y, study_label(s))
             for x, arm in ((x_arm1, "intervention"), (x_arm2, "control")):
                 d = s.detail[arm]
-                values = [str(d["events"]), str(d["total"])] if ratio else \
-                    [_num(d["mean"]), _num(d["sd"]), f"{d['n']:.0f}"]
+                values = (
+                    [str(d["events"]), str(d["total"])] if ratio else [_num(d["mean"]), _num(d["sd"]), f"{d['n']:.0f}"]
+                )
                 for j, v in enumerate(values):
                     text(x + col_w * (j + 1), y, v, ha="right")
             w = weights.get(s.study_id, 0.0)
@@ -308,14 +342,20 @@ def published_figures_plot(published, out_stem: Path) -> list[Path]:
             ax.plot([r.ci_low, r.ci_high], [y, y], color=colour)
             ax.plot(r.estimate, y, marker="D" if r.subgroup == ALL_TRIALS else "s", color=colour)
         ax.set_yticks(ys)
-        ax.set_yticklabels([title_words(dict(outcome=r.outcome, timepoint=r.timepoint, subgroup=r.subgroup))
-                            for r in part.itertuples()], fontsize=8)
+        ax.set_yticklabels(
+            [
+                title_words(dict(outcome=r.outcome, timepoint=r.timepoint, subgroup=r.subgroup))
+                for r in part.itertuples()
+            ],
+            fontsize=8,
+        )
         ax.axvline(1.0 if measure == "RR" else 0.0, color="grey", lw=0.8)
         if measure == "RR":
             _log_axis(ax, RATIO_TICKS)
             ax.set_xlim(0.1, 10)
-        ax.set_xlabel("Risk ratio (95% CI)" if measure == "RR" else "Mean difference, \u00d710\u2079/L (95% CI)",
-                      fontsize=9)
+        ax.set_xlabel(
+            "Risk ratio (95% CI)" if measure == "RR" else "Mean difference, \u00d710\u2079/L (95% CI)", fontsize=9
+        )
     fig.suptitle("Pooled figures published in the abstract (targets of the reproduction)", fontsize=10)
     fig.tight_layout()
     return save_figure(fig, out_stem)

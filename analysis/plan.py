@@ -4,6 +4,7 @@ The plan is read from ``<package>/analysis/plan.csv`` when the package has one (
 effect on the next run, no reinstall), else from the copy installed with rhil7. A row the engine cannot
 honour is refused with the file, target, column, what is allowed and what was found (``PlanError``).
 """
+
 from __future__ import annotations
 
 import io
@@ -22,16 +23,36 @@ from .derive import DEFAULT_SKEWED_MEDIANS, SKEWED_MEDIANS
 from .pooling import DEFAULT_ZERO_CELLS, ZERO_CELL_CONVENTIONS
 from .units import TO_TARGET
 
-COLUMNS = ["measure", "model", "tau2_estimator", "adjustment", "pooling", "target_unit", "conversion", "zero_cells",
-           "skewed_medians", "claim", "rationale"]
+COLUMNS = [
+    "measure",
+    "model",
+    "tau2_estimator",
+    "adjustment",
+    "pooling",
+    "target_unit",
+    "conversion",
+    "zero_cells",
+    "skewed_medians",
+    "claim",
+    "rationale",
+]
 # What the abstract says about a target without a figure: an effect in words, its absence, or nothing at all.
-CLAIMS = {"none": "the abstract gives neither a figure nor a claim: nothing published to compare with",
-          "no_effect": "the abstract states no effect, without a figure",
-          "effect": "the abstract states an effect, without a figure"}
+CLAIMS = {
+    "none": "the abstract gives neither a figure nor a claim: nothing published to compare with",
+    "no_effect": "the abstract states no effect, without a figure",
+    "effect": "the abstract states an effect, without a figure",
+}
 # Empty optional cells take these values (older plans without the newer columns keep working).
-DEFAULTS = {"tau2_estimator": "DL", "adjustment": "none", "pooling": "IV", "zero_cells": DEFAULT_ZERO_CELLS,
-            "skewed_medians": DEFAULT_SKEWED_MEDIANS, "conversion": "wan2014", "claim": "none",
-            "rationale": ""}
+DEFAULTS = {
+    "tau2_estimator": "DL",
+    "adjustment": "none",
+    "pooling": "IV",
+    "zero_cells": DEFAULT_ZERO_CELLS,
+    "skewed_medians": DEFAULT_SKEWED_MEDIANS,
+    "conversion": "wan2014",
+    "claim": "none",
+    "rationale": "",
+}
 
 
 def _settings(column: str) -> list[str]:
@@ -39,11 +60,15 @@ def _settings(column: str) -> list[str]:
     return list(dict.fromkeys(m.plan_settings()[column] for m in MODELS if column in m.plan_settings()))
 
 
-ALLOWED = {"measure": ["MD", "RR"], **{c: _settings(c) for c in ("model", "tau2_estimator", "adjustment", "pooling")},
-           "model": sorted(_settings("model"), reverse=True),  # random first: the usual choice, named first
-           "conversion": sorted(CONVERSIONS),
-           "zero_cells": sorted(ZERO_CELL_CONVENTIONS), "skewed_medians": sorted(SKEWED_MEDIANS),
-           "claim": list(CLAIMS)}
+ALLOWED = {
+    "measure": ["MD", "RR"],
+    **{c: _settings(c) for c in ("model", "tau2_estimator", "adjustment", "pooling")},
+    "model": sorted(_settings("model"), reverse=True),  # random first: the usual choice, named first
+    "conversion": sorted(CONVERSIONS),
+    "zero_cells": sorted(ZERO_CELL_CONVENTIONS),
+    "skewed_medians": sorted(SKEWED_MEDIANS),
+    "claim": list(CLAIMS),
+}
 # --model CODE: the plan columns each model code sets (rhil7.core.vocabulary.MODELS; MH codes fall back to IV for
 # MD targets, as RevMan does)
 MODEL_CODES = {m.code: m.plan_settings() for m in MODELS}
@@ -82,8 +107,9 @@ def read_plan(path: Path | None = None) -> pd.DataFrame:
         raise PlanError(f"{path}: cannot read the analysis plan ({exc})") from None
     missing = [c for c in ["target_id", "measure", "model"] if c not in frame.columns]
     if missing:
-        raise PlanError(f"{path}: column(s) {', '.join(missing)} missing "
-                        f"(expected {', '.join(['target_id'] + COLUMNS)})")
+        raise PlanError(
+            f"{path}: column(s) {', '.join(missing)} missing (expected {', '.join(['target_id'] + COLUMNS)})"
+        )
     for column in COLUMNS:
         if column not in frame.columns:
             frame[column] = ""
@@ -121,19 +147,26 @@ def check(plan: pd.DataFrame) -> None:
     for target, row in plan.iterrows():
         for column, allowed in ALLOWED.items():
             if row[column] not in allowed:
-                raise PlanError(f"{_where(plan, target, column)}: expected one of {', '.join(allowed)}, "
-                                f"found {row[column]!r}")
+                raise PlanError(
+                    f"{_where(plan, target, column)}: expected one of {', '.join(allowed)}, found {row[column]!r}"
+                )
         if row["pooling"] == "MH" and row["measure"] != "RR":
-            raise PlanError(f"{_where(plan, target, 'pooling')}: Mantel-Haenszel pooling is for risk ratios; "
-                            f"found MH for a {row['measure']} target (use IV)")
+            raise PlanError(
+                f"{_where(plan, target, 'pooling')}: Mantel-Haenszel pooling is for risk ratios; "
+                f"found MH for a {row['measure']} target (use IV)"
+            )
         not_dl = row["tau2_estimator"] != "DL" or row["adjustment"] != "none"
         if row["pooling"] == "MH" and row["model"] == "random" and not_dl:
-            raise PlanError(f"{_where(plan, target, 'tau2_estimator')}: the M-H random-effects model (RevMan) uses "
-                            f"DerSimonian-Laird without adjustment; found {row['tau2_estimator']} with adjustment "
-                            f"{row['adjustment']!r}")
+            raise PlanError(
+                f"{_where(plan, target, 'tau2_estimator')}: the M-H random-effects model (RevMan) uses "
+                f"DerSimonian-Laird without adjustment; found {row['tau2_estimator']} with adjustment "
+                f"{row['adjustment']!r}"
+            )
         if row["measure"] == "MD" and not any(unit == row["target_unit"] for _, unit in TO_TARGET):
-            raise PlanError(f"{_where(plan, target, 'target_unit')}: expected one of "
-                            f"{', '.join(sorted({u for _, u in TO_TARGET}))}, found {row['target_unit']!r}")
+            raise PlanError(
+                f"{_where(plan, target, 'target_unit')}: expected one of "
+                f"{', '.join(sorted({u for _, u in TO_TARGET}))}, found {row['target_unit']!r}"
+            )
 
 
 def model_code(row: pd.Series) -> str:
@@ -141,8 +174,10 @@ def model_code(row: pd.Series) -> str:
     for model in MODELS:
         if all(row.get(column) == value for column, value in model.plan_settings().items()):
             return model.code
-    raise PlanError(f"no model has the settings model={row.get('model')!r}, pooling={row.get('pooling')!r}, "
-                    f"tau2_estimator={row.get('tau2_estimator')!r}, adjustment={row.get('adjustment')!r}")
+    raise PlanError(
+        f"no model has the settings model={row.get('model')!r}, pooling={row.get('pooling')!r}, "
+        f"tau2_estimator={row.get('tau2_estimator')!r}, adjustment={row.get('adjustment')!r}"
+    )
 
 
 def with_model(plan: pd.DataFrame, code: str) -> pd.DataFrame:

@@ -27,6 +27,7 @@ Formulas:
 - Invalid input: a study with a non-finite yi or vi, or vi <= 0, raises ValueError naming its index (metafor stops
   too); which studies carry no information (double zero) is decided before pooling (effect_sizes).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -45,16 +46,16 @@ MIN_K_PREDICTION = 3
 # in both arms. They differ inside the MH sums:
 ZERO_CELL_CONVENTIONS = {
     "add_0.5": "0.5 added to every cell of a single-zero study inside the MH sums too "
-               "(RevMan 5, R meta's default; metafor rma.mh add=c(1/2,1/2), to=c('only0','only0'))",
+    "(RevMan 5, R meta's default; metafor rma.mh add=c(1/2,1/2), to=c('only0','only0'))",
     "mh_uncorrected": "MH sums on the counts as reported "
-                      "(metafor rma.mh's default, add=c(1/2,0), to=c('only0','none'))",
+    "(metafor rma.mh's default, add=c(1/2,0), to=c('only0','none'))",
 }
 DEFAULT_ZERO_CELLS = "add_0.5"  # the meta-analysis was most likely run in RevMan, which corrects inside MH
 MODEL_LABELS = {m.code: m.label for m in MODELS}
 # I^2 = (Q - df)/Q for these (Higgins & Thompson 2002 on Cochran's Q; RevMan); tau^2/(tau^2 + s^2) for the others.
 I2_FROM_Q = tuple(m.code for m in MODELS if m.i2_from_q)
 REML_AT_BOUNDARY = "REML tau\u00b2 at the boundary 0: the restricted likelihood is highest there"
-HK_ONE_STUDY = "Hartung-Knapp needs two studies: with one, the z test (metafor: test=\"z\" when k = 1)"
+HK_ONE_STUDY = 'Hartung-Knapp needs two studies: with one, the z test (metafor: test="z" when k = 1)'
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,10 @@ def _checked(yi, vi) -> tuple[np.ndarray, np.ndarray]:
     bad = np.flatnonzero(~np.isfinite(yi) | ~np.isfinite(vi) | ~(vi > 0))
     if len(bad):
         which = ", ".join(f"study {i} (yi = {yi[i]:g}, vi = {vi[i]:g})" for i in bad[:5])
-        raise ValueError(f"{which}: every study needs a finite effect and a positive finite sampling variance; "
-                         "leave out a study without information before pooling")
+        raise ValueError(
+            f"{which}: every study needs a finite effect and a positive finite sampling variance; "
+            "leave out a study without information before pooling"
+        )
     return yi, vi
 
 
@@ -140,9 +143,26 @@ def _result(model, mu, se, yi, vi, tau2, w, t_df=None, q_around=None, notes=()) 
     z = mu / se
     p = float(2 * (stats.t.sf(abs(z), t_df) if t_df else stats.norm.sf(abs(z))))
     pi = None if model in FIXED_EFFECT_MODELS else prediction_interval(mu, se, tau2, len(yi))
-    return Pooled(model, float(mu), float(se), float(mu - crit * se), float(mu + crit * se), float(z), p,
-                  len(yi), float(tau2), q, df, q_p, float(i2), w / w.sum(),
-                  None if pi is None else pi[0], None if pi is None else pi[1], t_df, tuple(notes))
+    return Pooled(
+        model,
+        float(mu),
+        float(se),
+        float(mu - crit * se),
+        float(mu + crit * se),
+        float(z),
+        p,
+        len(yi),
+        float(tau2),
+        q,
+        df,
+        q_p,
+        float(i2),
+        w / w.sum(),
+        None if pi is None else pi[0],
+        None if pi is None else pi[1],
+        t_df,
+        tuple(notes),
+    )
 
 
 def fixed_effect(yi, vi) -> Pooled:
@@ -174,8 +194,13 @@ def restricted_log_likelihood(yi, vi, tau2: float) -> float:
     w = 1 / (vi + tau2)
     mu = np.sum(w * yi) / np.sum(w)
     k = len(yi)
-    return float(-(k - 1) / 2 * np.log(2 * np.pi) + np.log(k) / 2 - np.sum(np.log(vi + tau2)) / 2
-                 - np.log(np.sum(w)) / 2 - np.sum(w * (yi - mu) ** 2) / 2)
+    return float(
+        -(k - 1) / 2 * np.log(2 * np.pi)
+        + np.log(k) / 2
+        - np.sum(np.log(vi + tau2)) / 2
+        - np.log(np.sum(w)) / 2
+        - np.sum(w * (yi - mu) ** 2) / 2
+    )
 
 
 def _reml_score(yi, vi, tau2: float) -> float:
@@ -275,8 +300,9 @@ def random_effects(yi, vi, method: str = "DL", hartung_knapp: bool = False) -> P
 
 def _mh_inputs(a, n1, c, n2, zero_cells: str):
     if zero_cells not in ZERO_CELL_CONVENTIONS:
-        raise ValueError(f"unknown zero-cell convention {zero_cells!r}; "
-                         f"expected one of {sorted(ZERO_CELL_CONVENTIONS)}")
+        raise ValueError(
+            f"unknown zero-cell convention {zero_cells!r}; expected one of {sorted(ZERO_CELL_CONVENTIONS)}"
+        )
     a, n1, c, n2 = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (a, n1, c, n2))
     es = log_risk_ratio(a, n1, c, n2)
     keep = ~es.double_zero  # no information on the ratio scale: left out (metafor drop00, RevMan)
@@ -295,8 +321,10 @@ def _mh_log_rr(a, n1, c, n2):
     r = a * n2 / n
     s = c * n1 / n
     if np.sum(r) == 0 or np.sum(s) == 0:
-        raise ValueError("the Mantel-Haenszel risk ratio is not defined: no events in one arm of every study "
-                         "(use zero_cells=add_0.5)")
+        raise ValueError(
+            "the Mantel-Haenszel risk ratio is not defined: no events in one arm of every study "
+            "(use zero_cells=add_0.5)"
+        )
     p_term = (n1 * n2 * (a + c) - a * c * n) / n**2
     var = np.sum(p_term) / (np.sum(r) * np.sum(s))
     return float(np.log(np.sum(r) / np.sum(s))), float(np.sqrt(var)), s

@@ -22,6 +22,7 @@ Which studies are pooled: every trial of the target's subgroup whose coverage ro
 median cannot be converted under the plan) is left out with a note and does not block the others. ``k`` is the
 number of studies actually pooled.
 """
+
 from __future__ import annotations
 
 import math
@@ -96,10 +97,12 @@ def studies_for(subgroup: str, studies: pd.DataFrame) -> pd.DataFrame:
     return studies if subgroup == ALL_TRIALS else studies[studies["condition"] == subgroup]
 
 
-def _arm_rows(frame: pd.DataFrame, arms: pd.DataFrame, study: str, outcome: str,
-              timepoint: str) -> dict[str, pd.Series]:
-    rows = frame[(frame["study_id"] == study) & (frame["outcome"] == outcome)
-                 & (frame["analysis_timepoint"] == timepoint)]
+def _arm_rows(
+    frame: pd.DataFrame, arms: pd.DataFrame, study: str, outcome: str, timepoint: str
+) -> dict[str, pd.Series]:
+    rows = frame[
+        (frame["study_id"] == study) & (frame["outcome"] == outcome) & (frame["analysis_timepoint"] == timepoint)
+    ]
     roles = dict(zip(arms["arm_id"], arms["arm_role"], strict=True))
     rows = rows.assign(_role=rows["arm_id"].map(roles))
     picked = {}
@@ -109,8 +112,9 @@ def _arm_rows(frame: pd.DataFrame, arms: pd.DataFrame, study: str, outcome: str,
     return picked
 
 
-def gather_inputs(target: pd.Series, plan: pd.Series, tables: dict[str, pd.DataFrame],
-                  conversion: str | None = None) -> Comparison:
+def gather_inputs(
+    target: pd.Series, plan: pd.Series, tables: dict[str, pd.DataFrame], conversion: str | None = None
+) -> Comparison:
     comparison = Comparison(target, plan)
     studies, arms, coverage = tables["studies"], tables["arms"], tables["coverage"]
     outcome, timepoint, measure = target["outcome"], target["timepoint"], target["measure"]
@@ -119,8 +123,9 @@ def gather_inputs(target: pd.Series, plan: pd.Series, tables: dict[str, pd.DataF
     where = f"{outcome} {_timepoint_label(timepoint)}"
     for _, study in studies_for(target["subgroup"], studies).iterrows():
         sid = study["study_id"]
-        cov = coverage[(coverage["study_id"] == sid) & (coverage["outcome"] == outcome)
-                       & (coverage["timepoint"] == timepoint)]
+        cov = coverage[
+            (coverage["study_id"] == sid) & (coverage["outcome"] == outcome) & (coverage["timepoint"] == timepoint)
+        ]
         status = cov["status"].iloc[0] if len(cov) else "not in coverage"
         if status == "not_reported":
             comparison.not_reported.append(f"{sid} did not report {outcome} at {_timepoint_label(timepoint)}")
@@ -145,18 +150,22 @@ def gather_inputs(target: pd.Series, plan: pd.Series, tables: dict[str, pd.DataF
             detail = {"intervention": ti, "control": ci}
         else:
             es = effect_sizes.log_risk_ratio(t["events"], t["total"], c["events"], c["total"])
-            detail = {"intervention": {"events": int(t["events"]), "total": int(t["total"]), "row_id": t["row_id"]},
-                      "control": {"events": int(c["events"]), "total": int(c["total"]), "row_id": c["row_id"]},
-                      "continuity_corrected": bool(es.corrected[0])}
+            detail = {
+                "intervention": {"events": int(t["events"]), "total": int(t["total"]), "row_id": t["row_id"]},
+                "control": {"events": int(c["events"]), "total": int(c["total"]), "row_id": c["row_id"]},
+                "continuity_corrected": bool(es.corrected[0]),
+            }
             if es.double_zero[0]:
                 comparison.leave_out(f"{sid} {outcome} left out: {INESTIMABLE}", str(study["condition"]))
                 continue
         if not es.included[0]:
-            comparison.leave_out(f"{sid} {where} left out: no finite effect with a positive variance",
-                                 str(study["condition"]))
+            comparison.leave_out(
+                f"{sid} {where} left out: no finite effect with a positive variance", str(study["condition"])
+            )
             continue
-        comparison.inputs.append(StudyInput(sid, study["short_citation"], float(es.yi[0]), float(es.vi[0]), detail,
-                                            str(study["condition"])))
+        comparison.inputs.append(
+            StudyInput(sid, study["short_citation"], float(es.yi[0]), float(es.vi[0]), detail, str(study["condition"]))
+        )
     questions = tables.get("open_questions")
     if questions is not None:
         for q in questions[questions["status"] == "open"].itertuples(index=False):
@@ -170,8 +179,9 @@ def _fits(inputs: list[StudyInput], measure: str, zero_cells: str) -> dict[str, 
     vi = np.array([s.vi for s in inputs])
     counts = None
     if measure == "RR":
-        counts = [[s.detail[arm][key] for s in inputs] for arm in ("intervention", "control")
-                  for key in ("events", "total")]
+        counts = [
+            [s.detail[arm][key] for s in inputs] for arm in ("intervention", "control") for key in ("events", "total")
+        ]
     fits = {}
     for model in MODELS:
         if model.pooling == "MH" and counts is None:
@@ -202,8 +212,9 @@ def fit_subgroups(comparison: Comparison, model: str) -> Comparison:
         part = [s for s in comparison.inputs if s.subgroup == name]
         fits = _fits(part, comparison.target["measure"], zero_cells)
         comparison.subgroups[name] = fits.get(model, fits["FE"] if model in FIXED_EFFECT_MODELS else fits["DL"])
-    comparison.inestimable_subgroups = [c for c in dict.fromkeys(comparison.excluded_conditions)
-                                        if c not in comparison.subgroups]
+    comparison.inestimable_subgroups = [
+        c for c in dict.fromkeys(comparison.excluded_conditions) if c not in comparison.subgroups
+    ]
     if len(comparison.subgroups) > 1:
         fitted = list(comparison.subgroups.values())
         comparison.subgroup_test = pooling.subgroup_difference([f.estimate for f in fitted], [f.se for f in fitted])
@@ -253,8 +264,9 @@ def judge(target: pd.Series, estimate: float, low: float, high: float) -> str:
 def _differs_reason(comparison: Comparison, model: str, target: pd.Series) -> str:
     """The likely reason a computed figure differs: a model or a conversion that does reproduce it, if any."""
     hints = []
-    methods = {s.detail["intervention"].get("method", "") for s in comparison.inputs} | \
-              {s.detail["control"].get("method", "") for s in comparison.inputs}
+    methods = {s.detail["intervention"].get("method", "") for s in comparison.inputs} | {
+        s.detail["control"].get("method", "") for s in comparison.inputs
+    }
     if any("converted" in m for m in methods):
         hints.append("some arms were converted from medians (see the conversion sensitivity)")
     for name, other in comparison.fits.items():
@@ -272,14 +284,32 @@ def _differs_reason(comparison: Comparison, model: str, target: pd.Series) -> st
 
 
 def _empty_row(target_id, target, model=None) -> dict:
-    return {"target_id": target_id, "outcome": target["outcome"], "subgroup": target["subgroup"],
-            "timepoint": target["timepoint"], "measure": target["measure"],
-            "published_estimate": None if pd.isna(target["estimate"]) else float(target["estimate"]),
-            "published_ci_low": None if pd.isna(target["ci_low"]) else float(target["ci_low"]),
-            "published_ci_high": None if pd.isna(target["ci_high"]) else float(target["ci_high"]),
-            "estimate": None, "ci_low": None, "ci_high": None, "k": 0, "model": model, "tau2": None, "i2": None,
-            "q": None, "pi_low": None, "pi_high": None, "status": "not_computable", "note": "",
-            "decimals": int(target["decimals"]), "studies": [], "excluded": [], "k_excluded": 0}
+    return {
+        "target_id": target_id,
+        "outcome": target["outcome"],
+        "subgroup": target["subgroup"],
+        "timepoint": target["timepoint"],
+        "measure": target["measure"],
+        "published_estimate": None if pd.isna(target["estimate"]) else float(target["estimate"]),
+        "published_ci_low": None if pd.isna(target["ci_low"]) else float(target["ci_low"]),
+        "published_ci_high": None if pd.isna(target["ci_high"]) else float(target["ci_high"]),
+        "estimate": None,
+        "ci_low": None,
+        "ci_high": None,
+        "k": 0,
+        "model": model,
+        "tau2": None,
+        "i2": None,
+        "q": None,
+        "pi_low": None,
+        "pi_high": None,
+        "status": "not_computable",
+        "note": "",
+        "decimals": int(target["decimals"]),
+        "studies": [],
+        "excluded": [],
+        "k_excluded": 0,
+    }
 
 
 def _not_computable_note(comparison: Comparison) -> str:
@@ -288,11 +318,15 @@ def _not_computable_note(comparison: Comparison) -> str:
     if comparison.missing:
         note = "missing: " + "; ".join(comparison.missing)
         if inputs:
-            note += (f" (the {len(inputs)} available stud{'y' if len(inputs) == 1 else 'ies'} alone would not be "
-                     "the published comparison)")
+            note += (
+                f" (the {len(inputs)} available stud{'y' if len(inputs) == 1 else 'ies'} alone would not be "
+                "the published comparison)"
+            )
     elif comparison.excluded:
-        note = (f"inestimable: each of the {len(comparison.excluded)} stud"
-                f"{'y' if len(comparison.excluded) == 1 else 'ies'} present was left out")
+        note = (
+            f"inestimable: each of the {len(comparison.excluded)} stud"
+            f"{'y' if len(comparison.excluded) == 1 else 'ies'} present was left out"
+        )
     else:
         note = "missing: no study reports this outcome"
     return "; ".join([note, *comparison.excluded, *comparison.not_reported])
@@ -312,41 +346,60 @@ def reproduce_target(target: pd.Series, plan: pd.Series, tables: dict[str, pd.Da
     comparison = fit(gather_inputs(target, plan, tables))
     measure = target["measure"]
     row = _empty_row(target.name, target, primary_model(plan))
-    row.update(k=len(comparison.inputs), studies=[s.study_id for s in comparison.inputs], excluded=comparison.excluded,
-               k_excluded=len(comparison.excluded))
+    row.update(
+        k=len(comparison.inputs),
+        studies=[s.study_id for s in comparison.inputs],
+        excluded=comparison.excluded,
+        k_excluded=len(comparison.excluded),
+    )
     caveats = "; ".join(comparison.caveats)
     if comparison.missing or not comparison.inputs:
         row["note"] = _not_computable_note(comparison) + (f". Caveat: {caveats}" if caveats else "")
         return row, comparison
     model = row["model"]
     if model not in comparison.fits:
-        row["note"] = (f"the {model} model is not defined for these data (no events in one arm of every study with "
-                       "zero_cells = mh_uncorrected); the other models are in the report")
+        row["note"] = (
+            f"the {model} model is not defined for these data (no events in one arm of every study with "
+            "zero_cells = mh_uncorrected); the other models are in the report"
+        )
         return row, comparison
     result = comparison.fits[model]
     fit_subgroups(comparison, model)
-    converted = any("converted" in s.detail[arm].get("method", "") for s in comparison.inputs
-                    for arm in ("intervention", "control"))
+    converted = any(
+        "converted" in s.detail[arm].get("method", "") for s in comparison.inputs for arm in ("intervention", "control")
+    )
     if converted:
         comparison.sensitivity = conversion_sensitivity(target, plan, tables, model)
-    row.update(estimate=to_published_scale(result.estimate, measure), ci_low=to_published_scale(result.ci_low, measure),
-               ci_high=to_published_scale(result.ci_high, measure), tau2=result.tau2, i2=result.i2, q=result.q,
-               pi_low=to_published_scale(result.pi_low, measure), pi_high=to_published_scale(result.pi_high, measure))
+    row.update(
+        estimate=to_published_scale(result.estimate, measure),
+        ci_low=to_published_scale(result.ci_low, measure),
+        ci_high=to_published_scale(result.ci_high, measure),
+        tau2=result.tau2,
+        i2=result.i2,
+        q=result.q,
+        pi_low=to_published_scale(result.pi_low, measure),
+        pi_high=to_published_scale(result.pi_high, measure),
+    )
     if row["published_estimate"] is None:
         row["status"], row["note"] = _claim_status(plan.get("claim") or "none", result)
     else:
         row["status"] = judge(target, row["estimate"], row["ci_low"], row["ci_high"])
         if row["status"] != "reproduced":
             row["note"] = _differs_reason(comparison, model, target)
-    extras = [*result.notes, *comparison.excluded, *comparison.not_reported,
-              *([f"caveat: {caveats}"] if caveats else [])]
+    extras = [
+        *result.notes,
+        *comparison.excluded,
+        *comparison.not_reported,
+        *([f"caveat: {caveats}"] if caveats else []),
+    ]
     if extras:
         row["note"] = "; ".join(filter(None, [row["note"], *extras]))
     return row, comparison
 
 
-def reproduce_all(tables: dict[str, pd.DataFrame],
-                  plan: pd.DataFrame | None = None) -> tuple[list[dict], list[Comparison]]:
+def reproduce_all(
+    tables: dict[str, pd.DataFrame], plan: pd.DataFrame | None = None
+) -> tuple[list[dict], list[Comparison]]:
     plan = read_plan() if plan is None else normalise(plan)
     published = tables["published_results"].set_index("target_id")
     rows, comparisons = [], []
@@ -358,9 +411,11 @@ def reproduce_all(tables: dict[str, pd.DataFrame],
             comparisons.append(Comparison(target, pd.Series(dtype=object)))  # keeps rows and comparisons aligned
             continue
         if plan.loc[target_id, "measure"] != target["measure"]:
-            raise PlanError(f"{plan.attrs.get('path', 'analysis plan')}: target {target_id!r}, column 'measure': "
-                            f"expected {target['measure']} (tables/published_results.csv), "
-                            f"found {plan.loc[target_id, 'measure']}")
+            raise PlanError(
+                f"{plan.attrs.get('path', 'analysis plan')}: target {target_id!r}, column 'measure': "
+                f"expected {target['measure']} (tables/published_results.csv), "
+                f"found {plan.loc[target_id, 'measure']}"
+            )
         row, comparison = reproduce_target(target, plan.loc[target_id], tables)
         rows.append(row)
         comparisons.append(comparison)
@@ -374,7 +429,16 @@ def subgroup_tests(rows: list[dict], comparisons: list[Comparison]) -> list[dict
     for r, c in zip(rows, comparisons, strict=True):
         if c.subgroup_test is not None:
             t = c.subgroup_test
-            tests.append({"target_id": r["target_id"], "outcome": r["outcome"], "timepoint": r["timepoint"],
-                          "model": r["model"], "subgroups": list(c.subgroups), "q_between": t.q_between, "df": t.df,
-                          "p": t.p})
+            tests.append(
+                {
+                    "target_id": r["target_id"],
+                    "outcome": r["outcome"],
+                    "timepoint": r["timepoint"],
+                    "model": r["model"],
+                    "subgroups": list(c.subgroups),
+                    "q_between": t.q_between,
+                    "df": t.df,
+                    "p": t.p,
+                }
+            )
     return tests

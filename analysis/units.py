@@ -1,5 +1,6 @@
 """Unit harmonisation: each reported unit to its outcome's analysis unit (rhil7.core.vocabulary.UNITS: cell counts
 to 10^9/L, the meta-analysis's scale; lengths of stay in days)."""
+
 from __future__ import annotations
 
 from rhil7.core.vocabulary import UNITS

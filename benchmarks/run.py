@@ -14,6 +14,7 @@ ratio of two commands measured minutes apart in the same run:
 
 Writes RESULTS.md beside this file (``--results``) and prints progress as it goes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,7 +31,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BIN = Path(sys.executable).parent
-GiB = 1024 ** 3
+GiB = 1024**3
 
 # A bare DuckDB read of every table of a package, typed as the Table Schema says: the floor no validator that
 # reads the files with DuckDB can beat. Run as its own process, like the commands it is compared with.
@@ -61,8 +62,9 @@ def timed(command: list[str], timeout: float, cwd: Path = ROOT) -> Run:
     """Wall clock of one fresh process; a process past ``timeout`` is killed and counts as infinitely slow."""
     start = time.perf_counter()
     try:
-        done = subprocess.run(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                              timeout=timeout)
+        done = subprocess.run(
+            command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         return Run(float("inf"), 0, -9, "")
     return Run(time.perf_counter() - start, 0, done.returncode, done.stdout)
@@ -95,9 +97,26 @@ def say(message: str) -> None:
 
 def generate(out: Path, rows: int, faults: int, seed: int) -> Path:
     say(f"writing the synthetic package: {rows:,} continuous rows, {faults} planted faults")
-    subprocess.run([sys.executable, str(HERE / "generate.py"), "--out", str(out), "--studies", str(max(rows // 100, 4)),
-                    "--continuous-rows", str(rows), "--dichotomous-rows", str(max(rows // 10, 40)),
-                    "--seed", str(seed), "--faults", str(faults)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            str(HERE / "generate.py"),
+            "--out",
+            str(out),
+            "--studies",
+            str(max(rows // 100, 4)),
+            "--continuous-rows",
+            str(rows),
+            "--dichotomous-rows",
+            str(max(rows // 10, 40)),
+            "--seed",
+            str(seed),
+            "--faults",
+            str(faults),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     subprocess.run(["sync"], check=False)
     return out
 
@@ -108,8 +127,10 @@ def planted_faults_found(package: Path, report: str) -> tuple[int, int]:
     sys.path.insert(0, str(HERE))
     import generate  # noqa: E402  (beside this file, not an installed module)
 
-    planted = {(generate.RHIL7_CODES[f["code"]], f["file"], f["row"], f["field"])
-               for f in json.loads((package / "faults.json").read_text())["faults"]}
+    planted = {
+        (generate.RHIL7_CODES[f["code"]], f["file"], f["row"], f["field"])
+        for f in json.loads((package / "faults.json").read_text())["faults"]
+    }
     try:
         problems = json.loads(report)["problems"]
     except (ValueError, KeyError):
@@ -128,8 +149,11 @@ def measure(args) -> dict:
     say("the real package: rhil7 validate x5, frictionless validate x3")
     real_rhil7 = [measured([rhil7, "validate", str(ROOT)], 120) for _ in range(5)]
     real_frictionless = [measured([frictionless, "validate", "datapackage.json"], 300) for _ in range(3)]
-    results["real"] = {"rhil7_s": median_of(real_rhil7), "frictionless_s": median_of(real_frictionless),
-                       "rhil7_exit": real_rhil7[0].exit_code}
+    results["real"] = {
+        "rhil7_s": median_of(real_rhil7),
+        "frictionless_s": median_of(real_frictionless),
+        "rhil7_exit": real_rhil7[0].exit_code,
+    }
 
     package = generate(work / "faulted", args.rows, args.faults, args.seed)
     say("the faulted package: rhil7 validate x3")
@@ -139,8 +163,14 @@ def measure(args) -> dict:
     say(f"the faulted package: frictionless validate x1 (at most {args.frictionless_timeout:.0f} s)")
     slow = measured([frictionless, "validate", "--json", "datapackage.json"], args.frictionless_timeout, cwd=package)
     found, planted = planted_faults_found(package, big[0].stdout)
-    results["faulted"] = {"rhil7_s": median_of(big), "bare_duckdb_s": median_of(bare), "frictionless_s": slow.seconds,
-                          "rhil7_peak_bytes": max(r.peak_bytes for r in big), "found": found, "planted": planted}
+    results["faulted"] = {
+        "rhil7_s": median_of(big),
+        "bare_duckdb_s": median_of(bare),
+        "frictionless_s": slow.seconds,
+        "rhil7_peak_bytes": max(r.peak_bytes for r in big),
+        "found": found,
+        "planted": planted,
+    }
     shutil.rmtree(work, ignore_errors=True)
     return results
 
@@ -152,16 +182,27 @@ def targets(results: dict) -> list[tuple[str, str, bool]]:
     vs_bare = big["rhil7_s"] / big["bare_duckdb_s"]
     timed_out = big["frictionless_s"] == float("inf")
     return [
-        ("faulted package: at least 20x faster than frictionless validate",
-         "frictionless timed out" if timed_out else f"{vs_frictionless:.1f}x", timed_out or vs_frictionless >= 20),
+        (
+            "faulted package: at least 20x faster than frictionless validate",
+            "frictionless timed out" if timed_out else f"{vs_frictionless:.1f}x",
+            timed_out or vs_frictionless >= 20,
+        ),
         ("faulted package: within 1.5x of a bare DuckDB typed read_csv", f"{vs_bare:.2f}x", vs_bare <= 1.5),
-        ("faulted package: peak memory under 1 GiB", f"{big['rhil7_peak_bytes'] / GiB:.2f} GiB",
-         0 < big["rhil7_peak_bytes"] < GiB),
-        ("faulted package: every planted fault found", f"{big['found']} of {big['planted']}",
-         big["found"] == big["planted"]),
-        ("real package: never slower than frictionless validate",
-         f"{real['frictionless_s'] / real['rhil7_s']:.2f}x frictionless's speed",
-         real["rhil7_s"] <= real["frictionless_s"]),
+        (
+            "faulted package: peak memory under 1 GiB",
+            f"{big['rhil7_peak_bytes'] / GiB:.2f} GiB",
+            0 < big["rhil7_peak_bytes"] < GiB,
+        ),
+        (
+            "faulted package: every planted fault found",
+            f"{big['found']} of {big['planted']}",
+            big["found"] == big["planted"],
+        ),
+        (
+            "real package: never slower than frictionless validate",
+            f"{real['frictionless_s'] / real['rhil7_s']:.2f}x frictionless's speed",
+            real["rhil7_s"] <= real["frictionless_s"],
+        ),
     ]
 
 
@@ -170,9 +211,9 @@ def markdown(results: dict) -> str:
     rows = "\n".join(f"| {name} | {value} | {'met' if met else 'NOT met'} |" for name, value, met in targets(results))
     return f"""## Speed targets
 
-Written by `python benchmarks/run.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores,
-load average {os.getloadavg()[0]:.2f} at the end. The faulted package: {results['rows']:,} continuous rows,
-{results['faults']} planted faults (benchmarks/generate.py). Targets are ratios within this one run.
+Written by `python benchmarks/run.py` on {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}, {os.cpu_count()} cores,
+load average {os.getloadavg()[0]:.2f} at the end. The faulted package: {results["rows"]:,} continuous rows,
+{results["faults"]} planted faults (benchmarks/generate.py). Targets are ratios within this one run.
 
 | target | measured | status |
 |---|---|---|
@@ -180,11 +221,11 @@ load average {os.getloadavg()[0]:.2f} at the end. The faulted package: {results[
 
 | command (median of its runs, whole fresh process) | seconds |
 |---|---|
-| real package: `rhil7 validate` (5 runs) | {real['rhil7_s']:.2f} |
-| real package: `frictionless validate` (3 runs) | {real['frictionless_s']:.2f} |
-| faulted package: `rhil7 validate --format json` (3 runs) | {big['rhil7_s']:.2f} |
-| faulted package: bare DuckDB typed `read_csv` of every table (3 runs) | {big['bare_duckdb_s']:.2f} |
-| faulted package: `frictionless validate` (1 run) | {big['frictionless_s']:.2f} |
+| real package: `rhil7 validate` (5 runs) | {real["rhil7_s"]:.2f} |
+| real package: `frictionless validate` (3 runs) | {real["frictionless_s"]:.2f} |
+| faulted package: `rhil7 validate --format json` (3 runs) | {big["rhil7_s"]:.2f} |
+| faulted package: bare DuckDB typed `read_csv` of every table (3 runs) | {big["bare_duckdb_s"]:.2f} |
+| faulted package: `frictionless validate` (1 run) | {big["frictionless_s"]:.2f} |
 """
 
 

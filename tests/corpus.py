@@ -7,6 +7,7 @@ case expects. The snapshot has no outcome rows (the arm-level numbers were not r
 to a *copy*, so the outcome rules have something to check. These rows are test fixtures,
 not trial data, and never go into tables/.
 """
+
 from __future__ import annotations
 
 import csv
@@ -62,6 +63,7 @@ def network_calls(monkeypatch):
 
 
 # ---------------------------------------------------------------- reading and editing tables
+
 
 def table_path(package: Path, table: str) -> Path:
     return package / "tables" / f"{table}.csv"
@@ -133,8 +135,11 @@ def csv_line(values: list[str]) -> str:
 
 def checksums(package: Path) -> dict[str, str]:
     """sha256 of every file under the package (the files validation must never change)."""
-    return {str(p.relative_to(package)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(package.rglob("*")) if p.is_file() or p.is_symlink() and p.exists()}
+    return {
+        str(p.relative_to(package)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(package.rglob("*"))
+        if p.is_file() or p.is_symlink() and p.exists()
+    }
 
 
 # ---------------------------------------------------------------- hypothetical outcome rows for one trial
@@ -145,33 +150,117 @@ ARMS = {"intervention": "daix2023_cyt107", "control": "daix2023_placebo"}
 SOURCE = "daix2023_pmc"
 
 
-def _continuous(arm: str, role_label: str, outcome: str, tp: str, reported: str, statistic: str, unit: str,
-                snippet: str, **values) -> dict:
-    return dict(row_id=f"{arm}_{outcome}_{tp}", study_id=STUDY, arm_id=arm, outcome=outcome, timepoint=tp,
-                timepoint_reported=reported, analysis_timepoint=tp, statistic=statistic, unit=unit, source_id=SOURCE,
-                location=FIXTURE_LOCATION, snippet=snippet, method="table", note=FIXTURE_NOTE,
-                **{k: str(v) for k, v in values.items()})
+def _continuous(
+    arm: str, role_label: str, outcome: str, tp: str, reported: str, statistic: str, unit: str, snippet: str, **values
+) -> dict:
+    return dict(
+        row_id=f"{arm}_{outcome}_{tp}",
+        study_id=STUDY,
+        arm_id=arm,
+        outcome=outcome,
+        timepoint=tp,
+        timepoint_reported=reported,
+        analysis_timepoint=tp,
+        statistic=statistic,
+        unit=unit,
+        source_id=SOURCE,
+        location=FIXTURE_LOCATION,
+        snippet=snippet,
+        method="table",
+        note=FIXTURE_NOTE,
+        **{k: str(v) for k, v in values.items()},
+    )
 
 
 FIXTURE_CONTINUOUS = [
-    _continuous(ARMS["intervention"], "CYT107", "alc", "week3", "day 21", "mean_sd", "10^9/L",
-                "ALC at day 21, CYT107 (n = 15): 1.20 (SD 0.50)", n=15, mean=1.2, sd=0.5),
-    _continuous(ARMS["control"], "placebo", "alc", "week3", "day 21", "mean_sd", "10^9/L",
-                "ALC at day 21, placebo (n = 6): 0.80 (SD 0.30)", n=6, mean=0.8, sd=0.3),
-    _continuous(ARMS["intervention"], "CYT107", "icu_los", "icu_stay", "ICU length of stay", "median_iqr", "days",
-                "ICU stay, CYT107 (n = 15): median 12 days (IQR 8 to 20)", n=15, median=12, q1=8, q3=20),
-    _continuous(ARMS["control"], "placebo", "icu_los", "icu_stay", "ICU length of stay", "median_iqr", "days",
-                "ICU stay, placebo (n = 6): median 14 days (IQR 9 to 25)", n=6, median=14, q1=9, q3=25),
+    _continuous(
+        ARMS["intervention"],
+        "CYT107",
+        "alc",
+        "week3",
+        "day 21",
+        "mean_sd",
+        "10^9/L",
+        "ALC at day 21, CYT107 (n = 15): 1.20 (SD 0.50)",
+        n=15,
+        mean=1.2,
+        sd=0.5,
+    ),
+    _continuous(
+        ARMS["control"],
+        "placebo",
+        "alc",
+        "week3",
+        "day 21",
+        "mean_sd",
+        "10^9/L",
+        "ALC at day 21, placebo (n = 6): 0.80 (SD 0.30)",
+        n=6,
+        mean=0.8,
+        sd=0.3,
+    ),
+    _continuous(
+        ARMS["intervention"],
+        "CYT107",
+        "icu_los",
+        "icu_stay",
+        "ICU length of stay",
+        "median_iqr",
+        "days",
+        "ICU stay, CYT107 (n = 15): median 12 days (IQR 8 to 20)",
+        n=15,
+        median=12,
+        q1=8,
+        q3=20,
+    ),
+    _continuous(
+        ARMS["control"],
+        "placebo",
+        "icu_los",
+        "icu_stay",
+        "ICU length of stay",
+        "median_iqr",
+        "days",
+        "ICU stay, placebo (n = 6): median 14 days (IQR 9 to 25)",
+        n=6,
+        median=14,
+        q1=9,
+        q3=25,
+    ),
 ]
 FIXTURE_DICHOTOMOUS = [
-    dict(row_id=f"{ARMS['intervention']}_mortality", study_id=STUDY, arm_id=ARMS["intervention"], outcome="mortality",
-         timepoint="day90", timepoint_reported="day 90", analysis_timepoint="end_of_study", events="2", total="15",
-         source_id=SOURCE, location=FIXTURE_LOCATION, snippet="Deaths by day 90: CYT107 2 of 15",
-         method="table", note=FIXTURE_NOTE),
-    dict(row_id=f"{ARMS['control']}_mortality", study_id=STUDY, arm_id=ARMS["control"], outcome="mortality",
-         timepoint="day90", timepoint_reported="day 90", analysis_timepoint="end_of_study", events="1", total="6",
-         source_id=SOURCE, location=FIXTURE_LOCATION, snippet="Deaths by day 90: placebo 1 of 6",
-         method="table", note=FIXTURE_NOTE),
+    dict(
+        row_id=f"{ARMS['intervention']}_mortality",
+        study_id=STUDY,
+        arm_id=ARMS["intervention"],
+        outcome="mortality",
+        timepoint="day90",
+        timepoint_reported="day 90",
+        analysis_timepoint="end_of_study",
+        events="2",
+        total="15",
+        source_id=SOURCE,
+        location=FIXTURE_LOCATION,
+        snippet="Deaths by day 90: CYT107 2 of 15",
+        method="table",
+        note=FIXTURE_NOTE,
+    ),
+    dict(
+        row_id=f"{ARMS['control']}_mortality",
+        study_id=STUDY,
+        arm_id=ARMS["control"],
+        outcome="mortality",
+        timepoint="day90",
+        timepoint_reported="day 90",
+        analysis_timepoint="end_of_study",
+        events="1",
+        total="6",
+        source_id=SOURCE,
+        location=FIXTURE_LOCATION,
+        snippet="Deaths by day 90: placebo 1 of 6",
+        method="table",
+        note=FIXTURE_NOTE,
+    ),
 ]
 FIXTURE_COVERAGE = [("alc", "week3"), ("icu_los", "icu_stay"), ("mortality", "end_of_study")]
 
@@ -182,8 +271,13 @@ def add_fixture_outcomes(package: Path) -> Path:
     append_rows(package, "outcomes_dichotomous", FIXTURE_DICHOTOMOUS)
     for outcome, tp in FIXTURE_COVERAGE:
         set_cell(package, "coverage", dict(study_id=STUDY, outcome=outcome, timepoint=tp), "status", "extracted")
-        set_cell(package, "coverage", dict(study_id=STUDY, outcome=outcome, timepoint=tp), "detail",
-                 f"{FIXTURE_NOTE}: rows for both arms")
+        set_cell(
+            package,
+            "coverage",
+            dict(study_id=STUDY, outcome=outcome, timepoint=tp),
+            "detail",
+            f"{FIXTURE_NOTE}: rows for both arms",
+        )
     return package
 
 

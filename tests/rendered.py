@@ -1,5 +1,6 @@
 """What a reader sees of our Markdown: rendered by markdown-it-py (CommonMark with GitHub's tables and
 strikethrough, raw HTML allowed as on GitHub), so tests judge the output, not the escaping's spelling."""
+
 from __future__ import annotations
 
 import re

@@ -3,6 +3,7 @@ what first contributions bring: a single study for a target (k = 1), a study wit
 zero), a study with a zero cell, an arm reported two ways (a mean/SD row and a mean/SE row), arms reported as
 medians (one convertible, one with n < 5), and a combined figure stated in words only. Its own
 ``analysis/plan.csv`` travels with it (the plan is read from the package being analysed)."""
+
 from __future__ import annotations
 
 import csv
@@ -11,12 +12,29 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = "synthetic_fixture"
-PLAN_COLUMNS = ["target_id", "measure", "model", "tau2_estimator", "adjustment", "pooling", "target_unit", "conversion",
-                "zero_cells", "skewed_medians", "claim", "rationale"]
+PLAN_COLUMNS = [
+    "target_id",
+    "measure",
+    "model",
+    "tau2_estimator",
+    "adjustment",
+    "pooling",
+    "target_unit",
+    "conversion",
+    "zero_cells",
+    "skewed_medians",
+    "claim",
+    "rationale",
+]
 
 # study: condition, n per arm (intervention, control)
-STUDIES = {"syn_a": ("sepsis", 20, 20), "syn_b": ("sepsis", 15, 15), "syn_c": ("sepsis", 12, 13),
-           "syn_d": ("covid19", 40, 41), "syn_e": ("covid19", 4, 4)}
+STUDIES = {
+    "syn_a": ("sepsis", 20, 20),
+    "syn_b": ("sepsis", 15, 15),
+    "syn_c": ("sepsis", 12, 13),
+    "syn_d": ("covid19", 40, 41),
+    "syn_e": ("covid19", 4, 4),
+}
 DEATHS = {"syn_a": (3, 6), "syn_b": (0, 0), "syn_c": (0, 4), "syn_d": (5, 9)}  # syn_e: not reported
 # ALC at week 3, cells/uL: (statistic, values) per arm; syn_a's intervention arm has two rows
 ALC = {
@@ -62,11 +80,23 @@ def write_plan(path: Path, rows: list[dict]) -> None:
 
 
 def default_plan() -> list[dict]:
-    return [dict(target_id=t, measure=m, model="random", tau2_estimator="DL", adjustment="none", pooling="IV",
-                 target_unit="10^9/L" if m == "MD" else "", conversion="wan2014" if m == "MD" else "",
-                 zero_cells="add_0.5", skewed_medians="exclude", rationale="synthetic fixture",
-                 claim="no_effect" if figure is None else "")  # words only: "no effect" (analysis/plan.py CLAIMS)
-            for t, _, _, _, m, figure in TARGETS]
+    return [
+        dict(
+            target_id=t,
+            measure=m,
+            model="random",
+            tau2_estimator="DL",
+            adjustment="none",
+            pooling="IV",
+            target_unit="10^9/L" if m == "MD" else "",
+            conversion="wan2014" if m == "MD" else "",
+            zero_cells="add_0.5",
+            skewed_medians="exclude",
+            rationale="synthetic fixture",
+            claim="no_effect" if figure is None else "",
+        )  # words only: "no effect" (analysis/plan.py CLAIMS)
+        for t, _, _, _, m, figure in TARGETS
+    ]
 
 
 def build_sparse_package(target: Path) -> Path:
@@ -74,42 +104,133 @@ def build_sparse_package(target: Path) -> Path:
     fields = _fields(descriptor)
     (target / "tables").mkdir(parents=True)
     (target / "datapackage.json").write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
-    sources = [dict(source_id=SOURCE, kind="review", title="Synthetic test fixture (made-up numbers, not rhIL-7 data)",
-                    url="https://example.org/synthetic-fixture", accessed="2026-11-30", reach="full")]
+    sources = [
+        dict(
+            source_id=SOURCE,
+            kind="review",
+            title="Synthetic test fixture (made-up numbers, not rhIL-7 data)",
+            url="https://example.org/synthetic-fixture",
+            accessed="2026-11-30",
+            reach="full",
+        )
+    ]
     studies, arms, cont, dich, coverage = [], [], [], [], []
     for sid, (condition, n1, n2) in STUDIES.items():
-        studies.append(dict(study_id=sid, short_citation=f"Synthetic {sid[-1].upper()}", title=f"Synthetic study {sid}",
-                            year=2026, condition=condition, identification="synthetic test fixture", source_id=SOURCE))
+        studies.append(
+            dict(
+                study_id=sid,
+                short_citation=f"Synthetic {sid[-1].upper()}",
+                title=f"Synthetic study {sid}",
+                year=2026,
+                condition=condition,
+                identification="synthetic test fixture",
+                source_id=SOURCE,
+            )
+        )
         for role, n in (("intervention", n1), ("control", n2)):
-            arms.append(dict(arm_id=f"{sid}_{role}", study_id=sid, arm_role=role, label=role, n_randomized=n,
-                             source_id=SOURCE, location="fixture", snippet=_snippet(role, n), method="table"))
+            arms.append(
+                dict(
+                    arm_id=f"{sid}_{role}",
+                    study_id=sid,
+                    arm_role=role,
+                    label=role,
+                    n_randomized=n,
+                    source_id=SOURCE,
+                    location="fixture",
+                    snippet=_snippet(role, n),
+                    method="table",
+                )
+            )
         if sid in DEATHS:
             for role, events, n in (("intervention", DEATHS[sid][0], n1), ("control", DEATHS[sid][1], n2)):
-                dich.append(dict(row_id=f"{sid}_{role}_death", study_id=sid, arm_id=f"{sid}_{role}", outcome="mortality",
-                                 timepoint="end_of_study", timepoint_reported="end of study", analysis_timepoint="end_of_study",
-                                 events=events, total=n, source_id=SOURCE, location="fixture",
-                                 snippet=_snippet(role, events, n), method="table"))  # one snippet an arm
-            coverage.append(dict(study_id=sid, outcome="mortality", timepoint="end_of_study", status="extracted",
-                                 detail="rows *_death"))
+                dich.append(
+                    dict(
+                        row_id=f"{sid}_{role}_death",
+                        study_id=sid,
+                        arm_id=f"{sid}_{role}",
+                        outcome="mortality",
+                        timepoint="end_of_study",
+                        timepoint_reported="end of study",
+                        analysis_timepoint="end_of_study",
+                        events=events,
+                        total=n,
+                        source_id=SOURCE,
+                        location="fixture",
+                        snippet=_snippet(role, events, n),
+                        method="table",
+                    )
+                )  # one snippet an arm
+            coverage.append(
+                dict(
+                    study_id=sid,
+                    outcome="mortality",
+                    timepoint="end_of_study",
+                    status="extracted",
+                    detail="rows *_death",
+                )
+            )
         else:
-            coverage.append(dict(study_id=sid, outcome="mortality", timepoint="end_of_study", status="not_reported",
-                                 detail="synthetic: not reported"))
+            coverage.append(
+                dict(
+                    study_id=sid,
+                    outcome="mortality",
+                    timepoint="end_of_study",
+                    status="not_reported",
+                    detail="synthetic: not reported",
+                )
+            )
         for role, n in (("intervention", n1), ("control", n2)):
             for i, (statistic, values) in enumerate(ALC[(sid, role)]):
-                cont.append(dict(row_id=f"{sid}_{role}_alc{i}", study_id=sid, arm_id=f"{sid}_{role}", outcome="alc",
-                                 timepoint="week3", timepoint_reported="day 21", analysis_timepoint="week3",
-                                 statistic=statistic, n=n, unit="cells/uL", source_id=SOURCE, location="fixture",
-                                 snippet=_snippet(n, *values.values()), method="table", **values))
+                cont.append(
+                    dict(
+                        row_id=f"{sid}_{role}_alc{i}",
+                        study_id=sid,
+                        arm_id=f"{sid}_{role}",
+                        outcome="alc",
+                        timepoint="week3",
+                        timepoint_reported="day 21",
+                        analysis_timepoint="week3",
+                        statistic=statistic,
+                        n=n,
+                        unit="cells/uL",
+                        source_id=SOURCE,
+                        location="fixture",
+                        snippet=_snippet(n, *values.values()),
+                        method="table",
+                        **values,
+                    )
+                )
         coverage.append(dict(study_id=sid, outcome="alc", timepoint="week3", status="extracted", detail="rows *_alc*"))
     published = []
     for target_id, outcome, subgroup, timepoint, measure, figure in TARGETS:
         est, low, high = figure or (None, None, None)
-        published.append(dict(target_id=target_id, outcome=outcome, subgroup=subgroup, timepoint=timepoint, measure=measure,
-                              estimate=est, ci_low=low, ci_high=high, decimals=2,
-                              finding="no effect" if figure is None else "synthetic figure", source_id=SOURCE,
-                              snippet=_snippet(*(figure or ("no effect",)))))
-    tables = {"sources": sources, "studies": studies, "study_provenance": [], "arms": arms, "outcomes_continuous": cont,
-              "outcomes_dichotomous": dich, "coverage": coverage, "published_results": published, "open_questions": []}
+        published.append(
+            dict(
+                target_id=target_id,
+                outcome=outcome,
+                subgroup=subgroup,
+                timepoint=timepoint,
+                measure=measure,
+                estimate=est,
+                ci_low=low,
+                ci_high=high,
+                decimals=2,
+                finding="no effect" if figure is None else "synthetic figure",
+                source_id=SOURCE,
+                snippet=_snippet(*(figure or ("no effect",))),
+            )
+        )
+    tables = {
+        "sources": sources,
+        "studies": studies,
+        "study_provenance": [],
+        "arms": arms,
+        "outcomes_continuous": cont,
+        "outcomes_dichotomous": dich,
+        "coverage": coverage,
+        "published_results": published,
+        "open_questions": [],
+    }
     for name, rows in tables.items():
         _write(target / "tables" / f"{name}.csv", fields[name], rows)
     write_plan(target / "analysis" / "plan.csv", default_plan())

@@ -1,4 +1,5 @@
 """A table of text cells in DuckDB, typed by the validator's own pass: for testing a rule on a few rows."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -22,8 +23,10 @@ def typed_tables(tables: dict[str, tuple[list[dict], list[dict]]], listed: int =
         text, typed, view = (quote_identifier(f"{kind}{i}") for kind in ("text", "typed", "t"))
         con.execute(f"CREATE TABLE {text} ({', '.join(f'{quote_identifier(n)} VARCHAR' for n in names)})")
         if rows:
-            con.executemany(f"INSERT INTO {text} VALUES ({', '.join('?' for _ in names)})",
-                            [[row.get(n, "") for n in names] for row in rows])
+            con.executemany(
+                f"INSERT INTO {text} VALUES ({', '.join('?' for _ in names)})",
+                [[row.get(n, "") for n in names] for row in rows],
+            )
         resource = SimpleNamespace(relpath=f"tables/{name}.csv", descriptor={"schema": {"fields": fields}})
         read = ReadTable(resource, view, np.arange(2, len(rows) + 2), None, typed=typed)
         typing = Typing(fields, snippet_unsure(name, names))

@@ -4,6 +4,7 @@
 benchmark data, not trial data) to a package's tables: the shape of a correct contribution of new trials,
 rows appended, nothing of the existing package changed.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,14 +26,31 @@ def _records(path: Path) -> tuple[list[str], list[list[str]]]:
     return rows[0], rows[1:]
 
 
-def append_synthetic_studies(package: Path, *, studies: int = 8, continuous_rows: int = 120,
-                             dichotomous_rows: int = 40, seed: int = 3) -> Path:
+def append_synthetic_studies(
+    package: Path, *, studies: int = 8, continuous_rows: int = 120, dichotomous_rows: int = 40, seed: int = 3
+) -> Path:
     """Append ``studies`` synthetic trials (with their arms, outcome and coverage rows) to ``package``'s tables."""
     with tempfile.TemporaryDirectory() as scratch:
         generated = Path(scratch) / "package"
-        subprocess.run([sys.executable, str(GENERATOR), "--out", str(generated), "--studies", str(studies),
-                        "--continuous-rows", str(continuous_rows), "--dichotomous-rows", str(dichotomous_rows),
-                        "--seed", str(seed)], check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [
+                sys.executable,
+                str(GENERATOR),
+                "--out",
+                str(generated),
+                "--studies",
+                str(studies),
+                "--continuous-rows",
+                str(continuous_rows),
+                "--dichotomous-rows",
+                str(dichotomous_rows),
+                "--seed",
+                str(seed),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
         for name in APPENDED:
             header, existing = _records(package / "tables" / f"{name}.csv")
             new_header, new_rows = _records(generated / "tables" / f"{name}.csv")

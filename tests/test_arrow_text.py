@@ -1,12 +1,37 @@
 """rhil7.load's typing (rhil7.frames): numbers parse as pandas parses them, in C for plain decimals."""
+
 import numpy as np
 import pandas as pd
 
 from rhil7 import frames
 from rhil7.frames import ARROW_TEXT, to_numbers, typed
 
-AWKWARD_NUMBERS = ["1", "-2", "+.5", "0.250", "1.", ".", " 1", "1 ", "1e3", "1E-2", "inf", "-Infinity", "nan", "NaN",
-                   "1,234", "0x10", "1_000", "12abc", "\u0663", "--1", "", None, "007", "3.14159265358979323846"]
+AWKWARD_NUMBERS = [
+    "1",
+    "-2",
+    "+.5",
+    "0.250",
+    "1.",
+    ".",
+    " 1",
+    "1 ",
+    "1e3",
+    "1E-2",
+    "inf",
+    "-Infinity",
+    "nan",
+    "NaN",
+    "1,234",
+    "0x10",
+    "1_000",
+    "12abc",
+    "\u0663",
+    "--1",
+    "",
+    None,
+    "007",
+    "3.14159265358979323846",
+]
 
 
 def test_numbers_parse_as_pandas_parses_them():

@@ -8,6 +8,7 @@ written outside the output directory, no byte read outside the package, output e
 for an invalid package. Each test builds its hostile package in tmp_path from the 0.1.0 snapshot (tests/corpus.py)
 and runs the in-process entry points (``rhil7.cli.main``); a few run the installed CLI.
 """
+
 from __future__ import annotations
 
 import csv
@@ -65,8 +66,11 @@ def outside(tmp_path):
 
 
 def checksums(root) -> dict[str, str]:
-    return {str(p.relative_to(root)): os.readlink(p) if p.is_symlink() else hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(Path(root).rglob("*")) if p.is_symlink() or p.is_file()}
+    return {
+        str(p.relative_to(root)): os.readlink(p) if p.is_symlink() else hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(Path(root).rglob("*"))
+        if p.is_symlink() or p.is_file()
+    }
 
 
 def run(*argv, capsys) -> tuple[int, str, str]:
@@ -111,31 +115,39 @@ def set_constraint(package, name: str, field: str, key: str, value) -> None:
     def change(d):
         target = next(f for f in resource(d, name)["schema"]["fields"] if f["name"] == field)
         target.setdefault("constraints", {})[key] = value
+
     edit_descriptor(package, change)
 
 
 # ============================================================ class 1: VALID for a package that is not valid
 
-@pytest.mark.parametrize("change, code", [
-    # a BOM in the middle of the file, before a key: the id looks like francois2018 but is not
-    (lambda b: b.replace(b"\nfrancois2018,", b"\n\xef\xbb\xbffrancois2018,", 1), "constraint-error"),
-    # a key with a trailing blank: shown the same, joined differently
-    (lambda b: b.replace(b"\nfrancois2018,", b"\nfrancois2018 ,", 1), "constraint-error"),
-    # NBSP after an enum value
-    (lambda b: b.replace(b",sepsis,", b",sepsis\xc2\xa0,", 1), "constraint-error"),
-])
+
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        # a BOM in the middle of the file, before a key: the id looks like francois2018 but is not
+        (lambda b: b.replace(b"\nfrancois2018,", b"\n\xef\xbb\xbffrancois2018,", 1), "constraint-error"),
+        # a key with a trailing blank: shown the same, joined differently
+        (lambda b: b.replace(b"\nfrancois2018,", b"\nfrancois2018 ,", 1), "constraint-error"),
+        # NBSP after an enum value
+        (lambda b: b.replace(b",sepsis,", b",sepsis\xc2\xa0,", 1), "constraint-error"),
+    ],
+)
 def test_invisible_differences_in_a_key_or_enum_are_refused(package, change, code, capsys):
     change_bytes(package, "studies", change)
     assert code in found(package)
     assert run("validate", package, capsys=capsys)[0] == 1
 
 
-@pytest.mark.parametrize("raw, code", [
-    (b"Which\x00is", "control-character"),            # a NUL byte inside a cell
-    (b"Which\xe2\x80\xa8is", "control-character"),    # U+2028 LINE SEPARATOR (a line break to some readers)
-    (b"Which \xc0\xbcis", "encoding-error"),           # an overlong UTF-8 sequence for '<'
-    (b"Which\xed\xa0\x80is", "encoding-error"),       # a UTF-16 surrogate encoded as UTF-8 (CESU-8)
-])
+@pytest.mark.parametrize(
+    "raw, code",
+    [
+        (b"Which\x00is", "control-character"),  # a NUL byte inside a cell
+        (b"Which\xe2\x80\xa8is", "control-character"),  # U+2028 LINE SEPARATOR (a line break to some readers)
+        (b"Which \xc0\xbcis", "encoding-error"),  # an overlong UTF-8 sequence for '<'
+        (b"Which\xed\xa0\x80is", "encoding-error"),  # a UTF-16 surrogate encoded as UTF-8 (CESU-8)
+    ],
+)
 def test_bytes_that_readers_disagree_on_are_refused(package, raw, code):
     change_bytes(package, "open_questions", lambda b: b.replace(b"Which is", raw, 1))
     assert found(package) == {code}
@@ -149,8 +161,11 @@ def test_a_utf16_table_is_refused(package):
 
 @pytest.mark.parametrize("foreign", ["franc\u0327ois2018", "fr\u0430ncois2018"])  # NFD cedilla; Cyrillic a
 def test_a_lookalike_foreign_key_is_refused(package, foreign):
-    change_bytes(package, "arms", lambda b: b.replace(b"francois2018_cyt107,francois2018,",
-                                                      f"francois2018_cyt107,{foreign},".encode(), 1))
+    change_bytes(
+        package,
+        "arms",
+        lambda b: b.replace(b"francois2018_cyt107,francois2018,", f"francois2018_cyt107,{foreign},".encode(), 1),
+    )
     assert "foreign-key" in found(package)
 
 
@@ -161,9 +176,17 @@ def test_a_header_label_with_an_invisible_or_blank_character_is_refused(package,
     assert found(package) == {"incorrect-label"}
 
 
-@pytest.mark.parametrize("path", ["./tables/studies.csv", "tables//studies.csv", "tables/studies.csv/",
-                                  "tables/Studies.csv", "tables/%2e%2e/tables/studies.csv",
-                                  "tables\\..\\..\\..\\etc\\passwd"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "./tables/studies.csv",
+        "tables//studies.csv",
+        "tables/studies.csv/",
+        "tables/Studies.csv",
+        "tables/%2e%2e/tables/studies.csv",
+        "tables\\..\\..\\..\\etc\\passwd",
+    ],
+)
 def test_a_path_spelled_another_way_is_not_the_projects(package, path, capsys):
     if path == "tables/Studies.csv":
         table_path(package, "studies").rename(package / "tables" / "Studies.csv")
@@ -172,13 +195,16 @@ def test_a_path_spelled_another_way_is_not_the_projects(package, path, capsys):
     assert run("validate", package, capsys=capsys)[0] == 1
 
 
-@pytest.mark.parametrize("change, code", [
-    (lambda d: d["resources"].append(json.loads(json.dumps(resource(d, "studies")))), "duplicate-name"),
-    (lambda d: resource(d, "studies").__setitem__("path", ["tables/studies.csv"] * 2), "bad-path"),
-    (lambda d: resource(d, "studies").__setitem__("data", [["x"]]), "resource-error"),
-    (lambda d: resource(d, "studies").__setitem__("dialect", {"delimiter": ";"}), "unsupported-dialect"),
-    (lambda d: resource(d, "studies").__setitem__("encoding", "latin-1"), "unsupported-format"),
-])
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        (lambda d: d["resources"].append(json.loads(json.dumps(resource(d, "studies")))), "duplicate-name"),
+        (lambda d: resource(d, "studies").__setitem__("path", ["tables/studies.csv"] * 2), "bad-path"),
+        (lambda d: resource(d, "studies").__setitem__("data", [["x"]]), "resource-error"),
+        (lambda d: resource(d, "studies").__setitem__("dialect", {"delimiter": ";"}), "unsupported-dialect"),
+        (lambda d: resource(d, "studies").__setitem__("encoding", "latin-1"), "unsupported-format"),
+    ],
+)
 def test_a_resource_read_another_way_is_refused(package, change, code):
     """Listed twice, a multipart path, inline data beside the path, another dialect or encoding."""
     edit_descriptor(package, change)
@@ -186,6 +212,7 @@ def test_a_resource_read_another_way_is_refused(package, change, code):
 
 
 # ============================================================ class 2: reads and writes outside the package
+
 
 def test_rhil7_build_pointing_at_a_link_writes_nothing_outside(package, outside, tmp_path, monkeypatch, capsys):
     link = tmp_path / "build-link"
@@ -197,8 +224,9 @@ def test_rhil7_build_pointing_at_a_link_writes_nothing_outside(package, outside,
     assert checksums(outside) == before
 
 
-@pytest.mark.parametrize("old, new", [("--output=PWNED", "HEAD"), ("HEAD", "--output=PWNED"),
-                                      ("--", "--output=PWNED"), ("HEAD:..", "HEAD")])
+@pytest.mark.parametrize(
+    "old, new", [("--output=PWNED", "HEAD"), ("HEAD", "--output=PWNED"), ("--", "--output=PWNED"), ("HEAD:..", "HEAD")]
+)
 def test_a_git_revision_that_is_an_option_or_a_path_is_refused(tmp_path, monkeypatch, old, new, capsys):
     monkeypatch.chdir(ROOT)
     pwned = tmp_path / "pwned"
@@ -278,10 +306,17 @@ def test_a_linked_parquet_dir_inside_build_is_refused(package, outside, capsys):
 
 # ============================================================ class 3: poisoned output
 
-HOSTILE = ["<javascript:alert(1)>", "&lt;img src=x onerror=alert(1)&gt;", "x' onmouseover='alert(1)' y='",
-           "%0A::warning title=VALID::All checks passed", "ok ##[error]forged", "x" * 5000 + " ::error::wrapped",
-           "[click](javascript:alert(1)) ![t](http://track.example/p.gif)", "</script><script>alert(1)</script>",
-           "```\n</details><img src=x>"]
+HOSTILE = [
+    "<javascript:alert(1)>",
+    "&lt;img src=x onerror=alert(1)&gt;",
+    "x' onmouseover='alert(1)' y='",
+    "%0A::warning title=VALID::All checks passed",
+    "ok ##[error]forged",
+    "x" * 5000 + " ::error::wrapped",
+    "[click](javascript:alert(1)) ![t](http://track.example/p.gif)",
+    "</script><script>alert(1)</script>",
+    "```\n</details><img src=x>",
+]
 
 
 @pytest.fixture
@@ -299,8 +334,10 @@ def hostile(package, tmp_path):
 
 
 def test_an_osc_title_sequence_in_a_field_name_is_refused_and_printed_escaped(package, capsys):
-    edit_descriptor(package, lambda d: resource(d, "open_questions")["schema"]["fields"][6].__setitem__(
-        "name", "next\x1b]0;PWNED\x07step"))
+    edit_descriptor(
+        package,
+        lambda d: resource(d, "open_questions")["schema"]["fields"][6].__setitem__("name", "next\x1b]0;PWNED\x07step"),
+    )
     code, out, err = run("validate", package, capsys=capsys)
     assert code == 1 and "unsafe-name" in out
     assert "\x1b" not in out + err and "\x07" not in out + err and "\\x1b]0;PWNED\\x07" in out
@@ -327,8 +364,12 @@ def test_report_md_shows_links_and_autolinks_as_text(hostile, tmp_path, capsys):
 
 
 def test_a_data_dictionary_shows_a_hostile_description_as_text(package, capsys):
-    edit_descriptor(package, lambda d: resource(d, "studies")["schema"]["fields"][2].__setitem__(
-        "description", "</td><img src=x onerror=alert(1)> | [x](javascript:alert(1))"))
+    edit_descriptor(
+        package,
+        lambda d: resource(d, "studies")["schema"]["fields"][2].__setitem__(
+            "description", "</td><img src=x onerror=alert(1)> | [x](javascript:alert(1))"
+        ),
+    )
     assert run("docs", package, capsys=capsys)[0] == 0
     text = (package / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
     line = next(s for s in text.splitlines() if "onerror" in s)
@@ -356,15 +397,25 @@ def database(tmp_path) -> Path:
 
 
 def test_query_csv_escapes_a_formula_in_a_header_and_a_tab_formula_cell(database, capsys):
-    code, out, err = run("query", "--database", database, "--format", "csv",
-                         "SELECT '\t=2' AS b, ' =1+1' AS c, 1 AS \"=HYPERLINK(1)\"", capsys=capsys)
+    code, out, err = run(
+        "query",
+        "--database",
+        database,
+        "--format",
+        "csv",
+        "SELECT '\t=2' AS b, ' =1+1' AS c, 1 AS \"=HYPERLINK(1)\"",
+        capsys=capsys,
+    )
     rows = list(csv.reader(io.StringIO(out)))
     assert code == 0 and rows == [["b", "c", "'=HYPERLINK(1)"], ["'\t=2", " =1+1", "1"]]
 
 
 def test_a_command_hidden_after_a_cr_lf_in_a_key_stays_inside_its_annotation(package, capsys):
-    change_bytes(package, "studies", lambda b: b.replace(
-        b"\nfrancois2018,", b'\n"francois2018\r\n::error title=VALID::All checks passed",', 1))
+    change_bytes(
+        package,
+        "studies",
+        lambda b: b.replace(b"\nfrancois2018,", b'\n"francois2018\r\n::error title=VALID::All checks passed",', 1),
+    )
     code, out, err = run("validate", package, "--format", "github", capsys=capsys)
     lines = out.splitlines()
     assert code == 1 and lines and "\\r\\n::error title=VALID" in out
@@ -372,12 +423,15 @@ def test_a_command_hidden_after_a_cr_lf_in_a_key_stays_inside_its_annotation(pac
     assert not any(line.startswith("::error title=VALID") for line in lines)
 
 
-@pytest.mark.parametrize("cell, code", [
-    ("shankarhari2025_fix\u202eture,Table 3", "control-character"),   # a bidi override in a filled row's key
-    ("shankarhari2025_fixture,=HYPERLINK(1)", "formula-like-text"),    # a formula in its location
-    ('shankarhari2025_fixture,"\t=1+1"', "formula-like-text"),          # a tab, then a formula
-    ("shankarhari2025_fixture,Tab\x00le 3", "control-character"),     # a NUL byte
-])
+@pytest.mark.parametrize(
+    "cell, code",
+    [
+        ("shankarhari2025_fix\u202eture,Table 3", "control-character"),  # a bidi override in a filled row's key
+        ("shankarhari2025_fixture,=HYPERLINK(1)", "formula-like-text"),  # a formula in its location
+        ('shankarhari2025_fixture,"\t=1+1"', "formula-like-text"),  # a tab, then a formula
+        ("shankarhari2025_fixture,Tab\x00le 3", "control-character"),  # a NUL byte
+    ],
+)
 def test_ingest_refuses_a_hostile_sheet_and_writes_nothing(package, tmp_path, cell, code, capsys):
     header, rows = template_rows(package, "shankarhari2025", "shankarhari2025_fixture")
     fill_mortality(rows)
@@ -394,10 +448,14 @@ def test_ingest_refuses_a_hostile_sheet_and_writes_nothing(package, tmp_path, ce
 
 # ============================================================ class 4: crashes and unbounded cost
 
-@pytest.mark.parametrize("tail, code", [
-    (b"," * 100_000 + b"\n", "blank-row"),                   # a 100,000-wide row of empty cells
-    (b"x,y,open,,e,s,\n" * 100_000, "primary-key"),          # a huge number of tiny rows (one key repeated)
-])
+
+@pytest.mark.parametrize(
+    "tail, code",
+    [
+        (b"," * 100_000 + b"\n", "blank-row"),  # a 100,000-wide row of empty cells
+        (b"x,y,open,,e,s,\n" * 100_000, "primary-key"),  # a huge number of tiny rows (one key repeated)
+    ],
+)
 def test_a_wide_or_long_table_is_located_not_a_crash(package, tail, code, capsys):
     change_bytes(package, "open_questions", lambda b: b + tail)
     assert code in found(package)
@@ -405,8 +463,11 @@ def test_a_wide_or_long_table_is_located_not_a_crash(package, tail, code, capsys
 
 
 def test_a_one_megabyte_snippet_is_a_problem(package):
-    change_bytes(package, "arms", lambda b: b.replace(b"placebo for 4 weeks.,text", b"placebo for 4 weeks."
-                                                      + b" 27" * 350_000 + b",text", 1))
+    change_bytes(
+        package,
+        "arms",
+        lambda b: b.replace(b"placebo for 4 weeks.,text", b"placebo for 4 weeks." + b" 27" * 350_000 + b",text", 1),
+    )
     assert "constraint-error" in found(package)
 
 
@@ -424,9 +485,15 @@ def test_an_unusual_number_is_a_problem(package, value, capsys):
 
 
 def test_an_integer_beyond_64_bits_is_a_type_error(package):
-    change_bytes(package, "published_results", lambda b: b.replace(
-        b",,,2,rhIL-7 significantly increased ALC at 3", b",,,99999999999999999999999,rhIL-7 significantly "
-        b"increased ALC at 3", 1))
+    change_bytes(
+        package,
+        "published_results",
+        lambda b: b.replace(
+            b",,,2,rhIL-7 significantly increased ALC at 3",
+            b",,,99999999999999999999999,rhIL-7 significantly increased ALC at 3",
+            1,
+        ),
+    )
     assert found(package) == {"type-error"}
 
 
@@ -436,16 +503,19 @@ def test_an_impossible_date_is_a_type_error(package, value):
     assert found(package) == {"type-error"}
 
 
-@pytest.mark.parametrize("table, field, key, value, code", [
-    ("open_questions", "question_id", "pattern", "^(a+)+$", "constraint-changed"),     # catastrophic in Python re
-    ("open_questions", "question_id", "pattern", "^(?=a)(a|aa)+$", "constraint-changed"),  # lookahead: not RE2
-    ("arms", "arm_id", "pattern", "([", "bad-pattern"),
-    ("arms", "n_randomized", "minimum", float("inf"), "constraint-changed"),           # JSON 1e400
-    ("arms", "snippet", "maxLength", -1, "constraint-changed"),
-    ("arms", "snippet", "maxLength", 10 ** 30, "constraint-changed"),
-    ("arms", "arm_role", "enum", [], "constraint-changed"),
-    ("arms", "arm_role", "enum", [{"a": 1}, ["x"]], "bad-constraint"),
-])
+@pytest.mark.parametrize(
+    "table, field, key, value, code",
+    [
+        ("open_questions", "question_id", "pattern", "^(a+)+$", "constraint-changed"),  # catastrophic in Python re
+        ("open_questions", "question_id", "pattern", "^(?=a)(a|aa)+$", "constraint-changed"),  # lookahead: not RE2
+        ("arms", "arm_id", "pattern", "([", "bad-pattern"),
+        ("arms", "n_randomized", "minimum", float("inf"), "constraint-changed"),  # JSON 1e400
+        ("arms", "snippet", "maxLength", -1, "constraint-changed"),
+        ("arms", "snippet", "maxLength", 10**30, "constraint-changed"),
+        ("arms", "arm_role", "enum", [], "constraint-changed"),
+        ("arms", "arm_role", "enum", [{"a": 1}, ["x"]], "bad-constraint"),
+    ],
+)
 def test_a_hostile_constraint_is_a_problem_not_a_hang_or_crash(package, table, field, key, value, code, capsys):
     set_constraint(package, table, field, key, value)
     if key == "pattern":  # a value that sends a backtracking engine into exponential time
@@ -456,61 +526,80 @@ def test_a_hostile_constraint_is_a_problem_not_a_hang_or_crash(package, table, f
 
 def test_quality_never_runs_a_pattern_re2_cannot_compile():
     frame = pd.DataFrame({"question_id": ["a" * 40 + "!"]})
-    resource_ = {"schema": {"fields": [{"name": "question_id", "type": "string",
-                                        "constraints": {"pattern": "^(?=a)(a|aa)+$"}}]}}
+    resource_ = {
+        "schema": {"fields": [{"name": "question_id", "type": "string", "constraints": {"pattern": "^(?=a)(a|aa)+$"}}]}
+    }
     outcomes, refused = pattern_outcomes("open_questions", resource_, frame)
     assert outcomes == [] and list(refused) == ["open_questions.question_id"]
     assert refused["open_questions.question_id"].startswith("bad-pattern")
 
 
-@pytest.mark.parametrize("change, code", [
-    (lambda f: f.__setitem__(6, dict(f[6], name="n" * 500_000)), 1),                         # a 500,000-char name
-    (lambda f: f.extend({"name": f"f{i}", "type": "string"} for i in range(20_000)), 2),   # 1.7 MB descriptor
-])
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        (lambda f: f.__setitem__(6, dict(f[6], name="n" * 500_000)), 1),  # a 500,000-char name
+        (lambda f: f.extend({"name": f"f{i}", "type": "string"} for i in range(20_000)), 2),  # 1.7 MB descriptor
+    ],
+)
 def test_a_huge_descriptor_is_bounded(package, change, code, capsys):
     edit_descriptor(package, lambda d: change(resource(d, "open_questions")["schema"]["fields"]))
     assert run("validate", package, capsys=capsys)[0] == code
 
 
-@pytest.mark.parametrize("sql, says", [
-    ("SELECT * FROM read_csv('/etc/passwd')", "disabled by configuration"),
-    ("SELECT * FROM read_text('/etc/hostname')", "disabled by configuration"),
-    ("SELECT * FROM glob('/etc/*')", "disabled by configuration"),
-    ("SELECT * FROM parquet_scan('OUTSIDE/x.parquet')", "disabled by configuration"),
-    ("ATTACH 'OUTSIDE/new.duckdb' AS x", "refused an ATTACH"),
-    ("COPY (SELECT 1) TO 'OUTSIDE/out.csv'", "refused a COPY"),
-    ("EXPORT DATABASE 'OUTSIDE/exp'", "refused an EXPORT"),
-    ("INSTALL httpfs", "refused a LOAD"),
-    ("LOAD httpfs", "refused a LOAD"),
-    ("SET enable_external_access=true", "refused a SET"),
-    ("RESET lock_configuration", "refused a SET"),
-    ("PRAGMA enable_external_access=true", "refused a SET"),
-    ("CALL pragma_version()", "refused a CALL"),
-    ("CHECKPOINT", "refused a CALL"),
-    ("CREATE TABLE u AS SELECT 1", "refused a CREATE"),
-    ("SELECT 1; COPY (SELECT 1) TO 'OUTSIDE/o2.csv'", "refused a COPY"),
-    ("SELECT getenv('HOME')", "getenv does not exist"),
-])
+@pytest.mark.parametrize(
+    "sql, says",
+    [
+        ("SELECT * FROM read_csv('/etc/passwd')", "disabled by configuration"),
+        ("SELECT * FROM read_text('/etc/hostname')", "disabled by configuration"),
+        ("SELECT * FROM glob('/etc/*')", "disabled by configuration"),
+        ("SELECT * FROM parquet_scan('OUTSIDE/x.parquet')", "disabled by configuration"),
+        ("ATTACH 'OUTSIDE/new.duckdb' AS x", "refused an ATTACH"),
+        ("COPY (SELECT 1) TO 'OUTSIDE/out.csv'", "refused a COPY"),
+        ("EXPORT DATABASE 'OUTSIDE/exp'", "refused an EXPORT"),
+        ("INSTALL httpfs", "refused a LOAD"),
+        ("LOAD httpfs", "refused a LOAD"),
+        ("SET enable_external_access=true", "refused a SET"),
+        ("RESET lock_configuration", "refused a SET"),
+        ("PRAGMA enable_external_access=true", "refused a SET"),
+        ("CALL pragma_version()", "refused a CALL"),
+        ("CHECKPOINT", "refused a CALL"),
+        ("CREATE TABLE u AS SELECT 1", "refused a CREATE"),
+        ("SELECT 1; COPY (SELECT 1) TO 'OUTSIDE/o2.csv'", "refused a COPY"),
+        ("SELECT getenv('HOME')", "getenv does not exist"),
+    ],
+)
 def test_query_reaches_no_file_and_changes_nothing(database, outside, sql, says, capsys):
     before = checksums(outside), checksums(database.parent)
-    code, out, err = run("query", "--database", database, "--format", "csv", sql.replace("OUTSIDE", str(outside)),
-                         capsys=capsys)
+    code, out, err = run(
+        "query", "--database", database, "--format", "csv", sql.replace("OUTSIDE", str(outside)), capsys=capsys
+    )
     assert code == 1 and says in err and out == ""
     assert (checksums(outside), checksums(database.parent)) == before
 
 
-@pytest.mark.parametrize("option, value", [("--memory-limit", "1GB'; SET enable_external_access=true; --"),
-                                           ("--timeout", "-1"), ("--timeout", "nan"), ("--timeout", "1e400"),
-                                           ("--max-rows", "-5"), ("--max-rows", "1e30")])
+@pytest.mark.parametrize(
+    "option, value",
+    [
+        ("--memory-limit", "1GB'; SET enable_external_access=true; --"),
+        ("--timeout", "-1"),
+        ("--timeout", "nan"),
+        ("--timeout", "1e400"),
+        ("--max-rows", "-5"),
+        ("--max-rows", "1e30"),
+    ],
+)
 def test_query_bounds_are_checked_before_they_reach_duckdb(database, option, value, capsys):
     code, out, err = run("query", "--database", database, option, value, "SELECT 1", capsys=capsys)
     assert code == 2 and f"argument {option}" in err
 
 
-@pytest.mark.xfail(strict=True, reason="DuckDB's memory_limit does not count one large value: `SELECT repeat('x', "
-                   "N)` returns N bytes past --memory-limit (2 GB in 64 s with the 1GB default, exit 0, several GB of "
-                   "RSS), and the --timeout watchdog does not cover fetching and rendering; query.py would need a "
-                   "bound on the bytes of a result, not only on its rows")
+@pytest.mark.xfail(
+    strict=True,
+    reason="DuckDB's memory_limit does not count one large value: `SELECT repeat('x', "
+    "N)` returns N bytes past --memory-limit (2 GB in 64 s with the 1GB default, exit 0, several GB of "
+    "RSS), and the --timeout watchdog does not cover fetching and rendering; query.py would need a "
+    "bound on the bytes of a result, not only on its rows",
+)
 def test_query_memory_limit_bounds_one_huge_value(database):
     with pytest.raises(QueryError, match="memory"):
         run_queries(database, "SELECT repeat('x', 50000000) AS s", QueryLimits(memory_limit="10MB"))
@@ -520,8 +609,10 @@ def test_query_memory_limit_bounds_one_huge_value(database):
 def test_the_installed_cli_contains_a_hostile_query_and_a_hostile_descriptor(package, database, outside):
     copied = run_cli("query", "--database", str(database), f"COPY (SELECT 1) TO '{outside}/x.csv'")
     assert copied.returncode == 1 and "refused a COPY" in copied.stderr and not (outside / "x.csv").exists()
-    edit_descriptor(package, lambda d: resource(d, "open_questions")["schema"]["fields"][6].__setitem__(
-        "name", "next\x1b]0;PWNED\x07step"))
+    edit_descriptor(
+        package,
+        lambda d: resource(d, "open_questions")["schema"]["fields"][6].__setitem__("name", "next\x1b]0;PWNED\x07step"),
+    )
     checked = run_cli("validate", str(package))
     assert checked.returncode == 1 and "\x1b" not in checked.stdout + checked.stderr
     assert "Traceback" not in checked.stdout + checked.stderr
@@ -555,7 +646,8 @@ MALFORMED = {
     "field type a list": lambda d: resource(d, "arms")["schema"]["fields"][0].__setitem__("type", ["a"]),
     "foreignKeys a string": lambda d: resource(d, "arms")["schema"].__setitem__("foreignKeys", "x"),
     "foreign key of a number": lambda d: resource(d, "arms")["schema"].__setitem__(
-        "foreignKeys", [{"fields": 5, "reference": "x"}]),
+        "foreignKeys", [{"fields": 5, "reference": "x"}]
+    ),
     "constraints a string": lambda d: resource(d, "arms")["schema"]["fields"][0].__setitem__("constraints", "x"),
     "enum a number": lambda d: resource(d, "arms")["schema"]["fields"][2]["constraints"].__setitem__("enum", 5),
     "licenses a string": lambda d: d.__setitem__("licenses", "x"),
@@ -583,21 +675,29 @@ def test_diff_of_a_malformed_descriptor_warns_never_crashes(package, tmp_path, c
         resource(d, "published_results")["schema"]["primaryKey"] = 5
         resource(d, "sources")["schema"]["fields"][0]["name"] = {"a": 1}
         resource(d, "arms")["schema"]["fields"][0]["type"] = ["a"]
+
     edit_descriptor(package, change)
     code, out, err = run("diff", base, package, "--format", "github", capsys=capsys)
     assert code == 0 and "table arms is not read: its Table Schema is malformed" in out
     assert "table sources is not read: its Table Schema is malformed" in out
 
 
-@pytest.mark.xfail(strict=True, reason="template reads the contributed descriptor and tables unchecked "
-                   "(src/rhil7/sheet.py: _fields does next(r ... if r['name'] == name)['schema']['fields'], "
-                   "template_rows indexes s['study_id'], a['arm_role'], c['status']): a resource that is not an "
-                   "object (TypeError) or a table without its key column (KeyError) ends in exit 3; template "
-                   "should refuse a package whose shape validate refuses, with exit 1")
-@pytest.mark.parametrize("change", [
-    lambda p: edit_descriptor(p, lambda d: d["resources"].__setitem__(0, "x")),
-    lambda p: change_bytes(p, "studies", lambda b: b.replace(b"study_id,", b"sid,", 1)),
-], ids=["a resource that is a string", "studies without its study_id column"])
+@pytest.mark.xfail(
+    strict=True,
+    reason="template reads the contributed descriptor and tables unchecked "
+    "(src/rhil7/sheet.py: _fields does next(r ... if r['name'] == name)['schema']['fields'], "
+    "template_rows indexes s['study_id'], a['arm_role'], c['status']): a resource that is not an "
+    "object (TypeError) or a table without its key column (KeyError) ends in exit 3; template "
+    "should refuse a package whose shape validate refuses, with exit 1",
+)
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda p: edit_descriptor(p, lambda d: d["resources"].__setitem__(0, "x")),
+        lambda p: change_bytes(p, "studies", lambda b: b.replace(b"study_id,", b"sid,", 1)),
+    ],
+    ids=["a resource that is a string", "studies without its study_id column"],
+)
 def test_template_on_a_package_of_the_wrong_shape_is_a_clear_error(package, tmp_path, change, capsys):
     change(package)
     code = main(["template", "francois2018", "--package", str(package), "--out", str(tmp_path / "sheet.csv")])

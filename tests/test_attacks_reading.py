@@ -3,6 +3,7 @@
 tmp_path from the 0.1.0 snapshot (tests/corpus.py) and runs the in-process entry points (``rhil7.cli.main`` for
 the exit code, ``validate_package`` for the problem records); a few run the installed CLI.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -42,8 +43,11 @@ def outside(tmp_path):
 def checksums(root) -> dict[str, str]:
     """sha256 of every regular file under ``root`` and the target of every link (a link is never followed: one
     to /dev/zero would never end)."""
-    return {str(p.relative_to(root)): os.readlink(p) if p.is_symlink() else hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_symlink() or p.is_file()}
+    return {
+        str(p.relative_to(root)): os.readlink(p) if p.is_symlink() else hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_symlink() or p.is_file()
+    }
 
 
 def codes(package, **kwargs) -> set[tuple]:
@@ -64,6 +68,7 @@ def with_bytes(package, table: str, change) -> None:
 
 
 # ============================================================ class 1: VALID for a package that is not valid
+
 
 def test_a_table_moved_away_from_the_projects_path_is_refused(package, capsys):
     """data/studies.csv named by the descriptor, a formula left behind in tables/studies.csv (what template,
@@ -102,12 +107,15 @@ def test_a_lone_cr_is_a_located_problem_not_a_dropped_byte(package, capsys):
     assert run("validate", str(package), capsys=capsys)[0] == 1
 
 
-@pytest.mark.parametrize("change, code", [
-    (lambda b: b.replace(b"\n", b"\r\n", 1), "mixed-line-endings"),             # CR LF, then LF
-    (lambda b: b.replace(b"\n", b"\r\n").replace(b"\r\n", b"\n", 1), "mixed-line-endings"),  # LF, then CR LF
-    (lambda b: b.replace(b"\n", b"\r"), "lone-cr"),                            # old Mac: CR only
-    (lambda b: b.replace(b"\n", b"\r\n", 1).replace(b"\r\n", b"\r", 1) + b"x,y\r\n", "lone-cr"),  # all three
-])
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        (lambda b: b.replace(b"\n", b"\r\n", 1), "mixed-line-endings"),  # CR LF, then LF
+        (lambda b: b.replace(b"\n", b"\r\n").replace(b"\r\n", b"\n", 1), "mixed-line-endings"),  # LF, then CR LF
+        (lambda b: b.replace(b"\n", b"\r"), "lone-cr"),  # old Mac: CR only
+        (lambda b: b.replace(b"\n", b"\r\n", 1).replace(b"\r\n", b"\r", 1) + b"x,y\r\n", "lone-cr"),  # all three
+    ],
+)
 def test_mixed_line_ends_are_refused(package, change, code):
     with_bytes(package, "open_questions", change)
     assert {p.code for p in validate_package(package)} == {code}
@@ -160,6 +168,7 @@ def test_release_refuses_a_hard_link_to_a_file_outside(package, outside, tmp_pat
 
 # ============================================================ class 2: reads and writes outside the package
 
+
 def test_docs_check_never_follows_a_committed_link(package, outside, capsys):
     """The dictionary, written by `rhil7 docs`, moved outside and linked back: not read, so not up to date."""
     assert run("docs", str(package), capsys=capsys)[0] == 0
@@ -179,10 +188,13 @@ def test_a_local_profile_is_never_opened(package, outside, target):
     elif target == "secret":
         (package / "profile.json").symlink_to(outside / "secret.txt")
     value = "/dev/zero" if target == "/dev/zero" else "profile.json"
-    edit_descriptor(package, lambda d: (d.__setitem__("profile", value),
-                                        resource(d, "arms").__setitem__("profile", value)))
-    assert codes(package) == {("local-reference", "datapackage.json", None, None),
-                              ("local-reference", "tables/arms.csv", None, None)}
+    edit_descriptor(
+        package, lambda d: (d.__setitem__("profile", value), resource(d, "arms").__setitem__("profile", value))
+    )
+    assert codes(package) == {
+        ("local-reference", "datapackage.json", None, None),
+        ("local-reference", "tables/arms.csv", None, None),
+    }
 
 
 @pytest.fixture
@@ -222,8 +234,7 @@ def test_ingest_refuses_a_sheet_that_is_a_fifo(package, tmp_path, capsys):
 def test_template_out_never_overwrites_a_links_target(package, outside, capsys):
     link = package / "sheet.csv"
     link.symlink_to(outside / "secret.txt")
-    code, out, err = run("template", "shankarhari2025", "--package", str(package), "--out", str(link),
-                         capsys=capsys)
+    code, out, err = run("template", "shankarhari2025", "--package", str(package), "--out", str(link), capsys=capsys)
     assert code == 1 and "symbolic link" in err
     assert (outside / "secret.txt").read_text(encoding="utf-8").startswith("SECRET-FIRST-LINE")
     assert link.is_symlink()
@@ -269,11 +280,15 @@ def test_the_reader_opens_regular_files_only(tmp_path, outside):
 
 # ============================================================ class 4: crashes and unbounded cost
 
-@pytest.mark.parametrize("tail, code", [
-    (b"q9,abc\rdef", "lone-cr"),                     # a CR inside the last unquoted record
-    (b"q9,a\r\rb\n", "lone-cr"),                     # a\r\rb in a cell
-    (b"\na,b,c,d,e,f,g,h,i,j,k,l,m\n", None),        # a blank line, then a row with too many cells
-])
+
+@pytest.mark.parametrize(
+    "tail, code",
+    [
+        (b"q9,abc\rdef", "lone-cr"),  # a CR inside the last unquoted record
+        (b"q9,a\r\rb\n", "lone-cr"),  # a\r\rb in a cell
+        (b"\na,b,c,d,e,f,g,h,i,j,k,l,m\n", None),  # a blank line, then a row with too many cells
+    ],
+)
 def test_stray_line_breaks_are_problems_not_crashes(package, capsys, tail, code):
     with_bytes(package, "open_questions", lambda b: b + tail)
     found = {p.code for p in validate_package(package)}
@@ -293,22 +308,29 @@ def test_a_blank_line_then_a_wide_row_is_located_by_the_cli(package):
 
 
 def test_a_descriptor_nested_200000_deep_is_unreadable_not_a_recursion_error(package, capsys):
-    (package / "datapackage.json").write_text('{"resources": [], "x": ' + "[" * 200_000 + "]" * 200_000 + "}",
-                                              encoding="utf-8")
+    (package / "datapackage.json").write_text(
+        '{"resources": [], "x": ' + "[" * 200_000 + "]" * 200_000 + "}", encoding="utf-8"
+    )
     code, out, err = run("validate", str(package), capsys=capsys)
     assert code == 2 and "nested too deeply" in err
 
 
 def _git(repo, *args):
-    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org", GIT_COMMITTER_NAME="t",
-               GIT_COMMITTER_EMAIL="t@example.org")
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="t",
+        GIT_AUTHOR_EMAIL="t@example.org",
+        GIT_COMMITTER_NAME="t",
+        GIT_COMMITTER_EMAIL="t@example.org",
+    )
     subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env)
 
 
 def test_diff_of_a_deeply_nested_revision_exits_2(package, capsys, monkeypatch):
     _git(package, "init", "-q")
-    (package / "datapackage.json").write_text('{"resources": [], "x": ' + "[" * 200_000 + "]" * 200_000 + "}",
-                                              encoding="utf-8")
+    (package / "datapackage.json").write_text(
+        '{"resources": [], "x": ' + "[" * 200_000 + "]" * 200_000 + "}", encoding="utf-8"
+    )
     _git(package, "add", "datapackage.json")
     _git(package, "commit", "-q", "-m", "deep")
     monkeypatch.chdir(package)

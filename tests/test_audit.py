@@ -1,4 +1,5 @@
 """The audit checks each published figure on its own and flags what does not add up."""
+
 import pytest
 import pandas as pd
 from corpus import copy_package, run_cli, set_cell
@@ -11,9 +12,20 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _published(**over):
-    row = dict(target_id="t", outcome="mortality", subgroup="sepsis", timepoint="end_of_study", measure="RR",
-               estimate=1.01, ci_low=0.36, ci_high=2.81, p_value=float("nan"), p_text=float("nan"), decimals=2,
-               finding="failed to reduce mortality")
+    row = dict(
+        target_id="t",
+        outcome="mortality",
+        subgroup="sepsis",
+        timepoint="end_of_study",
+        measure="RR",
+        estimate=1.01,
+        ci_low=0.36,
+        ci_high=2.81,
+        p_value=float("nan"),
+        p_text=float("nan"),
+        decimals=2,
+        finding="failed to reduce mortality",
+    )
     row.update(over)
     return pd.DataFrame([row])
 
@@ -46,7 +58,9 @@ def test_estimate_outside_ci_is_flagged():
 
 
 def test_p_value_inconsistent_with_ci_is_flagged():
-    ok = _checks(_published(estimate=0.58, ci_low=0.46, ci_high=0.74, p_text="< 0.0001", finding="significantly reduced"))
+    ok = _checks(
+        _published(estimate=0.58, ci_low=0.46, ci_high=0.74, p_text="< 0.0001", finding="significantly reduced")
+    )
     assert ok["stated p consistent with the CI"].passed
     bad = _checks(_published(estimate=0.85, ci_low=0.55, ci_high=1.33, p_text="< 0.0001", finding="did not reduce"))
     assert not bad["stated p consistent with the CI"].passed
@@ -57,10 +71,13 @@ def test_wording_against_ci():
 
 
 def test_combined_outside_its_subgroups_is_flagged():
-    frame = pd.concat([
-        _published(target_id="s", subgroup="sepsis", estimate=1.05, ci_low=0.48, ci_high=2.30),
-        _published(target_id="c", subgroup="covid19", estimate=0.58, ci_low=0.46, ci_high=0.74),
-        _published(target_id="a", subgroup="all", estimate=0.40, ci_low=0.31, ci_high=0.52)])
+    frame = pd.concat(
+        [
+            _published(target_id="s", subgroup="sepsis", estimate=1.05, ci_low=0.48, ci_high=2.30),
+            _published(target_id="c", subgroup="covid19", estimate=0.58, ci_low=0.46, ci_high=0.74),
+            _published(target_id="a", subgroup="all", estimate=0.40, ci_low=0.31, ci_high=0.52),
+        ]
+    )
     check = next(c for c in audit_published(frame) if c.check.startswith("combined"))
     assert not check.passed and "0.58 to 1.05" in check.detail
 

@@ -3,6 +3,7 @@ planted fault is reported by the validator exactly where faults.json says, and n
 
 Small and fast (20 studies, 200 continuous rows); nothing here is timed.
 """
+
 from __future__ import annotations
 
 import csv
@@ -110,8 +111,9 @@ def test_validator_reports_exactly_the_planted_faults(tmp_path, count):
 def test_cli_json_reports_exactly_the_planted_faults(tmp_path):
     package = tmp_path / "faulted"
     generate.generate(package, **SIZE, seed=11, faults=10)
-    result = subprocess.run([CLI, "validate", "--format", "json", str(package)], capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [CLI, "validate", "--format", "json", str(package)], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 1, result.stderr
     problems = json.loads(result.stdout)["problems"]
     assert {(p["code"], p["file"], p["row"], p["field"]) for p in problems} == _expected(_planted(package))

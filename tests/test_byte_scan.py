@@ -1,4 +1,5 @@
 """The byte scan reads a file a chunk at a time: what it finds may not depend on where the chunks end."""
+
 import pytest
 
 from rhil7.core import byte_scan
@@ -14,8 +15,10 @@ BODIES = {
     "control": (b"a,b\n1,\x1b[2J\n2,\ttab\n", ByteScan(lines=3, stray=None, controlled=True, blank=[])),
     "tab only": (b"a,b\n1,\tx\n", ByteScan(lines=2, stray=None, controlled=False, blank=[])),
     # an empty line inside a quoted cell is part of the record, not a blank row; the blank line after it is one
-    "quoted line breaks": (b'a,b\n1,"x\n\ny"\n\n2,z\n', ByteScan(lines=6, stray=None, controlled=False, blank=[5],
-                                                                  quotes=2)),
+    "quoted line breaks": (
+        b'a,b\n1,"x\n\ny"\n\n2,z\n',
+        ByteScan(lines=6, stray=None, controlled=False, blank=[5], quotes=2),
+    ),
     "quoted crlf": (b'a,b\r\n1,"x\r\ny"\r\n', ByteScan(lines=3, stray=None, controlled=False, blank=[], quotes=2)),
 }
 # the line ends inside a quoted cell (their index among the line ends), where a body has any

@@ -1,4 +1,5 @@
 """The command line: usage errors exit 2 without a traceback; audit renders text and JSON."""
+
 import pytest
 import json
 from pathlib import Path

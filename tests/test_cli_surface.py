@@ -1,4 +1,5 @@
 """What a new user meets first: --version, help on every argument, `rhil7 docs`, `rhil7.load(path)` from anywhere."""
+
 from __future__ import annotations
 
 import argparse
@@ -18,7 +19,17 @@ def test_version_is_the_package_version():
 def test_every_argument_of_every_command_has_help_and_the_epilog_gives_exit_codes():
     parser = _parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    assert set(sub.choices) >= {"validate", "build", "query", "reproduce", "audit", "release", "diff", "quality", "docs"}
+    assert set(sub.choices) >= {
+        "validate",
+        "build",
+        "query",
+        "reproduce",
+        "audit",
+        "release",
+        "diff",
+        "quality",
+        "docs",
+    }
     for name, command in sub.choices.items():
         for action in command._actions:
             if not isinstance(action, argparse._HelpAction):
@@ -33,8 +44,9 @@ def test_docs_writes_the_dictionary_and_check_reports_staleness(tmp_path):
     assert run_cli("docs", str(package), "--check").returncode == 1
     done = run_cli("docs", str(package))
     assert done.returncode == 0, done.stderr
-    assert (package / "docs" / "data-dictionary.md").read_text(encoding="utf-8") == \
-        (ROOT / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
+    assert (package / "docs" / "data-dictionary.md").read_text(encoding="utf-8") == (
+        ROOT / "docs" / "data-dictionary.md"
+    ).read_text(encoding="utf-8")
     assert run_cli("docs", str(package), "--check").returncode == 0
 
 

@@ -4,6 +4,7 @@ The doc's commands (``.venv/bin/rhil7 template ...`` and ``.venv/bin/rhil7 inges
 in a copy of the package, and its fenced ``csv sheet FILE`` block (a header naming the columns filled, one line
 per sheet row, matched by row_id) is the contributor's edit of the sheet between the two.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -35,7 +36,7 @@ def commands() -> list[list[str]]:
 
 
 def filled_rows() -> tuple[str, list[dict]]:
-    (name, body), = SHEET_BLOCK.findall(doc())
+    ((name, body),) = SHEET_BLOCK.findall(doc())
     return name, list(csv.DictReader(io.StringIO(body)))
 
 
@@ -67,8 +68,11 @@ def run_example(package, change=None):
 
 def _coverage_row(package, study, outcome, timepoint) -> dict:
     with (package / "tables" / "coverage.csv").open(encoding="utf-8", newline="") as fh:
-        return next(r for r in csv.DictReader(fh) if (r["study_id"], r["outcome"], r["timepoint"]) ==
-                    (study, outcome, timepoint))
+        return next(
+            r
+            for r in csv.DictReader(fh)
+            if (r["study_id"], r["outcome"], r["timepoint"]) == (study, outcome, timepoint)
+        )
 
 
 def test_worked_example_runs_and_validates_clean(tmp_path):
@@ -103,8 +107,10 @@ def test_worked_example_with_a_typo_is_reported_as_the_doc_says(tmp_path):
     result = run_example(package, typo)
     assert result.returncode == 1
     problems = [line for line in result.stdout.splitlines() if line.startswith("  row ")]
-    assert problems == ["  row 2, field mean: [number-not-in-snippet] The value 1.02 does not appear in its "
-                        "verbatim snippet (transcription error?)."]
+    assert problems == [
+        "  row 2, field mean: [number-not-in-snippet] The value 1.02 does not appear in its "
+        "verbatim snippet (transcription error?)."
+    ]
     assert "\n".join(result.stdout.splitlines()[1:]).strip() in doc()
     assert checksums(package / "tables") == before  # nothing written
 

@@ -4,6 +4,7 @@ into the tables, all or nothing.
 The numbers filled in below are TEST FIXTURE values (labelled so in every row's note and in the source's title),
 not trial data; they are written into copies of the 0.1.0 snapshot only.
 """
+
 from __future__ import annotations
 
 import csv
@@ -19,9 +20,13 @@ from rhil7.sheet import layout, template_rows
 from rhil7.validators.run import validate_package
 
 FIXTURE = "TEST FIXTURE, not trial data"
-SOURCE = dict(source_kind="publication", source_title=f"Shankar-Hari 2025 full text ({FIXTURE})",
-              source_url="https://example.org/test-fixture/shankarhari2025", source_accessed="2026-11-30",
-              source_reach="full")
+SOURCE = dict(
+    source_kind="publication",
+    source_title=f"Shankar-Hari 2025 full text ({FIXTURE})",
+    source_url="https://example.org/test-fixture/shankarhari2025",
+    source_accessed="2026-11-30",
+    source_reach="full",
+)
 DEATHS = {"shankarhari2025_cyt107": ("9", "54"), "shankarhari2025_placebo": ("12", "55")}
 
 
@@ -49,8 +54,17 @@ def fill_mortality(rows: list[dict]) -> None:
         if row["outcome"] != "mortality":
             continue
         events, total = DEATHS[row["arm_id"]]
-        row.update(timepoint="day90", timepoint_reported="day 90", events=events, total=total, location="Table 3",
-                   snippet=deaths_snippet(), method="table", note=FIXTURE, status="extracted")
+        row.update(
+            timepoint="day90",
+            timepoint_reported="day 90",
+            events=events,
+            total=total,
+            location="Table 3",
+            snippet=deaths_snippet(),
+            method="table",
+            note=FIXTURE,
+            status="extracted",
+        )
         if first:
             row.update(SOURCE)
             first = False
@@ -61,8 +75,16 @@ def contribution(tmp_path):
     """A copy of the snapshot, its shankarhari2025 sheet written by the CLI and filled by the 'contributor'."""
     package = copy_package(tmp_path / "package")
     sheet = tmp_path / "shankarhari2025.csv"
-    made = run_cli("template", "shankarhari2025", "--source", "shankarhari2025_fixture", "--out", str(sheet),
-                   "--package", str(package))
+    made = run_cli(
+        "template",
+        "shankarhari2025",
+        "--source",
+        "shankarhari2025_fixture",
+        "--out",
+        str(sheet),
+        "--package",
+        str(package),
+    )
     assert made.returncode == 0, made.stderr
     header, rows = read_sheet(sheet)
     fill_mortality(rows)
@@ -78,14 +100,28 @@ def test_template_has_both_arms_of_every_wanted_cell_with_ids_and_empty_values(p
     assert {(r["outcome"], r["analysis_timepoint"]) for r in rows} == set(zip(wanted["outcome"], wanted["timepoint"]))
     for row in rows:
         assert row["arm_id"] in {"daix2023_cyt107", "daix2023_placebo"} and row["row_id"].startswith(row["arm_id"])
-        for empty in ("statistic", "n", "mean", "sd", "events", "total", "unit", "location", "snippet", "method", "status"):
+        for empty in (
+            "statistic",
+            "n",
+            "mean",
+            "sd",
+            "events",
+            "total",
+            "unit",
+            "location",
+            "snippet",
+            "method",
+            "status",
+        ):
             assert row[empty] == "", empty
 
 
 def test_sheet_columns_come_from_the_table_schemas(package_copy):
     def add_field(descriptor):
         resource(descriptor, "outcomes_continuous")["schema"]["fields"].insert(
-            12, {"name": "sem", "type": "number", "description": "a field added to test the sheet's derivation"})
+            12, {"name": "sem", "type": "number", "description": "a field added to test the sheet's derivation"}
+        )
+
     edit_descriptor(package_copy, add_field)
     columns = layout(read_descriptor(package_copy)).columns
     assert "sem" in columns and columns.index("sem") == columns.index("se") + 1
@@ -108,7 +144,10 @@ def test_ingest_writes_rows_flips_coverage_adds_the_source_and_only_those_files(
     assert "coverage: shankarhari2025 mortality end_of_study: not_reachable -> extracted" in out.stdout
     after = checksums(package)
     assert {f for f in after if after[f] != before.get(f)} == {
-        "tables/sources.csv", "tables/outcomes_dichotomous.csv", "tables/coverage.csv"}
+        "tables/sources.csv",
+        "tables/outcomes_dichotomous.csv",
+        "tables/coverage.csv",
+    }
     assert validate_package(package) == []
     tables = read_tables(package)
     deaths = tables["outcomes_dichotomous"].set_index("row_id")
@@ -133,11 +172,17 @@ def test_diff_reports_exactly_the_added_rows_and_the_moved_targets(contribution,
     assert diff.returncode == 0, diff.stderr
     body = json.loads(diff.stdout)
     added = {name: [r["key"] for r in t["added"]] for name, t in body["tables"].items() if t["added"]}
-    assert added == {"sources": [{"source_id": "shankarhari2025_fixture"}],
-                     "outcomes_dichotomous": [{"row_id": "shankarhari2025_cyt107_mortality_end_of_study"},
-                                              {"row_id": "shankarhari2025_placebo_mortality_end_of_study"}]}
+    assert added == {
+        "sources": [{"source_id": "shankarhari2025_fixture"}],
+        "outcomes_dichotomous": [
+            {"row_id": "shankarhari2025_cyt107_mortality_end_of_study"},
+            {"row_id": "shankarhari2025_placebo_mortality_end_of_study"},
+        ],
+    }
     changed = {name: [r["key"] for r in t["changed"]] for name, t in body["tables"].items() if t["changed"]}
-    assert changed == {"coverage": [{"study_id": "shankarhari2025", "outcome": "mortality", "timepoint": "end_of_study"}]}
+    assert changed == {
+        "coverage": [{"study_id": "shankarhari2025", "outcome": "mortality", "timepoint": "end_of_study"}]
+    }
     assert not any(t["removed"] for t in body["tables"].values())
     statuses = {r["target_id"]: (r["old"]["status"], r["new"]["status"]) for r in body["reproduction"]}
     moved = {t for t, (old, new) in statuses.items() if old != new}
@@ -192,19 +237,26 @@ def test_values_of_the_wrong_table_and_unknown_status_are_sheet_problems(contrib
     write_sheet(sheet, header, rows)
     result = ingest_sheet(package, sheet, "sheet.csv")
     assert {(p.code, p.row, p.field) for p in result.problems} == {
-        ("value-not-for-outcome", mortality + 2, "mean"), ("constraint-error", alc + 2, "status")}
+        ("value-not-for-outcome", mortality + 2, "mean"),
+        ("constraint-error", alc + 2, "status"),
+    }
 
 
 # ------------------------------------------------------------------ a new trial from a study sheet
 
 NEW_STUDY = {
-    ("source", "kind"): "publication", ("source", "title"): f"A fixture trial of CYT107 ({FIXTURE})",
-    ("source", "url"): "https://example.org/test-fixture/fixture2026", ("source", "accessed"): "2026-11-30",
+    ("source", "kind"): "publication",
+    ("source", "title"): f"A fixture trial of CYT107 ({FIXTURE})",
+    ("source", "url"): "https://example.org/test-fixture/fixture2026",
+    ("source", "accessed"): "2026-11-30",
     ("source", "reach"): "full",
-    ("study", "short_citation"): "Fixture A et al. Test J 2026", ("study", "title"): f"A fixture trial ({FIXTURE})",
-    ("study", "year"): "2026", ("study", "identification"): f"{FIXTURE}: added to test the study sheet",
+    ("study", "short_citation"): "Fixture A et al. Test J 2026",
+    ("study", "title"): f"A fixture trial ({FIXTURE})",
+    ("study", "year"): "2026",
+    ("study", "identification"): f"{FIXTURE}: added to test the study sheet",
     ("study", "n_randomized"): ("40", "Forty patients were randomized (20 CYT107, 20 placebo)."),
-    ("intervention_arm", "label"): "CYT107", ("control_arm", "label"): "placebo",
+    ("intervention_arm", "label"): "CYT107",
+    ("control_arm", "label"): "placebo",
     ("intervention_arm", "n_randomized"): ("20", "Forty patients were randomized (20 CYT107, 20 placebo)."),
     ("control_arm", "n_randomized"): ("20", "Forty patients were randomized (20 CYT107, 20 placebo)."),
 }
@@ -212,8 +264,19 @@ NEW_STUDY = {
 
 def test_a_new_trial_from_a_study_sheet_then_its_extraction_sheet(package_copy, tmp_path):
     sheet = tmp_path / "fixture2026.csv"
-    made = run_cli("template", "fixture2026", "--new-study", "--source", "fixture2026_pub", "--condition", "covid19",
-                   "--out", str(sheet), "--package", str(package_copy))
+    made = run_cli(
+        "template",
+        "fixture2026",
+        "--new-study",
+        "--source",
+        "fixture2026_pub",
+        "--condition",
+        "covid19",
+        "--out",
+        str(sheet),
+        "--package",
+        str(package_copy),
+    )
     assert made.returncode == 0, made.stderr
     header, rows = read_sheet(sheet)
     assert header == ["record", "key", "field", "value", "source_id", "location", "snippet", "method", "note"]
@@ -231,15 +294,23 @@ def test_a_new_trial_from_a_study_sheet_then_its_extraction_sheet(package_copy, 
     assert out.returncode == 0, out.stdout + out.stderr
     after = checksums(package_copy)
     assert {f for f in after if after[f] != before.get(f)} == {
-        "tables/sources.csv", "tables/studies.csv", "tables/study_provenance.csv", "tables/arms.csv", "tables/coverage.csv"}
+        "tables/sources.csv",
+        "tables/studies.csv",
+        "tables/study_provenance.csv",
+        "tables/arms.csv",
+        "tables/coverage.csv",
+    }
     assert validate_package(package_copy) == []
     tables = read_tables(package_copy)
     assert tables["studies"].set_index("study_id").at["fixture2026", "n_randomized"] == 40
     coverage = tables["coverage"]
     added = coverage[coverage["study_id"] == "fixture2026"]
     published = tables["published_results"]
-    assert len(added) == len(published[published["subgroup"].isin(["covid19", "all"])][["outcome", "timepoint"]]
-                             .drop_duplicates()) and (added["status"] == "not_reachable").all()
+    assert (
+        len(added)
+        == len(published[published["subgroup"].isin(["covid19", "all"])][["outcome", "timepoint"]].drop_duplicates())
+        and (added["status"] == "not_reachable").all()
+    )
     again = ingest_sheet(package_copy, sheet)
     assert again.ok and again.written == [] and checksums(package_copy) == after
     # the new trial's numbers then go through its extraction sheet, like any other trial's
@@ -249,15 +320,30 @@ def test_a_new_trial_from_a_study_sheet_then_its_extraction_sheet(package_copy, 
 
 def test_a_study_sheet_with_a_number_missing_from_its_snippet_points_at_its_row(package_copy, tmp_path):
     sheet = tmp_path / "fixture2026.csv"
-    assert run_cli("template", "fixture2026", "--new-study", "--source", "fixture2026_pub", "--condition", "covid19",
-                   "--out", str(sheet), "--package", str(package_copy)).returncode == 0
+    assert (
+        run_cli(
+            "template",
+            "fixture2026",
+            "--new-study",
+            "--source",
+            "fixture2026_pub",
+            "--condition",
+            "covid19",
+            "--out",
+            str(sheet),
+            "--package",
+            str(package_copy),
+        ).returncode
+        == 0
+    )
     header, rows = read_sheet(sheet)
     for row in rows:
         given = NEW_STUDY.get((row["record"], row["field"]))
         if given is not None:
             value, snippet = given if isinstance(given, tuple) else (given, "")
-            row.update(value=value, snippet=snippet, location="Abstract" if snippet else "",
-                       method="text" if snippet else "")
+            row.update(
+                value=value, snippet=snippet, location="Abstract" if snippet else "", method="text" if snippet else ""
+            )
     wrong = next(i for i, r in enumerate(rows) if r["record"] == "study" and r["field"] == "n_randomized")
     rows[wrong]["value"] = "41"
     write_sheet(sheet, header, rows)

@@ -7,6 +7,7 @@ number check cannot see, each refused with a message naming the word or the arm;
 
 Every number below is a TEST FIXTURE value written into copies of the 0.1.0 snapshot (tests/corpus.py).
 """
+
 from __future__ import annotations
 
 import csv
@@ -26,8 +27,10 @@ from rhil7.validators.snippet_statistics import STATISTIC_SAYS, STATISTIC_WORDS
 CONT, DICH = "tables/outcomes_continuous.csv", "tables/outcomes_dichotomous.csv"
 ALC_CYT = dict(row_id=f"{ARMS['intervention']}_alc_week3")
 ICU_CYT = dict(row_id=f"{ARMS['intervention']}_icu_los_icu_stay")
-DEATHS = {"intervention": dict(row_id=f"{ARMS['intervention']}_mortality"),
-          "control": dict(row_id=f"{ARMS['control']}_mortality")}
+DEATHS = {
+    "intervention": dict(row_id=f"{ARMS['intervention']}_mortality"),
+    "control": dict(row_id=f"{ARMS['control']}_mortality"),
+}
 
 
 @pytest.fixture
@@ -50,20 +53,48 @@ def _edit(package, table, where, **cells) -> int:
 
 # (row, cells changed, the word the problem names, the statistic it expects)
 STATISTIC_MISTAKES = {
-    "sem-stored-as-sd": (ALC_CYT, dict(snippet="ALC at day 21, CYT107 (n = 15): mean ± SEM 1.20 ± 0.50"),
-                         '"SEM"', "mean_se"),
-    "standard-error-stored-as-sd": (ALC_CYT, dict(snippet="ALC at day 21, CYT107 (n = 15): mean 1.20, standard "
-                                                          "error 0.50"), '"standard error"', "mean_se"),
-    "range-stored-as-iqr": (ICU_CYT, dict(snippet="ICU stay, CYT107 (n = 15): median 12 days (range 8 to 20)"),
-                            '"range"', "median_range"),
-    "min-max-stored-as-iqr": (ICU_CYT, dict(snippet="ICU stay, CYT107 (n = 15): median 12 days (min-max 8-20)"),
-                              '"min-max"', "median_range"),
-    "iqr-stored-as-range": (ICU_CYT, dict(statistic="median_range", q1="", q3="", min="8", max="20"),
-                            '"IQR"', "median_iqr"),
-    "ci-stored-as-sd": (ALC_CYT, dict(snippet="ALC at day 21, CYT107 (n = 15): mean 1.20 (95% CI 0.50 to 1.90)"),
-                        '"CI"', "confidence interval"),
-    "median-stored-as-mean": (ALC_CYT, dict(snippet="ALC at day 21, CYT107 (n = 15): median 1.20 (0.50)"),
-                              '"median"', "median_iqr"),
+    "sem-stored-as-sd": (
+        ALC_CYT,
+        dict(snippet="ALC at day 21, CYT107 (n = 15): mean ± SEM 1.20 ± 0.50"),
+        '"SEM"',
+        "mean_se",
+    ),
+    "standard-error-stored-as-sd": (
+        ALC_CYT,
+        dict(snippet="ALC at day 21, CYT107 (n = 15): mean 1.20, standard error 0.50"),
+        '"standard error"',
+        "mean_se",
+    ),
+    "range-stored-as-iqr": (
+        ICU_CYT,
+        dict(snippet="ICU stay, CYT107 (n = 15): median 12 days (range 8 to 20)"),
+        '"range"',
+        "median_range",
+    ),
+    "min-max-stored-as-iqr": (
+        ICU_CYT,
+        dict(snippet="ICU stay, CYT107 (n = 15): median 12 days (min-max 8-20)"),
+        '"min-max"',
+        "median_range",
+    ),
+    "iqr-stored-as-range": (
+        ICU_CYT,
+        dict(statistic="median_range", q1="", q3="", min="8", max="20"),
+        '"IQR"',
+        "median_iqr",
+    ),
+    "ci-stored-as-sd": (
+        ALC_CYT,
+        dict(snippet="ALC at day 21, CYT107 (n = 15): mean 1.20 (95% CI 0.50 to 1.90)"),
+        '"CI"',
+        "confidence interval",
+    ),
+    "median-stored-as-mean": (
+        ALC_CYT,
+        dict(snippet="ALC at day 21, CYT107 (n = 15): median 1.20 (0.50)"),
+        '"median"',
+        "median_iqr",
+    ),
 }
 
 
@@ -91,10 +122,14 @@ ACCEPTED_SNIPPETS = {
     "word-inside-a-word": (ALC_CYT, "ALC at day 21 (SEMAPHORE cohort, CIRCE site), CYT107 (n = 15): 1.20 ± 0.50"),
     "range-without-numbers": (ALC_CYT, "ALC at day 21, CYT107 (n = 15): 1.20 ± 0.50, below the normal range"),
     "mean-and-median-both-named": (ALC_CYT, "ALC at day 21, CYT107 (n = 15): mean 1.20 (SD 0.50), median 1.1"),
-    "interquartile-range-is-no-range": (ICU_CYT, "ICU stay, CYT107 (n = 15): median 12 days (interquartile range "
-                                                 "8 to 20)"),
-    "several-statistics-among-them-the-rows": (ICU_CYT, "ICU stay, CYT107 (n = 15): mean 14.1 (SD 6.2); median 12 "
-                                                        "(IQR 8 to 20; range 3 to 40)"),
+    "interquartile-range-is-no-range": (
+        ICU_CYT,
+        "ICU stay, CYT107 (n = 15): median 12 days (interquartile range 8 to 20)",
+    ),
+    "several-statistics-among-them-the-rows": (
+        ICU_CYT,
+        "ICU stay, CYT107 (n = 15): mean 14.1 (SD 6.2); median 12 (IQR 8 to 20; range 3 to 40)",
+    ),
 }
 
 
@@ -121,17 +156,30 @@ def test_an_extraction_sheet_with_sem_stored_as_sd_is_refused_on_its_rows(contri
     assert len(alc) == 2
     for i in alc:
         n, mean, sd = values[rows[i]["arm_id"]]
-        rows[i].update(timepoint="day21", timepoint_reported="day 21", statistic="mean_sd", n=n, mean=mean, sd=sd,
-                       unit="10^9/L", location="Table 2", snippet=snippet, method="table",
-                       note="TEST FIXTURE, not trial data", status="extracted")
+        rows[i].update(
+            timepoint="day21",
+            timepoint_reported="day 21",
+            statistic="mean_sd",
+            n=n,
+            mean=mean,
+            sd=sd,
+            unit="10^9/L",
+            location="Table 2",
+            snippet=snippet,
+            method="table",
+            note="TEST FIXTURE, not trial data",
+            status="extracted",
+        )
     write_sheet(sheet, header, rows)
     result = ingest_sheet(package, sheet, "sheet.csv")
     assert sorted((p.code, p.row, p.field) for p in result.problems) == [
-        ("statistic-not-as-snippet", i + 2, "statistic") for i in sorted(alc)]
+        ("statistic-not-as-snippet", i + 2, "statistic") for i in sorted(alc)
+    ]
     assert all('"SEM"' in p.message and "mean_se" in p.message for p in result.problems)
 
 
 # ------------------------------------------------------------------ arm mix-ups (item 10)
+
 
 def _deaths(package, snippet: str, intervention: tuple[str, str], control: tuple[str, str], note: str | None = None):
     rows = {}
@@ -143,8 +191,12 @@ def _deaths(package, snippet: str, intervention: tuple[str, str], control: tuple
 
 def test_the_intervention_arm_given_the_placebos_numbers_is_refused_naming_it(package):
     # the issue's case: "3 of 15 ... versus 3 of 6", both rows saying 3 of 6
-    rows = _deaths(package, "Three of 15 patients receiving CYT107 died by day 90 versus 3 of 6 receiving placebo",
-                   ("3", "6"), ("3", "6"))
+    rows = _deaths(
+        package,
+        "Three of 15 patients receiving CYT107 died by day 90 versus 3 of 6 receiving placebo",
+        ("3", "6"),
+        ("3", "6"),
+    )
     problems = validate_package(package)
     assert _keys(problems) == {("arm-took-other-arms-number", DICH, rows["intervention"], "total")}
     [problem] = problems
@@ -155,20 +207,28 @@ def test_the_intervention_arm_given_the_placebos_numbers_is_refused_naming_it(pa
 def test_swapped_arms_are_both_refused(package):
     rows = _deaths(package, "Deaths by day 90: CYT107 2 of 15; placebo 1 of 6", ("1", "6"), ("2", "15"))
     problems = validate_package(package)
-    assert {("arm-took-other-arms-number", DICH, rows["intervention"], "events"),
-            ("arm-took-other-arms-number", DICH, rows["control"], "events")} <= _keys(problems)
+    assert {
+        ("arm-took-other-arms-number", DICH, rows["intervention"], "events"),
+        ("arm-took-other-arms-number", DICH, rows["control"], "events"),
+    } <= _keys(problems)
     messages = {p.row: p.message for p in problems if p.code == "arm-took-other-arms-number"}
-    assert ARMS["intervention"] in messages[rows["intervention"]] and "events = 1, total = 6" in \
-        messages[rows["intervention"]]
+    assert (
+        ARMS["intervention"] in messages[rows["intervention"]]
+        and "events = 1, total = 6" in messages[rows["intervention"]]
+    )
     assert ARMS["control"] in messages[rows["control"]] and "events = 2, total = 15" in messages[rows["control"]]
 
 
-@pytest.mark.parametrize("snippet", [
-    "Deaths by day 90: CYT107 2 of 15; placebo 1 of 6",
-    "Two of 15 patients receiving CYT107 died by day 90 versus 1 of 6 receiving placebo",
-    "In this placebo-controlled trial of CYT107, deaths by day 90: CYT107 2 of 15; placebo 1 of 6",
-    "Deaths by day 90: 2 of 15 versus 1 of 6",
-], ids=["cue-before", "cue-after", "trial-named-first", "no-cue"])
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "Deaths by day 90: CYT107 2 of 15; placebo 1 of 6",
+        "Two of 15 patients receiving CYT107 died by day 90 versus 1 of 6 receiving placebo",
+        "In this placebo-controlled trial of CYT107, deaths by day 90: CYT107 2 of 15; placebo 1 of 6",
+        "Deaths by day 90: 2 of 15 versus 1 of 6",
+    ],
+    ids=["cue-before", "cue-after", "trial-named-first", "no-cue"],
+)
 def test_each_arm_taking_its_own_numbers_passes(package, snippet):
     _deaths(package, snippet, ("2", "15"), ("1", "6"))
     assert validate_package(package) == []
@@ -181,10 +241,17 @@ def test_equal_numbers_the_snippet_gives_once_name_both_arms_when_the_layout_is_
     assert ARMS["intervention"] in problems[0].message and ARMS["control"] in problems[0].message
 
 
-@pytest.mark.parametrize("snippet, note", [
-    ("Deaths by day 90: 1 of 6 in each arm", None),
-    ("Deaths by day 90: CYT107 2 of 15; placebo 1 of 6", "Same numbers in both arms per the erratum (TEST FIXTURE)"),
-], ids=["snippet-says-each-arm", "note-explains"])
+@pytest.mark.parametrize(
+    "snippet, note",
+    [
+        ("Deaths by day 90: 1 of 6 in each arm", None),
+        (
+            "Deaths by day 90: CYT107 2 of 15; placebo 1 of 6",
+            "Same numbers in both arms per the erratum (TEST FIXTURE)",
+        ),
+    ],
+    ids=["snippet-says-each-arm", "note-explains"],
+)
 def test_equal_numbers_that_the_source_or_a_note_explains_pass(package, snippet, note):
     _deaths(package, snippet, ("1", "6"), ("1", "6"), note)
     assert validate_package(package) == []
@@ -202,34 +269,47 @@ def test_a_continuous_row_with_the_other_arms_mean_is_refused(package):
 
 
 def _arms(intervention: dict, control: dict) -> tuple[ArmRow, ArmRow]:
-    return (ArmRow(2, "a_cyt107", "intervention", "CYT107 group", intervention),
-            ArmRow(3, "a_placebo", "control", "placebo", control))
+    return (
+        ArmRow(2, "a_cyt107", "intervention", "CYT107 group", intervention),
+        ArmRow(3, "a_placebo", "control", "placebo", control),
+    )
 
 
-@pytest.mark.parametrize("snippet", [
-    "CYT107 and placebo: 2 of 15 and 1 of 6",            # both cues before all the numbers
-    "CYT107 2 of 15, placebo 1 of 6, CYT107 again 3",    # a cue twice, numbers between
-    "Deaths by day 90: 2 of 15 vs 1 of 6",               # no cue at all
-])
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "CYT107 and placebo: 2 of 15 and 1 of 6",  # both cues before all the numbers
+        "CYT107 2 of 15, placebo 1 of 6, CYT107 again 3",  # a cue twice, numbers between
+        "Deaths by day 90: 2 of 15 vs 1 of 6",  # no cue at all
+    ],
+)
 def test_no_layout_is_read_from_a_snippet_whose_cues_do_not_separate_the_numbers(snippet):
     assert owners(snippet, _arms(dict(events=2.0, total=15.0), dict(events=1.0, total=6.0))) is None
 
 
 def test_the_layout_gives_each_number_to_its_arm():
-    held = owners("Deaths by day 90 (rhIL-7 vs control): rhIL-7 2 of 15; control 1 of 6 at day 90",
-                  _arms(dict(events=2.0, total=15.0), dict(events=1.0, total=6.0)))
+    held = owners(
+        "Deaths by day 90 (rhIL-7 vs control): rhIL-7 2 of 15; control 1 of 6 at day 90",
+        _arms(dict(events=2.0, total=15.0), dict(events=1.0, total=6.0)),
+    )
     # "(rhIL-7 vs control)" names both arms before any number: no clear layout
     assert held is None
-    layout = owners("Deaths by day 90: rhIL-7 2 of 15; control 1 of 6",
-                    _arms(dict(events=2.0, total=15.0), dict(events=1.0, total=6.0)))
+    layout = owners(
+        "Deaths by day 90: rhIL-7 2 of 15; control 1 of 6",
+        _arms(dict(events=2.0, total=15.0), dict(events=1.0, total=6.0)),
+    )
     assert layout.held == {2.0: {"a_cyt107"}, 15.0: {"a_cyt107"}, 1.0: {"a_placebo"}, 6.0: {"a_placebo"}}
     assert layout.parallel
 
 
 def test_a_row_with_a_number_of_its_own_passes_when_the_groups_are_not_parallel(package):
     # "(15 patients)" alone in CYT107's group: the deaths that follow are in the placebo's group, for both arms
-    _deaths(package, "CYT107 (15 patients) versus placebo (6 patients): deaths by day 90, 2 versus 1",
-            ("2", "15"), ("1", "6"))
+    _deaths(
+        package,
+        "CYT107 (15 patients) versus placebo (6 patients): deaths by day 90, 2 versus 1",
+        ("2", "15"),
+        ("1", "6"),
+    )
     assert validate_package(package) == []
 
 
@@ -246,6 +326,7 @@ def test_an_extraction_sheet_with_an_arm_mix_up_is_refused_on_its_row(contributi
 
 
 # ------------------------------------------------------------------ a European spreadsheet's separator (item 11)
+
 
 def _save_as_european(path, delimiter: str) -> None:
     """``path`` rewritten as a spreadsheet set to a comma-decimal language saves CSV: BOM, CR LF, ``delimiter``."""
@@ -296,7 +377,7 @@ def test_separator_found_needs_the_expected_names():
     names = ["a", "b", "c", "d"]
     assert separator_found(["a;b;c;d"], names) == ";"
     assert separator_found(["a\tb\tc;d"], names) == "\t"
-    assert separator_found(["a;x;y;z"], names) is None      # one name is not a header
+    assert separator_found(["a;x;y;z"], names) is None  # one name is not a header
     assert separator_found(["a", "b", "c", "d"], names) is None  # comma-separated already
     assert separator_found(["a;b", "c", "d"], names) is None  # as wide as expected: a label problem, not this
 
@@ -315,6 +396,7 @@ def test_the_cli_names_the_separator_of_a_table_and_of_a_sheet(contribution):  #
 
 # ------------------------------------------------------------------ the valid contribution stays valid
 
+
 @pytest.mark.data
 def test_the_real_package_and_the_fixture_package_are_valid(package):
     assert validate_package(package) == []
@@ -329,12 +411,15 @@ def test_the_fixture_rows_are_what_these_tests_edit(package):
     assert row_number(package, "outcomes_dichotomous", **DEATHS["control"]) > 1
 
 
-WORD_EXAMPLES = {"mean": ["mean", "Mean", "MEANS"], "median": ["median", "Median", "MEDIAN"],
-                 "SD": ["SD", "S.D.", "standard deviation", "Standard Deviations"],
-                 "SE": ["SE", "SEM", "S.E.M.", "standard error", "Standard Error"],
-                 "IQR": ["IQR", "interquartile range", "Inter-quartile", "quartiles"],
-                 "range": ["range 3 to 40", "Range: 3-40", "min-max", "Minimum to maximum", "MIN–MAX"],
-                 "CI": ["CI", "95% CI", "confidence interval", "Confidence Intervals"]}
+WORD_EXAMPLES = {
+    "mean": ["mean", "Mean", "MEANS"],
+    "median": ["median", "Median", "MEDIAN"],
+    "SD": ["SD", "S.D.", "standard deviation", "Standard Deviations"],
+    "SE": ["SE", "SEM", "S.E.M.", "standard error", "Standard Error"],
+    "IQR": ["IQR", "interquartile range", "Inter-quartile", "quartiles"],
+    "range": ["range 3 to 40", "Range: 3-40", "min-max", "Minimum to maximum", "MIN–MAX"],
+    "CI": ["CI", "95% CI", "confidence interval", "Confidence Intervals"],
+}
 
 
 @pytest.mark.parametrize("word", STATISTIC_WORDS, ids=[w.label for w in STATISTIC_WORDS])

@@ -1,5 +1,6 @@
 """The coverage figure: its cells are computed from coverage.csv by a pure function, drawn as they are, and
 written by `rhil7 reproduce` into build/report/ (issue 16)."""
+
 from __future__ import annotations
 
 import csv
@@ -29,22 +30,29 @@ def coverage_csv(package: Path) -> dict[tuple[str, str, str], str]:
         return {(r["study_id"], r["outcome"], r["timepoint"]): r["status"] for r in csv.DictReader(fh)}
 
 
-FIXTURE = pd.DataFrame([
-    ("b_trial", "cd4", "week3", "not_reported"),
-    ("a_trial", "alc", "week4", "extracted"),
-    ("a_trial", "alc", "day30", "not_reachable"),
-    ("b_trial", "alc", "week4", "not_reachable"),
-    ("a_trial", "mortality", "end_of_study", "extracted"),
-], columns=["study_id", "outcome", "timepoint", "status"])
+FIXTURE = pd.DataFrame(
+    [
+        ("b_trial", "cd4", "week3", "not_reported"),
+        ("a_trial", "alc", "week4", "extracted"),
+        ("a_trial", "alc", "day30", "not_reachable"),
+        ("b_trial", "alc", "week4", "not_reachable"),
+        ("a_trial", "mortality", "end_of_study", "extracted"),
+    ],
+    columns=["study_id", "outcome", "timepoint", "status"],
+)
 
 
 def test_matrix_orders_rows_columns_and_keeps_every_cell():
     matrix = coverage_matrix(FIXTURE, ["alc", "cd4", "mortality"])
     assert matrix.trials == ["a_trial", "b_trial"]
     assert matrix.columns == [("alc", "week4"), ("alc", "day30"), ("cd4", "week3"), ("mortality", "end_of_study")]
-    assert matrix.cells == {("b_trial", "cd4", "week3"): "not_reported", ("a_trial", "alc", "week4"): "extracted",
-                            ("a_trial", "alc", "day30"): "not_reachable", ("b_trial", "alc", "week4"): "not_reachable",
-                            ("a_trial", "mortality", "end_of_study"): "extracted"}
+    assert matrix.cells == {
+        ("b_trial", "cd4", "week3"): "not_reported",
+        ("a_trial", "alc", "week4"): "extracted",
+        ("a_trial", "alc", "day30"): "not_reachable",
+        ("b_trial", "alc", "week4"): "not_reachable",
+        ("a_trial", "mortality", "end_of_study"): "extracted",
+    }
     assert ("b_trial", "mortality", "end_of_study") not in matrix.cells  # not planned for that trial: left blank
     assert matrix.counts == {"extracted": 2, "not_reported": 1, "not_reachable": 2}
 

@@ -3,6 +3,7 @@
 The live package is tested for invariants only (they hold whatever a correct contribution adds); facts about
 particular rows are tested on the 0.1.0 snapshot (tests/fixtures/snapshot_0_1_0).
 """
+
 import json
 import re
 import subprocess
@@ -21,9 +22,12 @@ pytestmark = pytest.mark.data
 
 ROOT = Path(__file__).resolve().parents[1]
 DESCRIPTOR = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
-NUMBER_FIELDS = {"outcomes_continuous": ["n", "mean", "sd", "se", "median", "q1", "q3", "min", "max"],
-                 "outcomes_dichotomous": ["events", "total"], "arms": ["n_randomized", "n_analysed"],
-                 "published_results": ["estimate", "ci_low", "ci_high"]}
+NUMBER_FIELDS = {
+    "outcomes_continuous": ["n", "mean", "sd", "se", "median", "q1", "q3", "min", "max"],
+    "outcomes_dichotomous": ["events", "total"],
+    "arms": ["n_randomized", "n_analysed"],
+    "published_results": ["estimate", "ci_low", "ci_high"],
+}
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +61,10 @@ def test_descriptor_metadata():
 
 
 def test_foreign_keys_declared():
-    fks = {r["name"]: {fk["reference"]["resource"] for fk in r["schema"].get("foreignKeys", [])} for r in DESCRIPTOR["resources"]}
+    fks = {
+        r["name"]: {fk["reference"]["resource"] for fk in r["schema"].get("foreignKeys", [])}
+        for r in DESCRIPTOR["resources"]
+    }
     assert fks["arms"] == {"studies", "sources"}
     assert fks["outcomes_continuous"] == {"studies", "arms", "sources"}
     assert fks["outcomes_dichotomous"] == {"studies", "arms", "sources"}
@@ -86,7 +93,9 @@ def test_a_transcription_typo_is_caught(package_copy):
     path = package_copy / "tables" / "arms.csv"
     path.write_text(path.read_text(encoding="utf-8").replace(",15,", ",16,", 1), encoding="utf-8")
     problems = validate_package(package_copy)
-    assert ("number-not-in-snippet", "tables/arms.csv", 4, "n_randomized") in [(p.code, p.file, p.row, p.field) for p in problems]
+    assert ("number-not-in-snippet", "tables/arms.csv", 4, "n_randomized") in [
+        (p.code, p.file, p.row, p.field) for p in problems
+    ]
 
 
 def test_number_words_and_unicode_minus_are_read():

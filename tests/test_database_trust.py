@@ -1,4 +1,5 @@
 """`rhil7 query` trusts the package's database only when this machine built it from these bytes (issue 23)."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,14 @@ from conftest import copy_package, run_cli
 
 from rhil7.build import build_database
 from rhil7.core.database import safe_connect
-from rhil7.fingerprint import (StaleDatabase, build_key, package_fingerprint, require_fresh, state_dir,
-                               trusted_fingerprint)
+from rhil7.fingerprint import (
+    StaleDatabase,
+    build_key,
+    package_fingerprint,
+    require_fresh,
+    state_dir,
+    trusted_fingerprint,
+)
 
 SQL = "SELECT funding FROM studies WHERE study_id = 'daix2023'"
 

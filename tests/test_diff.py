@@ -1,4 +1,5 @@
 """rhil7 diff (issue 7): a planted change (one corrected value, one added trial) is reported exactly."""
+
 from __future__ import annotations
 
 import csv
@@ -49,28 +50,85 @@ def plant_changes(package):
     corrected["funding"] = old_funding + " (corrected)"
     _write(path, fields, studies)
 
-    _append(package, "sources", [dict(source_id=SOURCE, study_id=TRIAL, kind="publication", reach="full",
-                                      title="A planted trial of CYT107 in septic shock (test fixture)",
-                                      url="https://example.org/planted2029", accessed="2026-11-27")])
-    _append(package, "studies", [dict(study_id=TRIAL, short_citation="Planted A et al. Test 2029;1:1",
-                                      title="A planted trial of CYT107 in septic shock", year="2029", condition="sepsis",
-                                      design="randomized, double-blind, placebo-controlled", n_randomized="40",
-                                      identification="test fixture", source_id=SOURCE)])
+    _append(
+        package,
+        "sources",
+        [
+            dict(
+                source_id=SOURCE,
+                study_id=TRIAL,
+                kind="publication",
+                reach="full",
+                title="A planted trial of CYT107 in septic shock (test fixture)",
+                url="https://example.org/planted2029",
+                accessed="2026-11-27",
+            )
+        ],
+    )
+    _append(
+        package,
+        "studies",
+        [
+            dict(
+                study_id=TRIAL,
+                short_citation="Planted A et al. Test 2029;1:1",
+                title="A planted trial of CYT107 in septic shock",
+                year="2029",
+                condition="sepsis",
+                design="randomized, double-blind, placebo-controlled",
+                n_randomized="40",
+                identification="test fixture",
+                source_id=SOURCE,
+            )
+        ],
+    )
     prov = dict(study_id=TRIAL, source_id=SOURCE, location="Abstract", method="text")
-    _append(package, "study_provenance", [
-        dict(prov, field="design", snippet="a randomized, double-blind, placebo-controlled trial"),
-        dict(prov, field="n_randomized", snippet="40 patients were randomized (20 CYT107, 20 placebo)")])
-    arm = dict(study_id=TRIAL, source_id=SOURCE, location="Abstract", method="text",
-               snippet="40 patients were randomized (20 CYT107, 20 placebo)")
-    _append(package, "arms", [dict(arm, arm_id=f"{TRIAL}_cyt107", arm_role="intervention", label="CYT107", n_randomized="20"),
-                              dict(arm, arm_id=f"{TRIAL}_placebo", arm_role="control", label="placebo", n_randomized="20")])
-    dich = dict(study_id=TRIAL, outcome="mortality", timepoint="end_of_study", timepoint_reported="day 90",
-                analysis_timepoint="end_of_study", source_id=SOURCE, location="Table 3", method="table")
+    _append(
+        package,
+        "study_provenance",
+        [
+            dict(prov, field="design", snippet="a randomized, double-blind, placebo-controlled trial"),
+            dict(prov, field="n_randomized", snippet="40 patients were randomized (20 CYT107, 20 placebo)"),
+        ],
+    )
+    arm = dict(
+        study_id=TRIAL,
+        source_id=SOURCE,
+        location="Abstract",
+        method="text",
+        snippet="40 patients were randomized (20 CYT107, 20 placebo)",
+    )
+    _append(
+        package,
+        "arms",
+        [
+            dict(arm, arm_id=f"{TRIAL}_cyt107", arm_role="intervention", label="CYT107", n_randomized="20"),
+            dict(arm, arm_id=f"{TRIAL}_placebo", arm_role="control", label="placebo", n_randomized="20"),
+        ],
+    )
+    dich = dict(
+        study_id=TRIAL,
+        outcome="mortality",
+        timepoint="end_of_study",
+        timepoint_reported="day 90",
+        analysis_timepoint="end_of_study",
+        source_id=SOURCE,
+        location="Table 3",
+        method="table",
+    )
     rows = []
     for role, arm_id in (("intervention", f"{TRIAL}_cyt107"), ("control", f"{TRIAL}_placebo")):
         events, total = EVENTS[role]
-        rows.append(dict(dich, row_id=f"{TRIAL}_{role}_mortality", arm_id=arm_id, events=str(events), total=str(total),
-                         snippet=f"Deaths by day 90: {events}/{total}"))
+        rows.append(
+            dict(
+                dich,
+                row_id=f"{TRIAL}_{role}_mortality",
+                arm_id=arm_id,
+                events=str(events),
+                total=str(total),
+                snippet=f"Deaths by day 90: {events}/{total}",
+            )
+        )
     _append(package, "outcomes_dichotomous", rows)
 
     _, published = _read(package / "tables" / "published_results.csv")
@@ -78,15 +136,34 @@ def plant_changes(package):
     coverage = []
     for outcome, timepoint in wanted:
         if (outcome, timepoint) == ("mortality", "end_of_study"):
-            coverage.append(dict(study_id=TRIAL, outcome=outcome, timepoint=timepoint, status="extracted",
-                                 detail=f"rows {TRIAL}_intervention_mortality and {TRIAL}_control_mortality"))
+            coverage.append(
+                dict(
+                    study_id=TRIAL,
+                    outcome=outcome,
+                    timepoint=timepoint,
+                    status="extracted",
+                    detail=f"rows {TRIAL}_intervention_mortality and {TRIAL}_control_mortality",
+                )
+            )
         else:
-            coverage.append(dict(study_id=TRIAL, outcome=outcome, timepoint=timepoint, status="not_reported",
-                                 detail="the planted trial reports no such outcome"))
+            coverage.append(
+                dict(
+                    study_id=TRIAL,
+                    outcome=outcome,
+                    timepoint=timepoint,
+                    status="not_reported",
+                    detail="the planted trial reports no such outcome",
+                )
+            )
     _append(package, "coverage", coverage)
-    return {"corrected": corrected["study_id"], "old_funding": old_funding, "coverage": len(coverage),
-            "targets": sorted(r["target_id"] for r in published
-                              if r["outcome"] == "mortality" and r["subgroup"] in ("sepsis", "all"))}
+    return {
+        "corrected": corrected["study_id"],
+        "old_funding": old_funding,
+        "coverage": len(coverage),
+        "targets": sorted(
+            r["target_id"] for r in published if r["outcome"] == "mortality" and r["subgroup"] in ("sepsis", "all")
+        ),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -108,21 +185,34 @@ def result(planted):
 def test_rows_added_removed_changed_are_exactly_the_planted_ones(planted, result):
     _, _, facts = planted
     counts = {t.name: (len(t.added), len(t.removed), len(t.changed)) for t in result.tables}
-    assert counts == {"sources": (1, 0, 0), "studies": (1, 0, 1), "study_provenance": (2, 0, 0), "arms": (2, 0, 0),
-                      "outcomes_continuous": (0, 0, 0), "outcomes_dichotomous": (2, 0, 0),
-                      "coverage": (facts["coverage"], 0, 0), "published_results": (0, 0, 0), "open_questions": (0, 0, 0)}
+    assert counts == {
+        "sources": (1, 0, 0),
+        "studies": (1, 0, 1),
+        "study_provenance": (2, 0, 0),
+        "arms": (2, 0, 0),
+        "outcomes_continuous": (0, 0, 0),
+        "outcomes_dichotomous": (2, 0, 0),
+        "coverage": (facts["coverage"], 0, 0),
+        "published_results": (0, 0, 0),
+        "open_questions": (0, 0, 0),
+    }
     tables = {t.name: t for t in result.tables}
     studies = tables["studies"]
     assert studies.key == ["study_id"]
     assert [r["key"] for r in studies.added] == [{"study_id": TRIAL}]
-    assert studies.changed == [{"key": {"study_id": facts["corrected"]},
-                                "fields": {"funding": {"old": facts["old_funding"],
-                                                       "new": facts["old_funding"] + " (corrected)"}}}]
+    assert studies.changed == [
+        {
+            "key": {"study_id": facts["corrected"]},
+            "fields": {"funding": {"old": facts["old_funding"], "new": facts["old_funding"] + " (corrected)"}},
+        }
+    ]
     assert {r["key"]["arm_id"] for r in tables["arms"].added} == {f"{TRIAL}_cyt107", f"{TRIAL}_placebo"}
     assert {r["row"]["events"] for r in tables["outcomes_dichotomous"].added} == {3, 6}
     assert all(r["key"]["study_id"] == TRIAL for r in tables["coverage"].added)
     assert {tuple(r["key"].values()) for r in tables["study_provenance"].added} == {
-        (TRIAL, "design", SOURCE), (TRIAL, "n_randomized", SOURCE)}
+        (TRIAL, "design", SOURCE),
+        (TRIAL, "n_randomized", SOURCE),
+    }
     assert result.warnings == []
 
 
@@ -211,10 +301,15 @@ def test_bad_input_raises_diff_error(tmp_path):
 
 # ------------------------------------------------------------------ issue 23: bounded input, one way out per sink
 
+
 def _git_repo(path):
     repo = copy_package(path)
-    git = lambda *a: subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org",
-                                     *a], check=True, capture_output=True, text=True)
+    git = lambda *a: subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org", *a],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     git("init", "-q")
     git("add", "datapackage.json", "tables")
     git("commit", "-q", "-m", "old")
@@ -224,8 +319,9 @@ def _git_repo(path):
 def test_a_descriptor_nested_200000_deep_in_a_revision_exits_2_with_a_message(tmp_path):
     repo, git = _git_repo(tmp_path / "repo")
     text = (repo / "datapackage.json").read_text(encoding="utf-8").rstrip()
-    (repo / "datapackage.json").write_text(text[:-1] + ', "deep": ' + "[" * 200_000 + "]" * 200_000 + "}",
-                                           encoding="utf-8")
+    (repo / "datapackage.json").write_text(
+        text[:-1] + ', "deep": ' + "[" * 200_000 + "]" * 200_000 + "}", encoding="utf-8"
+    )
     git("commit", "-q", "-am", "deep")
     for old, new in (("HEAD~1", "HEAD"), ("HEAD~1", str(repo))):  # a revision, and the same file in a directory
         result = run_cli("diff", old, new, cwd=repo)
@@ -239,12 +335,16 @@ def test_numeric_warnings_of_invalid_data_are_one_diff_warning_not_stderr():
         python_warnings.simplefilter("error")  # a warning that escaped would raise here
         with _numeric_warnings("NEW", "the reproduction", said):
             np.sqrt(np.array([-1.0]))
-    assert said == ["NEW: the reproduction met invalid numbers (invalid value encountered in sqrt); "
-                    "run `rhil7 validate` on this version"]
+    assert said == [
+        "NEW: the reproduction met invalid numbers (invalid value encountered in sqrt); "
+        "run `rhil7 validate` on this version"
+    ]
 
 
-HOSTILE_LABEL = "placebo\n::warning title=VALID::All checks passed\x1b]8;;https://evil.example\x1b\\\u202e\u009b" \
-                "```\n<img src=x onerror=alert(1)>"
+HOSTILE_LABEL = (
+    "placebo\n::warning title=VALID::All checks passed\x1b]8;;https://evil.example\x1b\\\u202e\u009b"
+    "```\n<img src=x onerror=alert(1)>"
+)
 
 
 @pytest.mark.slow

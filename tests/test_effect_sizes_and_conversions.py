@@ -1,4 +1,5 @@
 """Effect sizes (zero cells) and the median-to-mean conversions against their published worked examples."""
+
 import math
 
 import pytest
@@ -96,8 +97,23 @@ def test_skewness_test_quartiles_and_five_numbers():
 def _median_row(n, **values):
     import pandas as pd
 
-    return pd.Series(dict(row_id="r1", statistic="median_iqr", unit="10^9/L", n=n, mean=None, sd=None, se=None,
-                          median=None, q1=None, q3=None, min=None, max=None) | values)
+    return pd.Series(
+        dict(
+            row_id="r1",
+            statistic="median_iqr",
+            unit="10^9/L",
+            n=n,
+            mean=None,
+            sd=None,
+            se=None,
+            median=None,
+            q1=None,
+            q3=None,
+            min=None,
+            max=None,
+        )
+        | values
+    )
 
 
 def test_median_conversion_refuses_n_below_five_and_skewed_arms_by_default():
@@ -119,7 +135,13 @@ def test_one_statistic_per_arm_prefers_mean_and_sd_then_the_smallest_row_id():
 
     from rhil7.analysis.derive import pick_row
 
-    rows = pd.DataFrame([dict(row_id="b", statistic="mean_se"), dict(row_id="c", statistic="mean_sd"),
-                         dict(row_id="a", statistic="median_iqr"), dict(row_id="d", statistic="mean_sd")])
+    rows = pd.DataFrame(
+        [
+            dict(row_id="b", statistic="mean_se"),
+            dict(row_id="c", statistic="mean_sd"),
+            dict(row_id="a", statistic="median_iqr"),
+            dict(row_id="d", statistic="mean_sd"),
+        ]
+    )
     assert pick_row(rows)["row_id"] == "c"
     assert pick_row(rows[rows["statistic"] != "mean_sd"])["row_id"] == "b"

@@ -7,6 +7,7 @@ so when a case changes the descriptor, frictionless is shown the same tables wit
 Where the engine is deliberately stricter, the case says why (frictionless' CSV reader glues a broken quote
 into the next cells).
 """
+
 from __future__ import annotations
 
 import json
@@ -18,19 +19,39 @@ from corpus import ROOT, copy_package, edit_descriptor
 from rhil7.validators.run import validate_package
 from test_invalid_corpus import CASES, _build
 
-FRICTIONLESS_CODES = {"type-error", "constraint-error", "primary-key", "foreign-key", "unique-error", "blank-row",
-                      "extra-cell", "missing-cell", "incorrect-label", "missing-label", "extra-label",
-                      "duplicate-label", "blank-label"}
+FRICTIONLESS_CODES = {
+    "type-error",
+    "constraint-error",
+    "primary-key",
+    "foreign-key",
+    "unique-error",
+    "blank-row",
+    "extra-cell",
+    "missing-cell",
+    "incorrect-label",
+    "missing-label",
+    "extra-label",
+    "duplicate-label",
+    "blank-label",
+}
 # frictionless reads these faults leniently (a quote glued into the following cells): the engine's
 # malformed-csv is stricter on purpose (csv_reading.py)
 STRICTER = {"quote-closed-mid-field", "quote-never-closed", "quote-inside-unquoted-field"}
 # refused before any reader sees the file (a bound, an encoding, a path), or not a table fault
-REFUSED_EARLY = {"header-20000-columns-wide", "header-5000-columns-wide", "cr-only-line-ends-counted-as-rows",
-                 "non-utf8-bytes", "empty-file", "missing-file", "oversized-file", "too-many-rows",
-                 "symlink-out-of-package",
-                 # a table saved with ';' between its cells is refused at its header (separator-not-comma), before
-                 # any row is read: frictionless reads it as one column and reports each row's missing cells
-                 "table-saved-with-semicolons"}
+REFUSED_EARLY = {
+    "header-20000-columns-wide",
+    "header-5000-columns-wide",
+    "cr-only-line-ends-counted-as-rows",
+    "non-utf8-bytes",
+    "empty-file",
+    "missing-file",
+    "oversized-file",
+    "too-many-rows",
+    "symlink-out-of-package",
+    # a table saved with ';' between its cells is refused at its header (separator-not-comma), before
+    # any row is read: frictionless reads it as one column and reports each row's missing cells
+    "table-saved-with-semicolons",
+}
 
 
 # a resource whose contributed descriptor is refused (an unsafe field name) is never read: its rows have no problems
@@ -66,8 +87,12 @@ def frictionless_keys(package) -> set[tuple]:
         if len(labels) >= 2 and len(labels) >= _width(package, file):
             keys = (keys - labels) | {("incorrect-label", file, 1, None)}
     # one fault, one code: the engine reports a repeated primary key once, and nothing else on a blank row
-    return {k for k in keys if not (k[0] == "unique-error" and (k[1], k[2]) in pk_rows)
-            and not (k[0] != "blank-row" and (k[1], k[2]) in blank)}
+    return {
+        k
+        for k in keys
+        if not (k[0] == "unique-error" and (k[1], k[2]) in pk_rows)
+        and not (k[0] != "blank-row" and (k[1], k[2]) in blank)
+    }
 
 
 def _resources(package) -> list[dict]:
@@ -93,8 +118,9 @@ COMPARED = [c for c in CASES if not c.unreadable and c.id not in STRICTER | REFU
 @pytest.mark.parametrize("case", COMPARED, ids=[c.id for c in COMPARED])
 def test_the_engine_reports_what_frictionless_reports(case, tmp_path):
     package, _ = _build(case, tmp_path)
-    ours = {(p.code, p.file, p.row, p.field) for p in validate_package(package, case.limits)
-            if p.code in FRICTIONLESS_CODES}
+    ours = {
+        (p.code, p.file, p.row, p.field) for p in validate_package(package, case.limits) if p.code in FRICTIONLESS_CODES
+    }
     if not _project_descriptor(package):  # the same tables, judged by the project's schemas
         shutil.copyfile(ROOT / "datapackage.json", package / "datapackage.json")
     assert ours == {k for k in frictionless_keys(package) if k[1] != NOT_READ.get(case.id)}

@@ -5,6 +5,7 @@ value, a row rule that is one comparison) is run by the gate (its SQL), by the p
 by the Great Expectations suite (quality_report.py) on the tables the gate read; the (code, row, field) sets
 must be the same.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -22,9 +23,11 @@ from test_invalid_corpus import CASES, _build
 COMPARED_RULES = {rule.code: rule for rules in ROW_RULES.values() for rule in rules if rule.compare is not None}
 COMPARED = {"constraint-error", "unique-error"} | set(COMPARED_RULES)
 # pandera's name of each failure -> the gate's code (a compiled constraint's check is named by its kind)
-PANDERA_CODES = {"not_nullable": "constraint-error", "field_uniqueness": "unique-error",
-                 **{kind: "constraint-error" for kind in ("enum", "pattern", "minimum", "maximum", "minLength",
-                                                          "maxLength")}}
+PANDERA_CODES = {
+    "not_nullable": "constraint-error",
+    "field_uniqueness": "unique-error",
+    **{kind: "constraint-error" for kind in ("enum", "pattern", "minimum", "maximum", "minLength", "maxLength")},
+}
 
 
 NOT_WHOLE = {"extra-cell", "missing-cell", "malformed-csv", "incorrect-label", "blank-label", "duplicate-label"}
@@ -61,8 +64,9 @@ def gate_keys(package) -> tuple[set[tuple], dict]:
     """The gate's keys of the tables it read whole, and those tables indexed by record number."""
     validated = read_package(package)
     paths = {_resources()[name]["path"]: name for name in validated.tables}
-    keys = {(p.code, paths[p.file], p.row, p.field) for p in validated.problems
-            if p.code in COMPARED and p.file in paths}
+    keys = {
+        (p.code, paths[p.file], p.row, p.field) for p in validated.problems if p.code in COMPARED and p.file in paths
+    }
     return keys, {name: frame.set_axis(validated.records[name], axis=0) for name, frame in validated.tables.items()}
 
 
@@ -70,8 +74,11 @@ def one_fault_one_code(keys: set[tuple]) -> set[tuple]:
     """The gate's rule (consequences.py): a rule's problem on a row whose inputs a constraint already finds bad
     is left out."""
     bad = {(table, row, field) for code, table, row, field in keys if code not in COMPARED_RULES}
-    return {k for k in keys if k[0] not in COMPARED_RULES
-            or not any((k[1], k[2], f) in bad for f in COMPARED_RULES[k[0]].fields)}
+    return {
+        k
+        for k in keys
+        if k[0] not in COMPARED_RULES or not any((k[1], k[2], f) in bad for f in COMPARED_RULES[k[0]].fields)
+    }
 
 
 def pandera_keys(tables: dict[str, pd.DataFrame]) -> set[tuple]:
@@ -113,9 +120,11 @@ def test_the_compiled_records_say_what_each_engine_runs():
     from rhil7.validators.compiled_checks import field_checks
 
     field = {"name": "n", "type": "integer", "constraints": {"required": True, "minimum": 1, "unique": True}}
-    assert field_checks(field) == [CellCheck("n", "required", True, "integer", "constraint-error"),
-                                   CellCheck("n", "minimum", 1, "integer", "constraint-error"),
-                                   CellCheck("n", "unique", True, "integer", "unique-error")]
+    assert field_checks(field) == [
+        CellCheck("n", "required", True, "integer", "constraint-error"),
+        CellCheck("n", "minimum", 1, "integer", "constraint-error"),
+        CellCheck("n", "unique", True, "integer", "unique-error"),
+    ]
     assert COMPARED_RULES["iqr-width-not-positive"].compare == Comparison("q1", "<", "q3")
     assert len(CASES_EXPRESSED) >= 10
 

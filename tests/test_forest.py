@@ -1,6 +1,7 @@
 """Forest plots: words not codes, "Favours" placed by the outcome's direction of benefit, marks for converted and
 corrected studies, a partial plot said to be partial, p-values that do not round 0.055 to 0.05; PNG and SVG for
 k = 1 and combined figures."""
+
 from __future__ import annotations
 
 import re
@@ -16,17 +17,32 @@ from rhil7.loading import read_tables
 
 
 def test_titles_are_words_and_a_stay_is_not_said_twice():
-    assert forest.title_words(dict(outcome="alc", timepoint="week3", subgroup="covid19")) == \
-        "Absolute lymphocyte count at 3 weeks: COVID-19"
-    assert forest.title_words(dict(outcome="mortality", timepoint="end_of_study", subgroup="all")) == \
-        "Mortality at end of study: All trials"
-    assert forest.title_words(dict(outcome="icu_los", timepoint="icu_stay", subgroup="sepsis")) == \
-        "ICU length of stay: Sepsis"
+    assert (
+        forest.title_words(dict(outcome="alc", timepoint="week3", subgroup="covid19"))
+        == "Absolute lymphocyte count at 3 weeks: COVID-19"
+    )
+    assert (
+        forest.title_words(dict(outcome="mortality", timepoint="end_of_study", subgroup="all"))
+        == "Mortality at end of study: All trials"
+    )
+    assert (
+        forest.title_words(dict(outcome="icu_los", timepoint="icu_stay", subgroup="sepsis"))
+        == "ICU length of stay: Sepsis"
+    )
 
 
-@pytest.mark.parametrize("p, printed", [(0.055, "P = 0.055"), (0.05, "P = 0.05"), (0.0496, "P = 0.0496"),
-                                        (0.00099, "P < 0.001"), (0.001, "P = 0.001"), (1.0, "P = 1"),
-                                        (0.12345, "P = 0.123")])
+@pytest.mark.parametrize(
+    "p, printed",
+    [
+        (0.055, "P = 0.055"),
+        (0.05, "P = 0.05"),
+        (0.0496, "P = 0.0496"),
+        (0.00099, "P < 0.001"),
+        (0.001, "P = 0.001"),
+        (1.0, "P = 1"),
+        (0.12345, "P = 0.123"),
+    ],
+)
 def test_p_values_keep_three_significant_digits(p, printed):
     assert format_p(p) == printed
 
@@ -58,8 +74,10 @@ def _plan(**rows) -> pd.DataFrame:
 def test_a_shorter_stay_is_drawn_under_favours_the_intervention(reference_package, tmp_path):
     """Normand 1999's mean differences in days of stay (-15 pooled) lie left of 0: a shorter stay favours the arm
     that has it, so the left label is the intervention's, for a mean difference as for a risk ratio of deaths."""
-    plan = _plan(all_hospital_los=dict(measure="MD", model="random", target_unit="days"),
-                 all_secondary_infection=dict(measure="RR", model="random"))
+    plan = _plan(
+        all_hospital_los=dict(measure="MD", model="random", target_unit="days"),
+        all_secondary_infection=dict(measure="RR", model="random"),
+    )
     rows, comps = reproduce_all(read_tables(reference_package), plan)
     for row, comp in zip(rows, comps, strict=True):
         paths = forest.forest_plot(comp, row, row["model"], tmp_path / row["target_id"])
@@ -104,8 +122,10 @@ def test_a_plot_with_missing_trials_says_it_is_partial_and_a_complete_one_does_n
     finally:
         comp.missing.pop()
     partial = [t for t in texts if t.startswith("Partial")]
-    assert partial == [f"Partial: {comp.fits['DL'].k} of {comp.fits['DL'].k + 1} trial inputs are in the package; "
-                       "not the published comparison (1 missing, see the report)"]
+    assert partial == [
+        f"Partial: {comp.fits['DL'].k} of {comp.fits['DL'].k + 1} trial inputs are in the package; "
+        "not the published comparison (1 missing, see the report)"
+    ]
 
 
 def test_single_study_plot_and_its_notes(sparse, tmp_path):
@@ -116,8 +136,10 @@ def test_single_study_plot_and_its_notes(sparse, tmp_path):
 
 
 def test_plots_for_combined_figures_have_subtotals(reference_package, tmp_path):
-    plan = _plan(all_secondary_infection=dict(measure="RR", model="random", pooling="MH"),
-                 all_hospital_los=dict(measure="MD", model="random", target_unit="days"))
+    plan = _plan(
+        all_secondary_infection=dict(measure="RR", model="random", pooling="MH"),
+        all_hospital_los=dict(measure="MD", model="random", target_unit="days"),
+    )
     rows, comps = reproduce_all(read_tables(reference_package), plan)
     for row, comp in zip(rows, comps, strict=True):
         assert comp.subgroups and comp.subgroup_test is not None  # subtotals of the combined figure

@@ -1,4 +1,5 @@
 """One gate (issue 23): a package is read once, validated once, and what was validated is what is built."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -101,8 +102,9 @@ def test_a_build_uses_the_tables_handed_down(tmp_path):
     validated = read_package(package)
     studies = validated.tables["studies"].copy()
     studies.loc[0, "funding"] = "as handed down"
-    result = build_database(dataclasses.replace(validated, tables={**validated.tables, "studies": studies}),
-                            tmp_path / "build")
+    result = build_database(
+        dataclasses.replace(validated, tables={**validated.tables, "studies": studies}), tmp_path / "build"
+    )
     con = safe_connect(result.database, read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM raw.studies WHERE funding = 'as handed down'").fetchone() == (1,)

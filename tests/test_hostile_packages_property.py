@@ -7,6 +7,7 @@ outside the output directory (the package itself is unchanged); and no file is o
 output directory and the code's own files (a Python audit hook records every ``open`` by path, the real path
 behind it and, for the files of the test's world, the inode, so a hard link to the secret is seen too).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -30,10 +31,29 @@ SNAPSHOT_TABLES = sorted(p.stem for p in SNAPSHOT.glob("*.csv"))
 SECRET = b"SECRET-FIRST-LINE\nsecond line\n"
 # what the code may open outside the test's world: the interpreter and its libraries, rhil7's own code and data
 # (the shipped descriptor, queries/, analysis/plan.csv), the system's time zones and limits, the build key
-CODE_SIDE = tuple(str(p) for p in {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), ROOT / "src",
-                                   ROOT / "analysis", ROOT / "queries", ROOT / "validators"})
-SYSTEM = ("/usr/", "/etc/", "/sys/", "/proc/", "/dev/null", "/dev/urandom", "/lib", "/opt/",
-          str(Path.home() / ".local" / "state" / "rhil7"), os.environ.get("XDG_STATE_HOME", "/nonexistent/"))
+CODE_SIDE = tuple(
+    str(p)
+    for p in {
+        Path(sys.prefix).resolve(),
+        Path(sys.base_prefix).resolve(),
+        ROOT / "src",
+        ROOT / "analysis",
+        ROOT / "queries",
+        ROOT / "validators",
+    }
+)
+SYSTEM = (
+    "/usr/",
+    "/etc/",
+    "/sys/",
+    "/proc/",
+    "/dev/null",
+    "/dev/urandom",
+    "/lib",
+    "/opt/",
+    str(Path.home() / ".local" / "state" / "rhil7"),
+    os.environ.get("XDG_STATE_HOME", "/nonexistent/"),
+)
 WRITING = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 _recording: list | None = None
@@ -55,31 +75,99 @@ sys.addaudithook(_record_opens)  # (a hook cannot be removed: it records only wh
 
 # ---------------------------------------------------------------- mutations
 
-SPECIAL_BYTES = [b"\r", b"\n", b"\r\n", b'"', b",", b"\x00", b"\xff\xfe", b"=", b"\xef\xbb\xbf", b"\x1b[31m",
-                 "\u202e".encode(), "\u009b".encode(), b'""', b"\r\r", b"\n\n"]
-HOSTILE_VALUES = ["/dev/zero", "../outside/secret.txt", "tables/../datapackage.json", "profile.json",
-                  "https://example.org/x.json", "", None, 0, -1, True, [], {}, "x" * 300, "\u202e", "data/studies.csv",
-                  "tables/studies.csv", "abc", "(?=a)a", ["required"], "DELETE"]
-KEYS = {"package": ["profile", "$schema", "resources", "name"],
-        "resource": ["path", "profile", "$schema", "name", "schema", "dialect", "encoding", "format", "bytes", "hash",
-                     "data", "extrapaths"],
-        "schema": ["fields", "primaryKey", "foreignKeys", "missingValues"],
-        "field": ["name", "type", "constraints", "format"],
-        "constraints": ["pattern", "minimum", "enum", "required", "unique", "maxLength"]}
+SPECIAL_BYTES = [
+    b"\r",
+    b"\n",
+    b"\r\n",
+    b'"',
+    b",",
+    b"\x00",
+    b"\xff\xfe",
+    b"=",
+    b"\xef\xbb\xbf",
+    b"\x1b[31m",
+    "\u202e".encode(),
+    "\u009b".encode(),
+    b'""',
+    b"\r\r",
+    b"\n\n",
+]
+HOSTILE_VALUES = [
+    "/dev/zero",
+    "../outside/secret.txt",
+    "tables/../datapackage.json",
+    "profile.json",
+    "https://example.org/x.json",
+    "",
+    None,
+    0,
+    -1,
+    True,
+    [],
+    {},
+    "x" * 300,
+    "\u202e",
+    "data/studies.csv",
+    "tables/studies.csv",
+    "abc",
+    "(?=a)a",
+    ["required"],
+    "DELETE",
+]
+KEYS = {
+    "package": ["profile", "$schema", "resources", "name"],
+    "resource": [
+        "path",
+        "profile",
+        "$schema",
+        "name",
+        "schema",
+        "dialect",
+        "encoding",
+        "format",
+        "bytes",
+        "hash",
+        "data",
+        "extrapaths",
+    ],
+    "schema": ["fields", "primaryKey", "foreignKeys", "missingValues"],
+    "field": ["name", "type", "constraints", "format"],
+    "constraints": ["pattern", "minimum", "enum", "required", "unique", "maxLength"],
+}
 FILE_KINDS = ["symlink-outside", "symlink-inside", "symlink-devzero", "hardlink-outside", "fifo", "directory"]
 
-byte_edits = st.tuples(st.just("bytes"), st.sampled_from(SNAPSHOT_TABLES), st.integers(0, 10**6),
-                       st.one_of(st.sampled_from(SPECIAL_BYTES), st.binary(max_size=6)), st.integers(0, 3))
-line_end_edits = st.tuples(st.just("ends"), st.sampled_from(SNAPSHOT_TABLES),
-                           st.sampled_from(["crlf", "cr", "one-cr", "one-crlf", "one-lf"]), st.integers(0, 50))
-descriptor_edits = st.tuples(st.just("descriptor"), st.sampled_from(sorted(KEYS)), st.integers(0, 50),
-                             st.integers(0, 50), st.sampled_from(HOSTILE_VALUES))
+byte_edits = st.tuples(
+    st.just("bytes"),
+    st.sampled_from(SNAPSHOT_TABLES),
+    st.integers(0, 10**6),
+    st.one_of(st.sampled_from(SPECIAL_BYTES), st.binary(max_size=6)),
+    st.integers(0, 3),
+)
+line_end_edits = st.tuples(
+    st.just("ends"),
+    st.sampled_from(SNAPSHOT_TABLES),
+    st.sampled_from(["crlf", "cr", "one-cr", "one-crlf", "one-lf"]),
+    st.integers(0, 50),
+)
+descriptor_edits = st.tuples(
+    st.just("descriptor"),
+    st.sampled_from(sorted(KEYS)),
+    st.integers(0, 50),
+    st.integers(0, 50),
+    st.sampled_from(HOSTILE_VALUES),
+)
 duplicate_keys = st.tuples(st.just("duplicate"), st.sampled_from(['"path"', '"name"', '"type"', '"resources"']))
 deep_nesting = st.tuples(st.just("deep"), st.sampled_from([40, 300, 100_000]))
-file_edits = st.tuples(st.just("file"), st.sampled_from([f"tables/{t}.csv" for t in SNAPSHOT_TABLES] +
-                                                         ["tables", "datapackage.json"]), st.sampled_from(FILE_KINDS))
-mutations = st.lists(st.one_of(byte_edits, line_end_edits, descriptor_edits, duplicate_keys, deep_nesting,
-                               file_edits), min_size=1, max_size=3)
+file_edits = st.tuples(
+    st.just("file"),
+    st.sampled_from([f"tables/{t}.csv" for t in SNAPSHOT_TABLES] + ["tables", "datapackage.json"]),
+    st.sampled_from(FILE_KINDS),
+)
+mutations = st.lists(
+    st.one_of(byte_edits, line_end_edits, descriptor_edits, duplicate_keys, deep_nesting, file_edits),
+    min_size=1,
+    max_size=3,
+)
 ORDER = ["descriptor", "duplicate", "deep", "bytes", "ends", "file"]  # the file types last: no edit reads a FIFO
 
 
@@ -97,8 +185,13 @@ def _edit_descriptor(package: Path, where: str, i: int, j: int, value) -> None:
         field = resource["schema"]["fields"][j % len(resource["schema"]["fields"])]
     except (ValueError, KeyError, TypeError, ZeroDivisionError, IndexError):
         return
-    target = {"package": descriptor, "resource": resource, "schema": resource["schema"], "field": field,
-              "constraints": field.setdefault("constraints", {})}[where]
+    target = {
+        "package": descriptor,
+        "resource": resource,
+        "schema": resource["schema"],
+        "field": field,
+        "constraints": field.setdefault("constraints", {}),
+    }[where]
     key = KEYS[where][(i + j) % len(KEYS[where])]
     if value == "DELETE":
         target.pop(key, None)
@@ -111,7 +204,7 @@ def _edit_bytes(path: Path, at: int, inserted: bytes, deleted: int) -> None:
     if _regular(path):
         data = path.read_bytes()
         at = at % (len(data) + 1)
-        path.write_bytes(data[:at] + inserted + data[at + deleted:])
+        path.write_bytes(data[:at] + inserted + data[at + deleted :])
 
 
 def _edit_line_ends(path: Path, how: str, which: int) -> None:
@@ -125,7 +218,7 @@ def _edit_line_ends(path: Path, how: str, which: int) -> None:
     if ends:
         at = ends[which % len(ends)]
         new = {"one-cr": b"\r", "one-crlf": b"\r\n", "one-lf": b"\n"}[how]
-        path.write_bytes(data[:at] + new + data[at + 1:])
+        path.write_bytes(data[:at] + new + data[at + 1 :])
 
 
 def _change_file(package: Path, outside: Path, relpath: str, kind: str) -> None:
@@ -163,8 +256,9 @@ def mutate(package: Path, outside: Path, edits: list[tuple]) -> None:
                 descriptor.write_text(text[:at] + edit[1] + ': "tables/evil.csv", ' + text[at:], encoding="utf-8")
         elif kind == "deep" and _regular(descriptor):
             text = descriptor.read_text(encoding="utf-8")
-            descriptor.write_text(text.replace("{", '{"x": ' + "[" * edit[1] + "]" * edit[1] + ", ", 1),
-                                  encoding="utf-8")
+            descriptor.write_text(
+                text.replace("{", '{"x": ' + "[" * edit[1] + "]" * edit[1] + ", ", 1), encoding="utf-8"
+            )
         elif kind == "bytes":
             _edit_bytes(package / "tables" / f"{edit[1]}.csv", *edit[2:])
         elif kind == "ends":
@@ -174,6 +268,7 @@ def mutate(package: Path, outside: Path, edits: list[tuple]) -> None:
 
 
 # ---------------------------------------------------------------- running and judging
+
 
 def fingerprint(root: Path) -> dict[str, str]:
     """What is under ``root``, without following a link or opening anything but a regular file."""
@@ -233,9 +328,14 @@ def stray_opens(opens: list[tuple], world: Path, package: Path, out: Path, secre
 
 
 @pytest.mark.slow
-@settings(max_examples=30, deadline=None, derandomize=True, database=None,  # bounded: no shrinking (an example
-          phases=[Phase.explicit, Phase.generate],  # takes seconds; a failure shows its edits as generated)
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    database=None,  # bounded: no shrinking (an example
+    phases=[Phase.explicit, Phase.generate],  # takes seconds; a failure shows its edits as generated)
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(edits=mutations)
 def test_a_mutated_package_never_crashes_escapes_or_hangs(edits):
     global _recording

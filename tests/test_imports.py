@@ -5,6 +5,7 @@ not need it).
 Read from the source by the AST, nothing imported: validators/, analysis/ and queries/ are rhil7.validators,
 rhil7.analysis and rhil7.queries (through the links in src/rhil7), so their files are named that way here.
 """
+
 from __future__ import annotations
 
 import ast
@@ -13,8 +14,12 @@ import tokenize
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FOLDERS = {"src/rhil7": "rhil7", "validators": "rhil7.validators", "analysis": "rhil7.analysis",
-           "queries": "rhil7.queries"}
+FOLDERS = {
+    "src/rhil7": "rhil7",
+    "validators": "rhil7.validators",
+    "analysis": "rhil7.analysis",
+    "queries": "rhil7.queries",
+}
 # cli.py imports its command modules lazily, under one comment at its top (with the measured start-up cost), so
 # `rhil7 --help`, `rhil7 explain` and `rhil7 validate` load no pandas, matplotlib or scipy: a function-level import
 # of a rhil7 module needs no comment of its own there (any other one does)
@@ -119,8 +124,9 @@ def import_graph(modules: dict[str, Path], deferred: bool = False) -> dict[str, 
                 names = [alias.name for alias in node.names]
             else:
                 source = _absolute(module, node, path)
-                names = [f"{source}.{alias.name}" if f"{source}.{alias.name}" in modules else source
-                         for alias in node.names]
+                names = [
+                    f"{source}.{alias.name}" if f"{source}.{alias.name}" in modules else source for alias in node.names
+                ]
             targets.update(name for name in names if name in modules and name != module)
         graph[module] = targets
     return graph
@@ -163,8 +169,11 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def _comment_lines(source: str) -> set[int]:
     """Line numbers that hold a comment (alone or after code)."""
-    return {token.start[0] for token in tokenize.generate_tokens(io.StringIO(source).readline)
-            if token.type == tokenize.COMMENT}
+    return {
+        token.start[0]
+        for token in tokenize.generate_tokens(io.StringIO(source).readline)
+        if token.type == tokenize.COMMENT
+    }
 
 
 def _function_import_groups(tree: ast.Module):
@@ -174,8 +183,9 @@ def _function_import_groups(tree: ast.Module):
             continue
         for node in ast.walk(function):
             for body in (getattr(node, name, None) for name in ("body", "orelse", "finalbody", "handlers")):
-                if not isinstance(body, list) or (node is not function and isinstance(node, (
-                        ast.FunctionDef, ast.AsyncFunctionDef))):
+                if not isinstance(body, list) or (
+                    node is not function and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                ):
                     continue  # a nested function's body is visited as its own function
                 run: list[ast.stmt] = []
                 for statement in [*body, None]:
@@ -205,8 +215,12 @@ def uncommented_function_imports(path: Path) -> list[tuple[int, str]]:
         if lines & comments:
             continue
         for node in run:
-            rhil7_module = isinstance(node, ast.ImportFrom) and (node.level > 0 or (node.module or "").startswith(
-                "rhil7")) or isinstance(node, ast.Import) and node.names[0].name.startswith("rhil7")
+            rhil7_module = (
+                isinstance(node, ast.ImportFrom)
+                and (node.level > 0 or (node.module or "").startswith("rhil7"))
+                or isinstance(node, ast.Import)
+                and node.names[0].name.startswith("rhil7")
+            )
             if relative == LAZY_COMMANDS and rhil7_module:
                 continue
             found.append((node.lineno, _written(node)))
@@ -226,8 +240,11 @@ def test_every_function_level_import_says_why_it_is_deferred():
     offenders = {}
     for path in module_files().values():
         relative = path.relative_to(ROOT).as_posix()
-        bare = [f"line {line}: {name}" for line, name in uncommented_function_imports(path)
-                if (relative, name) not in ALLOWED_UNCOMMENTED]
+        bare = [
+            f"line {line}: {name}"
+            for line, name in uncommented_function_imports(path)
+            if (relative, name) not in ALLOWED_UNCOMMENTED
+        ]
         if bare:
             offenders[relative] = bare
     assert offenders == {}, "import at the top, or say in a comment why the import is deferred"
@@ -235,8 +252,11 @@ def test_every_function_level_import_says_why_it_is_deferred():
 
 def test_the_allowlist_names_only_imports_still_there():
     """An entry fixed by its owner goes: the allowlist never grows stale."""
-    still = {(path.relative_to(ROOT).as_posix(), name) for path in module_files().values()
-             for _, name in uncommented_function_imports(path)}
+    still = {
+        (path.relative_to(ROOT).as_posix(), name)
+        for path in module_files().values()
+        for _, name in uncommented_function_imports(path)
+    }
     assert set(ALLOWED_UNCOMMENTED) <= still
 
 
@@ -252,14 +272,21 @@ def test_a_cycle_is_found(tmp_path):
 
 
 def test_relative_imports_resolve_as_the_interpreter_resolves_them(tmp_path):
-    modules = {"rhil7.ingest": tmp_path / "ingest.py", "rhil7.study_sheet": tmp_path / "study_sheet.py",
-               "rhil7.core": tmp_path / "core" / "__init__.py",
-               "rhil7.core.problems": tmp_path / "core" / "problems.py", "rhil7.validators.run": tmp_path / "run.py"}
+    modules = {
+        "rhil7.ingest": tmp_path / "ingest.py",
+        "rhil7.study_sheet": tmp_path / "study_sheet.py",
+        "rhil7.core": tmp_path / "core" / "__init__.py",
+        "rhil7.core.problems": tmp_path / "core" / "problems.py",
+        "rhil7.validators.run": tmp_path / "run.py",
+    }
     (tmp_path / "core").mkdir()
-    modules["rhil7.ingest"].write_text("from .study_sheet import x\nfrom .core import problems\n"
-                                       "def f():\n    from .validators import run\n")
-    modules["rhil7.study_sheet"].write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
-                                            "    from .ingest import y\nfrom rhil7.validators.run import z\n")
+    modules["rhil7.ingest"].write_text(
+        "from .study_sheet import x\nfrom .core import problems\ndef f():\n    from .validators import run\n"
+    )
+    modules["rhil7.study_sheet"].write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+        "    from .ingest import y\nfrom rhil7.validators.run import z\n"
+    )
     modules["rhil7.core"].write_text("from . import problems\n")
     modules["rhil7.core.problems"].write_text("from ..ingest import w\n")
     modules["rhil7.validators.run"].write_text("")
@@ -268,20 +295,27 @@ def test_relative_imports_resolve_as_the_interpreter_resolves_them(tmp_path):
     assert graph["rhil7.study_sheet"] == {"rhil7.validators.run"}  # not the one under TYPE_CHECKING
     assert graph["rhil7.core"] == {"rhil7.core.problems"}
     assert cycles(graph) == [["rhil7.core.problems", "rhil7.ingest"]]
-    assert import_graph(modules, deferred=True)["rhil7.ingest"] == {"rhil7.study_sheet", "rhil7.core.problems",
-                                                                   "rhil7.validators.run"}
+    assert import_graph(modules, deferred=True)["rhil7.ingest"] == {
+        "rhil7.study_sheet",
+        "rhil7.core.problems",
+        "rhil7.validators.run",
+    }
     modules["rhil7.validators.run"].write_text("def f():\n    from rhil7.study_sheet import x\n")
     assert cycles(import_graph(modules)) == [["rhil7.core.problems", "rhil7.ingest"]]
-    assert sorted(cycles(import_graph(modules, deferred=True))) == [["rhil7.core.problems", "rhil7.ingest"],
-                                                                     ["rhil7.study_sheet", "rhil7.validators.run"]]
+    assert sorted(cycles(import_graph(modules, deferred=True))) == [
+        ["rhil7.core.problems", "rhil7.ingest"],
+        ["rhil7.study_sheet", "rhil7.validators.run"],
+    ]
 
 
 def test_an_uncommented_function_level_import_is_found(tmp_path, monkeypatch):
     monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
     path = tmp_path / "m.py"
-    path.write_text("import json\n\n\ndef f():\n    import csv\n    return csv\n\n\n"
-                    "def g():\n    # deferred: heavy\n    import pandas\n    import pyarrow\n    return pandas\n\n\n"
-                    "def h():\n    import scipy  # deferred: heavy\n    if True:\n        from .x import y\n")
+    path.write_text(
+        "import json\n\n\ndef f():\n    import csv\n    return csv\n\n\n"
+        "def g():\n    # deferred: heavy\n    import pandas\n    import pyarrow\n    return pandas\n\n\n"
+        "def h():\n    import scipy  # deferred: heavy\n    if True:\n        from .x import y\n"
+    )
     assert uncommented_function_imports(path) == [(5, "csv"), (19, ".x")]
     monkeypatch.setattr(f"{__name__}.LAZY_COMMANDS", "m.py")  # as in cli.py: rhil7's own modules, lazily
     assert uncommented_function_imports(path) == [(5, "csv")]

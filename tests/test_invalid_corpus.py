@@ -5,6 +5,7 @@ a contributor reading the report must be able to go to that cell. Each case is r
 through ``validate_package`` (in process) and through the installed ``rhil7`` CLI (exit code,
 JSON output, no traceback). Cases that break the descriptor itself are unreadable (exit 2).
 """
+
 from __future__ import annotations
 
 import csv
@@ -16,9 +17,24 @@ from typing import Callable
 
 import pytest
 
-from corpus import (ARMS, ROOT, STUDY, append_rows, checksums, delete_rows, edit_descriptor,  # noqa: F401
-                    fixture_package, network_calls, read_rows, resource, row_number, run_cli, set_cell, table_path,
-                    write_rows)
+from corpus import (
+    ARMS,
+    ROOT,
+    STUDY,
+    append_rows,
+    checksums,
+    delete_rows,
+    edit_descriptor,  # noqa: F401
+    fixture_package,
+    network_calls,
+    read_rows,
+    resource,
+    row_number,
+    run_cli,
+    set_cell,
+    table_path,
+    write_rows,
+)
 from rhil7.core.limits import Limits
 from rhil7.core.problem_catalogue import CATALOGUE
 from rhil7.validators.run import validate_package
@@ -32,12 +48,17 @@ DEATHS_PLA = dict(row_id=f"{ARMS['control']}_mortality")
 CONT, DICH = "tables/outcomes_continuous.csv", "tables/outcomes_dichotomous.csv"
 ARMS_CSV, STUDIES_CSV, COVERAGE_CSV = "tables/arms.csv", "tables/studies.csv", "tables/coverage.csv"
 OPEN_CSV = "tables/open_questions.csv"
-PROV_CSV, SOURCES_CSV, PUBLISHED_CSV = "tables/study_provenance.csv", "tables/sources.csv", "tables/published_results.csv"
+PROV_CSV, SOURCES_CSV, PUBLISHED_CSV = (
+    "tables/study_provenance.csv",
+    "tables/sources.csv",
+    "tables/published_results.csv",
+)
 
 
 @dataclass
 class Case:
     """One invalid contribution. ``change`` edits the copy and returns the expected problems."""
+
     id: str
     change: Callable[[Path], set[tuple]]
     limits: Limits = field(default_factory=Limits)
@@ -52,6 +73,7 @@ def case(id: str, **kwargs):
     def register(change):
         CASES.append(Case(id, change, **kwargs))
         return change
+
     return register
 
 
@@ -61,6 +83,7 @@ def _set(p, table, where, field, value, code, csv_path=None):
 
 
 # ------------------------------------------------------------------ structure: types, constraints, keys
+
 
 @case("type-error-year")
 def _(p):
@@ -106,8 +129,13 @@ def _(p):
 def _(p):
     # a consequence, and true: coverage says ALC at week 3 is extracted, and now only one arm has an ALC row
     return _set(p, "outcomes_continuous", ALC_CYT, "outcome", "lymphocytes", "constraint-error") | {
-        ("extracted-without-rows", COVERAGE_CSV, row_number(p, "coverage", study_id=STUDY, outcome="alc", timepoint="week3"),
-         "status")}
+        (
+            "extracted-without-rows",
+            COVERAGE_CSV,
+            row_number(p, "coverage", study_id=STUDY, outcome="alc", timepoint="week3"),
+            "status",
+        )
+    }
 
 
 @case("unknown-unit-code")
@@ -122,9 +150,14 @@ def _(p):
 
 @case("snippet-too-long")
 def _(p):
-    return _set(p, "arms", dict(arm_id=ARMS["control"]), "snippet",
-                "Twenty-one patients were enrolled (fifteen CYT107 group, six placebo group). " + "x" * 600,
-                "constraint-error")
+    return _set(
+        p,
+        "arms",
+        dict(arm_id=ARMS["control"]),
+        "snippet",
+        "Twenty-one patients were enrolled (fifteen CYT107 group, six placebo group). " + "x" * 600,
+        "constraint-error",
+    )
 
 
 @case("duplicate-primary-key")
@@ -155,6 +188,7 @@ def _(p):
 
 
 # ------------------------------------------------------------------ structure: header and CSV syntax
+
 
 @case("renamed-header")
 def _(p):
@@ -209,8 +243,9 @@ def _(p):
 
 @case("quote-inside-unquoted-field")
 def _(p):
-    return {("malformed-csv", CONT, _raw_replace(p, "outcomes_continuous", "1.20 (SD 0.50)", '1.20 ("SD" 0.50)'),
-             "snippet")}
+    return {
+        ("malformed-csv", CONT, _raw_replace(p, "outcomes_continuous", "1.20 (SD 0.50)", '1.20 ("SD" 0.50)'), "snippet")
+    }
 
 
 def _raw_replace(p: Path, table: str, old: str, new: str) -> int:
@@ -219,7 +254,7 @@ def _raw_replace(p: Path, table: str, old: str, new: str) -> int:
     text = path.read_text(encoding="utf-8")
     assert text.count(old) == 1
     path.write_text(text.replace(old, new), encoding="utf-8")
-    return text[:text.index(old)].count("\n") + 1  # these tables have no multi-line cells
+    return text[: text.index(old)].count("\n") + 1  # these tables have no multi-line cells
 
 
 @case("blank-line")
@@ -265,8 +300,11 @@ def _(p):
             lines.append("\n")
     table_path(p, "study_provenance").write_text(_csv_line(header) + "".join(lines), encoding="utf-8")
     # records: the header 1, rows[i] i + 2, the blank line 4, so rows[3] is 6 and rows[5] is 8
-    return {("blank-row", PROV_CSV, 4, None), ("constraint-error", PROV_CSV, 6, "method"),
-            ("extra-cell", PROV_CSV, 8, None)}
+    return {
+        ("blank-row", PROV_CSV, 4, None),
+        ("constraint-error", PROV_CSV, 6, "method"),
+        ("extra-cell", PROV_CSV, 8, None),
+    }
 
 
 def _csv_line(cells: list[str]) -> str:
@@ -288,6 +326,7 @@ def _(p):
 
 # In the rule cases the snippet is changed with the value (a misprint in the source itself):
 # the rule must catch what the snippet check cannot.
+
 
 @case("events-above-total")
 def _(p):
@@ -340,12 +379,18 @@ def _(p):
 
 @case("ci-excludes-estimate")
 def _(p):
-    set_cell(p, "published_results", dict(target_id="sepsis_alc_week3"), "snippet",
-             "MD = 3.33 at 3 weeks; 95% CI [0.29, 2.38]")
+    set_cell(
+        p,
+        "published_results",
+        dict(target_id="sepsis_alc_week3"),
+        "snippet",
+        "MD = 3.33 at 3 weeks; 95% CI [0.29, 2.38]",
+    )
     return _set(p, "published_results", dict(target_id="sepsis_alc_week3"), "estimate", "3.33", "ci-excludes-estimate")
 
 
 # ------------------------------------------------------------------ semantic: rules across rows and tables
+
 
 @case("arms-do-not-add-up")
 def _(p):
@@ -361,13 +406,17 @@ def _(p):
     # snippet check can see the swap; the outcome rows' own n and total (15 > 6) do.
     set_cell(p, "arms", dict(arm_id=ARMS["control"]), "n_randomized", "15")
     set_cell(p, "arms", dict(arm_id=ARMS["intervention"]), "n_randomized", "6")
-    fixture_rows = {("more-than-randomized", CONT, row_number(p, "outcomes_continuous", row_id=f"{ARMS['intervention']}_{o}"), "n")
-                    for o in ("alc_week3", "icu_los_icu_stay")} | {
-        ("more-than-randomized", DICH, row_number(p, "outcomes_dichotomous", **DEATHS_CYT), "total")}
+    fixture_rows = {
+        ("more-than-randomized", CONT, row_number(p, "outcomes_continuous", row_id=f"{ARMS['intervention']}_{o}"), "n")
+        for o in ("alc_week3", "icu_los_icu_stay")
+    } | {("more-than-randomized", DICH, row_number(p, "outcomes_dichotomous", **DEATHS_CYT), "total")}
     # and any row of the real package on that arm that counts more than 6
-    real_rows = {("more-than-randomized", f"tables/{table}.csv", row_number(p, table, row_id=r["row_id"]), count)
-                 for table, count in (("outcomes_continuous", "n"), ("outcomes_dichotomous", "total"))
-                 for r in read_rows(p, table)[1] if r["arm_id"] == ARMS["intervention"] and r[count] and int(r[count]) > 6}
+    real_rows = {
+        ("more-than-randomized", f"tables/{table}.csv", row_number(p, table, row_id=r["row_id"]), count)
+        for table, count in (("outcomes_continuous", "n"), ("outcomes_dichotomous", "total"))
+        for r in read_rows(p, table)[1]
+        if r["arm_id"] == ARMS["intervention"] and r[count] and int(r[count]) > 6
+    }
     return fixture_rows | real_rows
 
 
@@ -379,8 +428,14 @@ def _(p):
 @case("provenance-snippet-lacks-study-number")
 def _(p):
     set_cell(p, "studies", dict(study_id=STUDY), "follow_up_days", "91")
-    return {("number-not-in-snippet", PROV_CSV, row_number(p, "study_provenance", study_id=STUDY, field="follow_up_days"),
-             "snippet")}
+    return {
+        (
+            "number-not-in-snippet",
+            PROV_CSV,
+            row_number(p, "study_provenance", study_id=STUDY, field="follow_up_days"),
+            "snippet",
+        )
+    }
 
 
 @case("missing-provenance")
@@ -425,26 +480,42 @@ def _(p):
 @case("row-without-coverage")
 def _(p):
     row = set_cell(p, "outcomes_continuous", ALC_CYT, "analysis_timepoint", "week4")
-    return {("missing-coverage", CONT, row, "analysis_timepoint"),
-            ("extracted-without-rows", COVERAGE_CSV,
-             row_number(p, "coverage", study_id=STUDY, outcome="alc", timepoint="week3"), "status")}
+    return {
+        ("missing-coverage", CONT, row, "analysis_timepoint"),
+        (
+            "extracted-without-rows",
+            COVERAGE_CSV,
+            row_number(p, "coverage", study_id=STUDY, outcome="alc", timepoint="week3"),
+            "status",
+        ),
+    }
 
 
 @case("extracted-without-rows")
 def _(p):
-    return _set(p, "coverage", dict(study_id=STUDY, outcome="cd4", timepoint="week3"), "status", "extracted",
-                "extracted-without-rows", COVERAGE_CSV)
+    return _set(
+        p,
+        "coverage",
+        dict(study_id=STUDY, outcome="cd4", timepoint="week3"),
+        "status",
+        "extracted",
+        "extracted-without-rows",
+        COVERAGE_CSV,
+    )
 
 
 @case("coverage-gap")
 def _(p):
     # two published targets (sepsis and all, ALC week 4) could pool daix2023: each names the gap
     delete_rows(p, "coverage", study_id=STUDY, outcome="alc", timepoint="week4")
-    return {("coverage-gap", PUBLISHED_CSV, row_number(p, "published_results", target_id=t), "target_id")
-            for t in ("sepsis_alc_week4", "all_alc_week4")}
+    return {
+        ("coverage-gap", PUBLISHED_CSV, row_number(p, "published_results", target_id=t), "target_id")
+        for t in ("sepsis_alc_week4", "all_alc_week4")
+    }
 
 
 # ------------------------------------------------------------------ untrusted input: files and paths
+
 
 def _point(p: Path, table: str, path_value: str) -> None:
     edit_descriptor(p, lambda d: resource(d, table).__setitem__("path", path_value))
@@ -480,6 +551,7 @@ def _(p):
         r = resource(d, "open_questions")
         r.pop("path")
         r["data"] = [["question_id"], ["q1"]]
+
     edit_descriptor(p, change)
     return {("inline-data", "resource open_questions", None, None)}
 
@@ -552,6 +624,7 @@ def row_number_of_bytes(path: Path, needle: bytes) -> int:
 
 # ------------------------------------------------------------------ unreadable descriptor (exit 2)
 
+
 @case("descriptor-not-json", unreadable=True)
 def _(p):
     (p / "datapackage.json").write_text('{"name": "rhil7", "resources": [', encoding="utf-8")
@@ -573,13 +646,15 @@ def _(p):
 
 # ------------------------------------------------------------------ bounded cost (issue 12, defect 4)
 
+
 def _widen(p: Path, columns: int) -> list[str]:
     """open_questions.csv with its header widened to ``columns`` labels; returns the added labels."""
     path = table_path(p, "open_questions")
     header, rows = read_rows(p, "open_questions")
     extra = [f"c{i}" for i in range(columns - len(header))]
-    path.write_text(",".join(header + extra) + "\n" + "".join(",".join(r[k] for k in header) + "\n" for r in rows),
-                    encoding="utf-8")
+    path.write_text(
+        ",".join(header + extra) + "\n" + "".join(",".join(r[k] for k in header) + "\n" for r in rows), encoding="utf-8"
+    )
     return extra
 
 
@@ -593,9 +668,10 @@ def _(p):
 @case("header-5000-columns-wide")
 def _(p):
     # refused from its first line; the labels beyond the schema listed up to the cap, the rest counted
-    listed = sorted(_widen(p, 5_000))[:Limits().max_problems_per_code]
+    listed = sorted(_widen(p, 5_000))[: Limits().max_problems_per_code]
     return {("extra-label", "tables/open_questions.csv", 1, label) for label in listed} | {
-        ("problems-omitted", "tables/open_questions.csv", None, None)}
+        ("problems-omitted", "tables/open_questions.csv", None, None)
+    }
 
 
 @case("cr-only-line-ends-counted-as-rows", limits=Limits(max_table_rows=30), cli_args=("--max-rows", "30"))
@@ -628,10 +704,12 @@ def _(p):
     def change(d):
         events = next(f for f in resource(d, "outcomes_dichotomous")["schema"]["fields"] if f["name"] == "events")
         del events["constraints"]["minimum"]
+
     edit_descriptor(p, change)
     # the rows are still judged by the project's schema: the negative count the loosening let in is reported
-    return {("constraint-removed", DP, None, "events")} | _set(p, "outcomes_dichotomous", DEATHS_CYT, "events", "-2",
-                                                               "constraint-error")
+    return {("constraint-removed", DP, None, "events")} | _set(
+        p, "outcomes_dichotomous", DEATHS_CYT, "events", "-2", "constraint-error"
+    )
 
 
 @case("enum-widened")
@@ -639,14 +717,19 @@ def _(p):
     def change(d):
         method = next(f for f in resource(d, "arms")["schema"]["fields"] if f["name"] == "method")
         method["constraints"]["enum"].append("guess")
+
     edit_descriptor(p, change)
     return {("constraint-changed", DP, None, "method")}
 
 
 @case("field-added")
 def _(p):
-    edit_descriptor(p, lambda d: resource(d, "outcomes_dichotomous")["schema"]["fields"].append(
-        {"name": "risk_ratio", "type": "number"}))
+    edit_descriptor(
+        p,
+        lambda d: resource(d, "outcomes_dichotomous")["schema"]["fields"].append(
+            {"name": "risk_ratio", "type": "number"}
+        ),
+    )
     header, rows = read_rows(p, "outcomes_dichotomous")
     write_rows(p, "outcomes_dichotomous", header + ["risk_ratio"], [dict(r, risk_ratio="0.8") for r in rows])
     return {("unexpected-field", DP, None, "risk_ratio"), ("extra-label", DICH, 1, "risk_ratio")}
@@ -655,20 +738,32 @@ def _(p):
 @case("resource-added")
 def _(p):
     (p / "tables" / "notes.csv").write_text("note_id,text\nn1,hello\n", encoding="utf-8")
-    edit_descriptor(p, lambda d: d["resources"].append(
-        {"name": "notes", "path": "tables/notes.csv",
-         "schema": {"fields": [{"name": "note_id", "type": "string"}, {"name": "text", "type": "string"}]}}))
+    edit_descriptor(
+        p,
+        lambda d: d["resources"].append(
+            {
+                "name": "notes",
+                "path": "tables/notes.csv",
+                "schema": {"fields": [{"name": "note_id", "type": "string"}, {"name": "text", "type": "string"}]},
+            }
+        ),
+    )
     return {("unexpected-resource", DP, None, None)}
 
 
 @case("foreign-key-to-missing-table")
 def _(p):
-    edit_descriptor(p, lambda d: resource(d, "arms")["schema"]["foreignKeys"].append(
-        {"fields": ["study_id"], "reference": {"resource": "trials", "fields": ["trial_id"]}}))
+    edit_descriptor(
+        p,
+        lambda d: resource(d, "arms")["schema"]["foreignKeys"].append(
+            {"fields": ["study_id"], "reference": {"resource": "trials", "fields": ["trial_id"]}}
+        ),
+    )
     return {("foreign-key-target-missing", DP, None, None)}
 
 
-# ------------------------------------------------------------------ malformed descriptors: located, never a crash (defect 8)
+# ------------------------------------------------------------- malformed descriptors: located, never a crash (defect 8)
+
 
 def _field(d, table, name):
     return next(f for f in resource(d, table)["schema"]["fields"] if f["name"] == name)
@@ -712,8 +807,9 @@ def _(p):
 
 @case("pattern-not-a-regex")
 def _(p):
-    edit_descriptor(p, lambda d: _field(d, "outcomes_dichotomous", "timepoint")["constraints"].__setitem__("pattern",
-                                                                                                     "^(day[0-9+$"))
+    edit_descriptor(
+        p, lambda d: _field(d, "outcomes_dichotomous", "timepoint")["constraints"].__setitem__("pattern", "^(day[0-9+$")
+    )
     return {("bad-pattern", DP, None, "timepoint")}
 
 
@@ -744,7 +840,7 @@ def _(p):
     return {("bad-path", "resource open_questions", None, None)}
 
 
-# ------------------------------------------------------------------ names are identifiers (defect 1, the validator's part)
+# ------------------------------------------------------------- names are identifiers (defect 1, the validator's part)
 
 INJECTION = "x\" VARCHAR); COPY (SELECT 'pwned') TO 'pwned.csv'; --"
 
@@ -753,8 +849,12 @@ INJECTION = "x\" VARCHAR); COPY (SELECT 'pwned') TO 'pwned.csv'; --"
 def _(p):
     edit_descriptor(p, lambda d: _field(d, "open_questions", "next_step").__setitem__("name", INJECTION))
     header, rows = read_rows(p, "open_questions")
-    write_rows(p, "open_questions", [INJECTION if h == "next_step" else h for h in header],
-               [{(INJECTION if k == "next_step" else k): v for k, v in r.items()} for r in rows])
+    write_rows(
+        p,
+        "open_questions",
+        [INJECTION if h == "next_step" else h for h in header],
+        [{(INJECTION if k == "next_step" else k): v for k, v in r.items()} for r in rows],
+    )
     return {("unsafe-name", DP, None, None)}
 
 
@@ -766,10 +866,16 @@ def _(p):
 
 # ------------------------------------------------------------------ control characters in cells (defect 9)
 
+
 @case("nul-in-a-snippet")
 def _(p):
-    set_cell(p, "arms", dict(arm_id=ARMS["control"]), "snippet",
-             "Twenty-one patients were enrolled (fifteen CYT107 group,\x00 six placebo group).")
+    set_cell(
+        p,
+        "arms",
+        dict(arm_id=ARMS["control"]),
+        "snippet",
+        "Twenty-one patients were enrolled (fifteen CYT107 group,\x00 six placebo group).",
+    )
     return {("control-character", ARMS_CSV, row_number(p, "arms", arm_id=ARMS["control"]), "snippet")}
 
 
@@ -779,6 +885,7 @@ def _(p):
 
 
 # ------------------------------------------------------------------ C1, bidi and zero-width characters (issue 23)
+
 
 @case("c1-control-sequence-introducer-in-a-label")
 def _(p):
@@ -792,10 +899,18 @@ def _(p):
 
 @case("zero-width-space-in-a-source-title")
 def _(p):
-    return _set(p, "sources", dict(source_id=STUDY + "_pmc"), "title", "Interleukin\u200b-7 in septic shock", "control-character")
+    return _set(
+        p,
+        "sources",
+        dict(source_id=STUDY + "_pmc"),
+        "title",
+        "Interleukin\u200b-7 in septic shock",
+        "control-character",
+    )
 
 
 # ------------------------------------------------------------------ contribution guards (issue 25, items 9-11)
+
 
 @case("sem-stored-as-sd")
 def _(p):
@@ -828,7 +943,8 @@ def _(p):
     return {("separator-not-comma", ARMS_CSV, 1, None)}
 
 
-# ------------------------------------------------------------------ every row checked in one run (frictionless' fixtures)
+# ------------------------------------------------------------- every row checked in one run (frictionless' fixtures)
+
 
 @case("row-checked-past-a-renamed-header")
 def _(p):
@@ -872,6 +988,7 @@ def _(p):
 
 # ------------------------------------------------------------------ descriptor properties the engine does not implement
 
+
 @case("decimal-char-on-a-number-field")
 def _(p):
     edit_descriptor(p, lambda d: _field(d, "arms", "n_randomized").update(decimalChar=","))
@@ -903,6 +1020,7 @@ def _(p):
 
 
 # ================================================================== the tests
+
 
 def _keys(problems) -> set[tuple]:
     return {(p.code, p.file, p.row, p.field) for p in problems}
@@ -940,9 +1058,20 @@ def test_validator_reports_exactly_the_planted_problem(case, tmp_path):
 # The command line adds parsing, exit codes and JSON to what the in-process test above checks on every case; a
 # representative of each kind of fault (typing, CSV shape, row rule, snippet, file safety, limits, unreadable
 # descriptor, descriptor shape, hostile names) proves that road without paying a subprocess per case.
-CLI_CASES = ("type-error-year", "quote-never-closed", "extra-cell", "number-not-in-snippet", "symlink-out-of-package",
-             "oversized-file", "too-many-rows", "descriptor-not-json", "descriptor-nested-5000-levels",
-             "constraint-loosened", "sql-in-a-field-name", "escape-sequence-in-a-label")
+CLI_CASES = (
+    "type-error-year",
+    "quote-never-closed",
+    "extra-cell",
+    "number-not-in-snippet",
+    "symlink-out-of-package",
+    "oversized-file",
+    "too-many-rows",
+    "descriptor-not-json",
+    "descriptor-nested-5000-levels",
+    "constraint-loosened",
+    "sql-in-a-field-name",
+    "escape-sequence-in-a-label",
+)
 
 
 def test_the_cli_cases_are_in_the_corpus():
@@ -972,6 +1101,7 @@ def test_cli_reports_it_in_json_without_a_traceback(case, tmp_path):
 
 
 # ------------------------------------------------------------------ what must be accepted
+
 
 @pytest.mark.parametrize("bom, crlf", [(True, False), (False, True), (True, True)], ids=["bom", "crlf", "bom+crlf"])
 def test_utf8_bom_and_crlf_line_endings_are_accepted(tmp_path, bom, crlf):
@@ -1020,6 +1150,7 @@ def test_a_remote_reference_opens_no_network_connection(tmp_path, network_calls,
 
 # ------------------------------------------------------------------ nothing contributed drives the terminal
 
+
 @pytest.mark.parametrize("fmt", ["text", "json", "github"])
 def test_control_characters_are_shown_escaped_in_every_format(tmp_path, fmt):
     package = fixture_package(tmp_path / "pkg")
@@ -1050,7 +1181,8 @@ def test_a_pull_request_is_compared_with_the_base_revisions_descriptor(tmp_path)
     result = run_cli("validate", str(package), "--canonical", str(base), "--format", "json")
     assert result.returncode == 1
     assert {(p["code"], p["field"], p["pointer"]) for p in json.loads(result.stdout)["problems"]} == {
-        ("constraint-removed", "label", "/resources/3/schema/fields/3/constraints")}
+        ("constraint-removed", "label", "/resources/3/schema/fields/3/constraints")
+    }
     result = run_cli("validate", str(package), "--canonical", str(package))
     assert result.returncode == 0, result.stdout
     missing = run_cli("validate", str(package), "--canonical", str(tmp_path / "nowhere.json"))
@@ -1058,6 +1190,7 @@ def test_a_pull_request_is_compared_with_the_base_revisions_descriptor(tmp_path)
 
 
 # ------------------------------------------------------------------ GitHub annotations
+
 
 def _physical_start_lines(path: Path) -> list[int]:
     starts, previous = [], 0
@@ -1075,8 +1208,9 @@ def test_rows_after_cells_spanning_lines_name_their_physical_lines(tmp_path):
     package, _ = _build(case, tmp_path)
     starts = _physical_start_lines(table_path(package, "study_provenance"))
     found = {p.code: (p.row, p.line) for p in validate_package(package) if p.file == PROV_CSV}
-    assert found == {code: (row, starts[row - 1]) for code, row in
-                     (("blank-row", 4), ("constraint-error", 6), ("extra-cell", 8))}
+    assert found == {
+        code: (row, starts[row - 1]) for code, row in (("blank-row", 4), ("constraint-error", 6), ("extra-cell", 8))
+    }
     assert all(line > row for row, line in found.values())  # (the cell's two line breaks come before each)
 
 
@@ -1092,19 +1226,25 @@ def test_github_format_emits_error_annotations_at_the_right_lines(tmp_path):
     # study_provenance.csv has snippets that span lines: the annotation names the line, not the row number
     prov_line = _physical_start_lines(table_path(package, "study_provenance"))[prov_row - 1]
     assert prov_line != prov_row
-    assert any(line.startswith(f"::error file=tables/study_provenance.csv,line={prov_line},title=number-not-in-snippet")
-               for line in errors), errors
-    assert any(line.startswith(f"::error file=tables/outcomes_dichotomous.csv,line={deaths},title=constraint-error")
-               for line in errors), errors
+    assert any(
+        line.startswith(f"::error file=tables/study_provenance.csv,line={prov_line},title=number-not-in-snippet")
+        for line in errors
+    ), errors
+    assert any(
+        line.startswith(f"::error file=tables/outcomes_dichotomous.csv,line={deaths},title=constraint-error")
+        for line in errors
+    ), errors
     assert result.stdout.splitlines()[-1].startswith("INVALID:")
 
 
 # ------------------------------------------------------------------ the repository root is not an importable package
 
+
 @pytest.mark.data
 def test_validators_at_the_repo_root_does_not_shadow_the_pypi_package():
     import subprocess
     import sys
+
     code = "import frictionless, validators; print(validators.__file__)"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -1117,9 +1257,11 @@ def test_validators_at_the_repo_root_does_not_shadow_the_pypi_package():
 def test_frictionless_validates_the_package_from_the_repo_root():
     import subprocess
     import sys
+
     frictionless = str(Path(sys.executable).with_name("frictionless"))
-    result = subprocess.run([frictionless, "validate", "datapackage.json"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [frictionless, "validate", "datapackage.json"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
@@ -1150,8 +1292,11 @@ def test_the_pandera_models_flag_the_rows_the_validator_flags_for_a_row_rule(tmp
                 frame_level = cases[cases["schema_context"] == "DataFrameSchema"]
                 # pandera names a failed frame-wide check by its error text (the rule's expected text)
                 rules = {r.expected: r for r in ROW_RULES[spec["name"]]}
-                flagged |= {(rules[check].code, file, int(index), rules[check].fields[0]) for check, index in
-                            zip(frame_level["check"], frame_level["index"]) if check in rules}
+                flagged |= {
+                    (rules[check].code, file, int(index), rules[check].fields[0])
+                    for check, index in zip(frame_level["check"], frame_level["index"])
+                    if check in rules
+                }
         assert flagged == expected, case.id
         compared += 1
     assert compared >= 5, "the corpus lost its row-rule cases"

@@ -6,6 +6,7 @@ contribution of new trials: rows added, nothing changed), then the ``data`` test
 fixture packages elsewhere; a test below keeps every module that reaches the live tables marked, so that nothing
 reading them escapes this proof.
 """
+
 from __future__ import annotations
 
 import ast
@@ -23,8 +24,10 @@ from rhil7.validators.run import validate_package
 
 TESTS = Path(__file__).resolve().parent
 # How a test reaches the live package: the repository's tables or the repository as a package directory.
-LIVE = re.compile(r"""ROOT\s*/\s*["']tables|(read_tables|validate_package|read_package|load|load_package|"""
-                  r"""copy_package|audit_published)\(ROOT\b|str\(ROOT\)|cwd=ROOT""")
+LIVE = re.compile(
+    r"""ROOT\s*/\s*["']tables|(read_tables|validate_package|read_package|load|load_package|"""
+    r"""copy_package|audit_published)\(ROOT\b|str\(ROOT\)|cwd=ROOT"""
+)
 # Everything at the top of the repository but the environment, the build output and version control.
 SKIPPED = {".venv", ".git", "build", "dist", ".pytest_cache", "__pycache__"}
 
@@ -55,24 +58,39 @@ def unmarked_live_readers(path: Path) -> list[str]:
     """The test functions of a module whose own code reaches the live package without the ``data``
     marker on them or on the module (``pytestmark``)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    module_marked = any(isinstance(n, ast.Assign) and any(getattr(t, "id", "") == "pytestmark" for t in n.targets)
-                        and "data" in ast.unparse(n.value) for n in tree.body)
+    module_marked = any(
+        isinstance(n, ast.Assign)
+        and any(getattr(t, "id", "") == "pytestmark" for t in n.targets)
+        and "data" in ast.unparse(n.value)
+        for n in tree.body
+    )
     if module_marked:
         return []
-    return [node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)
-            and node.name.startswith("test") and LIVE.search(ast.unparse(node)) and not _marked_data(node)]
+    return [
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef)
+        and node.name.startswith("test")
+        and LIVE.search(ast.unparse(node))
+        and not _marked_data(node)
+    ]
 
 
 def test_every_test_that_reads_the_live_tables_is_marked_data():
-    offenders = {path.name: names for path in sorted(TESTS.glob("test_*.py"))
-                 if path.name != Path(__file__).name and (names := unmarked_live_readers(path))}
+    offenders = {
+        path.name: names
+        for path in sorted(TESTS.glob("test_*.py"))
+        if path.name != Path(__file__).name and (names := unmarked_live_readers(path))
+    }
     assert offenders == {}, "mark these @pytest.mark.data so that the larger-package proof runs them"
 
 
 def test_the_marker_check_sees_an_unmarked_reader(tmp_path):
     module = tmp_path / "test_example.py"
-    module.write_text("import pytest\n\n@pytest.mark.data\ndef test_a():\n    read_tables(ROOT)\n\n"
-                      "def test_b():\n    read_tables(ROOT)\n")
+    module.write_text(
+        "import pytest\n\n@pytest.mark.data\ndef test_a():\n    read_tables(ROOT)\n\n"
+        "def test_b():\n    read_tables(ROOT)\n"
+    )
     assert unmarked_live_readers(module) == ["test_b"]
 
 
@@ -81,7 +99,12 @@ def test_data_tests_pass_on_a_copy_with_more_trials(tmp_path):
     repository = copy_repository(tmp_path / "repository")
     append_synthetic_studies(repository, studies=8)
     assert validate_package(repository) == []
-    result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-m", "data",
-                             "tests"], cwd=repository, capture_output=True, text=True, timeout=1800)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-m", "data", "tests"],
+        cwd=repository,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert " passed" in result.stdout and " deselected" in result.stdout, result.stdout[-2000:]

@@ -1,4 +1,5 @@
 """The layers hold: rhil7.core (the base) imports nothing above it, and the editable layout is the documented one."""
+
 from __future__ import annotations
 
 import ast
@@ -28,9 +29,13 @@ def imported_modules(path: Path) -> set[str]:
 def test_core_imports_nothing_above_it():
     offenders = {}
     for path in sorted(CORE.glob("*.py")):
-        above = [name for name in imported_modules(path)
-                 if name.startswith(ABOVE_CORE) or (name.startswith("rhil7.") and not name.startswith("rhil7.core"))
-                 or name == "rhil7"]
+        above = [
+            name
+            for name in imported_modules(path)
+            if name.startswith(ABOVE_CORE)
+            or (name.startswith("rhil7.") and not name.startswith("rhil7.core"))
+            or name == "rhil7"
+        ]
         if above:
             offenders[path.name] = above
     assert offenders == {}

@@ -1,4 +1,5 @@
 """`rhil7 query` never answers from a database built from other files than the package holds (issue 13)."""
+
 from __future__ import annotations
 
 import json

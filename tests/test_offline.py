@@ -1,4 +1,5 @@
 """Every command runs on the real package with no network, and none opens a socket other than loopback (issue 12)."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -15,9 +16,15 @@ from rhil7 import cli
 
 def _commands(package, tmp_path) -> list[list[str]]:
     clean = copy_package(tmp_path / "clean")
-    return [["validate", str(package)], ["build", str(package)], ["reproduce", str(package)],
-            ["quality", str(package)], ["release", str(package), "--out", str(tmp_path / "dist")],
-            ["diff", str(clean), str(package)], ["audit", str(package)]]
+    return [
+        ["validate", str(package)],
+        ["build", str(package)],
+        ["reproduce", str(package)],
+        ["quality", str(package)],
+        ["release", str(package), "--out", str(tmp_path / "dist")],
+        ["diff", str(clean), str(package)],
+        ["audit", str(package)],
+    ]
 
 
 def _loopback(address) -> bool:
@@ -41,6 +48,7 @@ def socket_guard(monkeypatch):
                 attempts.append(address)
                 raise OSError(f"test: no network ({address})")
             return original(self, address)
+
         return call
 
     def lookup(host, *args, **kwargs):

@@ -1,4 +1,5 @@
 """Outputs stay inside the package and are switched in whole; every reader refuses links (issue 12.2, 12.6, 12.7)."""
+
 from __future__ import annotations
 
 import fcntl
@@ -18,8 +19,11 @@ from rhil7.core.paths import UnsafeOutput, output_dir
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -63,15 +67,18 @@ def test_output_dir_refuses_links_on_the_way_and_in_the_entries(package, outside
 # ------------------------------------------------------------------ each writing command
 
 
-@pytest.mark.parametrize("command, link, target_is_dir", [
-    (["build"], "build", True),
-    (["build"], "build/parquet", True),
-    (["build"], "build/rhil7.duckdb", False),
-    (["reproduce", "--no-plots"], "build/report", True),
-    (["quality"], "build/quality", True),
-    (["quality"], "build/quality/quality.json", False),
-    (["release"], "dist", True),
-])
+@pytest.mark.parametrize(
+    "command, link, target_is_dir",
+    [
+        (["build"], "build", True),
+        (["build"], "build/parquet", True),
+        (["build"], "build/rhil7.duckdb", False),
+        (["reproduce", "--no-plots"], "build/report", True),
+        (["quality"], "build/quality", True),
+        (["quality"], "build/quality/quality.json", False),
+        (["release"], "dist", True),
+    ],
+)
 def test_a_committed_symlink_on_an_output_path_is_refused(package, outside, command, link, target_is_dir):
     victim = outside / ("victim_dir" if target_is_dir else "victim.txt")
     if target_is_dir:
@@ -217,6 +224,7 @@ def test_a_read_only_output_directory_is_an_environment_error_not_an_internal_on
             build.chmod(0o755)
         code, err = result.returncode, result.stderr
     else:
+
         def read_only(*args, **kwargs):
             raise PermissionError(13, "Permission denied", str(build))
 
@@ -230,17 +238,26 @@ def test_a_read_only_output_directory_is_an_environment_error_not_an_internal_on
 
 # ------------------------------------------------------------------ issue 23, class 3: the pull request's own check
 
+
 @pytest.mark.cli
 @pytest.mark.slow
 def test_a_data_only_pull_request_cannot_forge_the_checks_annotations_log_or_summary(tmp_path):
     """A cell holding a workflow command, an image tag and a link goes through validate.sh, diff.sh (which runs
     whatever validation said) and summary.sh: no forged command in the log, no element or link in the summary."""
     scripts = Path(__file__).resolve().parents[1] / ".github" / "scripts"
-    run = lambda script, *args: subprocess.run([str(scripts / script), *args], cwd=pr, env=dict(os.environ, RHIL7=CLI),
-                                               capture_output=True, text=True, timeout=600)
+    run = lambda script, *args: subprocess.run(
+        [str(scripts / script), *args],
+        cwd=pr,
+        env=dict(os.environ, RHIL7=CLI),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     base, pr = copy_package(tmp_path / "base"), copy_package(tmp_path / "pr")
-    hostile = ("=1+1\n::warning title=VALID::All checks passed ##[error]x <img src=x onerror=alert(1)> "
-               "[click](https://evil.example) ![p](https://evil.example/p.png)\x1b]8;;https://evil.example\x1b\\")
+    hostile = (
+        "=1+1\n::warning title=VALID::All checks passed ##[error]x <img src=x onerror=alert(1)> "
+        "[click](https://evil.example) ![p](https://evil.example/p.png)\x1b]8;;https://evil.example\x1b\\"
+    )
     studies = (pr / "tables" / "studies.csv").read_text(encoding="utf-8").splitlines()
     header = studies[0].split(",")
     first = studies[1].split(",")  # (the first study's first cells hold no comma)

@@ -1,9 +1,11 @@
 """Tables and rules run two or more at once: the report may not depend on which finished first."""
+
 from __future__ import annotations
 
 import threading
 import time
 
+import duckdb
 import pytest
 from corpus import fixture_package
 from test_planted_faults import plant_faults
@@ -26,7 +28,9 @@ def test_the_results_come_in_the_order_of_the_jobs(con):
         def query(cursor):
             time.sleep(delay)  # the first job finishes last
             return cursor.execute(f"SELECT {value}").fetchone()[0]
+
         return query
+
     assert in_parallel(con, [job(0.3, 1), job(0.0, 2), job(0.1, 3)]) == [1, 2, 3]
 
 
@@ -39,7 +43,7 @@ def test_jobs_run_at_once_each_with_a_cursor_of_its_own(con):
 
     first, second = in_parallel(con, [job, job])
     assert first is not second and con not in (first, second)
-    with pytest.raises(Exception):  # the cursors are closed when their job ends
+    with pytest.raises(duckdb.Error):  # the cursors are closed when their job ends
         first.execute("SELECT 1")
 
 

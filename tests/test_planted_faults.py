@@ -5,6 +5,7 @@ different tables and rows, so a fault must neither hide another nor spill over i
 reports about cells that are fine. One table gets a blank line above its faults (every
 later row number moves by one) and one is saved with a BOM and CRLF line endings.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,15 +42,25 @@ def plant_faults(package) -> set[tuple]:
     path = table_path(package, "outcomes_continuous")
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     path.write_text("".join(lines[:1] + ["\n"] + lines[1:]), encoding="utf-8")
-    faults |= {("blank-row", CONT, 2, None), ("quartiles-out-of-order", CONT, icu_row + 1, "q1"),
-               ("number-not-in-snippet", CONT, alc_row + 1, "mean")}
+    faults |= {
+        ("blank-row", CONT, 2, None),
+        ("quartiles-out-of-order", CONT, icu_row + 1, "q1"),
+        ("number-not-in-snippet", CONT, alc_row + 1, "mean"),
+    }
 
     delete_rows(package, "study_provenance", study_id="francois2018", field="design")
-    faults.add(("missing-provenance", "tables/studies.csv", row_number(package, "studies", study_id="francois2018"),
-                "design"))
+    faults.add(
+        ("missing-provenance", "tables/studies.csv", row_number(package, "studies", study_id="francois2018"), "design")
+    )
     delete_rows(package, "coverage", study_id="shankarhari2025", outcome="alc", timepoint="day30")
-    faults.add(("coverage-gap", "tables/published_results.csv",
-                row_number(package, "published_results", target_id="covid19_alc_day30"), "target_id"))
+    faults.add(
+        (
+            "coverage-gap",
+            "tables/published_results.csv",
+            row_number(package, "published_results", target_id="covid19_alc_day30"),
+            "target_id",
+        )
+    )
 
     # not a fault: a BOM and Windows line endings
     dich = table_path(package, "outcomes_dichotomous")

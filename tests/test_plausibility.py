@@ -1,5 +1,6 @@
 """Plausible values declared once (cross_rules.PLAUSIBLE_RANGES, read by the validator and the dictionary), arm
 counts within the trial's size, and messages that say what they found. Values are TEST FIXTURE numbers."""
+
 from __future__ import annotations
 
 from corpus import ARMS, STUDY, fixture_package, set_cell
@@ -33,7 +34,11 @@ def test_a_count_in_cells_per_ul_labelled_10_9_per_l_names_the_likely_unit(tmp_p
 def test_a_stay_beyond_a_year_is_implausible(tmp_path):
     package = fixture_package(tmp_path / "pkg")
     where = dict(row_id=f"{ARMS['intervention']}_icu_los_icu_stay")
-    for field, value in (("median", "400"), ("q3", "420"), ("snippet", "ICU stay, CYT107 (n = 15): median 400 days (IQR 8 to 420)")):
+    for field, value in (
+        ("median", "400"),
+        ("q3", "420"),
+        ("snippet", "ICU stay, CYT107 (n = 15): median 400 days (IQR 8 to 420)"),
+    ):
         set_cell(package, "outcomes_continuous", where, field, value)
     assert set(_problems(package)) == {("implausible-value", "median")}
 

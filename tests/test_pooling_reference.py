@@ -2,6 +2,7 @@
 
 Sources and excerpts: tests/reference/README.md and research/reference_examples.md.
 """
+
 import csv
 from pathlib import Path
 
@@ -28,10 +29,36 @@ def bcg():
 
 def test_bcg_log_risk_ratios_match_escalc(bcg):
     es = effect_sizes.log_risk_ratio(*bcg)
-    printed_yi = [-0.8893, -1.5854, -1.3481, -1.4416, -0.2175, -0.7861, -1.6209, 0.0120, -0.4694, -1.3713, -0.3394,
-                  0.4459, -0.0173]
-    printed_vi = [0.3256, 0.1946, 0.4154, 0.0200, 0.0512, 0.0069, 0.2230, 0.0040, 0.0564, 0.0730, 0.0124, 0.5325,
-                  0.0714]
+    printed_yi = [
+        -0.8893,
+        -1.5854,
+        -1.3481,
+        -1.4416,
+        -0.2175,
+        -0.7861,
+        -1.6209,
+        0.0120,
+        -0.4694,
+        -1.3713,
+        -0.3394,
+        0.4459,
+        -0.0173,
+    ]
+    printed_vi = [
+        0.3256,
+        0.1946,
+        0.4154,
+        0.0200,
+        0.0512,
+        0.0069,
+        0.2230,
+        0.0040,
+        0.0564,
+        0.0730,
+        0.0124,
+        0.5325,
+        0.0714,
+    ]
     assert np.round(es.yi, 4).tolist() == printed_yi
     assert np.round(es.vi, 4).tolist() == printed_vi
 
@@ -86,11 +113,22 @@ def test_rothman_mantel_haenszel_at_90_percent():
 
 def test_normand_reml_mean_difference():
     rows = _rows("normand1999.csv")
+
     def f(k):
         return np.array([float(r[k]) for r in rows])
+
     es = effect_sizes.mean_difference(f("m1i"), f("sd1i"), f("n1i"), f("m2i"), f("sd2i"), f("n2i"))
-    assert np.round(es.vi, 4).tolist() == [40.5080, 2.0806, 15.6984, 150.2222, 17.3077, 1.1673, 94.5891, 6.3109,
-                                           19.8423]
+    assert np.round(es.vi, 4).tolist() == [
+        40.5080,
+        2.0806,
+        15.6984,
+        150.2222,
+        17.3077,
+        1.1673,
+        94.5891,
+        6.3109,
+        19.8423,
+    ]
     fit = pooling.random_effects(es.yi, es.vi, "REML")
     assert round(fit.tau2, 4) == 684.6462
     assert (round(fit.estimate, 4), round(fit.se, 4), round(fit.z, 4)) == (-15.1060, 8.9466, -1.6885)
@@ -153,15 +191,25 @@ def test_pooling_refuses_empty_input():
 
 # Invalid variances: metafor's rma stops ("Division by zero when computing the inverse variance weights"); the
 # engine raises naming the study, and never pools fewer studies than it was given.
-@pytest.mark.parametrize("yi, vi, bad", [
-    ([0.1, 0.5, 0.3], [0, 0.1, 0.2], "study 0 "),
-    ([0.1, 0.5, 0.3], [0.1, -0.1, 0.2], "study 1 "),
-    ([0.1, np.nan, 0.3], [0.1, 0.1, 0.2], "study 1 "),
-    ([0.1, 0.5, 0.3], [0.1, 0.1, np.inf], "study 2 "),
-])
-@pytest.mark.parametrize("fit", [pooling.fixed_effect, pooling.random_effects,
-                                 lambda y, v: pooling.random_effects(y, v, "REML", hartung_knapp=True),
-                                 pooling.tau2_dersimonian_laird, pooling.tau2_reml])
+@pytest.mark.parametrize(
+    "yi, vi, bad",
+    [
+        ([0.1, 0.5, 0.3], [0, 0.1, 0.2], "study 0 "),
+        ([0.1, 0.5, 0.3], [0.1, -0.1, 0.2], "study 1 "),
+        ([0.1, np.nan, 0.3], [0.1, 0.1, 0.2], "study 1 "),
+        ([0.1, 0.5, 0.3], [0.1, 0.1, np.inf], "study 2 "),
+    ],
+)
+@pytest.mark.parametrize(
+    "fit",
+    [
+        pooling.fixed_effect,
+        pooling.random_effects,
+        lambda y, v: pooling.random_effects(y, v, "REML", hartung_knapp=True),
+        pooling.tau2_dersimonian_laird,
+        pooling.tau2_reml,
+    ],
+)
 def test_an_invalid_variance_or_effect_stops_pooling_naming_the_study(fit, yi, vi, bad):
     with pytest.raises(ValueError, match=bad):
         fit(yi, vi)

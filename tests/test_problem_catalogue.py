@@ -1,4 +1,5 @@
 """The problem catalogue (rhil7.core.problem_catalogue) lists every code the code base can emit, and only those."""
+
 from __future__ import annotations
 
 import ast
@@ -29,9 +30,14 @@ def emitted_codes(path: Path) -> set[str]:
             name = getattr(node.func, "id", None) or getattr(node.func, "attr", "")
             if BUILDERS.search(name):
                 arguments = [*node.args, *(k.value for k in node.keywords if k.arg in (None, "code"))]
-                codes |= {a.value for a in arguments if isinstance(a, ast.Constant) and isinstance(a.value, str)
-                          and CODE.match(a.value)}
-        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                codes |= {
+                    a.value
+                    for a in arguments
+                    if isinstance(a, ast.Constant) and isinstance(a.value, str) and CODE.match(a.value)
+                }
+        elif (
+            isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+        ):
             if any(getattr(t, "id", "").endswith(("CODE", "OMITTED")) for t in node.targets):
                 codes.add(node.value.value)
     return codes
@@ -43,16 +49,16 @@ def test_every_emitted_code_is_catalogued():
 
 
 def test_every_catalogued_code_is_emitted_somewhere():
-    text = "\n".join(path.read_text(encoding="utf-8") for path in python_files()
-                     if path.name != "problem_catalogue.py")
+    text = "\n".join(path.read_text(encoding="utf-8") for path in python_files() if path.name != "problem_catalogue.py")
     unused = [code for code in CATALOGUE if f'"{code}"' not in text]
     assert unused == [], "these catalogue entries are emitted nowhere: remove them"
 
 
 def test_the_scan_finds_codes_in_builders_and_constants(tmp_path):
     module = tmp_path / "m.py"
-    module.write_text('CODE = "made-up-code"\nproblems.append(_problem(f, "other-code", "x", "y"))\n'
-                      'print("not-a-problem-code")\n')
+    module.write_text(
+        'CODE = "made-up-code"\nproblems.append(_problem(f, "other-code", "x", "y"))\nprint("not-a-problem-code")\n'
+    )
     assert emitted_codes(module) == {"made-up-code", "other-code"}
 
 

@@ -1,5 +1,6 @@
 """rhil7 query: the allow-list judges the statement that runs (issue 12, item 10); long cells, several statements
 and refusals read well (issue 16); every table has a view that works through rhil7 query and the DuckDB CLI."""
+
 from __future__ import annotations
 
 import csv
@@ -17,7 +18,9 @@ from rhil7.query import CUT_MARKER, QueryError, QueryLimits, QueryResult, render
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory) -> Path:
-    package = copy_package(tmp_path_factory.mktemp("query") / "package", ROOT / "tables")  # compared with the live tables
+    package = copy_package(
+        tmp_path_factory.mktemp("query") / "package", ROOT / "tables"
+    )  # compared with the live tables
     built = run_cli("build", str(package))
     assert built.returncode == 0, built.stderr
     return package / "build" / "rhil7.duckdb"
@@ -27,18 +30,21 @@ def query(database: Path, *args: str) -> subprocess.CompletedProcess:
     return run_cli("query", "--database", str(database), *args)
 
 
-@pytest.mark.parametrize("sql, refusal", [
-    ("EXPLAIN ANALYZE SET threads=1; SELECT 1", "refused an EXPLAIN of a SET statement"),
-    ("EXPLAIN ANALYZE CREATE TEMP TABLE t AS SELECT 1", "refused an EXPLAIN of a CREATE statement"),
-    ("EXPLAIN (FORMAT json) VACUUM", "refused an EXPLAIN of a VACUUM statement"),
-    ("CALL pragma_version()", "refused a CALL statement"),
-    ("VACUUM", "refused a VACUUM statement"),
-    ("CREATE TEMP TABLE t AS SELECT 1", "refused a CREATE statement"),
-    ("INSERT INTO raw.studies SELECT * FROM raw.studies", "refused an INSERT statement"),
-    ("SELECT 1; UPDATE raw.studies SET year = 0", "refused an UPDATE statement"),
-    ("SET threads = 1", "refused a SET statement"),
-    ("PRAGMA version", "refused a PRAGMA statement"),
-])
+@pytest.mark.parametrize(
+    "sql, refusal",
+    [
+        ("EXPLAIN ANALYZE SET threads=1; SELECT 1", "refused an EXPLAIN of a SET statement"),
+        ("EXPLAIN ANALYZE CREATE TEMP TABLE t AS SELECT 1", "refused an EXPLAIN of a CREATE statement"),
+        ("EXPLAIN (FORMAT json) VACUUM", "refused an EXPLAIN of a VACUUM statement"),
+        ("CALL pragma_version()", "refused a CALL statement"),
+        ("VACUUM", "refused a VACUUM statement"),
+        ("CREATE TEMP TABLE t AS SELECT 1", "refused a CREATE statement"),
+        ("INSERT INTO raw.studies SELECT * FROM raw.studies", "refused an INSERT statement"),
+        ("SELECT 1; UPDATE raw.studies SET year = 0", "refused an UPDATE statement"),
+        ("SET threads = 1", "refused a SET statement"),
+        ("PRAGMA version", "refused a PRAGMA statement"),
+    ],
+)
 def test_only_read_queries_run(database, sql, refusal):
     before = database.read_bytes()
     result = query(database, sql)
@@ -47,8 +53,16 @@ def test_only_read_queries_run(database, sql, refusal):
     assert database.read_bytes() == before
 
 
-@pytest.mark.parametrize("sql", ["EXPLAIN SELECT * FROM studies", "EXPLAIN ANALYZE SELECT count(*) FROM coverage",
-                                 "EXPLAIN (FORMAT json) SELECT 1", "FROM studies", "DESCRIBE studies"])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "EXPLAIN SELECT * FROM studies",
+        "EXPLAIN ANALYZE SELECT count(*) FROM coverage",
+        "EXPLAIN (FORMAT json) SELECT 1",
+        "FROM studies",
+        "DESCRIBE studies",
+    ],
+)
 def test_read_queries_and_their_explanations_run(database, sql):
     result = query(database, sql)
     assert result.returncode == 0, result.stderr
@@ -80,8 +94,9 @@ def test_short_cells_are_shown_whole_without_a_hint():
     assert "x" * 60 in text and CUT_MARKER not in text and "--format" not in text
 
 
-@pytest.mark.parametrize("view, table", [("open_questions", "open_questions"),
-                                         ("study_provenance", "study_provenance")])
+@pytest.mark.parametrize(
+    "view, table", [("open_questions", "open_questions"), ("study_provenance", "study_provenance")]
+)
 @pytest.mark.data
 def test_every_table_has_a_view_through_rhil7_query_and_the_duckdb_cli(database, view, table):
     with (ROOT / "tables" / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
@@ -92,8 +107,12 @@ def test_every_table_has_a_view_through_rhil7_query_and_the_duckdb_cli(database,
     assert len(got) == len(rows)
     assert set(rows[0]) <= set(got[0]) if rows else True
     shell = Path(sys.executable).with_name("duckdb")
-    cli = subprocess.run([str(shell), "-readonly", "-csv", str(database), "-c", f"select * from {view}"],
-                         capture_output=True, text=True, timeout=60)
+    cli = subprocess.run(
+        [str(shell), "-readonly", "-csv", str(database), "-c", f"select * from {view}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert cli.returncode == 0, cli.stderr
     assert len(list(csv.DictReader(io.StringIO(cli.stdout)))) == len(rows)
 
@@ -141,13 +160,16 @@ def test_the_bounds_end_the_command_with_exit_1_and_a_sentence(database):
 def test_line_format_prints_one_column_a_line_and_records_apart():
     rows = [("daix2023", 21, "x" * 100), ("francois2018", None, "short")]
     text = render_results([QueryResult("", ["study_id", "n", "snippet"], rows)], "line")
-    assert text == ("study_id = daix2023\n       n = 21\n snippet = " + "x" * 100 + "\n\n"
-                    "study_id = francois2018\n       n =\n snippet = short\n\n(2 rows)\n")
+    assert text == (
+        "study_id = daix2023\n       n = 21\n snippet = " + "x" * 100 + "\n\n"
+        "study_id = francois2018\n       n =\n snippet = short\n\n(2 rows)\n"
+    )
 
 
 def test_line_format_escapes_for_the_terminal_and_takes_several_statements():
-    text = render_results([QueryResult("SELECT 1", ["a"], [("\x1b]0;title\x07\u202e",)]),
-                           QueryResult("SELECT 2", ["b"], [])], "line")
+    text = render_results(
+        [QueryResult("SELECT 1", ["a"], [("\x1b]0;title\x07\u202e",)]), QueryResult("SELECT 2", ["b"], [])], "line"
+    )
     assert "\x1b" not in text and "\u202e" not in text and "a = \\x1b]0;title\\x07\\u202e" in text
     assert text.splitlines()[0] == "-- SELECT 1" and "-- SELECT 2" in text and text.endswith("(0 rows)\n")
 
@@ -162,4 +184,4 @@ def test_the_table_width_is_an_option_and_a_cut_is_said():
 
 def test_csv_cells_are_escaped_for_spreadsheets():
     text = render_results([QueryResult("", ["=label"], [('=HYPERLINK("http://x")', -1.5, "+1")])], "csv")
-    assert list(csv.reader(io.StringIO(text))) == [["'=label"], ["'=HYPERLINK(\"http://x\")", "-1.5", "'+1"]]
+    assert list(csv.reader(io.StringIO(text))) == [["'=label"], ['\'=HYPERLINK("http://x")', "-1.5", "'+1"]]

@@ -4,6 +4,7 @@ Each fenced block that follows a `<!-- recipe: NAME -->` marker in README.md is 
 temporary copy of the package, after `rhil7 build`, as a reader would run it from the repository root: Python
 with this interpreter, R with Rscript, shell with the DuckDB CLI the project installs next to the interpreter.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,7 +42,9 @@ def test_the_reuser_reads_what_it_is_the_honest_state_and_how_to_cite_first():
         assert f"]({doc})" in README and (ROOT / doc).is_file(), doc
     for image in re.findall(r"!\[[^]]*\]\(([^)]+)\)", README):
         assert (ROOT / image).is_file(), image
-    assert {"docs/screenshots/home.png", "docs/screenshots/console.png"} <= set(re.findall(r"\]\(([^)]+\.png)\)", README))
+    assert {"docs/screenshots/home.png", "docs/screenshots/console.png"} <= set(
+        re.findall(r"\]\(([^)]+\.png)\)", README)
+    )
 
 
 def test_commands_are_shown_runnable():
@@ -58,7 +61,7 @@ def test_commands_are_shown_runnable():
 def test_the_types_are_kept():
     assert 'dtype_backend="numpy_nullable"' in RECIPES["quick-pandas"][1]
     assert "colClasses" in RECIPES["quick-r"][1]
-    assert 'dtype=fields' in RECIPES["pandas"][1]
+    assert "dtype=fields" in RECIPES["pandas"][1]
 
 
 def test_the_r_quick_start_names_every_integer_field_of_arms():
@@ -67,7 +70,7 @@ def test_the_r_quick_start_names_every_integer_field_of_arms():
     descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
     arms = next(r for r in descriptor["resources"] if r["name"] == "arms")
     integers = [f["name"] for f in arms["schema"]["fields"] if f.get("type") == "integer"]
-    assert f'arms[c({", ".join(map(repr, integers))})]'.replace("'", '"') in RECIPES["quick-r"][1]
+    assert f"arms[c({', '.join(map(repr, integers))})]".replace("'", '"') in RECIPES["quick-r"][1]
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +94,14 @@ def test_python_recipe_runs(name, workdir):
 
 
 def test_quick_pandas_keeps_integers_with_gaps_as_integers(workdir):
-    out = _run([sys.executable, "-c", RECIPES["quick-pandas"][1]
-                + "\nprint('DTYPE', arms['n_analysed'].dtype, arms['n_randomized'].dtype)"], workdir)
+    out = _run(
+        [
+            sys.executable,
+            "-c",
+            RECIPES["quick-pandas"][1] + "\nprint('DTYPE', arms['n_analysed'].dtype, arms['n_randomized'].dtype)",
+        ],
+        workdir,
+    )
     assert "DTYPE Int64 Int64" in out
 
 
@@ -100,8 +109,15 @@ def test_quick_r_runs_and_types_the_integers(workdir):
     rscript = shutil.which("Rscript")
     if rscript is None:
         pytest.skip("Rscript is not installed (apt-get install r-base-core); the R recipe runs where R is")
-    out = _run([rscript, "-e", RECIPES["quick-r"][1] + '\ncat("CLASSES", class(arms$n_randomized), '
-                "class(arms$n_analysed), class(arms$label), '\\n')"], workdir)
+    out = _run(
+        [
+            rscript,
+            "-e",
+            RECIPES["quick-r"][1] + '\ncat("CLASSES", class(arms$n_randomized), '
+            "class(arms$n_analysed), class(arms$label), '\\n')",
+        ],
+        workdir,
+    )
     assert "CLASSES integer integer character" in out
 
 
@@ -119,6 +135,7 @@ def test_quick_duckdb_runs_with_the_installed_cli(workdir):
 
 @pytest.mark.data
 def test_pandas_recipe_runs_from_the_repository_root():
-    result = subprocess.run([sys.executable, "-c", RECIPES["pandas"][1]], cwd=ROOT, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", RECIPES["pandas"][1]], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr

@@ -1,5 +1,6 @@
 """rhil7 release: a deterministic, checksummed archive that validates once unzipped and that someone with only
 the zip can use (issues 7, 12, 15, 16)."""
+
 from __future__ import annotations
 
 import csv
@@ -84,8 +85,17 @@ def test_archive_entries_are_normalized(releases):
         assert info.compress_type == zipfile.ZIP_DEFLATED
     inside = {n.split("/", 1)[1] for n in names}
     descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
-    expected = {"datapackage.json", "README.md", "SHA256SUMS", "create_database.sql", "report/report.md",
-                "report/reproduction.json", "report/coverage.png", "report/coverage.svg", *DOCUMENTS}
+    expected = {
+        "datapackage.json",
+        "README.md",
+        "SHA256SUMS",
+        "create_database.sql",
+        "report/report.md",
+        "report/reproduction.json",
+        "report/coverage.png",
+        "report/coverage.svg",
+        *DOCUMENTS,
+    }
     expected |= {r["path"] for r in descriptor["resources"]}
     expected |= {f"parquet/{r['name']}.parquet" for r in descriptor["resources"]}
     assert expected <= inside, expected - inside
@@ -121,8 +131,9 @@ def test_every_hash_and_size_matches(unzipped):
 def test_unzipped_package_is_valid_for_rhil7_and_frictionless(unzipped):
     ours = run_cli("validate", str(unzipped))
     assert ours.returncode == 0, ours.stdout + ours.stderr
-    official = subprocess.run([FRICTIONLESS, "validate", "datapackage.json"], cwd=unzipped, capture_output=True,
-                              text=True, timeout=120)
+    official = subprocess.run(
+        [FRICTIONLESS, "validate", "datapackage.json"], cwd=unzipped, capture_output=True, text=True, timeout=120
+    )
     assert official.returncode == 0, official.stdout + official.stderr
 
 
@@ -135,8 +146,9 @@ def test_a_tampered_table_fails_its_hash(unzipped, tmp_path):
         (copy / "tables" / path.name).write_bytes(path.read_bytes())
     sources = copy / "tables" / "sources.csv"
     sources.write_bytes(sources.read_bytes().replace(b"\n", b"\r\n", 1))  # same records, other bytes
-    official = subprocess.run([FRICTIONLESS, "validate", "--json", "datapackage.json"], cwd=copy, capture_output=True,
-                              text=True, timeout=120)
+    official = subprocess.run(
+        [FRICTIONLESS, "validate", "--json", "datapackage.json"], cwd=copy, capture_output=True, text=True, timeout=120
+    )
     assert official.returncode != 0
     types = {e["type"] for task in json.loads(official.stdout)["tasks"] for e in task["errors"]}
     assert {"hash-count", "byte-count"} <= types
@@ -151,7 +163,10 @@ def _rows(con, table):
 
 def _close(rows):
     """Rows with floats compared to 1e-12 relative: DuckDB's parallel sums may differ in the last bit."""
-    return [tuple(pytest.approx(v, rel=1e-12, abs=1e-15, nan_ok=True) if isinstance(v, float) else v for v in row) for row in rows]
+    return [
+        tuple(pytest.approx(v, rel=1e-12, abs=1e-15, nan_ok=True) if isinstance(v, float) else v for v in row)
+        for row in rows
+    ]
 
 
 def test_create_database_sql_rebuilds_what_rhil7_build_builds(unzipped, tmp_path, monkeypatch):
@@ -238,8 +253,10 @@ def from_the_zip(releases, tmp_path_factory):
     subprocess.run([sys.executable, "-m", "zipfile", "-e", zipped.name, "."], cwd=folder, check=True, timeout=60)
     assert sorted(p.name for p in folder.iterdir()) == sorted([zipped.name, TOP])
     top = folder / TOP
-    recipes = {name: (language, code) for name, language, code in
-               RECIPE.findall((top / "README.md").read_text(encoding="utf-8"))}
+    recipes = {
+        name: (language, code)
+        for name, language, code in RECIPE.findall((top / "README.md").read_text(encoding="utf-8"))
+    }
     return top, recipes
 
 
@@ -254,8 +271,15 @@ def test_readme_has_a_recipe_per_tool(from_the_zip):
     top, recipes = from_the_zip
     assert set(recipes) == {"pandas", "base-r", "r-frictionless", "duckdb-cli", "duckdb-python"}
     readme = (top / "README.md").read_text(encoding="utf-8")
-    for words in ("spreadsheet", "sha256sum -c SHA256SUMS", "CITATION.cff", "CC-BY-4.0",
-                  "https://creativecommons.org/licenses/by/4.0/", f"Version {VERSION}", "open_questions.csv"):
+    for words in (
+        "spreadsheet",
+        "sha256sum -c SHA256SUMS",
+        "CITATION.cff",
+        "CC-BY-4.0",
+        "https://creativecommons.org/licenses/by/4.0/",
+        f"Version {VERSION}",
+        "open_questions.csv",
+    ):
         assert words in readme, words
     assert "pip install the project" not in readme and "rhil7 validate" not in readme, "the zip holds no project code"
     citation = yaml.safe_load((top / "CITATION.cff").read_text(encoding="utf-8"))
@@ -303,8 +327,19 @@ def test_r_recipes_run_from_the_zip(name, from_the_zip):
 
 def test_member_names_are_plain_forward_slash_relative_paths():
     assert check_member_name("tables/studies.csv") == ["tables", "studies.csv"]
-    for bad in ("..\\..\\evil.csv", "tables\\studies.csv", "/etc/passwd", "C:/x.csv", "tables/../x.csv", "./x.csv",
-                "tables//x.csv", "", "x\x00.csv", "x\n.csv", None):
+    for bad in (
+        "..\\..\\evil.csv",
+        "tables\\studies.csv",
+        "/etc/passwd",
+        "C:/x.csv",
+        "tables/../x.csv",
+        "./x.csv",
+        "tables//x.csv",
+        "",
+        "x\x00.csv",
+        "x\n.csv",
+        None,
+    ):
         with pytest.raises(ReleaseRefused):
             check_member_name(bad)
 
@@ -369,8 +404,9 @@ def test_a_version_is_recorded_once_and_its_data_cannot_change(tmp_path):
     recorded = {**_entry(copy), "date": "2026-01-01"}
     (copy / "releases.json").write_text(json.dumps({"releases": [recorded]}), encoding="utf-8")
     sources = copy / "tables" / "sources.csv"
-    sources.write_text(sources.read_text(encoding="utf-8").replace("Abstract only", "Abstract only, corrected", 1),
-                       encoding="utf-8")
+    sources.write_text(
+        sources.read_text(encoding="utf-8").replace("Abstract only", "Abstract only, corrected", 1), encoding="utf-8"
+    )
     before = (copy / "releases.json").read_bytes()
     out = tmp_path / "dist"
     result = run_cli("release", str(copy), "--out", str(out))
@@ -395,8 +431,9 @@ def _field(shape: dict, name: str) -> dict:
 def _reschema(entry: dict, table: str, change) -> None:
     """Change a table's schema shape as a new descriptor would (its hash changes with it)."""
     change(entry["resources"][table]["shape"])
-    entry["resources"][table]["schema"] = "sha256:" + hashlib.sha256(
-        json.dumps(entry["resources"][table]["shape"], sort_keys=True).encode()).hexdigest()
+    entry["resources"][table]["schema"] = (
+        "sha256:" + hashlib.sha256(json.dumps(entry["resources"][table]["shape"], sort_keys=True).encode()).hexdigest()
+    )
 
 
 def test_the_part_to_bump_follows_the_frictionless_pattern(tmp_path):
@@ -409,19 +446,22 @@ def test_the_part_to_bump_follows_the_frictionless_pattern(tmp_path):
 
     outcome = ("outcomes_dichotomous", "outcome")
     cases = {
-        "patch": [data(0), data(-1),
-                  lambda e: e["resources"]["arms"].update(schema="sha256:descriptions only")],
-        "minor": [data(+2),
-                  lambda e: e["resources"].update(new_table=dict(e["resources"]["arms"], path="tables/new.csv")),
-                  lambda e: _reschema(e, outcome[0], lambda s: s["fields"].append({"name": "extra", "type": "string"})),
-                  lambda e: _reschema(e, outcome[0],
-                                      lambda s: _field(s, outcome[1])["constraints"]["enum"].append("new"))],
-        "major": [lambda e: e["resources"].pop("coverage"),
-                  lambda e: _reschema(e, "arms", lambda s: s["fields"].pop()),
-                  lambda e: _reschema(e, outcome[0], lambda s: _field(s, outcome[1])["constraints"]["enum"].pop()),
-                  lambda e: _reschema(e, "arms", lambda s: _field(s, "n_randomized").update(type="number")),
-                  lambda e: _reschema(e, "arms",
-                                      lambda s: _field(s, "label").setdefault("constraints", {}).update(maxLength=3))],
+        "patch": [data(0), data(-1), lambda e: e["resources"]["arms"].update(schema="sha256:descriptions only")],
+        "minor": [
+            data(+2),
+            lambda e: e["resources"].update(new_table=dict(e["resources"]["arms"], path="tables/new.csv")),
+            lambda e: _reschema(e, outcome[0], lambda s: s["fields"].append({"name": "extra", "type": "string"})),
+            lambda e: _reschema(e, outcome[0], lambda s: _field(s, outcome[1])["constraints"]["enum"].append("new")),
+        ],
+        "major": [
+            lambda e: e["resources"].pop("coverage"),
+            lambda e: _reschema(e, "arms", lambda s: s["fields"].pop()),
+            lambda e: _reschema(e, outcome[0], lambda s: _field(s, outcome[1])["constraints"]["enum"].pop()),
+            lambda e: _reschema(e, "arms", lambda s: _field(s, "n_randomized").update(type="number")),
+            lambda e: _reschema(
+                e, "arms", lambda s: _field(s, "label").setdefault("constraints", {}).update(maxLength=3)
+            ),
+        ],
     }
     for part, changes in cases.items():
         for i, change in enumerate(changes):
@@ -472,7 +512,9 @@ def test_create_database_sql_holds_the_views_of_the_package_it_releases(tmp_path
 
     descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
     (tmp_path / "queries").mkdir()
-    edited = view_sql("studies").replace("CREATE OR REPLACE VIEW", "-- edited in this package\nCREATE OR REPLACE VIEW", 1)
+    edited = view_sql("studies").replace(
+        "CREATE OR REPLACE VIEW", "-- edited in this package\nCREATE OR REPLACE VIEW", 1
+    )
     (tmp_path / "queries" / "studies.sql").write_text(edited, encoding="utf-8")
     assert "-- edited in this package" in database_sql(descriptor, tmp_path)
     assert "-- edited in this package" not in database_sql(descriptor)
@@ -484,13 +526,16 @@ def test_create_database_sql_holds_the_views_of_the_package_it_releases(tmp_path
 def _versioned(folder: Path, version="0.2.0", released="2026-12-07") -> Path:
     """A package's version-bearing files, all agreeing on ``version`` released on ``released``."""
     (folder / "src" / "rhil7").mkdir(parents=True)
-    (folder / "CITATION.cff").write_text(f"cff-version: 1.2.0\ntitle: T\nversion: {version}\n"
-                                         f"date-released: {released}\n", encoding="utf-8")
+    (folder / "CITATION.cff").write_text(
+        f"cff-version: 1.2.0\ntitle: T\nversion: {version}\ndate-released: {released}\n", encoding="utf-8"
+    )
     (folder / "pyproject.toml").write_text(f'[project]\nname = "rhil7"\nversion = "{version}"\n', encoding="utf-8")
-    (folder / "src" / "rhil7" / "__init__.py").write_text(f'"""rhil7."""\n__version__ = "{version}"\n',
-                                                          encoding="utf-8")
-    (folder / "CHANGELOG.md").write_text(f"# Changelog\n\n## [Unreleased]\n\n## [{version}] - {released}\n\n"
-                                         "## [0.1.0] - 2026-11-27\n", encoding="utf-8")
+    (folder / "src" / "rhil7" / "__init__.py").write_text(
+        f'"""rhil7."""\n__version__ = "{version}"\n', encoding="utf-8"
+    )
+    (folder / "CHANGELOG.md").write_text(
+        f"# Changelog\n\n## [Unreleased]\n\n## [{version}] - {released}\n\n## [0.1.0] - 2026-11-27\n", encoding="utf-8"
+    )
     return folder
 
 
@@ -536,10 +581,12 @@ def test_a_stale_date_on_every_file_is_before_the_latest_release(tmp_path):
     folder = _versioned(tmp_path, released="2026-11-20")
     assert version_problems(folder, "0.2.0", RECORDED) == [
         "CHANGELOG.md: 0.2.0 is dated 2026-11-20, before the latest release (2026-11-27); a new version needs "
-        "its own date."]
+        "its own date."
+    ]
     assert version_problems(folder, "0.2.0", [*RECORDED, {"version": "0.2.0", "date": "2026-12-07"}]) == [
         "CITATION.cff: date-released is 2026-11-20, set it to 2026-12-07 (the date of 0.2.0 in releases.json).",
-        "CHANGELOG.md: the heading of 0.2.0 is dated 2026-11-20; releases.json says 2026-12-07."]
+        "CHANGELOG.md: the heading of 0.2.0 is dated 2026-11-20; releases.json says 2026-12-07.",
+    ]
 
 
 def test_the_release_readme_citing_another_version_is_refused(tmp_path):
@@ -550,8 +597,10 @@ def test_the_release_readme_citing_another_version_is_refused(tmp_path):
     from rhil7.release_versions import readme_problems
 
     descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
-    tables = {r["name"]: pd.read_csv(ROOT / r["path"], keep_default_na=False, na_values=[""], dtype=str)
-              for r in descriptor["resources"]}
+    tables = {
+        r["name"]: pd.read_csv(ROOT / r["path"], keep_default_na=False, na_values=[""], dtype=str)
+        for r in descriptor["resources"]
+    }
     cff = b"cff-version: 1.2.0\ntitle: T\nversion: 0.1.0\ndate-released: 2026-11-27\nauthors:\n  - name: A\n"
 
     def readme(version, citation):
@@ -587,8 +636,15 @@ def test_a_released_version_with_other_data_becomes_a_marked_snapshot(tmp_path):
     before = (package / "releases.json").read_bytes()
     out = tmp_path / "dist"
     assert run_cli("release", str(package), "--out", str(out)).returncode == 1
-    result = run_cli("release", str(package), "--out", str(out), "--or-snapshot",
-                     "--repository-url", "https://example.org/owner/rhil7")
+    result = run_cli(
+        "release",
+        str(package),
+        "--out",
+        str(out),
+        "--or-snapshot",
+        "--repository-url",
+        "https://example.org/owner/rhil7",
+    )
     assert result.returncode == 0, result.stderr
     archive = Path(result.stdout.strip())
 
@@ -606,13 +662,21 @@ def test_a_released_version_with_other_data_becomes_a_marked_snapshot(tmp_path):
         assert f"<https://example.org/owner/rhil7/{place}>" in readme
     assert citation["repository-code"] == "https://example.org/owner/rhil7"
     assert verify_archive(archive) == []
-    again = run_cli("release", str(package), "--out", str(tmp_path / "again"), "--snapshot",
-                    "--repository-url", "https://example.org/owner/rhil7")
+    again = run_cli(
+        "release",
+        str(package),
+        "--out",
+        str(tmp_path / "again"),
+        "--snapshot",
+        "--repository-url",
+        "https://example.org/owner/rhil7",
+    )
     assert again.returncode == 0 and _sha256(Path(again.stdout.strip()).read_bytes()) == _sha256(archive.read_bytes())
 
 
-@pytest.mark.parametrize("url", ["http://example.org/a/b", "https://example.org/a b", "https://example.org/a/b)",
-                                 "https://example.org"])
+@pytest.mark.parametrize(
+    "url", ["http://example.org/a/b", "https://example.org/a b", "https://example.org/a/b)", "https://example.org"]
+)
 def test_a_repository_address_is_plain_https(url):
     from rhil7.release import check_repository_url
 

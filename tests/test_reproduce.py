@@ -1,4 +1,5 @@
 """Reproduction: statuses, notes naming missing inputs, JSON keys, report and plots."""
+
 import json
 import os
 from pathlib import Path
@@ -18,9 +19,19 @@ def _plan(**rows):
     return frame.fillna("")
 
 
-MD_REML = dict(measure="MD", model="random", tau2_estimator="REML", pooling="IV", target_unit="days", conversion="wan2014", rationale="")
+MD_REML = dict(
+    measure="MD",
+    model="random",
+    tau2_estimator="REML",
+    pooling="IV",
+    target_unit="days",
+    conversion="wan2014",
+    rationale="",
+)
 MD_DL = dict(MD_REML, tau2_estimator="DL")
-RR_DL = dict(measure="RR", model="random", tau2_estimator="DL", pooling="IV", target_unit="", conversion="", rationale="")
+RR_DL = dict(
+    measure="RR", model="random", tau2_estimator="DL", pooling="IV", target_unit="", conversion="", rationale=""
+)
 
 
 @pytest.mark.data
@@ -94,7 +105,10 @@ def test_snapshot_every_target_is_not_computable_and_names_missing_inputs(packag
         assert "not_reachable" in r["note"]
         assert "fourth_trial" in r["note"]
     sepsis = next(r for r in rows if r["target_id"] == "sepsis_cd8_week2")
-    assert "francois2018 cd8 week2 (not_reachable)" in sepsis["note"] and "daix2023 cd8 week2 (not_reachable)" in sepsis["note"]
+    assert (
+        "francois2018 cd8 week2 (not_reachable)" in sepsis["note"]
+        and "daix2023 cd8 week2 (not_reachable)" in sepsis["note"]
+    )
 
 
 @pytest.mark.data
@@ -110,7 +124,9 @@ def test_real_package_every_target_has_a_status_consistent_with_its_inputs():
         assert r["status"] in STATUSES, r
         studies = tables["studies"]
         pooled = studies if r["subgroup"] == "all" else studies[studies["condition"] == r["subgroup"]]
-        status = {sid: coverage.get((sid, r["outcome"], r["timepoint"]), "not in coverage") for sid in pooled["study_id"]}
+        status = {
+            sid: coverage.get((sid, r["outcome"], r["timepoint"]), "not in coverage") for sid in pooled["study_id"]
+        }
         gaps = {sid: st for sid, st in status.items() if st not in ("extracted", "not_reported")}
         for sid, st in gaps.items():
             assert r["status"] == "not_computable", r
@@ -169,14 +185,17 @@ def test_median_arms_are_converted_labelled_and_shown_under_each_conversion(refe
 
 def test_hartung_knapp_option_in_the_plan(reference_package):
     hk = dict(MD_REML, adjustment="HK")
-    rows, comps = reproduce_all(read_tables(reference_package), _plan(all_hospital_los=hk, all_secondary_infection=RR_DL))
+    rows, comps = reproduce_all(
+        read_tables(reference_package), _plan(all_hospital_los=hk, all_secondary_infection=RR_DL)
+    )
     los = next(r for r in rows if r["target_id"] == "all_hospital_los")
     assert los["model"] == "REML-HK" and los["status"] == "differs"
     assert "REML model reproduces" in los["note"]
 
 
-def test_a_package_read_once_is_not_read_again_and_its_plots_are_byte_identical(reference_package, tmp_path,
-                                                                                 monkeypatch):
+def test_a_package_read_once_is_not_read_again_and_its_plots_are_byte_identical(
+    reference_package, tmp_path, monkeypatch
+):
     """reproduce(ValidatedPackage) builds and recomputes from what the gate read (release hands it down), and
     two reproductions of the same data draw the same bytes (no date, a fixed SVG salt): reproducible reports."""
     import rhil7.gate

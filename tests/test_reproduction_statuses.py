@@ -1,6 +1,7 @@
 """Statuses and notes of `rhil7 reproduce` on the sparse fixture (tests/sparse_fixture.py): nothing published to
 compare with, an inestimable subgroup, Hartung-Knapp and Mantel-Haenszel with one study, REML at the boundary,
 and the footnotes of the conventions each figure depends on (issue 25, items 3, 5, 7, 8)."""
+
 from __future__ import annotations
 
 import copy
@@ -73,8 +74,11 @@ def test_hartung_knapp_with_one_study_falls_back_to_the_z_test_with_its_note(tab
     row, comp = _run(tables, covid19_mortality=dict(adjustment="HK"))["covid19_mortality"]
     assert row["model"] == "DL-HK" and row["status"] != "not_computable" and row["k"] == 1
     hk = comp.fits["DL-HK"]
-    assert hk.t_df is None and (hk.estimate, hk.ci_low, hk.ci_high) == \
-        (comp.fits["DL"].estimate, comp.fits["DL"].ci_low, comp.fits["DL"].ci_high)
+    assert hk.t_df is None and (hk.estimate, hk.ci_low, hk.ci_high) == (
+        comp.fits["DL"].estimate,
+        comp.fits["DL"].ci_low,
+        comp.fits["DL"].ci_high,
+    )
     assert pooling.HK_ONE_STUDY in row["note"] and "zero cells" not in row["note"]
 
 
@@ -83,7 +87,8 @@ def test_hartung_knapp_with_one_study_falls_back_to_the_z_test_with_its_note(tab
 def test_mantel_haenszel_with_one_study_and_a_zero_cell_is_the_study_itself(tables, zero_cells, model):
     _deaths(tables, "syn_d_intervention_death", 0)
     row, comp = _run(tables, covid19_mortality=dict(model=model, pooling="MH", zero_cells=zero_cells))[
-        "covid19_mortality"]
+        "covid19_mortality"
+    ]
     assert {"MH", "MH-DL"} <= set(comp.fits) and row["status"] != "not_computable"
     study = comp.inputs[0]
     for code in ("MH", "MH-DL"):  # the study's own 0.5-corrected log RR and its Wald interval, as RevMan
@@ -122,9 +127,16 @@ def test_no_plots_keeps_the_plots_of_an_earlier_run(reference_package, tmp_path)
     assert (report / "report.md").read_text(encoding="utf-8") != "stale"
 
 
-@pytest.mark.parametrize("outcome, estimate, measure, arm", [
-    ("icu_los", -6.6, "MD", "rhIL-7"), ("icu_los", 2.0, "MD", "control"), ("alc", 1.15, "MD", "rhIL-7"),
-    ("mortality", 0.85, "RR", "rhIL-7"), ("secondary_infection", 1.3, "RR", "control")])
+@pytest.mark.parametrize(
+    "outcome, estimate, measure, arm",
+    [
+        ("icu_los", -6.6, "MD", "rhIL-7"),
+        ("icu_los", 2.0, "MD", "control"),
+        ("alc", 1.15, "MD", "rhIL-7"),
+        ("mortality", 0.85, "RR", "rhIL-7"),
+        ("secondary_infection", 1.3, "RR", "control"),
+    ],
+)
 def test_the_report_says_which_arm_an_estimate_favours_by_the_outcomes_direction(outcome, estimate, measure, arm):
     from rhil7.analysis.presentation import direction_words
 

@@ -1,4 +1,5 @@
 """Field names, types and constraints live in datapackage.json; pandera, SQL and docs agree with it."""
+
 import pytest
 import json
 import re
@@ -56,8 +57,12 @@ def test_view_headers_document_the_columns_they_return():
         columns = [d[0] for d in con.execute(f"SELECT * FROM {view} LIMIT 0").description]
         header = " ".join(line for line in sql.splitlines() if line.startswith("--"))
         if "every column of tables/" in header or "all columns of" in header:
-            source = {"studies": "studies", "sources": "sources", "published": "published_results",
-                      "published_results": "published_results"}[view]
+            source = {
+                "studies": "studies",
+                "sources": "sources",
+                "published": "published_results",
+                "published_results": "published_results",
+            }[view]
             assert columns == fields[source]
         else:
             for column in columns:

@@ -4,6 +4,7 @@ Each renderer is run twice, once with a plain word and once with a hostile strin
 reader gets is compared: the hostile run may not add a line, a workflow command, an HTML element, a link, a table
 row or a formula cell, nor leave a control, C1 or bidi character raw.
 """
+
 from __future__ import annotations
 
 import csv
@@ -99,8 +100,12 @@ def _number(cell: str) -> bool:
 
 def formula_cells(csv_text: str) -> list[str]:
     """Text cells a spreadsheet would evaluate (a number such as -5 is a number)."""
-    return [cell for row in csv.reader(io.StringIO(csv_text, newline="")) for cell in row
-            if cell.startswith(FORMULA_STARTS) and not _number(cell)]
+    return [
+        cell
+        for row in csv.reader(io.StringIO(csv_text, newline=""))
+        for cell in row
+        if cell.startswith(FORMULA_STARTS) and not _number(cell)
+    ]
 
 
 both = pytest.mark.parametrize("hostile", list(HOSTILE.values()), ids=list(HOSTILE))
@@ -108,9 +113,12 @@ both = pytest.mark.parametrize("hostile", list(HOSTILE.values()), ids=list(HOSTI
 
 # ------------------------------------------------------------------ the sink functions, with known values
 
+
 def test_terminal_shows_every_control_c1_bidi_and_format_character_as_an_escape():
-    assert sinks.terminal("a\x1b[2J\u202eb\u009b\n\r\t\x00\u200b\U000e0001") == \
-        "a\\x1b[2J\\u202eb\\x9b\\n\\r\\t\\x00\\u200b\\U000e0001"
+    assert (
+        sinks.terminal("a\x1b[2J\u202eb\u009b\n\r\t\x00\u200b\U000e0001")
+        == "a\\x1b[2J\\u202eb\\x9b\\n\\r\\t\\x00\\u200b\\U000e0001"
+    )
     assert sinks.terminal("Überall 10^9/L ≤ 5, 患者") == "Überall 10^9/L ≤ 5, 患者"  # printable text unchanged
     assert sinks.terminal(3.5) == "3.5"
 
@@ -128,11 +136,18 @@ def test_a_plain_log_line_cannot_be_a_command():
 
 
 def test_markdown_writes_structure_as_entities():
-    assert sinks.markdown("<b>x</b> | `y` [l](u) *e* ~s~") == \
-        "&lt;b&gt;x&lt;/b&gt; &#124; &#96;y&#96; &#91;l&#93;(u) &#42;e&#42; &#126;s&#126;"
+    assert (
+        sinks.markdown("<b>x</b> | `y` [l](u) *e* ~s~")
+        == "&lt;b&gt;x&lt;/b&gt; &#124; &#96;y&#96; &#91;l&#93;(u) &#42;e&#42; &#126;s&#126;"
+    )
     assert sinks.markdown("study_id") == "study_id" and sinks.markdown("_e_") == "&#95;e&#95;"
-    assert [sinks.markdown(v) for v in ("# h", "- l", "1. l", "0.1.0", " x")] == \
-        ["&#35; h", "&#45; l", "1&#46; l", "0.1.0", "&#32;x"]
+    assert [sinks.markdown(v) for v in ("# h", "- l", "1. l", "0.1.0", " x")] == [
+        "&#35; h",
+        "&#45; l",
+        "1&#46; l",
+        "0.1.0",
+        "&#32;x",
+    ]
 
 
 def test_markdown_code_is_fenced_past_any_backtick_run():
@@ -171,18 +186,52 @@ def test_every_sink_function_on_every_hostile_string(hostile):
 
 # ------------------------------------------------------------------ every renderer
 
+
 def _diff_result(value: str) -> DiffResult:
     side = Side(spec="old", kind="directory", label="old", package_dir=Path("old"))
-    table = TableDiff(name=f"t{value}", key=["id"], fields_added=[value],
-                      added=[{"key": {"id": value}, "row": {"id": value}}],
-                      removed=[{"key": {"id": value}, "row": {"id": value}}],
-                      changed=[{"key": {"id": value}, "fields": {value: {"old": value, "new": "x"}}}])
-    figure = {"status": value, "model": "DL", "k": 1, "studies": [value], "estimate": 1.0, "ci_low": 0.5,
-              "ci_high": 2.0, "measure": "RR", "outcome": value, "subgroup": "all", "timepoint": "day28", "note": ""}
-    reproduction = [{"target_id": value, "change": "moved", "fields": ["estimate", "status"], "old": figure,
-                     "new": dict(figure, estimate=1.5, studies=[value, "b"], k=2)}]
-    pooled = [{"outcome": value, "timepoint": "day28", "measure": "RR", "subgroup": value, "model": "DL",
-               "change": "appeared", "old": None, "new": {"k": 1, "estimate": 1.0, "ci_low": 0.5, "ci_high": 2.0}}]
+    table = TableDiff(
+        name=f"t{value}",
+        key=["id"],
+        fields_added=[value],
+        added=[{"key": {"id": value}, "row": {"id": value}}],
+        removed=[{"key": {"id": value}, "row": {"id": value}}],
+        changed=[{"key": {"id": value}, "fields": {value: {"old": value, "new": "x"}}}],
+    )
+    figure = {
+        "status": value,
+        "model": "DL",
+        "k": 1,
+        "studies": [value],
+        "estimate": 1.0,
+        "ci_low": 0.5,
+        "ci_high": 2.0,
+        "measure": "RR",
+        "outcome": value,
+        "subgroup": "all",
+        "timepoint": "day28",
+        "note": "",
+    }
+    reproduction = [
+        {
+            "target_id": value,
+            "change": "moved",
+            "fields": ["estimate", "status"],
+            "old": figure,
+            "new": dict(figure, estimate=1.5, studies=[value, "b"], k=2),
+        }
+    ]
+    pooled = [
+        {
+            "outcome": value,
+            "timepoint": "day28",
+            "measure": "RR",
+            "subgroup": value,
+            "model": "DL",
+            "change": "appeared",
+            "old": None,
+            "new": {"k": 1, "estimate": 1.0, "ci_low": 0.5, "ci_high": 2.0},
+        }
+    ]
     return DiffResult(side, side, [table], reproduction, pooled, warnings=[f"{value}: a warning"])
 
 
@@ -218,14 +267,16 @@ def _ci_report():
 @both
 def test_ci_report_annotations_and_job_summary(hostile):
     ci_report = _ci_report()
+
     def report(value):  # what validate.sh hands to the report
         return json.loads(render_json([_problem(value)], value))
 
     def summary(value):  # with what diff.sh writes
         return ci_report.summary(report(value), render_diff(_diff_result(value), "github"))
 
-    assert_github_safe("\n".join(ci_report.annotations(report(hostile))),
-                       "\n".join(ci_report.annotations(report(PLAIN))))
+    assert_github_safe(
+        "\n".join(ci_report.annotations(report(hostile))), "\n".join(ci_report.annotations(report(PLAIN)))
+    )
     assert_markdown_safe(summary(hostile), summary(PLAIN))
 
 
@@ -239,23 +290,60 @@ def test_the_job_summary_fences_a_diff_whatever_it_holds():
 def test_audit_and_reproduction_text(hostile):
     checks = lambda v: [Check(v, "estimate inside its CI", False, v)]
     assert_terminal_safe(audit_text(checks(hostile)), audit_text(checks(PLAIN)))
-    rows = lambda v: [{"target_id": v, "measure": "RR", "published_estimate": 1.0, "published_ci_low": 0.5,
-                       "published_ci_high": 2.0, "estimate": None, "ci_low": None, "ci_high": None, "k": 0,
-                       "model": None, "status": "not_computable", "note": v}]
+    rows = lambda v: [
+        {
+            "target_id": v,
+            "measure": "RR",
+            "published_estimate": 1.0,
+            "published_ci_low": 0.5,
+            "published_ci_high": 2.0,
+            "estimate": None,
+            "ci_low": None,
+            "ci_high": None,
+            "k": 0,
+            "model": None,
+            "status": "not_computable",
+            "note": v,
+        }
+    ]
     assert_terminal_safe(reproduction_text(rows(hostile)), reproduction_text(rows(PLAIN)))
 
 
 def _report(value: str) -> str:
-    rows = [{"target_id": value, "measure": "RR", "published_estimate": 1.0, "published_ci_low": 0.5,
-             "published_ci_high": 2.0, "estimate": None, "ci_low": None, "ci_high": None, "k": 0, "model": None,
-             "status": "not_computable", "note": value}]
+    rows = [
+        {
+            "target_id": value,
+            "measure": "RR",
+            "published_estimate": 1.0,
+            "published_ci_low": 0.5,
+            "published_ci_high": 2.0,
+            "estimate": None,
+            "ci_low": None,
+            "ci_high": None,
+            "k": 0,
+            "model": None,
+            "status": "not_computable",
+            "note": value,
+        }
+    ]
     comparisons = [SimpleNamespace(inputs=[], missing=[value], excluded=[value])]
-    coverage = pd.DataFrame([dict(study_id=value, outcome="mortality", timepoint="day28", status="extracted",
-                                  detail=value)])
-    sources = pd.DataFrame([dict(source_id=value, title=value, url=f"https://example.org/{value}",
-                                 accessed=date(2026, 1, 2), reach="full")])
-    return report_markdown(rows, comparisons, [Check(value, "estimate inside its CI", False, value)], coverage,
-                           sources, {}, None)
+    coverage = pd.DataFrame(
+        [dict(study_id=value, outcome="mortality", timepoint="day28", status="extracted", detail=value)]
+    )
+    sources = pd.DataFrame(
+        [
+            dict(
+                source_id=value,
+                title=value,
+                url=f"https://example.org/{value}",
+                accessed=date(2026, 1, 2),
+                reach="full",
+            )
+        ]
+    )
+    return report_markdown(
+        rows, comparisons, [Check(value, "estimate inside its CI", False, value)], coverage, sources, {}, None
+    )
 
 
 @both
@@ -272,10 +360,13 @@ def test_report_md_a_cr_inside_a_quoted_cell_keeps_the_row_whole():
 def _readme(value: str) -> str:
     descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
     descriptor.update(title=value, description=value)
-    tables = {"studies": pd.DataFrame([dict(short_citation=value, condition=value)]),
-              "coverage": pd.DataFrame([dict(status="extracted")]),
-              "outcomes_continuous": pd.DataFrame(), "outcomes_dichotomous": pd.DataFrame(),
-              "open_questions": pd.DataFrame([dict(question_id=value, question=value, status="open")])}
+    tables = {
+        "studies": pd.DataFrame([dict(short_citation=value, condition=value)]),
+        "coverage": pd.DataFrame([dict(status="extracted")]),
+        "outcomes_continuous": pd.DataFrame(),
+        "outcomes_dichotomous": pd.DataFrame(),
+        "open_questions": pd.DataFrame([dict(question_id=value, question=value, status="open")]),
+    }
     members = [SimpleNamespace(path=f"tables/{value}.csv", data=b"x", sha256="0" * 64)]
     cff = json.dumps({"title": value, "authors": [{"name": value}], "message": value, "version": "0.1.0"})
     return archive_readme("0.1.0", members, descriptor, tables, {"CITATION.cff": cff.encode()}).decode("utf-8")
@@ -287,11 +378,29 @@ def test_release_readme(hostile):
 
 
 def _dictionary(value: str) -> str:
-    field = {"name": value, "type": "string", "unit": value, "description": value,
-             "constraints": {"enum": [value], "pattern": value}}
-    return render_dictionary({"name": value, "version": "1", "description": value, "resources": [
-        {"name": "t", "path": "tables/t.csv", "title": value, "description": value,
-         "schema": {"fields": [field], "primaryKey": [value]}}]})
+    field = {
+        "name": value,
+        "type": "string",
+        "unit": value,
+        "description": value,
+        "constraints": {"enum": [value], "pattern": value},
+    }
+    return render_dictionary(
+        {
+            "name": value,
+            "version": "1",
+            "description": value,
+            "resources": [
+                {
+                    "name": "t",
+                    "path": "tables/t.csv",
+                    "title": value,
+                    "description": value,
+                    "schema": {"fields": [field], "primaryKey": [value]},
+                }
+            ],
+        }
+    )
 
 
 @both
@@ -308,7 +417,8 @@ def test_query_outputs(hostile):
         records = list(csv.reader(io.StringIO(as_csv, newline="")))
         assert records[1][0] == sinks.spreadsheet(hostile)  # the value kept, behind its apostrophe if it needs one
         assert [r[1] for r in records] == ["n", "-5", "2.5"]  # numbers stay numbers
-    table = lambda v: "\n".join(line for line in render_results(result(v), "table").split("\n")
-                                 if not line.startswith("(cells longer"))  # (a long value is cut: said once)
+    table = lambda v: "\n".join(
+        line for line in render_results(result(v), "table").split("\n") if not line.startswith("(cells longer")
+    )  # (a long value is cut: said once)
     assert_terminal_safe(table(hostile), table(PLAIN))
     assert render_results(result(hostile), "json").isascii()

@@ -8,6 +8,7 @@ console error and no request off the local server, and the console answers the e
 with the rows ``rhil7 query`` gives on the same package. Without chromium, node or node_modules the browser tests
 fail and say how to install them.
 """
+
 from __future__ import annotations
 
 import csv
@@ -65,8 +66,10 @@ def _hostile_package(target: Path) -> Path:
 
     _rewrite(package / "tables" / "studies.csv", study)
     _rewrite(package / "tables" / "sources.csv", lambda row: row.update(title=row["title"] + " " + HOSTILE))
-    _rewrite(package / "tables" / "arms.csv", lambda row: row.update(label=HOSTILE) if row["arm_id"].endswith(
-        "_1_control") else None)
+    _rewrite(
+        package / "tables" / "arms.csv",
+        lambda row: row.update(label=HOSTILE) if row["arm_id"].endswith("_1_control") else None,
+    )
     shutil.copy2(ROOT / "CONTRIBUTING.md", package / "CONTRIBUTING.md")
     return package
 
@@ -137,8 +140,10 @@ def test_escaping_and_links_of_package_strings():
     assert esc(None) == "" and esc(float("nan")) == "" and esc(27.0) == "27"
     assert external_link("javascript:alert(1)", "x") == "x"
     assert external_link('https://example.org/a"b', "x") == "x"
-    assert external_link("https://example.org/a?b=1&c=2", "x") == \
-        '<a href="https://example.org/a?b=1&amp;c=2" rel="noopener noreferrer">x</a>'
+    assert (
+        external_link("https://example.org/a?b=1&c=2", "x")
+        == '<a href="https://example.org/a?b=1&amp;c=2" rel="noopener noreferrer">x</a>'
+    )
     assert anchor("cell", "daix2023", "alc", "week3") == "cell-daix2023-alc-week3"
     odd = anchor("cell", 'a"><script>', "x")
     assert re.fullmatch(r"[A-Za-z0-9_-]+", odd) and odd != anchor("cell", "a'><script>", "x")
@@ -146,7 +151,7 @@ def test_escaping_and_links_of_package_strings():
 
 def _luminance(hex_colour: str) -> float:
     """WCAG 2.x relative luminance of #rrggbb."""
-    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -154,8 +159,17 @@ def _luminance(hex_colour: str) -> float:
 def test_text_colours_have_wcag_aa_contrast():
     css = (ROOT / "src" / "rhil7" / "site" / "static" / "style.css").read_text(encoding="utf-8")
     colours = dict(re.findall(r"--([a-z]+):\s*(#[0-9a-f]{6})", css))
-    pairs = [("ink", "paper"), ("muted", "paper"), ("muted", "soft"), ("link", "paper"), ("link", "soft"),
-             ("ok", "okbg"), ("miss", "missbg"), ("paper", "link"), ("ink", "soft")]
+    pairs = [
+        ("ink", "paper"),
+        ("muted", "paper"),
+        ("muted", "soft"),
+        ("link", "paper"),
+        ("link", "soft"),
+        ("ok", "okbg"),
+        ("miss", "missbg"),
+        ("paper", "link"),
+        ("ink", "soft"),
+    ]
     for text, background in pairs:
         light, dark = sorted((_luminance(colours[text]), _luminance(colours[background])), reverse=True)
         assert (light + 0.05) / (dark + 0.05) >= 4.5, (text, background)
@@ -188,8 +202,11 @@ def test_fixture_site_has_every_page_escaped(fixture_site):
         assert ("meta", {"name": "viewport", "content": "width=device-width, initial-scale=1"}) in page.tags
         ids = [a["id"] for _, a in page.tags if "id" in a]
         assert len(ids) == len(set(ids)), path.name
-        assert all(a.get("id") and any(t == "label" and b.get("for") == a["id"] for t, b in page.tags)
-                   for t, a in page.tags if t == "textarea"), path.name
+        assert all(
+            a.get("id") and any(t == "label" and b.get("for") == a["id"] for t, b in page.tags)
+            for t, a in page.tags
+            if t == "textarea"
+        ), path.name
     trials = _parse(site / "trials.html")
     assert HOSTILE in "".join(trials.text)  # shown as text, characters intact
 
@@ -199,8 +216,9 @@ def test_fixture_site_links_resolve_inside_the_site(fixture_site):
     ids = {p.name: {a["id"] for _, a in _parse(p).tags if "id" in a} for p in _html_pages(site)}
     for path in _html_pages(site):
         for tag, attrs in _parse(path).tags:
-            target = attrs.get("href") if tag in ("a", "link") else attrs.get("src") if tag in ("img", "script") \
-                else None
+            target = (
+                attrs.get("href") if tag in ("a", "link") else attrs.get("src") if tag in ("img", "script") else None
+            )
             if not target or target.startswith(("https://", "http://", "data:", "#")) and not target.startswith("#"):
                 continue
             parts = urlsplit(target)
@@ -248,8 +266,9 @@ def test_every_missing_coverage_cell_links_to_how_to_contribute_it(fixture_site)
     assert missing and len(missing) < len(cells)  # the fixture has both kinds
     coverage = _parse(site / "coverage.html")
     links = [a["href"] for t, a in coverage.tags if t == "a" and a.get("href", "").startswith("contribute.html#")]
-    assert sorted(links) == sorted(f"contribute.html#cell-{c['study_id']}-{c['outcome']}-{c['timepoint']}"
-                                   for c in missing)
+    assert sorted(links) == sorted(
+        f"contribute.html#cell-{c['study_id']}-{c['outcome']}-{c['timepoint']}" for c in missing
+    )
     contribute = _parse(site / "contribute.html")
     ids = {a.get("id") for _, a in contribute.tags}
     assert {link.split("#")[1] for link in links} <= ids
@@ -346,6 +365,7 @@ def _cell(value):
 
 def _order(row: list) -> list[str]:
     """One sort key for a row as the browser shows it and as rhil7 query gives it (numbers by value)."""
+
     def key(value):
         if value is None:
             return "\0"
@@ -353,6 +373,7 @@ def _order(row: list) -> list[str]:
             return f"{float(value):.12g}"
         except ValueError:
             return str(value)
+
     return [key(v) for v in row]
 
 
@@ -383,8 +404,9 @@ def test_every_page_loads_in_chromium_with_no_error_and_no_third_party_request(r
         assert report["pages"][name]["phoneOverflow"] <= 0, name
     assert report["pages"]["console.html"]["state"] == "ready"
     origin = urlsplit(base).netloc
-    assert report["requests"] and all(urlsplit(u).netloc == origin for u in report["requests"] if
-                                      not u.startswith("data:")), [u for u in report["requests"] if origin not in u]
+    assert report["requests"] and all(
+        urlsplit(u).netloc == origin for u in report["requests"] if not u.startswith("data:")
+    ), [u for u in report["requests"] if origin not in u]
     assert any(u.endswith(".wasm") for u in report["requests"])
     loaded_by_home = site_browser.page_weights(site, report)["index.html"]
     assert loaded_by_home < 200_000  # the home page never loads DuckDB-WASM
@@ -400,12 +422,16 @@ def test_console_answers_as_rhil7_query(real_site, tmp_path):
 
     package, site = real_site
     database = build_database(package, tmp_path / "build").database
-    queries = {f"example:{p.name}": p.read_text(encoding="utf-8")
-               for p in sorted((package / "queries" / "examples").glob("*.sql"))}
+    queries = {
+        f"example:{p.name}": p.read_text(encoding="utf-8")
+        for p in sorted((package / "queries" / "examples").glob("*.sql"))
+    }
     queries |= {f"view:{v}": f'SELECT * FROM "{v}"' for v in VIEW_ORDER}
     queries["hostile"] = "SELECT '<img src=x onerror=alert(1)>' AS \"<b>x</b>\""
-    refused = {"remote": "SELECT * FROM read_csv('https://example.org/data.csv')",
-               "unlock": "SET enable_external_access = true"}
+    refused = {
+        "remote": "SELECT * FROM read_csv('https://example.org/data.csv')",
+        "unlock": "SET enable_external_access = true",
+    }
     with site_browser.serve(site) as base:
         report = site_browser.drive(base, ["console.html"], queries | refused)
     assert report["pages"]["console.html"]["errors"] == []
@@ -454,8 +480,9 @@ def test_site_of_a_release_zip_shows_that_archive(fixture_site, fixture_release,
 
 
 @pytest.mark.cli
-def test_site_refuses_a_release_zip_that_does_not_match_its_checksums(fixture_site, fixture_release, stand_in_dist,
-                                                                      tmp_path):
+def test_site_refuses_a_release_zip_that_does_not_match_its_checksums(
+    fixture_site, fixture_release, stand_in_dist, tmp_path
+):
     package, _ = fixture_site
     tampered = tmp_path / fixture_release.name
     with zipfile.ZipFile(fixture_release) as source, zipfile.ZipFile(tampered, "w") as target:
@@ -464,8 +491,16 @@ def test_site_refuses_a_release_zip_that_does_not_match_its_checksums(fixture_si
             if info.filename.endswith("/tables/studies.csv"):
                 data = data.replace(b"1999", b"1998", 1)
             target.writestr(info, data)
-    done = run_cli("site", str(package), "--out", str(tmp_path / "site"), "--duckdb-wasm", str(stand_in_dist),
-                   "--release", str(tampered))
+    done = run_cli(
+        "site",
+        str(package),
+        "--out",
+        str(tmp_path / "site"),
+        "--duckdb-wasm",
+        str(stand_in_dist),
+        "--release",
+        str(tampered),
+    )
     assert done.returncode == 1, done.stderr
     assert "tables/studies.csv" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "site").exists()

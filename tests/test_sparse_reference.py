@@ -1,6 +1,7 @@
 """The engine on sparse data against R metafor 3.8-1 (tests/reference/sparse_and_subgroups.R and its printed
 output sparse_and_subgroups.csv): a single study, zero cells under both conventions, RevMan's M-H random effects,
 prediction intervals and the test for subgroup differences. Every number to 1e-6 (most agree to 1e-12)."""
+
 from __future__ import annotations
 
 import csv
@@ -59,8 +60,9 @@ def assert_fit(fit: pooling.Pooled, item: str, quantities=("estimate", "se", "ci
 @pytest.mark.parametrize("model", ["FE", "DL", "REML"])
 def test_single_mean_difference(model):
     r = _rows("normand1999.csv")[0]
-    es = effect_sizes.mean_difference(float(r["m1i"]), float(r["sd1i"]), float(r["n1i"]),
-                                      float(r["m2i"]), float(r["sd2i"]), float(r["n2i"]))
+    es = effect_sizes.mean_difference(
+        float(r["m1i"]), float(r["sd1i"]), float(r["n1i"]), float(r["m2i"]), float(r["sd2i"]), float(r["n2i"])
+    )
     fit = pooling.fixed_effect(es.yi, es.vi) if model == "FE" else pooling.random_effects(es.yi, es.vi, model)
     assert_fit(fit, f"single_md_{model}")
     assert fit.k == 1 and fit.q == 0.0 and fit.i2 == 0.0 and fit.tau2 == 0.0 and fit.pi_low is None
@@ -117,11 +119,14 @@ def test_inverse_variance_on_sparse_log_risk_ratios(model):
 
 
 # 3. RevMan's "M-H, Random" (hand computation in R following Deeks & Higgins 2010)
-@pytest.mark.parametrize("item, data, convention", [
-    ("bcg_MH_random", bcg, "add_0.5"),
-    ("nielweise_MH_random_add", nielweise, "add_0.5"),
-    ("nielweise_MH_random_uncorrected", nielweise, "mh_uncorrected"),
-])
+@pytest.mark.parametrize(
+    "item, data, convention",
+    [
+        ("bcg_MH_random", bcg, "add_0.5"),
+        ("nielweise_MH_random_add", nielweise, "add_0.5"),
+        ("nielweise_MH_random_uncorrected", nielweise, "mh_uncorrected"),
+    ],
+)
 def test_mantel_haenszel_random_effects_as_revman(item, data, convention):
     fit = pooling.mantel_haenszel_random(*data(), zero_cells=convention)
     assert fit.model == "MH-DL" and fit.t_df is None and fit.pi_low is not None  # random effects, z test

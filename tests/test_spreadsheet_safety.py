@@ -1,4 +1,5 @@
 """Spreadsheet safety (issue 7): a text cell starting with =, +, -, @ (or tab / CR) makes the package invalid."""
+
 from __future__ import annotations
 
 import csv
@@ -16,12 +17,13 @@ from rhil7.validators.run import validate_package
 FIELDS = [{"name": "note"}, {"name": "n", "type": "integer"}, {"name": "snippet"}]
 
 
-@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx", "="])
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://x")', "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx", "="])
 def test_formula_like_text_is_flagged(text):
     rows = [dict(note=""), dict(note="fine", n="-2"), dict(note=text), dict(note="\u00e9=x"), dict(note="a = b")]
     _, problems = typed_tables({"arms": (FIELDS, rows)})
     assert [(p.file, p.row, p.field, p.code, p.found) for p in problems] == [
-        ("tables/arms.csv", 4, "note", "formula-like-text", text)]
+        ("tables/arms.csv", 4, "note", "formula-like-text", text)
+    ]
 
 
 def test_numbers_inner_signs_and_snippets_are_fine():
@@ -55,7 +57,9 @@ def test_enum_of_safe_words_reports_a_formula_once_however_many_fail():
     rows = [dict(unit="=1+1"), dict(unit="cells/uL"), dict(unit="@SUM(A1)"), dict(unit="-x")]
     _, problems = typed_tables({"arms": (fields, rows)}, listed=1)
     assert sorted((p.row or 0, p.code, p.found) for p in problems) == [
-        (0, "problems-omitted", "2 more constraint-error problem(s)"), (2, "constraint-error", "=1+1")]
+        (0, "problems-omitted", "2 more constraint-error problem(s)"),
+        (2, "constraint-error", "=1+1"),
+    ]
 
 
 def test_enum_that_allows_a_formula_start_is_still_checked():
@@ -64,7 +68,7 @@ def test_enum_that_allows_a_formula_start_is_still_checked():
     assert sorted((p.row, p.code) for p in problems) == [(2, "formula-like-text"), (3, "constraint-error")]
 
 
-SPREADSHEET_CASES = ["=HYPERLINK(\"http://x\")", "+1+2", "-2+3", "@SUM(A1)", "\tx", "plain", "a=b", "\u00e9=x"]
+SPREADSHEET_CASES = ['=HYPERLINK("http://x")', "+1+2", "-2+3", "@SUM(A1)", "\tx", "plain", "a=b", "\u00e9=x"]
 
 
 def test_one_function_escapes_every_csv_meant_for_spreadsheets():

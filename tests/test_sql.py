@@ -3,6 +3,7 @@
 Known answers come from the 0.1.0 snapshot (tests/fixtures) and the reference package; the live package is
 only required to build and to answer every view and example query.
 """
+
 import json
 import subprocess
 import sys
@@ -53,24 +54,35 @@ def q(db, sql):
 def test_every_view_exists_and_runs(real_db):
     for view in VIEW_ORDER:
         q(real_db, f"SELECT * FROM {view}")
-    assert {r[0] for r in q(real_db, "SELECT table_name FROM information_schema.tables WHERE table_type = 'VIEW'")} == set(VIEW_ORDER)
+    assert {
+        r[0] for r in q(real_db, "SELECT table_name FROM information_schema.tables WHERE table_type = 'VIEW'")
+    } == set(VIEW_ORDER)
 
 
 def test_snapshot_views_hold_known_values(snapshot_db):
     assert q(snapshot_db, "SELECT study_id, condition, n_randomized FROM studies ORDER BY study_id") == [
-        ("daix2023", "sepsis", 21), ("francois2018", "sepsis", 27), ("shankarhari2025", "covid19", 109)]
-    assert q(snapshot_db, "SELECT arm_id, condition, n_randomized FROM arms WHERE study_id = 'daix2023' ORDER BY 1") == [
-        ("daix2023_cyt107", "sepsis", 15), ("daix2023_placebo", "sepsis", 6)]
-    assert q(snapshot_db, "SELECT estimate, ci_low, ci_high FROM published WHERE target_id = 'covid19_secondary_infection'") == [
-        (0.58, 0.46, 0.74)]
+        ("daix2023", "sepsis", 21),
+        ("francois2018", "sepsis", 27),
+        ("shankarhari2025", "covid19", 109),
+    ]
+    assert q(
+        snapshot_db, "SELECT arm_id, condition, n_randomized FROM arms WHERE study_id = 'daix2023' ORDER BY 1"
+    ) == [("daix2023_cyt107", "sepsis", 15), ("daix2023_placebo", "sepsis", 6)]
+    assert q(
+        snapshot_db, "SELECT estimate, ci_low, ci_high FROM published WHERE target_id = 'covid19_secondary_infection'"
+    ) == [(0.58, 0.46, 0.74)]
     assert q(snapshot_db, "SELECT count(*) FROM published") == [(16,)]
     assert q(snapshot_db, "SELECT status, count(*) FROM coverage GROUP BY 1") == [("not_reachable", 26)]
     # v0.1.0 holds no arm-level outcome data: no effect size, and pooled says every trial is missing
     assert q(snapshot_db, "SELECT count(*) FROM effect_sizes") == [(0,)]
-    assert q(snapshot_db, "SELECT count(*), max(k), bool_or(complete), count(estimate) FROM pooled") == [(108, 0, False, 0)]
-    assert q(snapshot_db, "SELECT k_expected, k_missing, missing_studies FROM pooled WHERE outcome = 'cd4' "
-                          "AND subgroup = 'sepsis' AND model = 'DL'") == [
-        (2, 2, "daix2023 (not_reachable); francois2018 (not_reachable)")]
+    assert q(snapshot_db, "SELECT count(*), max(k), bool_or(complete), count(estimate) FROM pooled") == [
+        (108, 0, False, 0)
+    ]
+    assert q(
+        snapshot_db,
+        "SELECT k_expected, k_missing, missing_studies FROM pooled WHERE outcome = 'cd4' "
+        "AND subgroup = 'sepsis' AND model = 'DL'",
+    ) == [(2, 2, "daix2023 (not_reachable); francois2018 (not_reachable)")]
 
 
 def test_examples_run_on_the_real_database(real_db):
@@ -98,24 +110,42 @@ def test_examples_return_known_values_on_reference_data(reference_db):
 
 
 def test_effect_sizes_view_matches_escalc(reference_db):
-    rows = q(reference_db, "SELECT study_id, yi, vi FROM effect_sizes WHERE study_id IN ('bcg_1', 'normand_4') ORDER BY 1")
-    assert [(r[0], round(r[1], 4), round(r[2], 4)) for r in rows] == [("bcg_1", -0.8893, 0.3256), ("normand_4", -71.0, 150.2222)]
+    rows = q(
+        reference_db, "SELECT study_id, yi, vi FROM effect_sizes WHERE study_id IN ('bcg_1', 'normand_4') ORDER BY 1"
+    )
+    assert [(r[0], round(r[1], 4), round(r[2], 4)) for r in rows] == [
+        ("bcg_1", -0.8893, 0.3256),
+        ("normand_4", -71.0, 150.2222),
+    ]
 
 
 def test_sql_pooled_equals_python_to_1e9(reference_db, reference_package):
     tables = read_tables(reference_package)
     es_rows = q(reference_db, "SELECT outcome, timepoint, subgroup, yi, vi FROM effect_sizes")
-    pooled = q(reference_db, "SELECT outcome, timepoint, subgroup, model, estimate, ci_low, ci_high, tau2, q, i2, k, measure FROM pooled "
-                             "WHERE model IN ('FE', 'DL')")  # MH rows: tests/test_sql_reference.py
+    pooled = q(
+        reference_db,
+        "SELECT outcome, timepoint, subgroup, model, estimate, ci_low, ci_high, tau2, q, i2, k, measure FROM pooled "
+        "WHERE model IN ('FE', 'DL')",
+    )  # MH rows: tests/test_sql_reference.py
     assert len(pooled) == 12
     for outcome, timepoint, subgroup, model, est, low, high, tau2, qq, i2, k, measure in pooled:
-        sel = [(y, v) for o, t, s, y, v in es_rows if o == outcome and t == timepoint and (subgroup == "all" or s == subgroup)]
+        sel = [
+            (y, v)
+            for o, t, s, y, v in es_rows
+            if o == outcome and t == timepoint and (subgroup == "all" or s == subgroup)
+        ]
         yi, vi = np.array([s[0] for s in sel]), np.array([s[1] for s in sel])
         fit = pooling.fixed_effect(yi, vi) if model == "FE" else pooling.random_effects(yi, vi, "DL")
         tr = np.exp if measure == "RR" else (lambda x: x)
         assert k == fit.k
-        for ours, theirs in ((est, tr(fit.estimate)), (low, tr(fit.ci_low)), (high, tr(fit.ci_high)), (tau2, fit.tau2),
-                             (qq, fit.q), (i2, fit.i2)):
+        for ours, theirs in (
+            (est, tr(fit.estimate)),
+            (low, tr(fit.ci_low)),
+            (high, tr(fit.ci_high)),
+            (tau2, fit.tau2),
+            (qq, fit.q),
+            (i2, fit.i2),
+        ):
             assert abs(ours - theirs) <= 1e-9 * max(1.0, abs(theirs)), (outcome, subgroup, model)
     assert tables["studies"].shape[0] == 22
 
@@ -127,7 +157,7 @@ def test_zero_cells_in_sql_match_python(reference_package):
 
     tables = read_tables(reference_package)
     dich = tables["outcomes_dichotomous"]
-    dich.loc[dich["row_id"] == "bcg_1_intervention_tb", "events"] = 0          # one zero cell
+    dich.loc[dich["row_id"] == "bcg_1_intervention_tb", "events"] = 0  # one zero cell
     dich.loc[dich["row_id"].isin(["bcg_2_intervention_tb", "bcg_2_control_tb"]), "events"] = 0  # double zero
     con = connect_in_memory(tables, read_descriptor(reference_package))
     rows = dict(con.execute("SELECT study_id, yi FROM effect_sizes WHERE measure = 'RR'").fetchall())
@@ -140,7 +170,12 @@ def test_zero_cells_in_sql_match_python(reference_package):
 
 def test_build_refuses_an_invalid_package(package_copy, tmp_path, monkeypatch):
     csv = package_copy / "tables" / "arms.csv"
-    csv.write_text(csv.read_text(encoding="utf-8").replace("daix2023_cyt107,daix2023,intervention", "daix2023_cyt107,daix2023,treatment"), encoding="utf-8")
+    csv.write_text(
+        csv.read_text(encoding="utf-8").replace(
+            "daix2023_cyt107,daix2023,intervention", "daix2023_cyt107,daix2023,treatment"
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(BuildRefused, match="invalid"):
         build_database(package_copy, tmp_path / "out")
     assert not (tmp_path / "out" / "rhil7.duckdb").exists()
@@ -166,13 +201,30 @@ def test_query_cli_formats_and_errors(cli, snapshot_db):
     table = cli("query", "--database", db, "SELECT study_id, n_randomized FROM studies ORDER BY 1")
     assert table.returncode == 0 and "daix2023" in table.stdout and "(3 rows)" in table.stdout
     as_csv = cli("query", "--database", db, "--format", "csv", "SELECT study_id, n_randomized FROM studies ORDER BY 1")
-    assert as_csv.stdout.splitlines() == ["study_id,n_randomized", "daix2023,21", "francois2018,27", "shankarhari2025,109"]
-    as_json = cli("query", "--database", db, "--format", "json", "SELECT target_id, estimate FROM published WHERE target_id = 'all_alc_week4'")
+    assert as_csv.stdout.splitlines() == [
+        "study_id,n_randomized",
+        "daix2023,21",
+        "francois2018,27",
+        "shankarhari2025,109",
+    ]
+    as_json = cli(
+        "query",
+        "--database",
+        db,
+        "--format",
+        "json",
+        "SELECT target_id, estimate FROM published WHERE target_id = 'all_alc_week4'",
+    )
     assert json.loads(as_json.stdout) == [{"target_id": "all_alc_week4", "estimate": 0.8}]
     bad = cli("query", "--database", db, "SELECT nope FROM studies")
     assert bad.returncode == 1 and "nope" in bad.stderr and "Traceback" not in bad.stderr
-    for write in ("DELETE FROM raw.studies", "CREATE TABLE x (a INT)", "COPY studies TO '/tmp/leak.csv'",
-                  "ATTACH ':memory:' AS other", "INSTALL httpfs"):
+    for write in (
+        "DELETE FROM raw.studies",
+        "CREATE TABLE x (a INT)",
+        "COPY studies TO '/tmp/leak.csv'",
+        "ATTACH ':memory:' AS other",
+        "INSTALL httpfs",
+    ):
         refused = cli("query", "--database", db, write)
         assert refused.returncode == 1 and "refused" in refused.stderr, write
     assert q(snapshot_db, "SELECT count(*) FROM raw.studies") == [(3,)]
@@ -193,17 +245,36 @@ def test_database_opens_in_the_plain_duckdb_cli(snapshot_db):
     """The DuckDB command-line shell (PyPI duckdb-cli, pinned in the test extra) opens the file and runs the views."""
     shell = Path(sys.executable).with_name("duckdb")
     assert shell.exists(), "the duckdb CLI is installed by the test extra"
-    out = subprocess.run([str(shell), "-readonly", "-csv", str(snapshot_db), "-c",
-                          "SELECT count(*) AS n FROM coverage; SELECT study_id, n_randomized FROM studies ORDER BY 1"],
-                         capture_output=True, text=True, cwd="/", timeout=60)
+    out = subprocess.run(
+        [
+            str(shell),
+            "-readonly",
+            "-csv",
+            str(snapshot_db),
+            "-c",
+            "SELECT count(*) AS n FROM coverage; SELECT study_id, n_randomized FROM studies ORDER BY 1",
+        ],
+        capture_output=True,
+        text=True,
+        cwd="/",
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["n", "26", "study_id,n_randomized", "daix2023,21", "francois2018,27", "shankarhari2025,109"]
+    assert out.stdout.split() == [
+        "n",
+        "26",
+        "study_id,n_randomized",
+        "daix2023,21",
+        "francois2018,27",
+        "shankarhari2025,109",
+    ]
 
 
 def test_readme_view_examples_run(real_db, snapshot_db):
     """The one-example-per-view table (README.md, or docs/sql.md where the README links to it) runs."""
-    readme = "\n".join(path.read_text(encoding="utf-8") for path in (ROOT / "README.md", ROOT / "docs" / "sql.md")
-                       if path.is_file())
+    readme = "\n".join(
+        path.read_text(encoding="utf-8") for path in (ROOT / "README.md", ROOT / "docs" / "sql.md") if path.is_file()
+    )
     examples = {}
     for line in readme.splitlines():
         parts = [p.strip() for p in line.split("|")]
@@ -214,7 +285,10 @@ def test_readme_view_examples_run(real_db, snapshot_db):
         assert view in sql
         q(real_db, sql)
         q(snapshot_db, sql)
-    assert q(snapshot_db, examples["arms"]) == [("daix2023_cyt107", "intervention", 15), ("daix2023_placebo", "control", 6)]
+    assert q(snapshot_db, examples["arms"]) == [
+        ("daix2023_cyt107", "intervention", 15),
+        ("daix2023_placebo", "control", 6),
+    ]
 
 
 @pytest.mark.data
@@ -245,22 +319,31 @@ def test_every_view_and_column_says_what_it_holds(reference_package):
     views = dict(con.execute("SELECT view_name, comment FROM duckdb_views() WHERE NOT internal").fetchall())
     assert set(views) == set(VIEW_ORDER) and all(views.values())
     for view in VIEW_ORDER:
-        columns = con.execute("SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'main' "
-                              "AND table_name = ? ORDER BY column_index", [view]).fetchall()
+        columns = con.execute(
+            "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'main' "
+            "AND table_name = ? ORDER BY column_index",
+            [view],
+        ).fetchall()
         assert columns and all(comment for _, comment in columns), (view, [c for c, text in columns if not text])
         doc = view_doc(view, view_sql(view))
         fields = {r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in descriptor["resources"]}
         assert [c for c, _ in columns] == (fields[doc.table] if doc.table else list(doc.columns)), view
-    described = {(r["name"], f["name"]): f["description"]
-                 for r in descriptor["resources"] for f in r["schema"]["fields"]}
-    raw = con.execute("SELECT table_name, column_name, comment FROM duckdb_columns() "
-                      "WHERE schema_name = 'raw'").fetchall()
+    described = {
+        (r["name"], f["name"]): f["description"] for r in descriptor["resources"] for f in r["schema"]["fields"]
+    }
+    raw = con.execute(
+        "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'raw'"
+    ).fetchall()
     assert {(t, c): text for t, c, text in raw} == described
-    pooled = dict(con.execute("SELECT column_name, comment FROM duckdb_columns() "
-                              "WHERE table_name = 'pooled'").fetchall())
+    pooled = dict(
+        con.execute("SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'pooled'").fetchall()
+    )
     assert pooled["k_missing"].startswith("trials whose data are not in the package")
-    arms = dict(con.execute("SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'main' "
-                            "AND table_name = 'arms'").fetchall())
+    arms = dict(
+        con.execute(
+            "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = 'arms'"
+        ).fetchall()
+    )
     assert arms["n_randomized"] == described[("arms", "n_randomized")]  # a table's column: its Table Schema words
 
 
@@ -270,28 +353,54 @@ def test_provenance_lists_every_snippet_behind_a_trial(reference_package):
     from rhil7.loading import read_descriptor
 
     tables = read_tables(reference_package)
-    tables["study_provenance"] = pd.DataFrame([dict(study_id="bcg_1", field="year", source_id="metadat_colditz1994",
-                                                    location="Examples", snippet="Aronson 1948", method="text",
-                                                    note=None)])
+    tables["study_provenance"] = pd.DataFrame(
+        [
+            dict(
+                study_id="bcg_1",
+                field="year",
+                source_id="metadat_colditz1994",
+                location="Examples",
+                snippet="Aronson 1948",
+                method="text",
+                note=None,
+            )
+        ]
+    )
     con = connect_in_memory(tables, read_descriptor(reference_package))
-    rows = con.execute("SELECT table_name, row_key, arm_id, field, value, snippet FROM provenance "
-                       "WHERE study_id = 'bcg_1' ORDER BY table_name, row_key, field").fetchall()
+    rows = con.execute(
+        "SELECT table_name, row_key, arm_id, field, value, snippet FROM provenance "
+        "WHERE study_id = 'bcg_1' ORDER BY table_name, row_key, field"
+    ).fetchall()
     arm = tables["arms"].set_index("arm_id").loc["bcg_1_intervention"]
     tb = tables["outcomes_dichotomous"].set_index("row_id").loc["bcg_1_intervention_tb"]
     assert ("studies", "bcg_1", None, "year", "1994", "Aronson 1948") in rows
-    assert ("arms", "bcg_1_intervention", "bcg_1_intervention", "n_randomized", str(arm["n_randomized"]),
-            arm["snippet"]) in rows
-    assert ("outcomes_dichotomous", "bcg_1_intervention_tb", "bcg_1_intervention", "events", str(tb["events"]),
-            tb["snippet"]) in rows
+    assert (
+        "arms",
+        "bcg_1_intervention",
+        "bcg_1_intervention",
+        "n_randomized",
+        str(arm["n_randomized"]),
+        arm["snippet"],
+    ) in rows
+    assert (
+        "outcomes_dichotomous",
+        "bcg_1_intervention_tb",
+        "bcg_1_intervention",
+        "events",
+        str(tb["events"]),
+        tb["snippet"],
+    ) in rows
     assert len(rows) == 1 + 2 + 4  # one study field; n_randomized of two arms; events and total of two rows
-    continuous = con.execute("SELECT DISTINCT field FROM provenance "
-                             "WHERE table_name = 'outcomes_continuous'").fetchall()
+    continuous = con.execute(
+        "SELECT DISTINCT field FROM provenance WHERE table_name = 'outcomes_continuous'"
+    ).fetchall()
     assert sorted(f for (f,) in continuous) == ["mean", "n", "sd"]  # mean_sd rows: no empty value is listed
 
 
 def test_published_results_is_the_view_and_published_its_deprecated_alias(reference_db):
-    assert q(reference_db, "SELECT * FROM published_results ORDER BY target_id") == \
-        q(reference_db, "SELECT * FROM published ORDER BY target_id")
+    assert q(reference_db, "SELECT * FROM published_results ORDER BY target_id") == q(
+        reference_db, "SELECT * FROM published ORDER BY target_id"
+    )
     comment = q(reference_db, "SELECT comment FROM duckdb_views() WHERE view_name = 'published'")[0][0]
     assert "DEPRECATED" in comment and "published_results" in comment
 
@@ -307,8 +416,10 @@ def test_the_release_sql_text_gives_the_same_views_and_comments(reference_packag
     plain = safe_connect()
     create_tables(plain, descriptor, tables)
     plain.execute(views_sql(descriptor))
-    for sql in ("SELECT schema_name, table_name, column_name, comment FROM duckdb_columns() WHERE NOT internal",
-                "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal",
-                "SELECT table_name, comment FROM duckdb_tables()",
-                "SELECT outcome, subgroup, model, k, k_missing, complete FROM pooled"):  # values: last bits may differ
+    for sql in (
+        "SELECT schema_name, table_name, column_name, comment FROM duckdb_columns() WHERE NOT internal",
+        "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal",
+        "SELECT table_name, comment FROM duckdb_tables()",
+        "SELECT outcome, subgroup, model, k, k_missing, complete FROM pooled",
+    ):  # values: last bits may differ
         assert sorted(map(str, plain.execute(sql).fetchall())) == sorted(map(str, built.execute(sql).fetchall())), sql

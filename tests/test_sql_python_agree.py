@@ -10,6 +10,7 @@ fixture packages (tests/sparse_fixture.py; numbers made up for the tests, never 
 
 The plan is read from the package being analysed; plan rows the engine cannot honour are refused.
 """
+
 from __future__ import annotations
 
 import csv
@@ -48,12 +49,23 @@ def _sparse(target):
 
 def _not_reachable(package, study, outcome, table):
     """``study``'s ``outcome`` data taken out of the package, its coverage row saying not_reachable."""
-    _rewrite(package / "tables" / table,
-             lambda rows: [r for r in rows if (r["study_id"], r["outcome"]) != (study, outcome)])
-    _rewrite(package / "tables" / "coverage.csv", lambda rows: [
-        {**r, "status": "not_reachable", "detail": "synthetic: the full text could not be reached",
-         "wanted_source": "synthetic full text"} if (r["study_id"], r["outcome"]) == (study, outcome) else r
-        for r in rows])
+    _rewrite(
+        package / "tables" / table, lambda rows: [r for r in rows if (r["study_id"], r["outcome"]) != (study, outcome)]
+    )
+    _rewrite(
+        package / "tables" / "coverage.csv",
+        lambda rows: [
+            {
+                **r,
+                "status": "not_reachable",
+                "detail": "synthetic: the full text could not be reached",
+                "wanted_source": "synthetic full text",
+            }
+            if (r["study_id"], r["outcome"]) == (study, outcome)
+            else r
+            for r in rows
+        ],
+    )
 
 
 def _incomplete(target):
@@ -65,10 +77,15 @@ def _incomplete(target):
 
 def _inestimable(target):
     package = _sparse(target)
-    _rewrite(package / "tables" / "outcomes_dichotomous.csv", lambda rows: [
-        {**r, "events": "0", "snippet": f"synthetic {r['arm_id']}: 0 of {r['total']}"}
-        if r["study_id"] == "syn_d" else r
-        for r in rows])
+    _rewrite(
+        package / "tables" / "outcomes_dichotomous.csv",
+        lambda rows: [
+            {**r, "events": "0", "snippet": f"synthetic {r['arm_id']}: 0 of {r['total']}"}
+            if r["study_id"] == "syn_d"
+            else r
+            for r in rows
+        ],
+    )
     return package
 
 
@@ -117,8 +134,11 @@ def test_sql_and_reproduce_agree_on_every_target_and_its_coverage(reproduced):
         for model, p in sql.items():
             where = (name, row["target_id"], model)
             assert (p["k"], p["k_excluded"], p["k_missing"], p["k_not_reported"]) == (
-                len(comparison.inputs), len(comparison.excluded), len(comparison.missing),
-                len(comparison.not_reported)), where
+                len(comparison.inputs),
+                len(comparison.excluded),
+                len(comparison.missing),
+                len(comparison.not_reported),
+            ), where
             assert p["complete"] is (not comparison.missing), where
             assert p["k_expected"] == p["k"] + p["k_excluded"] + p["k_missing"], where
             named = [m.split(" (")[0] for m in (p["missing_studies"] or "").split("; ") if m]
@@ -170,8 +190,12 @@ def test_reproduce_json_and_sql_pooled_agree(cli, sparse, model):
     computed = {k: r for k, r in rows.items() if r["status"] != "not_computable"}
     assert len(computed) == 6
     for target_id, row in computed.items():
-        match = [p for p in pooled if (p["outcome"], p["timepoint"], p["subgroup"], p["model"]) ==
-                 (row["outcome"], row["timepoint"], row["subgroup"], row["model"])]
+        match = [
+            p
+            for p in pooled
+            if (p["outcome"], p["timepoint"], p["subgroup"], p["model"])
+            == (row["outcome"], row["timepoint"], row["subgroup"], row["model"])
+        ]
         assert len(match) == 1, target_id
         sql = match[0]
         assert sql["k"] == row["k"] and sql["k_excluded"] == len(row["excluded"]), target_id
@@ -209,9 +233,17 @@ def test_sql_reml_equals_the_engine_s_on_random_datasets():
         assert (row["tau2"] == 0) is (fit.tau2 == 0), name
         at_boundary += fit.tau2 == 0
         scale = max(vi)
-        for ours, theirs in (("tau2", "tau2"), ("yi_pooled", "estimate"), ("se", "se"), ("ci_low", "ci_low"),
-                             ("ci_high", "ci_high"), ("i2", "i2"), ("q", "q"), ("pi_low", "pi_low"),
-                             ("pi_high", "pi_high")):
+        for ours, theirs in (
+            ("tau2", "tau2"),
+            ("yi_pooled", "estimate"),
+            ("se", "se"),
+            ("ci_low", "ci_low"),
+            ("ci_high", "ci_high"),
+            ("i2", "i2"),
+            ("q", "q"),
+            ("pi_low", "pi_low"),
+            ("pi_high", "pi_high"),
+        ):
             expected = getattr(fit, theirs)
             if expected is None:
                 assert row[ours] is None, (name, ours)
@@ -245,8 +277,10 @@ def test_sparse_cases_are_pooled_as_documented(cli, sparse):
 def test_two_way_reported_arm_enters_once_in_both(cli, sparse):
     _reproduce(cli, sparse)
     con = duckdb.connect(str(sparse / "build" / "rhil7.duckdb"), read_only=True)
-    used = con.execute("SELECT intervention_row_id, intervention_statistic FROM effect_size_inputs "
-                       "WHERE study_id = 'syn_a' AND outcome = 'alc'").fetchall()
+    used = con.execute(
+        "SELECT intervention_row_id, intervention_statistic FROM effect_size_inputs "
+        "WHERE study_id = 'syn_a' AND outcome = 'alc'"
+    ).fetchall()
     assert used == [("syn_a_intervention_alc0", "mean_sd")]
 
 
@@ -276,12 +310,15 @@ def test_model_and_plan_options_run_a_sensitivity_analysis(cli, sparse, tmp_path
 
 @pytest.mark.slow
 @pytest.mark.cli
-@pytest.mark.parametrize("change, message", [
-    (dict(pooling="MH"), "Mantel-Haenszel pooling is for risk ratios"),
-    (dict(model="randomised"), "expected one of random, fixed, found 'randomised'"),
-    (dict(zero_cells="add_1"), "column 'zero_cells'"),
-    (dict(tau2_estimator="PM"), "column 'tau2_estimator'"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(pooling="MH"), "Mantel-Haenszel pooling is for risk ratios"),
+        (dict(model="randomised"), "expected one of random, fixed, found 'randomised'"),
+        (dict(zero_cells="add_1"), "column 'zero_cells'"),
+        (dict(tau2_estimator="PM"), "column 'tau2_estimator'"),
+    ],
+)
 def test_a_plan_row_the_engine_cannot_honour_is_refused(cli, tmp_path, change, message):
     package = build_sparse_package(tmp_path / "package")
     plan = default_plan()
@@ -309,7 +346,7 @@ def test_sql_quantiles_equal_scipy():
 
     con = duckdb.connect(":memory:")
     sql = view_sql("effect_size_inputs")
-    con.execute(sql[:sql.index("CREATE OR REPLACE VIEW")])
+    con.execute(sql[: sql.index("CREATE OR REPLACE VIEW")])
     ps = [1e-10, 0.01, 0.3, 0.5, 0.7, 0.975, *((n - 0.375) / (n + 0.25) for n in range(5, 3000, 7))]
     ours = [con.execute("SELECT normal_quantile(?)", [p]).fetchone()[0] for p in ps]
     assert np.allclose(ours, stats.norm.ppf(ps), rtol=1e-14, atol=0)
@@ -357,8 +394,9 @@ def test_statistic_columns_of_the_sql_are_the_vocabulary_s():
 
     con = duckdb.connect(":memory:")
     con.execute(vocabulary_sql())
-    parameters = con.execute("SELECT parameters FROM duckdb_functions() WHERE function_name = 'statistic_incomplete'"
-                             ).fetchone()[0]
+    parameters = con.execute(
+        "SELECT parameters FROM duckdb_functions() WHERE function_name = 'statistic_incomplete'"
+    ).fetchone()[0]
     columns = parameters[1:]
     call = re.search(r"statistic_incomplete\(([^)]*)\)", view_sql("effect_size_inputs")).group(1)
     assert [c.strip() for c in call.split(",")] == parameters

@@ -4,6 +4,7 @@ RevMan's M-H random effects, prediction intervals on dat.bcg, and REML where the
 at the boundary tau2 = 0 (issue 25), inside it (egger2001), and where plain Fisher scoring cycles. The tables are
 the reference package's (conftest.py), with the trials' counts replaced by the published dataset under test, or
 (``pooled_over``) bare yi and vi in the tables the view reads."""
+
 from __future__ import annotations
 
 import csv
@@ -34,23 +35,33 @@ R = _reference()
 R_REML = _reference("reml_boundary.csv")
 
 
-def _with_counts(tables: dict[str, pd.DataFrame], counts: list[tuple[str, int, int, int, int]]) -> dict[str, pd.DataFrame]:
+def _with_counts(
+    tables: dict[str, pd.DataFrame], counts: list[tuple[str, int, int, int, int]]
+) -> dict[str, pd.DataFrame]:
     """The reference tables with the dichotomous outcome replaced by (study, a, n1, c, n2) rows."""
     tables = {name: frame.copy() for name, frame in tables.items()}
     studies, arms, dich, coverage = (tables[n] for n in ("studies", "arms", "outcomes_dichotomous", "coverage"))
     template_study, template_arm, template_row = studies.iloc[0], arms.iloc[0], dich.iloc[0]
-    new_studies, new_arms, new_rows, new_coverage = [], [], [], []
+    new_studies, new_arms, new_rows = [], [], []
     for i, (sid, a, n1, c, n2) in enumerate(counts):
-        new_studies.append(template_study.copy().to_dict() | dict(study_id=sid, short_citation=sid,
-                                                                  condition="sepsis" if i % 2 else "covid19"))
+        new_studies.append(
+            template_study.copy().to_dict()
+            | dict(study_id=sid, short_citation=sid, condition="sepsis" if i % 2 else "covid19")
+        )
         for role, events, total in (("intervention", a, n1), ("control", c, n2)):
-            new_arms.append(template_arm.copy().to_dict() | dict(arm_id=f"{sid}_{role}", study_id=sid, arm_role=role,
-                                                                 n_randomized=total))
-            new_rows.append(template_row.copy().to_dict() | dict(row_id=f"{sid}_{role}_x", study_id=sid,
-                                                                 arm_id=f"{sid}_{role}", events=events, total=total))
+            new_arms.append(
+                template_arm.copy().to_dict()
+                | dict(arm_id=f"{sid}_{role}", study_id=sid, arm_role=role, n_randomized=total)
+            )
+            new_rows.append(
+                template_row.copy().to_dict()
+                | dict(row_id=f"{sid}_{role}_x", study_id=sid, arm_id=f"{sid}_{role}", events=events, total=total)
+            )
     keep = ~studies["study_id"].str.startswith("bcg_")
     tables["studies"] = pd.concat([studies[keep], pd.DataFrame(new_studies)], ignore_index=True)
-    tables["arms"] = pd.concat([arms[~arms["study_id"].str.startswith("bcg_")], pd.DataFrame(new_arms)], ignore_index=True)
+    tables["arms"] = pd.concat(
+        [arms[~arms["study_id"].str.startswith("bcg_")], pd.DataFrame(new_arms)], ignore_index=True
+    )
     tables["outcomes_dichotomous"] = pd.DataFrame(new_rows)
     tables["coverage"] = coverage[~coverage["study_id"].str.startswith("bcg_")]
     return tables
@@ -71,12 +82,20 @@ def _csv_counts(name, a, n1, c, n2, label):
 
 
 def nielweise():
-    return _csv_counts("nielweise2007.csv", lambda r: r["ai"], lambda r: r["n1i"], lambda r: r["ci"], lambda r: r["n2i"], "nw")
+    return _csv_counts(
+        "nielweise2007.csv", lambda r: r["ai"], lambda r: r["n1i"], lambda r: r["ci"], lambda r: r["n2i"], "nw"
+    )
 
 
 def bcg():
-    return _csv_counts("bcg_alloc.csv", lambda r: r["tpos"], lambda r: int(r["tpos"]) + int(r["tneg"]),
-                       lambda r: r["cpos"], lambda r: int(r["cpos"]) + int(r["cneg"]), "bcg")
+    return _csv_counts(
+        "bcg_alloc.csv",
+        lambda r: r["tpos"],
+        lambda r: int(r["tpos"]) + int(r["tneg"]),
+        lambda r: r["cpos"],
+        lambda r: int(r["cpos"]) + int(r["cneg"]),
+        "bcg",
+    )
 
 
 def _assert(row, item, quantities=("estimate", "ci_low", "ci_high", "se", "tau2", "q", "i2", "k")):
@@ -121,11 +140,16 @@ def pooled_over(datasets: dict[str, tuple[list[float], list[float]]], model: str
     con.execute(vocabulary_sql())
     con.execute("CREATE TABLE studies (study_id VARCHAR, condition VARCHAR)")
     con.execute("CREATE TABLE coverage (study_id VARCHAR, outcome VARCHAR, timepoint VARCHAR, status VARCHAR)")
-    con.execute("CREATE TABLE effect_size_inputs (study_id VARCHAR, outcome VARCHAR, timepoint VARCHAR, "
-                "measure VARCHAR, subgroup VARCHAR, yi DOUBLE, vi DOUBLE, excluded VARCHAR, intervention_events INTEGER, "
-                "control_events INTEGER, n_intervention INTEGER, n_control INTEGER, continuity_corrected BOOLEAN)")
-    rows = [(f"{name}_{i}", "alc", name, "MD", "sepsis", float(y), float(v), None, None, None, None, None, False)
-            for name, (yi, vi) in datasets.items() for i, (y, v) in enumerate(zip(yi, vi, strict=True))]
+    con.execute(
+        "CREATE TABLE effect_size_inputs (study_id VARCHAR, outcome VARCHAR, timepoint VARCHAR, "
+        "measure VARCHAR, subgroup VARCHAR, yi DOUBLE, vi DOUBLE, excluded VARCHAR, intervention_events INTEGER, "
+        "control_events INTEGER, n_intervention INTEGER, n_control INTEGER, continuity_corrected BOOLEAN)"
+    )
+    rows = [
+        (f"{name}_{i}", "alc", name, "MD", "sepsis", float(y), float(v), None, None, None, None, None, False)
+        for name, (yi, vi) in datasets.items()
+        for i, (y, v) in enumerate(zip(yi, vi, strict=True))
+    ]
     con.executemany(f"INSERT INTO effect_size_inputs VALUES ({', '.join('?' for _ in rows[0])})", rows)
     con.executemany("INSERT INTO studies VALUES (?, 'sepsis')", [(r[0],) for r in rows])
     con.executemany("INSERT INTO coverage VALUES (?, ?, ?, 'extracted')", [r[:3] for r in rows])
@@ -154,7 +178,11 @@ def test_reml_boundary_issue25_is_metafor_s(reference_package):
     from the DL value stops at tau2 = 0.2695; the restricted likelihood is highest at 0, where metafor stops:
     log RR 0.0256 [-0.4982, 0.5494]."""
     assert [row[1:] for row in REML_COUNTS["issue25"]] == [
-        (13, 122, 22, 191), (11, 172, 1, 149), (14, 90, 3, 21), (1, 24, 24, 164)]
+        (13, 122, 22, 191),
+        (11, 172, 1, 149),
+        (14, 90, 3, 21),
+        (1, 24, 24, 164),
+    ]
     row = _pooled(reference_package, REML_COUNTS["issue25"])["REML"]
     _assert_reml(row, R_REML["issue25_REML"], log=True)
     assert row["tau2"] == 0 and row["i2"] == 0

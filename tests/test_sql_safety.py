@@ -4,6 +4,7 @@ The payloads are the attack review's: a field name that closes the column list a
 that reads a URL. The SQL layer must be safe whatever the validator decides about the names, so the
 builders are also called directly, past the validator.
 """
+
 from __future__ import annotations
 
 import ast
@@ -93,7 +94,7 @@ def test_quote_identifier_doubles_quotes_and_refuses_nul():
 
 def test_quoted_names_round_trip_through_duckdb():
     con = safe_connect()
-    for name in ('a"b', "x\" VARCHAR); --", "mixed Case", "école", "select"):
+    for name in ('a"b', 'x" VARCHAR); --', "mixed Case", "école", "select"):
         con.execute(f"CREATE TABLE t ({quote_identifier(name)} INTEGER)")
         assert [d[0] for d in con.execute("SELECT * FROM t").description] == [name]
         con.execute("DROP TABLE t")
@@ -101,14 +102,20 @@ def test_quoted_names_round_trip_through_duckdb():
 
 def test_safe_connection_reaches_no_file_no_url_no_extension_and_stays_locked(tmp_path):
     con = safe_connect()
-    for sql in (f"COPY (SELECT 1) TO '{tmp_path / 'out.csv'}'",
-                "SELECT * FROM read_csv('http://192.0.2.1/x.csv')",
-                f"ATTACH '{tmp_path / 'other.duckdb'}'",
-                "INSTALL httpfs"):
+    for sql in (
+        f"COPY (SELECT 1) TO '{tmp_path / 'out.csv'}'",
+        "SELECT * FROM read_csv('http://192.0.2.1/x.csv')",
+        f"ATTACH '{tmp_path / 'other.duckdb'}'",
+        "INSTALL httpfs",
+    ):
         with pytest.raises(duckdb.Error):
             con.execute(sql)
-    for setting in ("enable_external_access = true", "autoinstall_known_extensions = true",
-                    "autoload_known_extensions = true", "lock_configuration = false"):
+    for setting in (
+        "enable_external_access = true",
+        "autoinstall_known_extensions = true",
+        "autoload_known_extensions = true",
+        "lock_configuration = false",
+    ):
         with pytest.raises(duckdb.Error, match="locked"):
             con.execute(f"SET {setting}")
     assert list(tmp_path.iterdir()) == []
@@ -123,13 +130,22 @@ def test_a_connection_allowed_some_files_reads_those_and_nothing_else(tmp_path):
     other.write_text("a\n2\n", encoding="utf-8")
     con = safe_connect(allowed_paths=[allowed])
     assert con.execute(f"SELECT a FROM read_csv('{allowed}')").fetchall() == [(1,)]
-    for sql in (f"SELECT * FROM read_csv('{other}')", f"COPY (SELECT 1) TO '{tmp_path / 'out.csv'}'",
-                f"COPY (SELECT 1) TO '{allowed}'", "SELECT * FROM read_csv('http://192.0.2.1/x.csv')",
-                f"ATTACH '{tmp_path / 'other.duckdb'}'", "INSTALL httpfs"):
+    for sql in (
+        f"SELECT * FROM read_csv('{other}')",
+        f"COPY (SELECT 1) TO '{tmp_path / 'out.csv'}'",
+        f"COPY (SELECT 1) TO '{allowed}'",
+        "SELECT * FROM read_csv('http://192.0.2.1/x.csv')",
+        f"ATTACH '{tmp_path / 'other.duckdb'}'",
+        "INSTALL httpfs",
+    ):
         with pytest.raises(duckdb.Error):
             con.execute(sql)
-    for setting in ("enable_external_access = true", f"allowed_paths = ['{other}']",
-                    f"allowed_directories = ['{tmp_path}']", "lock_configuration = false"):
+    for setting in (
+        "enable_external_access = true",
+        f"allowed_paths = ['{other}']",
+        f"allowed_directories = ['{tmp_path}']",
+        "lock_configuration = false",
+    ):
         with pytest.raises(duckdb.Error, match="locked"):
             con.execute(f"SET {setting}")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["allowed.csv", "other.csv"]
@@ -141,8 +157,10 @@ def test_the_url_is_refused_before_any_attempt():
     con = safe_connect()
     with pytest.raises(duckdb.PermissionException):
         con.execute("SELECT * FROM read_csv('http://192.0.2.1/x.csv')")
-    assert all(setting in SAFE_CONFIG for setting in ("enable_external_access", "autoinstall_known_extensions",
-                                                      "autoload_known_extensions"))
+    assert all(
+        setting in SAFE_CONFIG
+        for setting in ("enable_external_access", "autoinstall_known_extensions", "autoload_known_extensions")
+    )
 
 
 @pytest.mark.parametrize("payload", ["copy", "url"])
@@ -189,8 +207,13 @@ def test_cli_build_and_diff_of_a_poisoned_directory_write_nothing(poisoned, sent
 
 
 def test_cli_diff_of_poisoned_git_revisions_writes_nothing(tmp_path, sentinel):
-    env = dict(_home(tmp_path), GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org",
-               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.org")
+    env = dict(
+        _home(tmp_path),
+        GIT_AUTHOR_NAME="t",
+        GIT_AUTHOR_EMAIL="t@example.org",
+        GIT_COMMITTER_NAME="t",
+        GIT_COMMITTER_EMAIL="t@example.org",
+    )
     repo = copy_package(tmp_path / "repo")
     git = lambda *a: subprocess.run(["git", "-C", str(repo), *a], check=True, capture_output=True, env=env)
     git("init", "-q")
@@ -215,8 +238,13 @@ def test_every_connection_in_the_project_comes_from_safe_connect():
             if path.name == "database.py":
                 continue
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "connect"
-                        and isinstance(node.func.value, ast.Name) and node.func.value.id == "duckdb"):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "connect"
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "duckdb"
+                ):
                     offenders.append(f"{path.relative_to(root)}:{node.lineno}")
     assert offenders == [], "open DuckDB connections with rhil7.core.database.safe_connect"
 
@@ -226,9 +254,17 @@ def test_sql_quoting_is_written_once():
     quote_literal (defined in rhil7.core.sql_quoting): no module doubles quotes for SQL by itself."""
     root = Path(__file__).resolve().parents[1]
     doubling = re.compile(r"""\.replace\(\s*(['"])(\\?['"])\1\s*,\s*(['"])\2\2\3\s*\)""")
-    paths = [p for folder in ("src", "validators", "analysis", "benchmarks") for p in sorted((root / folder).rglob("*.py"))
-             if p.name != "sql_quoting.py"]
-    offenders = [f"{path.relative_to(root)}:{number}" for path in paths
-                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if doubling.search(line)]
+    paths = [
+        p
+        for folder in ("src", "validators", "analysis", "benchmarks")
+        for p in sorted((root / folder).rglob("*.py"))
+        if p.name != "sql_quoting.py"
+    ]
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for path in paths
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if doubling.search(line)
+    ]
     assert offenders == []
     assert doubling.search("""text.replace("'", "''")""") and doubling.search("""name.replace('"', '""')""")

@@ -3,6 +3,7 @@ actions, and its steps (plain scripts in .github/scripts) run here on fixture co
 
 The numbers in the fixture contributions are TEST FIXTURE values, not trial data.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,13 @@ def _workflow() -> dict:
 def _triggers(workflow: dict) -> dict:
     # YAML 1.1 reads the bare key `on` as the boolean True
     triggers = workflow.get("on", workflow.get(True))
-    return {triggers: None} if isinstance(triggers, str) else dict.fromkeys(triggers) if isinstance(triggers, list) \
+    return (
+        {triggers: None}
+        if isinstance(triggers, str)
+        else dict.fromkeys(triggers)
+        if isinstance(triggers, list)
         else triggers
+    )
 
 
 def _steps() -> list[dict]:
@@ -49,9 +55,16 @@ def test_validation_runs_first_and_everything_after_it_runs_whatever_it_said():
     assert workflow.get("permissions") == {"contents": "read"}
     steps = _steps()
     runs = [s.get("run", "") for s in steps]
-    order = [next(i for i, r in enumerate(runs) if needle in r)
-             for needle in (".github/scripts/validate.sh", ".github/scripts/diff.sh", ".github/scripts/summary.sh",
-                            "make test", "make reproduce")]
+    order = [
+        next(i for i, r in enumerate(runs) if needle in r)
+        for needle in (
+            ".github/scripts/validate.sh",
+            ".github/scripts/diff.sh",
+            ".github/scripts/summary.sh",
+            "make test",
+            "make reproduce",
+        )
+    ]
     assert order == sorted(order), runs
     for i in order[1:]:
         assert str(steps[i].get("if", "")).startswith("always()"), steps[i]
@@ -73,41 +86,105 @@ def _run(script: str, *args: str, cwd: Path, env: dict | None = None) -> subproc
 
 
 def _row(row_id, arm, outcome, tp, snippet, **values) -> dict:
-    return dict(row_id=row_id, study_id=arm.rsplit("_", 1)[0], arm_id=arm, outcome=outcome, timepoint=tp,
-                timepoint_reported=tp, source_id="daix2023_pmc" if arm.startswith("daix") else "shankarhari2025_pubmed",
-                location="Table 2 (hypothetical)", snippet=snippet, method="table", note=FIXTURE_NOTE,
-                **{k: str(v) for k, v in values.items()})
+    return dict(
+        row_id=row_id,
+        study_id=arm.rsplit("_", 1)[0],
+        arm_id=arm,
+        outcome=outcome,
+        timepoint=tp,
+        timepoint_reported=tp,
+        source_id="daix2023_pmc" if arm.startswith("daix") else "shankarhari2025_pubmed",
+        location="Table 2 (hypothetical)",
+        snippet=snippet,
+        method="table",
+        note=FIXTURE_NOTE,
+        **{k: str(v) for k, v in values.items()},
+    )
 
 
 def five_mistakes(package: Path) -> dict[str, tuple[str, int]]:
     """Five typical mistakes, one per row: the expected (file, line) of each problem code."""
-    cont = append_rows(package, "outcomes_continuous", [
-        # the snippet says cells/uL, the row says 10^9/L
-        _row("daix2023_cyt107_alc_day21", "daix2023_cyt107", "alc", "day21",
-             "ALC (cells/uL) at day 21: CYT107 (n = 15) 1560 ± 420", statistic="mean_sd", n=15, mean=1560, sd=420,
-             unit="10^9/L"),
-    ])
-    dich = append_rows(package, "outcomes_dichotomous", [
-        # arm totals 74 + 55 against 109 randomized (the arms' own sizes are blank)
-        _row("shankarhari2025_cyt107_deaths", "shankarhari2025_cyt107", "mortality", "day90",
-             "Deaths by day 90: CYT107 9 of 74", events=9, total=74),
-        _row("shankarhari2025_placebo_deaths", "shankarhari2025_placebo", "mortality", "day90",
-             "Deaths by day 90: placebo 12 of 55", events=12, total=55),
-        # the snippet lacks the 20
-        _row("shankarhari2025_cyt107_infections", "shankarhari2025_cyt107", "secondary_infection", "day28",
-             "Secondary infections by day 28: CYT107 2 of 50", events=20, total=50),
-        # an arm id that does not exist
-        _row("daix2023_il7_sae", "daix2023_il7", "sae", "day28", "Serious adverse events: CYT107 3 of 15",
-             events=3, total=15),
-        # more events than patients
-        _row("daix2023_cyt107_deaths", "daix2023_cyt107", "mortality", "day28", "Deaths by day 28: CYT107 16 of 15",
-             events=16, total=15),
-    ])
-    return {"implausible-value": ("tables/outcomes_continuous.csv", cont[0]),
-            "arms-above-randomized": ("tables/outcomes_dichotomous.csv", dich[1]),
-            "number-not-in-snippet": ("tables/outcomes_dichotomous.csv", dich[2]),
-            "foreign-key": ("tables/outcomes_dichotomous.csv", dich[3]),
-            "events-above-total": ("tables/outcomes_dichotomous.csv", dich[4])}
+    cont = append_rows(
+        package,
+        "outcomes_continuous",
+        [
+            # the snippet says cells/uL, the row says 10^9/L
+            _row(
+                "daix2023_cyt107_alc_day21",
+                "daix2023_cyt107",
+                "alc",
+                "day21",
+                "ALC (cells/uL) at day 21: CYT107 (n = 15) 1560 ± 420",
+                statistic="mean_sd",
+                n=15,
+                mean=1560,
+                sd=420,
+                unit="10^9/L",
+            ),
+        ],
+    )
+    dich = append_rows(
+        package,
+        "outcomes_dichotomous",
+        [
+            # arm totals 74 + 55 against 109 randomized (the arms' own sizes are blank)
+            _row(
+                "shankarhari2025_cyt107_deaths",
+                "shankarhari2025_cyt107",
+                "mortality",
+                "day90",
+                "Deaths by day 90: CYT107 9 of 74",
+                events=9,
+                total=74,
+            ),
+            _row(
+                "shankarhari2025_placebo_deaths",
+                "shankarhari2025_placebo",
+                "mortality",
+                "day90",
+                "Deaths by day 90: placebo 12 of 55",
+                events=12,
+                total=55,
+            ),
+            # the snippet lacks the 20
+            _row(
+                "shankarhari2025_cyt107_infections",
+                "shankarhari2025_cyt107",
+                "secondary_infection",
+                "day28",
+                "Secondary infections by day 28: CYT107 2 of 50",
+                events=20,
+                total=50,
+            ),
+            # an arm id that does not exist
+            _row(
+                "daix2023_il7_sae",
+                "daix2023_il7",
+                "sae",
+                "day28",
+                "Serious adverse events: CYT107 3 of 15",
+                events=3,
+                total=15,
+            ),
+            # more events than patients
+            _row(
+                "daix2023_cyt107_deaths",
+                "daix2023_cyt107",
+                "mortality",
+                "day28",
+                "Deaths by day 28: CYT107 16 of 15",
+                events=16,
+                total=15,
+            ),
+        ],
+    )
+    return {
+        "implausible-value": ("tables/outcomes_continuous.csv", cont[0]),
+        "arms-above-randomized": ("tables/outcomes_dichotomous.csv", dich[1]),
+        "number-not-in-snippet": ("tables/outcomes_dichotomous.csv", dich[2]),
+        "foreign-key": ("tables/outcomes_dichotomous.csv", dich[3]),
+        "events-above-total": ("tables/outcomes_dichotomous.csv", dich[4]),
+    }
 
 
 def test_five_typical_mistakes_give_five_annotations_and_a_table_of_five(tmp_path):
@@ -118,7 +195,7 @@ def test_five_typical_mistakes_give_five_annotations_and_a_table_of_five(tmp_pat
     annotations = [line for line in validated.stdout.splitlines() if line.startswith("::error ")]
     found = {}
     for line in annotations:
-        props = dict(p.split("=", 1) for p in line[len("::error "):].split("::", 1)[0].split(","))
+        props = dict(p.split("=", 1) for p in line[len("::error ") :].split("::", 1)[0].split(","))
         code = props["title"].split(" ")[0]
         found[code] = (props["file"], int(props["line"]))
     assert len(annotations) == 5 and found == expected, validated.stdout
@@ -134,9 +211,18 @@ def test_five_typical_mistakes_give_five_annotations_and_a_table_of_five(tmp_pat
 def test_a_correct_contribution_is_valid_and_the_summary_shows_its_diff(tmp_path):
     original = copy_package(tmp_path / "original")
     package = copy_package(tmp_path / "package")
-    rows = [_row(f"daix2023_{arm}_deaths_day28", f"daix2023_{arm}", "mortality", "day28",
-                 "Deaths by day 28: CYT107 2 of 15; placebo 1 of 6", events=events, total=total)
-            for arm, events, total in (("cyt107", 2, 15), ("placebo", 1, 6))]
+    rows = [
+        _row(
+            f"daix2023_{arm}_deaths_day28",
+            f"daix2023_{arm}",
+            "mortality",
+            "day28",
+            "Deaths by day 28: CYT107 2 of 15; placebo 1 of 6",
+            events=events,
+            total=total,
+        )
+        for arm, events, total in (("cyt107", 2, 15), ("placebo", 1, 6))
+    ]
     append_rows(package, "outcomes_dichotomous", rows)
     validated = _run("validate.sh", str(tmp_path / "ci"), cwd=package)
     assert validated.returncode == 0, validated.stdout + validated.stderr
@@ -171,9 +257,17 @@ def test_release_steps_build_attach_and_publish_in_order_with_pinned_actions():
     jobs = _release()["jobs"]
     steps = jobs["release"]["steps"]
     text = [s.get("run", "") + s.get("uses", "") for s in steps]
-    order = [next(i for i, t in enumerate(text) if needle in t)
-             for needle in ("make .venv/.installed", ".github/scripts/release.sh", "gh release", "npm ci",
-                            "rhil7 site --out build/site", "actions/upload-pages-artifact")]
+    order = [
+        next(i for i, t in enumerate(text) if needle in t)
+        for needle in (
+            "make .venv/.installed",
+            ".github/scripts/release.sh",
+            "gh release",
+            "npm ci",
+            "rhil7 site --out build/site",
+            "actions/upload-pages-artifact",
+        )
+    ]
     assert order == sorted(order), text
     upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-pages-artifact"))
     assert upload["with"]["path"] == "build/site"
@@ -200,14 +294,19 @@ def test_release_refuses_a_tag_that_is_not_the_version(tmp_path):
     package = copy_package(tmp_path / "package")
     result = _run("release.sh", "v99.0.0", str(tmp_path / "dist"), cwd=package)
     assert result.returncode == 1
-    assert result.stdout.startswith("::error file=datapackage.json::The tag v99.0.0 does not name the package's version")
+    assert result.stdout.startswith(
+        "::error file=datapackage.json::The tag v99.0.0 does not name the package's version"
+    )
     assert not (tmp_path / "dist").exists()
 
 
 def test_release_notes_are_the_changelog_section_of_the_version(tmp_path):
     changelog = tmp_path / "CHANGELOG.md"
-    changelog.write_text("# Changelog\n\n## [Unreleased]\n\n- later\n\n## [1.1.0] - 2026-12-07\n\n### Added\n\n"
-                         "- this\n\n## [1.0.0] - 2026-01-01\n\n- older\n", encoding="utf-8")
+    changelog.write_text(
+        "# Changelog\n\n## [Unreleased]\n\n- later\n\n## [1.1.0] - 2026-12-07\n\n### Added\n\n"
+        "- this\n\n## [1.0.0] - 2026-01-01\n\n- older\n",
+        encoding="utf-8",
+    )
     notes = _run("release_notes.sh", "1.1.0", str(changelog), cwd=tmp_path)
     assert notes.returncode == 0 and notes.stdout.strip() == "### Added\n\n- this"
     missing = _run("release_notes.sh", "1.2.0", str(changelog), cwd=tmp_path)
@@ -225,8 +324,13 @@ def _sheet(package: Path, cyt107_mean: str) -> Path:
 
     sheet = package / "contributions" / "daix2023.csv"
     sheet.parent.mkdir()
-    made = subprocess.run([CLI, "template", "daix2023", "--source", "daix2023_pmc", "--out", str(sheet)], cwd=package,
-                          capture_output=True, text=True, timeout=120)
+    made = subprocess.run(
+        [CLI, "template", "daix2023", "--source", "daix2023_pmc", "--out", str(sheet)],
+        cwd=package,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert made.returncode == 0, made.stderr
     with sheet.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
@@ -234,10 +338,20 @@ def _sheet(package: Path, cyt107_mean: str) -> Path:
     for row in rows:
         arm = row["arm_id"].rsplit("_", 1)[1]
         if row["outcome"] == "alc" and row["analysis_timepoint"] == "week3":
-            row.update(timepoint="day21", timepoint_reported="day 21", statistic="mean_sd", unit="10^9/L",
-                       n="15" if arm == "cyt107" else "6", mean=cyt107_mean if arm == "cyt107" else "0.80",
-                       sd="0.50" if arm == "cyt107" else "0.30", location="Table 2 (hypothetical)", snippet=SNIPPET,
-                       method="table", note=FIXTURE_NOTE, status="extracted")
+            row.update(
+                timepoint="day21",
+                timepoint_reported="day 21",
+                statistic="mean_sd",
+                unit="10^9/L",
+                n="15" if arm == "cyt107" else "6",
+                mean=cyt107_mean if arm == "cyt107" else "0.80",
+                sd="0.50" if arm == "cyt107" else "0.30",
+                location="Table 2 (hypothetical)",
+                snippet=SNIPPET,
+                method="table",
+                note=FIXTURE_NOTE,
+                status="extracted",
+            )
     with sheet.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, header, lineterminator="\n")
         writer.writeheader()

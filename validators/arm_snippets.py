@@ -20,6 +20,7 @@ A snippet or note saying the arms share the numbers ("both arms", "per arm", "sa
 The pairs are found by SQL (rows of two arms of different roles with the same study, outcome, time point and
 snippet: few); the layout of each pair's snippet is read in Python, like the exact snippet check.
 """
+
 from __future__ import annotations
 
 import re
@@ -41,8 +42,11 @@ ROLE_CUES = {
     "control": (r"placebo", r"controls?", r"standard of care", r"SOC", r"usual care"),
 }
 # A note that says the two arms' numbers are the same on purpose.
-SHARED_NOTE = re.compile(r"\b(?:(?:both|each|per) (?:arms?|groups?)|same (?:numbers?|values?|counts?)|"
-                         r"shared|identical)\b", re.IGNORECASE)
+SHARED_NOTE = re.compile(
+    r"\b(?:(?:both|each|per) (?:arms?|groups?)|same (?:numbers?|values?|counts?)|"
+    r"shared|identical)\b",
+    re.IGNORECASE,
+)
 # The value columns of each table, beside the statistic's own (continuous).
 TABLES = {"outcomes_dichotomous": ("events", "total"), "outcomes_continuous": ("n",)}
 _NUMBER = re.compile(r"(?<![\d.])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)")
@@ -51,11 +55,11 @@ _LABEL_NOISE = re.compile(r"\([^)]*\)|\b(?:group|arm|patients)\b", re.IGNORECASE
 
 @dataclass(frozen=True)
 class ArmRow:
-    row: int           # record number
+    row: int  # record number
     arm_id: str
     role: str
     label: str
-    values: dict       # field -> float, the row's values that are given
+    values: dict  # field -> float, the row's values that are given
 
 
 def numbers_at(snippet: str) -> list[tuple[int, float]]:
@@ -76,8 +80,10 @@ def _cue_pattern(label: str, role: str) -> re.Pattern:
 
 def cues_at(snippet: str, arms: tuple[ArmRow, ArmRow]) -> list[tuple[int, int, str]]:
     """(start, end, arm_id) of each cue naming one of ``arms``; where cues of both overlap, the longer wins."""
-    spans = sorted(((m.start(), m.end(), arm.arm_id) for arm in arms
-                    for m in _cue_pattern(arm.label, arm.role).finditer(snippet)), key=lambda s: s[0] - s[1])
+    spans = sorted(
+        ((m.start(), m.end(), arm.arm_id) for arm in arms for m in _cue_pattern(arm.label, arm.role).finditer(snippet)),
+        key=lambda s: s[0] - s[1],
+    )
     kept: list[tuple[int, int, str]] = []
     for start, end, arm in spans:
         if all(end <= s or start >= e for s, e, _ in kept):
@@ -99,8 +105,13 @@ def _runs(snippet: str, arms: tuple[ArmRow, ArmRow]) -> list[tuple[str, list]]:
     for _, kind, what in items:
         if runs and runs[-1][0] == kind and (kind == "number" or runs[-1][1][-1] == what):
             runs[-1][1].append(what)
-        elif (kind == "cue" and len(runs) >= 2 and runs[-2] == ("cue", [what]) and runs[-1][0] == "number"
-              and not relevant.intersection(runs[-1][1])):
+        elif (
+            kind == "cue"
+            and len(runs) >= 2
+            and runs[-2] == ("cue", [what])
+            and runs[-1][0] == "number"
+            and not relevant.intersection(runs[-1][1])
+        ):
             runs.pop()
         else:
             runs.append((kind, [what]))
@@ -116,7 +127,7 @@ def _runs(snippet: str, arms: tuple[ArmRow, ArmRow]) -> list[tuple[str, list]]:
 @dataclass(frozen=True)
 class Layout:
     held: dict[float, set[str]]  # each number of the snippet -> the arms whose group holds it
-    parallel: bool               # both groups hold as many numbers ("2 of 15; ... 1 of 6")
+    parallel: bool  # both groups hold as many numbers ("2 of 15; ... 1 of 6")
     groups: dict[str, list[float]]  # each arm's group of numbers, in the snippet's order
 
 
@@ -158,14 +169,20 @@ def pair_problems(table: str, snippet: str, pair: tuple[ArmRow, ArmRow]) -> list
             if fields:
                 numbers = ", ".join(f"{f} = {fmt(arm.values[f])}" for f in fields)
                 own = ", ".join(map(fmt, layout.groups[arm.arm_id]))
-                found.append(problem(
-                    table, arm.row, fields[0], CODE,
-                    f"numbers of the snippet's part about {arm.arm_id} ({arm.label}): {own}",
-                    f"{numbers}, which the snippet gives for {other.arm_id} ({other.label})",
-                    f"The row of arm {arm.arm_id} takes {numbers} from the part of the shared snippet about "
-                    f"{other.arm_id} ({other.label}): each arm takes its own numbers, in the order the snippet "
-                    "gives them. If the arms really share these numbers, say so in note (e.g. 'same numbers in "
-                    "both arms')."))
+                found.append(
+                    problem(
+                        table,
+                        arm.row,
+                        fields[0],
+                        CODE,
+                        f"numbers of the snippet's part about {arm.arm_id} ({arm.label}): {own}",
+                        f"{numbers}, which the snippet gives for {other.arm_id} ({other.label})",
+                        f"The row of arm {arm.arm_id} takes {numbers} from the part of the shared snippet about "
+                        f"{other.arm_id} ({other.label}): each arm takes its own numbers, in the order the snippet "
+                        "gives them. If the arms really share these numbers, say so in note (e.g. 'same numbers in "
+                        "both arms').",
+                    )
+                )
         return found
     first, second = pair
     if first.values != second.values or SHARED_NOTE.search(snippet):
@@ -176,12 +193,20 @@ def pair_problems(table: str, snippet: str, pair: tuple[ArmRow, ArmRow]) -> list
         return []
     later = max(pair, key=lambda a: a.row)
     numbers = ", ".join(f"{f} = {fmt(first.values[f])}" for f in once)
-    return [problem(table, later.row, once[0], CODE, "each arm's own numbers from the shared snippet",
-                    f"{first.arm_id} and {second.arm_id} both with {numbers}, which the snippet gives once",
-                    f"Arms {first.arm_id} ({first.label}) and {second.arm_id} ({second.label}) take the same "
-                    f"numbers ({numbers}) from one snippet that gives them once: one of the two rows has the other "
-                    "arm's numbers. If the arms really share them, say so in note (e.g. 'same numbers in both "
-                    "arms').")]
+    return [
+        problem(
+            table,
+            later.row,
+            once[0],
+            CODE,
+            "each arm's own numbers from the shared snippet",
+            f"{first.arm_id} and {second.arm_id} both with {numbers}, which the snippet gives once",
+            f"Arms {first.arm_id} ({first.label}) and {second.arm_id} ({second.label}) take the same "
+            f"numbers ({numbers}) from one snippet that gives them once: one of the two rows has the other "
+            "arm's numbers. If the arms really share them, say so in note (e.g. 'same numbers in both "
+            "arms').",
+        )
+    ]
 
 
 def _pairs_query(db: TypedTables, table: str, fields: tuple[str, ...], key: tuple[str, ...]) -> str:
@@ -197,15 +222,20 @@ def _pairs_query(db: TypedTables, table: str, fields: tuple[str, ...], key: tupl
         r AS (SELECT o.rowid AS rid, o.*, a.arm_role, a.label FROM {db[table]} o JOIN {arms} a USING (arm_id)
               WHERE o.snippet <> '' AND hash({", ".join(f"o.{q(c)}" for c in (*key, "snippet"))})
                                         IN (SELECT h FROM shared))
-        SELECT i.rid, i.snippet, i.arm_id, i.label, coalesce(i.note, ''), {values('i')},
-               c.rid, c.arm_id, c.label, coalesce(c.note, ''), {values('c')}
+        SELECT i.rid, i.snippet, i.arm_id, i.label, coalesce(i.note, ''), {values("i")},
+               c.rid, c.arm_id, c.label, coalesce(c.note, ''), {values("c")}
         FROM r i JOIN r c ON {same} AND i.snippet = c.snippet
         WHERE i.arm_role = 'intervention' AND c.arm_role = 'control' AND i.arm_id <> c.arm_id"""
 
 
 def _arm(db: TypedTables, table: str, fields: tuple[str, ...], role: str, rid, arm_id, label, values) -> ArmRow:
-    return ArmRow(db.record(table, rid), arm_id, role, label or "",
-                  {f: float(v) for f, v in zip(fields, values, strict=True) if v is not None})
+    return ArmRow(
+        db.record(table, rid),
+        arm_id,
+        role,
+        label or "",
+        {f: float(v) for f, v in zip(fields, values, strict=True) if v is not None},
+    )
 
 
 def arms_take_their_own_numbers(db: TypedTables) -> list[Problem]:
@@ -224,13 +254,15 @@ def arms_take_their_own_numbers(db: TypedTables) -> list[Problem]:
         found = []
         for row in db.stream(_pairs_query(db, table, fields, key) + " ORDER BY 1"):
             rid_i, snippet, arm_i, label_i, note_i = row[:5]
-            rid_c, arm_c, label_c, note_c = row[5 + width:9 + width]
+            rid_c, arm_c, label_c, note_c = row[5 + width : 9 + width]
             if SHARED_NOTE.search(note_i) or SHARED_NOTE.search(note_c):
                 continue
-            pair = (_arm(db, table, fields, "intervention", rid_i, arm_i, label_i, row[5:5 + width]),
-                    _arm(db, table, fields, "control", rid_c, arm_c, label_c, row[9 + width:]))
+            pair = (
+                _arm(db, table, fields, "intervention", rid_i, arm_i, label_i, row[5 : 5 + width]),
+                _arm(db, table, fields, "control", rid_c, arm_c, label_c, row[9 + width :]),
+            )
             found += pair_problems(table, snippet, pair)
-        problems += found[:db.listed]
+        problems += found[: db.listed]
         if len(found) > db.listed:
             problems.append(omitted_problem(table, CODE, len(found) - db.listed, db.listed))
     return problems

@@ -7,6 +7,7 @@ revision's, given with ``--canonical``) and reports every resource, field or con
 removed or changed: loosening a constraint would let bad rows through unseen, so a maintainer must see
 each change. The tables are then checked against the canonical schemas, never the contributed ones.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,14 @@ from pathlib import Path
 
 from rhil7.core.limits import DEFAULT_LIMITS
 from rhil7.core.problems import Problem, descriptor_problem as _problem
-from rhil7.core.safe_reader import (UnreadableInput, parse_descriptor, path_changed_problem, plain_relative_path,
-                                    project_descriptor, read_bytes)
+from rhil7.core.safe_reader import (
+    UnreadableInput,
+    parse_descriptor,
+    path_changed_problem,
+    plain_relative_path,
+    project_descriptor,
+    read_bytes,
+)
 
 
 def canonical_descriptor(path: str | Path | None = None) -> dict:
@@ -43,10 +50,20 @@ def _keys(value) -> list[str]:
 
 
 def _foreign_keys(schema: dict) -> set[str]:
-    return {json.dumps({"fields": _keys(fk.get("fields")),
-                        "reference": {"resource": (fk.get("reference") or {}).get("resource", ""),
-                                      "fields": _keys((fk.get("reference") or {}).get("fields"))}}, sort_keys=True)
-            for fk in schema.get("foreignKeys") or [] if isinstance(fk, dict)}
+    return {
+        json.dumps(
+            {
+                "fields": _keys(fk.get("fields")),
+                "reference": {
+                    "resource": (fk.get("reference") or {}).get("resource", ""),
+                    "fields": _keys((fk.get("reference") or {}).get("fields")),
+                },
+            },
+            sort_keys=True,
+        )
+        for fk in schema.get("foreignKeys") or []
+        if isinstance(fk, dict)
+    }
 
 
 def shape_differences(contributed: dict, canonical: dict, skip: set[int] = frozenset()) -> list[Problem]:
@@ -63,17 +80,31 @@ def shape_differences(contributed: dict, canonical: dict, skip: set[int] = froze
         name = resource["name"]
         present.add(name)
         if name not in wanted:
-            problems.append(_problem(f"/resources/{i}", "unexpected-resource", "only the project's resources: " +
-                                     ", ".join(wanted), repr(name), "The package has a resource the project does not "
-                                     "define; adding a table is a change to the project's shape, for a maintainer."))
+            problems.append(
+                _problem(
+                    f"/resources/{i}",
+                    "unexpected-resource",
+                    "only the project's resources: " + ", ".join(wanted),
+                    repr(name),
+                    "The package has a resource the project does not "
+                    "define; adding a table is a change to the project's shape, for a maintainer.",
+                )
+            )
         else:
             problems += _path_differences(resource, wanted[name])
             if isinstance(resource.get("schema"), dict):
                 problems += _schema_differences(resource["schema"], wanted[name]["schema"], f"/resources/{i}/schema")
     for name in wanted:
         if name not in present:
-            problems.append(_problem("/resources", "missing-resource", f"a resource named {name}", "none",
-                                     f"The package lacks the project's table {name}; every table is required."))
+            problems.append(
+                _problem(
+                    "/resources",
+                    "missing-resource",
+                    f"a resource named {name}",
+                    "none",
+                    f"The package lacks the project's table {name}; every table is required.",
+                )
+            )
     return problems
 
 
@@ -93,44 +124,113 @@ def _schema_differences(schema: dict, canonical: dict, at: str) -> list[Problem]
     problems = []
     for name, field in wanted.items():
         if name not in fields:
-            problems.append(_problem(f"{at}/fields", "missing-field", f"the field {name}", "none",
-                                     "The table lacks one of the project's fields.", name))
+            problems.append(
+                _problem(
+                    f"{at}/fields",
+                    "missing-field",
+                    f"the field {name}",
+                    "none",
+                    "The table lacks one of the project's fields.",
+                    name,
+                )
+            )
             continue
         j, given = fields[name]
         problems += _field_differences(given, field, f"{at}/fields/{j}", name)
     for name, (j, _) in fields.items():
         if name not in wanted:
-            problems.append(_problem(f"{at}/fields/{j}", "unexpected-field", "only the project's fields", repr(name),
-                                     "The table has a field the project does not define.", name))
+            problems.append(
+                _problem(
+                    f"{at}/fields/{j}",
+                    "unexpected-field",
+                    "only the project's fields",
+                    repr(name),
+                    "The table has a field the project does not define.",
+                    name,
+                )
+            )
     order = [n for n in fields if n in wanted]
     if order != [n for n in wanted if n in fields]:
-        problems.append(_problem(f"{at}/fields", "field-order-changed", ", ".join(wanted), ", ".join(fields)[:200],
-                                 "The fields are not in the project's order."))
+        problems.append(
+            _problem(
+                f"{at}/fields",
+                "field-order-changed",
+                ", ".join(wanted),
+                ", ".join(fields)[:200],
+                "The fields are not in the project's order.",
+            )
+        )
     for key, code in (("primaryKey", "primary-key-changed"), ("missingValues", "missing-values-changed")):
         if schema.get(key) != canonical.get(key) and _keys(schema.get(key)) != _keys(canonical.get(key)):
-            problems.append(_problem(f"{at}/{key}", code, _short(canonical.get(key)), _short(schema.get(key)),
-                                     f"The table's {key} differs from the project's."))
+            problems.append(
+                _problem(
+                    f"{at}/{key}",
+                    code,
+                    _short(canonical.get(key)),
+                    _short(schema.get(key)),
+                    f"The table's {key} differs from the project's.",
+                )
+            )
     if _foreign_keys(schema) != _foreign_keys(canonical):
-        problems.append(_problem(f"{at}/foreignKeys", "foreign-key-changed", _short(canonical.get("foreignKeys")),
-                                 _short(schema.get("foreignKeys")), "The table's foreign keys differ from the project's."))
+        problems.append(
+            _problem(
+                f"{at}/foreignKeys",
+                "foreign-key-changed",
+                _short(canonical.get("foreignKeys")),
+                _short(schema.get("foreignKeys")),
+                "The table's foreign keys differ from the project's.",
+            )
+        )
     return problems
 
 
 def _field_differences(field: dict, canonical: dict, at: str, name: str) -> list[Problem]:
     problems = []
     if field.get("type", "string") != canonical.get("type", "string"):
-        problems.append(_problem(f"{at}/type", "field-type-changed", canonical.get("type", "string"),
-                                 _short(field.get("type", "string")), "The field's type differs from the project's.", name))
+        problems.append(
+            _problem(
+                f"{at}/type",
+                "field-type-changed",
+                canonical.get("type", "string"),
+                _short(field.get("type", "string")),
+                "The field's type differs from the project's.",
+                name,
+            )
+        )
     given, wanted = field.get("constraints") or {}, canonical.get("constraints") or {}
     for key in wanted:
         if key not in given:
-            problems.append(_problem(f"{at}/constraints", "constraint-removed", f"{key}: {_short(wanted[key])}", "none",
-                                     f"The field lost the project's '{key}' constraint: rows it refuses would pass.", name))
+            problems.append(
+                _problem(
+                    f"{at}/constraints",
+                    "constraint-removed",
+                    f"{key}: {_short(wanted[key])}",
+                    "none",
+                    f"The field lost the project's '{key}' constraint: rows it refuses would pass.",
+                    name,
+                )
+            )
         elif given[key] != wanted[key]:
-            problems.append(_problem(f"{at}/constraints/{key}", "constraint-changed", _short(wanted[key]),
-                                     _short(given[key]), f"The field's '{key}' constraint differs from the project's.", name))
+            problems.append(
+                _problem(
+                    f"{at}/constraints/{key}",
+                    "constraint-changed",
+                    _short(wanted[key]),
+                    _short(given[key]),
+                    f"The field's '{key}' constraint differs from the project's.",
+                    name,
+                )
+            )
     for key in given:
         if key not in wanted:
-            problems.append(_problem(f"{at}/constraints/{key}", "constraint-added", "none", f"{key}: {_short(given[key])}",
-                                     f"The field has a '{key}' constraint the project does not define.", name))
+            problems.append(
+                _problem(
+                    f"{at}/constraints/{key}",
+                    "constraint-added",
+                    "none",
+                    f"{key}: {_short(given[key])}",
+                    f"The field has a '{key}' constraint the project does not define.",
+                    name,
+                )
+            )
     return problems

@@ -8,6 +8,7 @@ tests/test_engines_agree.py runs all three on the invalid corpus and requires th
 
 A record says what is checked, not how: the field, the kind of check, its parameter and the problem code.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,19 +24,21 @@ COMPARISONS = {"<": "less than", "<=": "at most", ">": "greater than", ">=": "at
 class CellCheck:
     """One constraint of one field: a cell fails it when it is a value of the field's type (or, for
     ``required``, when it is empty) and does not meet ``parameter``."""
+
     field: str
-    kind: str          # one of CONSTRAINT_KINDS, or "unique"
+    kind: str  # one of CONSTRAINT_KINDS, or "unique"
     parameter: object  # the constraint's value
-    type: str          # the field's Table Schema type
-    code: str          # the problem code: constraint-error, unique-error
+    type: str  # the field's Table Schema type
+    code: str  # the problem code: constraint-error, unique-error
 
 
 @dataclass(frozen=True)
 class Comparison:
     """A row rule that is one comparison between two cells of a row, or a cell and a number: ``left op right``
     holds for a row that keeps the rule; a row with either side empty is not judged."""
+
     left: str
-    op: str            # a key of COMPARISONS
+    op: str  # a key of COMPARISONS
     right: str | float  # a field name, or a number
 
     @property
@@ -47,8 +50,11 @@ def field_checks(field: dict) -> list[CellCheck]:
     """The Table Schema checks of one field, in CONSTRAINT_KINDS order, then ``unique``."""
     constraints = field.get("constraints") or {}
     type_ = field.get("type", "string")
-    checks = [CellCheck(field["name"], kind, constraints[kind], type_, "constraint-error")
-              for kind in CONSTRAINT_KINDS if kind in constraints and (kind != "required" or constraints[kind])]
+    checks = [
+        CellCheck(field["name"], kind, constraints[kind], type_, "constraint-error")
+        for kind in CONSTRAINT_KINDS
+        if kind in constraints and (kind != "required" or constraints[kind])
+    ]
     if constraints.get("unique"):
         checks.append(CellCheck(field["name"], "unique", True, type_, "unique-error"))
     return checks

@@ -6,6 +6,7 @@ extra cell or a repeated primary key reads a row that cannot be trusted. Such a 
 not a second fault: it is left out, so a contributor sees each fault once, by its most specific code.
 The cells each rule reads are declared next to the rule (row_rules.ROW_RULES, cross_rules.RULE_INPUTS).
 """
+
 from __future__ import annotations
 
 from .cross_rules import RULE_INPUTS
@@ -23,9 +24,13 @@ def _inputs(problem: Problem) -> set[str]:
 
 def without_consequences(schema_problems: list[Problem], rule_problems: list[Problem]) -> list[Problem]:
     """``rule_problems`` except those reading a cell or row that ``schema_problems`` already reports."""
-    bad_cells = {(p.file, p.row, f) for p in schema_problems if p.row is not None and p.field
-                 for f in p.field.split(",")}
+    bad_cells = {
+        (p.file, p.row, f) for p in schema_problems if p.row is not None and p.field for f in p.field.split(",")
+    }
     bad_rows = {(p.file, p.row) for p in schema_problems if p.row is not None and p.row > 1 and p.code in _ROW_WIDE}
-    return [p for p in rule_problems
-            if p.row is None or ((p.file, p.row) not in bad_rows
-                                 and not any((p.file, p.row, f) in bad_cells for f in _inputs(p)))]
+    return [
+        p
+        for p in rule_problems
+        if p.row is None
+        or ((p.file, p.row) not in bad_rows and not any((p.file, p.row, f) in bad_cells for f in _inputs(p)))
+    ]

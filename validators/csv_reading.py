@@ -8,6 +8,7 @@ not report came from the bytes before (byte_scan.py, when check_resource read th
 unquoted field, a blank line and control characters. Quoted cells may span lines, so a record's row number
 and the physical line an editor shows are told apart (``line_of_row``).
 """
+
 from __future__ import annotations
 
 import re
@@ -32,22 +33,31 @@ _LINE_BREAK = re.compile(rb"\r\n|\n|\r")
 @dataclass
 class ReadTable:
     resource: SafeResource
-    table: str                       # DuckDB view: the cells as text, one row per accepted record, in file order
-    rows: np.ndarray                 # record number (header = 1) of each table row
-    starts: np.ndarray | None        # physical line where record k + 1 starts, when cells span lines (else = k + 1)
+    table: str  # DuckDB view: the cells as text, one row per accepted record, in file order
+    rows: np.ndarray  # record number (header = 1) of each table row
+    starts: np.ndarray | None  # physical line where record k + 1 starts, when cells span lines (else = k + 1)
     problems: list[Problem] = field(default_factory=list)
-    checkable: bool = True           # header and quoting sound: the cells and keys can be checked
-    whole: bool = True               # every record was read: the cross-table rules can trust the table
-    controlled: bool = False         # the file holds a control character (table_checks.py says where)
-    typed: str = ""                  # DuckDB table: the cells typed (table_checks.Typing), what ``table`` shows as text
+    checkable: bool = True  # header and quoting sound: the cells and keys can be checked
+    whole: bool = True  # every record was read: the cross-table rules can trust the table
+    controlled: bool = False  # the file holds a control character (table_checks.py says where)
+    typed: str = ""  # DuckDB table: the cells typed (table_checks.Typing), what ``table`` shows as text
 
     def line_of_row(self, row: int | None) -> int | None:
         return int(self.starts[row - 1]) if row and self.starts is not None and row <= len(self.starts) else row
 
 
 def _problem(res: SafeResource, row, fld, code, expected, found, message, line=None) -> Problem:
-    return Problem(res.relpath, None if row is None else int(row), fld, code, expected,
-                   found if found != "" else "empty (no value)", message, "structure", line=line)
+    return Problem(
+        res.relpath,
+        None if row is None else int(row),
+        fld,
+        code,
+        expected,
+        found if found != "" else "empty (no value)",
+        message,
+        "structure",
+        line=line,
+    )
 
 
 def header_problems(res: SafeResource, labels: list[str]) -> list[Problem]:
@@ -57,10 +67,19 @@ def header_problems(res: SafeResource, labels: list[str]) -> list[Problem]:
     expected = "header: " + ",".join(names)
     separator = separator_found(labels, names)
     if separator is not None:  # one problem that says why, not a label problem per column
-        return [_problem(res, 1, None, SEPARATOR_CODE, f"comma-separated cells ({expected})",
-                         ",".join(labels)[:200], separator_message(separator, "this file") +
-                         " Files in tables/ are best edited with a text editor or `rhil7 ingest` (a spreadsheet may "
-                         "also reformat dates and numbers).")]
+        return [
+            _problem(
+                res,
+                1,
+                None,
+                SEPARATOR_CODE,
+                f"comma-separated cells ({expected})",
+                ",".join(labels)[:200],
+                separator_message(separator, "this file")
+                + " Files in tables/ are best edited with a text editor or `rhil7 ingest` (a spreadsheet may "
+                "also reformat dates and numbers).",
+            )
+        ]
     problems = []
     for i, (label, name) in enumerate(zip(labels, names, strict=False)):
         if label == "":
@@ -68,15 +87,32 @@ def header_problems(res: SafeResource, labels: list[str]) -> list[Problem]:
         elif label in labels[:i]:
             problems.append(_problem(res, 1, name, "duplicate-label", expected, label, "Duplicate Label"))
         elif label != name:
-            problems.append(_problem(res, 1, name, "incorrect-label", expected, label,
-                                     f'Incorrect Label: label "{label}" in the header is not "{name}"'))
-    problems += [_problem(res, 1, name, "missing-label", expected, name, "Missing Label: the header lacks this field")
-                 for name in names[len(labels):]]
+            problems.append(
+                _problem(
+                    res,
+                    1,
+                    name,
+                    "incorrect-label",
+                    expected,
+                    label,
+                    f'Incorrect Label: label "{label}" in the header is not "{name}"',
+                )
+            )
+    problems += [
+        _problem(res, 1, name, "missing-label", expected, name, "Missing Label: the header lacks this field")
+        for name in names[len(labels) :]
+    ]
     incorrect = [p for p in problems if p.code == "incorrect-label"]
     if len(names) >= 2 and len(incorrect) >= len(names):  # no label matches: the header row is missing
-        merged = _problem(res, 1, None, "incorrect-label", expected, ",".join(p.found for p in incorrect)[:200],
-                          "The first row is not the header: no label matches the Table Schema "
-                          "(is the header row missing?).")
+        merged = _problem(
+            res,
+            1,
+            None,
+            "incorrect-label",
+            expected,
+            ",".join(p.found for p in incorrect)[:200],
+            "The first row is not the header: no label matches the Table Schema (is the header row missing?).",
+        )
         problems = [p for p in problems if p.code != "incorrect-label"] + [merged]
     return problems
 
@@ -90,8 +126,9 @@ def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
     DuckDB reads them), with the view t<index> of its cells as text, and report its shape. Takes the file's bytes
     from ``res.body`` (without BOM; read once by check_resource) and lets them go before DuckDB reads the file."""
     body, res.body = res.body, None
-    read = ReadTable(res, quote_identifier(f"t{index}"), np.empty(0, dtype=np.int64), None,
-                     typed=quote_identifier(f"typed{index}"))
+    read = ReadTable(
+        res, quote_identifier(f"t{index}"), np.empty(0, dtype=np.int64), None, typed=quote_identifier(f"typed{index}")
+    )
     labels = _header_labels(body)
     header = header_problems(res, labels)
     # a label that is wrong, blank or repeated leaves each cell in its field's place, so the rows are checked
@@ -111,8 +148,21 @@ def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
     try:
         rejects = _load_strict_or_lenient(con, res, names, read.typed, typed_select, f"rejects{index}")
     except duckdb.Error as exc:
-        return _unchecked(read, header + [_problem(res, None, None, "malformed-csv", "well-formed CSV (RFC 4180)",
-                                                   str(exc).splitlines()[0][:200], "The CSV cannot be read.")])
+        return _unchecked(
+            read,
+            header
+            + [
+                _problem(
+                    res,
+                    None,
+                    None,
+                    "malformed-csv",
+                    "well-formed CSV (RFC 4180)",
+                    str(exc).splitlines()[0][:200],
+                    "The CSV cannot be read.",
+                )
+            ],
+        )
     con.execute(f"CREATE OR REPLACE VIEW {read.table} AS {typing.text_view(read.typed)}")
     rejected = _rejected_records(con, rejects)
     count = con.execute(f"SELECT count(*) FROM {read.typed}").fetchone()[0]
@@ -120,8 +170,9 @@ def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
     read.rows, read.starts, blank_rows = _record_numbers(count, reject_rows, res.scan)
     quoting = [r for r in rejected if r[2] == "UNQUOTED VALUE"]
     if quoting or stray is not None:
-        return _unchecked(read, header + [_quoting_problem(res, read, quoted, stray, quoting[0] if quoting else None,
-                                                           names)])
+        return _unchecked(
+            read, header + [_quoting_problem(res, read, quoted, stray, quoting[0] if quoting else None, names)]
+        )
     read.problems += _rejected_problems(res, rejected, names)
     _add_too_wide_rows(con, read, typed_select, names, rejected, index)
     read.problems += _without_blank_rows(con, read, names, blank_rows)
@@ -133,7 +184,7 @@ def read_table(con, res: SafeResource, index: int, typing) -> ReadTable:
 def _header_labels(body: memoryview) -> list[str]:
     """The cells of the file's first line."""
     first = _LINE_BREAK.search(body)
-    return csv_cells(bytes(body[:first.start() if first else len(body)]).decode("utf-8"))
+    return csv_cells(bytes(body[: first.start() if first else len(body)]).decode("utf-8"))
 
 
 def _unchecked(read: ReadTable, problems: list[Problem]) -> ReadTable:
@@ -142,8 +193,7 @@ def _unchecked(read: ReadTable, problems: list[Problem]) -> ReadTable:
     return read
 
 
-def _load_strict_or_lenient(con, res: SafeResource, names: list[str], table: str, typed_select,
-                            rejects: str) -> str:
+def _load_strict_or_lenient(con, res: SafeResource, names: list[str], table: str, typed_select, rejects: str) -> str:
     """``_load`` in DuckDB's strict mode, else leniently; returns the name of the rejects table. Raises
     duckdb.Error when neither can read the file."""
     try:
@@ -155,16 +205,19 @@ def _load_strict_or_lenient(con, res: SafeResource, names: list[str], table: str
 def _rejected_records(con, rejects: str) -> list[tuple]:
     """(record number, column, DuckDB's error type, the record's text) of each record DuckDB set aside, in file
     order."""
-    return con.execute(f"SELECT line, column_name, error_type, csv_line FROM {quote_identifier(rejects)} "
-                       "ORDER BY line, column_idx").fetchall()
+    return con.execute(
+        f"SELECT line, column_name, error_type, csv_line FROM {quote_identifier(rejects)} ORDER BY line, column_idx"
+    ).fetchall()
 
 
-def _add_too_wide_rows(con, read: ReadTable, typed_select, names: list[str], rejected: list[tuple],
-                       index: int) -> None:
+def _add_too_wide_rows(con, read: ReadTable, typed_select, names: list[str], rejected: list[tuple], index: int) -> None:
     """The rows with more cells than the header, which DuckDB set aside, put in ``read``'s typed table: their
     cells are checked like every other row's (as frictionless does)."""
-    too_wide = {line: csv_cells(text.strip("\r\n"))[:len(names)] for line, _, kind, text in rejected
-                if kind == "TOO MANY COLUMNS"}
+    too_wide = {
+        line: csv_cells(text.strip("\r\n"))[: len(names)]
+        for line, _, kind, text in rejected
+        if kind == "TOO MANY COLUMNS"
+    }
     if too_wide:
         read.rows = _add_rows(con, read.typed, typed_select, names, too_wide, read.rows, index)
 
@@ -176,17 +229,43 @@ def _rejected_problems(res: SafeResource, rejected: list[tuple], names: list[str
         if kind == "TOO MANY COLUMNS":
             cells = csv_cells(text.strip("\r\n"))
             extra = cells[len(names)] if len(cells) > len(names) else ""
-            problems.append(_problem(res, line, None, "extra-cell", f"at most {len(names)} cells, as in the header",
-                                     f"a cell beyond the header: {extra!r}",
-                                     "Extra Cell: Row has more cells than the header"))
+            problems.append(
+                _problem(
+                    res,
+                    line,
+                    None,
+                    "extra-cell",
+                    f"at most {len(names)} cells, as in the header",
+                    f"a cell beyond the header: {extra!r}",
+                    "Extra Cell: Row has more cells than the header",
+                )
+            )
         elif kind == "MISSING COLUMNS":
             cells = csv_cells(text.strip("\r\n"))
-            problems += [_problem(res, line, name, "missing-cell", f"{len(names)} cells, as in the header",
-                                  f"the row ends before {name}", "Missing Cell: Row has fewer cells than the header")
-                         for name in names[len(cells):]]
+            problems += [
+                _problem(
+                    res,
+                    line,
+                    name,
+                    "missing-cell",
+                    f"{len(names)} cells, as in the header",
+                    f"the row ends before {name}",
+                    "Missing Cell: Row has fewer cells than the header",
+                )
+                for name in names[len(cells) :]
+            ]
         else:
-            problems.append(_problem(res, line, column, "malformed-csv", "well-formed CSV (RFC 4180)",
-                                     text[:120], f"The record cannot be read: {kind.lower()}."))
+            problems.append(
+                _problem(
+                    res,
+                    line,
+                    column,
+                    "malformed-csv",
+                    "well-formed CSV (RFC 4180)",
+                    text[:120],
+                    f"The record cannot be read: {kind.lower()}.",
+                )
+            )
     return problems
 
 
@@ -195,14 +274,25 @@ def _without_blank_rows(con, read: ReadTable, names: list[str], blank_lines: lis
     of ``read``'s typed table and record numbers."""
     empty = " AND ".join(f"coalesce({quote_identifier(n)}, '') = ''" for n in names)
     all_empty = con.execute(f"SELECT rowid FROM {read.table} WHERE {empty} ORDER BY rowid").fetchnumpy()["rowid"]
-    problems = [_problem(read.resource, row, None, "blank-row", "a record (no empty lines inside a table)",
-                         "an empty line (or only commas)", "Blank Row: Row is completely blank")
-                for row in blank_lines + read.rows[all_empty].tolist()]
+    problems = [
+        _problem(
+            read.resource,
+            row,
+            None,
+            "blank-row",
+            "a record (no empty lines inside a table)",
+            "an empty line (or only commas)",
+            "Blank Row: Row is completely blank",
+        )
+        for row in blank_lines + read.rows[all_empty].tolist()
+    ]
     if len(all_empty):
         # rebuilt, not DELETEd from: DuckDB keeps the row ids of the rows after a deleted one, and row ids
         # index read.rows
-        con.execute(f"CREATE OR REPLACE TABLE {read.typed} AS SELECT * FROM {read.typed} WHERE rowid NOT IN "
-                    f"(SELECT rowid FROM {read.table} WHERE {empty}) ORDER BY rowid")
+        con.execute(
+            f"CREATE OR REPLACE TABLE {read.typed} AS SELECT * FROM {read.typed} WHERE rowid NOT IN "
+            f"(SELECT rowid FROM {read.table} WHERE {empty}) ORDER BY rowid"
+        )
         keep = np.ones(len(read.rows), dtype=bool)
         keep[all_empty] = False
         read.rows = read.rows[keep]
@@ -220,10 +310,12 @@ def _csv_as_text(res: SafeResource, names: list[str], rejects: str, strict: bool
     """DuckDB's read_csv of ``res``'s file, every cell of the columns ``names`` as text, the records it cannot
     read set aside in the table ``rejects``."""
     columns = ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in names)
-    return (f"read_csv({quote_literal(str(res.path))}, columns = {{{columns}}}, header = true, auto_detect = false, "
-            f"delim = ',', quote = '\"', escape = '\"', strict_mode = {str(strict).lower()}, store_rejects = true, "
-            f"rejects_table = {quote_literal(rejects)}, rejects_scan = {quote_literal(rejects + '_scan')}, "
-            f"encoding = 'utf-8', max_line_size = 4194304)")
+    return (
+        f"read_csv({quote_literal(str(res.path))}, columns = {{{columns}}}, header = true, auto_detect = false, "
+        f"delim = ',', quote = '\"', escape = '\"', strict_mode = {str(strict).lower()}, store_rejects = true, "
+        f"rejects_table = {quote_literal(rejects)}, rejects_scan = {quote_literal(rejects + '_scan')}, "
+        f"encoding = 'utf-8', max_line_size = 4194304)"
+    )
 
 
 def _narrowed(res: SafeResource, width: int) -> SafeResource:
@@ -233,14 +325,18 @@ def _narrowed(res: SafeResource, width: int) -> SafeResource:
     kept = {f["name"] for f in fields}
     key = schema.get("primaryKey")
     key = [key] if isinstance(key, str) else list(key or [])
-    keys = [fk for fk in schema.get("foreignKeys") or []
-            if set([fk["fields"]] if isinstance(fk["fields"], str) else fk["fields"]) <= kept]
+    keys = [
+        fk
+        for fk in schema.get("foreignKeys") or []
+        if set([fk["fields"]] if isinstance(fk["fields"], str) else fk["fields"]) <= kept
+    ]
     narrowed = {**schema, "fields": fields, "primaryKey": key if set(key) <= kept else [], "foreignKeys": keys}
     return replace(res, descriptor={**res.descriptor, "schema": narrowed})
 
 
-def _add_rows(con, table: str, typed_select, names: list[str], rows: dict[int, list[str]], records: np.ndarray,
-              index: int) -> np.ndarray:
+def _add_rows(
+    con, table: str, typed_select, names: list[str], rows: dict[int, list[str]], records: np.ndarray, index: int
+) -> np.ndarray:
     """``rows`` (record number: text cells, the schema's first ones) typed by ``typed_select`` (the source
     relation -> the SELECT that types its text cells) and put in ``table`` among the rows DuckDB read
     (``records``: their record numbers, in order), in
@@ -248,8 +344,12 @@ def _add_rows(con, table: str, typed_select, names: list[str], rows: dict[int, l
     wider than its header.)"""
     import pyarrow as pa  # (deferred: only such a file needs it)
 
-    cells = pa.table({name: [row[i] if i < len(row) and row[i] != "" else None for row in rows.values()]
-                      for i, name in enumerate(names)})
+    cells = pa.table(
+        {
+            name: [row[i] if i < len(row) and row[i] != "" else None for row in rows.values()]
+            for i, name in enumerate(names)
+        }
+    )
     records = np.concatenate([records, np.fromiter(rows, dtype=np.int64)])
     places = pa.table({"place": np.arange(len(records), dtype=np.int64), "record": records})
     source, cursor = f"too_wide{index}", con.cursor()  # (a cursor of its own: ``con`` may hold a pending result)
@@ -257,15 +357,18 @@ def _add_rows(con, table: str, typed_select, names: list[str], rows: dict[int, l
         cursor.register(source, cells)
         cursor.register(f"{source}_places", places)
         cursor.execute(f"INSERT INTO {table} {typed_select(quote_identifier(source))}")
-        cursor.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT t.* FROM {table} t JOIN "
-                       f"{quote_identifier(source + '_places')} p ON t.rowid = p.place ORDER BY p.record")
+        cursor.execute(
+            f"CREATE OR REPLACE TABLE {table} AS SELECT t.* FROM {table} t JOIN "
+            f"{quote_identifier(source + '_places')} p ON t.rowid = p.place ORDER BY p.record"
+        )
     finally:
         cursor.close()
     return np.sort(records)
 
 
-def _record_numbers(count: int, reject_rows: np.ndarray, scan: ByteScan) -> tuple[np.ndarray, np.ndarray | None,
-                                                                                  list[int]]:
+def _record_numbers(
+    count: int, reject_rows: np.ndarray, scan: ByteScan
+) -> tuple[np.ndarray, np.ndarray | None, list[int]]:
     """The record number of each accepted row, the physical line where each record starts (None: every record is
     one line) and the record numbers of the blank lines. The records are DuckDB's accepted rows, its rejected
     records (numbered by DuckDB) and the blank lines, in file order; a record ends at a line end outside quoted
@@ -276,19 +379,25 @@ def _record_numbers(count: int, reject_rows: np.ndarray, scan: ByteScan) -> tupl
         starts = np.concatenate([[1], np.delete(np.arange(scan.lines, dtype=np.int64), scan.spanning) + 2])
         blank = np.searchsorted(starts, blank) + 1  # (a blank line is a record of its own)
     taken = np.union1d(reject_rows, blank)
-    rows = np.setdiff1d(np.arange(2, count + len(taken) + 2, dtype=np.int64), taken)[:count] if len(taken) else \
-        np.arange(2, count + 2, dtype=np.int64)
+    rows = (
+        np.setdiff1d(np.arange(2, count + len(taken) + 2, dtype=np.int64), taken)[:count]
+        if len(taken)
+        else np.arange(2, count + 2, dtype=np.int64)
+    )
     if starts is not None and count + len(taken) + 1 > len(starts):  # (quoting broken: the records' lines unknown)
         starts = None
     return rows, starts, blank.tolist()
 
 
-def _quoting_problem(res: SafeResource, read: ReadTable, body: memoryview | None, stray, reject,
-                     names: list[str]) -> Problem:
+def _quoting_problem(
+    res: SafeResource, read: ReadTable, body: memoryview | None, stray, reject, names: list[str]
+) -> Problem:
     """The first quoting fault of the file (DuckDB's, or a quote inside an unquoted field), located."""
-    message = ("The CSV quoting is broken (RFC 4180): a quote must enclose a whole field, and a quote inside a "
-               "field is written twice. The rest of the file is not checked until this is fixed.")
-    expected = "a comma or line end after a field; quote the whole field and double any quote inside it (\"\")"
+    message = (
+        "The CSV quoting is broken (RFC 4180): a quote must enclose a whole field, and a quote inside a "
+        "field is written twice. The rest of the file is not checked until this is fixed."
+    )
+    expected = 'a comma or line end after a field; quote the whole field and double any quote inside it ("")'
     row = reject[0] if reject else None
     if stray is not None:
         line = _line_number(body, stray)
@@ -297,9 +406,17 @@ def _quoting_problem(res: SafeResource, read: ReadTable, body: memoryview | None
             start = bytes(body[:stray]).rfind(b"\n") + 1
             before = bytes(body[start:stray]).decode("utf-8", errors="replace")
             column = len(csv_cells(before) or [""]) - 1 if before else 0
-            excerpt = bytes(body[max(0, stray - 30):stray + 30]).decode("utf-8", errors="replace")
-            return _problem(res, stray_row, names[column] if column < len(names) else None, "malformed-csv", expected,
-                            f"a quote inside an unquoted field: {excerpt!r}", message, line=line)
+            excerpt = bytes(body[max(0, stray - 30) : stray + 30]).decode("utf-8", errors="replace")
+            return _problem(
+                res,
+                stray_row,
+                names[column] if column < len(names) else None,
+                "malformed-csv",
+                expected,
+                f"a quote inside an unquoted field: {excerpt!r}",
+                message,
+                line=line,
+            )
     found = f"a quote that does not enclose its field: {reject[3][:60]!r}"
     return _problem(res, row, reject[1], "malformed-csv", "a closing quote for the quoted field", found, message)
 

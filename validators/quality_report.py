@@ -16,6 +16,7 @@ environment variable, set before the import, and the context's own setting), the
 is ephemeral (in memory: nothing is written under the package, no cloud), and the result is
 written as JSON. Only files that pass the untrusted-input checks are read.
 """
+
 from __future__ import annotations
 
 import json
@@ -59,12 +60,16 @@ class QualityReport:
 
     def text(self) -> str:
         failed = [o for o in self.outcomes if not o.success]
-        lines = [f"{'PASSED' if self.success else 'FAILED'}: {len(self.outcomes) - len(failed)} of "
-                 f"{len(self.outcomes)} expectations met ({self.package})"]
+        lines = [
+            f"{'PASSED' if self.success else 'FAILED'}: {len(self.outcomes) - len(failed)} of "
+            f"{len(self.outcomes)} expectations met ({self.package})"
+        ]
         for o in failed:
             rows = ", ".join(map(str, o.unexpected_rows)) or "-"
-            lines.append(f"  {o.table}: {o.expectation} {','.join(o.columns)}: {o.unexpected_count} unexpected "
-                         f"(rows {rows}; values {o.unexpected_values})")
+            lines.append(
+                f"  {o.table}: {o.expectation} {','.join(o.columns)}: {o.unexpected_count} unexpected "
+                f"(rows {rows}; values {o.unexpected_values})"
+            )
         lines += [f"  {table}: not checked ({why})" for table, why in self.skipped.items()]
         return "\n".join(terminal(line) for line in lines) + "\n"  # (unexpected values are contributed text)
 
@@ -74,11 +79,17 @@ def _import_gx():
     os.environ["GX_ANALYTICS_ENABLED"] = "False"
     # deferred: Great Expectations is optional (the quality extra) and slow to import; only `rhil7 quality` needs it
     import great_expectations as gx
-    from great_expectations.data_context.types.base import (DataContextConfig, InMemoryStoreBackendDefaults,
-                                                            ProgressBarsConfig)
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
 
-    config = DataContextConfig(analytics_enabled=False, progress_bars=ProgressBarsConfig(globally=False),
-                               store_backend_defaults=InMemoryStoreBackendDefaults())
+    config = DataContextConfig(
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+        store_backend_defaults=InMemoryStoreBackendDefaults(),
+    )
     context = gx.get_context(mode="ephemeral", project_config=config)
     return gx, context
 
@@ -100,8 +111,9 @@ def expectations_for(gx, resource: dict) -> list:
             found.append(e.ExpectColumnValuesToBeBetween(column=check.field, **{bound: check.parameter}, meta=meta))
         elif check.kind in ("minLength", "maxLength"):
             bound = "min_value" if check.kind == "minLength" else "max_value"
-            found.append(e.ExpectColumnValueLengthsToBeBetween(column=check.field, **{bound: check.parameter},
-                                                               meta=meta))
+            found.append(
+                e.ExpectColumnValueLengthsToBeBetween(column=check.field, **{bound: check.parameter}, meta=meta)
+            )
         elif check.kind == "unique":
             found.append(e.ExpectColumnValuesToBeUnique(column=check.field, meta=meta))
     key = schema.get("primaryKey")
@@ -117,12 +129,16 @@ def _comparison(e, rule: Comparison, meta: dict):
     """A row rule ``left op right`` as GX says it (rows with a side missing are not judged, as in the gate)."""
     if not isinstance(rule.right, str):
         strict, below = rule.op in ("<", ">"), rule.op in ("<", "<=")
-        bound = {"max_value": rule.right, "strict_max": strict} if below else \
-            {"min_value": rule.right, "strict_min": strict}
+        bound = (
+            {"max_value": rule.right, "strict_max": strict}
+            if below
+            else {"min_value": rule.right, "strict_min": strict}
+        )
         return e.ExpectColumnValuesToBeBetween(column=rule.left, **bound, meta=meta)
     greater, smaller = (rule.left, rule.right) if rule.op in (">", ">=") else (rule.right, rule.left)
-    return e.ExpectColumnPairValuesAToBeGreaterThanB(column_A=greater, column_B=smaller, or_equal="=" in rule.op,
-                                                     ignore_row_if="either_value_is_missing", meta=meta)
+    return e.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A=greater, column_B=smaller, or_equal="=" in rule.op, ignore_row_if="either_value_is_missing", meta=meta
+    )
 
 
 def _readable_tables(package_dir: Path) -> tuple[dict[str, tuple[dict, object]], dict[str, str]]:
@@ -136,9 +152,18 @@ def _readable_tables(package_dir: Path) -> tuple[dict[str, tuple[dict, object]],
         if frame is not None:
             tables[name] = (resource, frame.set_axis(package.records[name], axis=0))
             continue
-        mine = [p for p in package.problems if p.file == resource["path"] or (p.pointer or "").startswith(
-            tuple(f"/resources/{j}/" for j, r in enumerate(package.descriptor["resources"])
-                  if isinstance(r, dict) and r.get("name") == name))]
+        mine = [
+            p
+            for p in package.problems
+            if p.file == resource["path"]
+            or (p.pointer or "").startswith(
+                tuple(
+                    f"/resources/{j}/"
+                    for j, r in enumerate(package.descriptor["resources"])
+                    if isinstance(r, dict) and r.get("name") == name
+                )
+            )
+        ]
         skipped[name] = min(mine, key=lambda p: p.sort_key()).code if mine else "not in the package"
     return tables, skipped
 
@@ -160,10 +185,18 @@ def pattern_outcomes(name: str, resource: dict, frame) -> tuple[list[Outcome], d
             continue
         cells = frame[check.field].dropna()
         failing = [(row, value) for row, value in cells.items() if compiled.fullmatch(str(value)) is None]
-        outcomes.append(Outcome(table=name, expectation="expect_column_values_to_match_regex", columns=[check.field],
-                                success=not failing, unexpected_count=len(failing),
-                                unexpected_rows=[int(r) for r, _ in failing[:SAMPLE]],
-                                unexpected_values=[str(v) for _, v in failing[:SAMPLE]], code=check.code))
+        outcomes.append(
+            Outcome(
+                table=name,
+                expectation="expect_column_values_to_match_regex",
+                columns=[check.field],
+                success=not failing,
+                unexpected_count=len(failing),
+                unexpected_rows=[int(r) for r, _ in failing[:SAMPLE]],
+                unexpected_values=[str(v) for _, v in failing[:SAMPLE]],
+                code=check.code,
+            )
+        )
     return outcomes, refused
 
 
@@ -180,17 +213,23 @@ def _plain(value) -> str:
 def _outcome(table: str, result) -> Outcome:
     config = result.expectation_config
     kwargs = config.kwargs
-    columns = ([kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
-               or list(kwargs.get("column_list", [])))
+    columns = [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs] or list(
+        kwargs.get("column_list", [])
+    )
     detail = result.result or {}
     rows = detail.get("unexpected_index_list") or []
     rows = [r if isinstance(r, int) else next(iter(r.values())) for r in rows]  # plain or {index column: value}
     values = detail.get("partial_unexpected_list") or detail.get("unexpected_list") or []
-    return Outcome(table=table, expectation=config.type, columns=[str(c) for c in columns],
-                   success=bool(result.success), unexpected_count=int(detail.get("unexpected_count") or 0),
-                   unexpected_rows=[int(r) for r in rows[:SAMPLE]],
-                   unexpected_values=[_plain(v) for v in values[:SAMPLE]],
-                   code=str((config.meta or {}).get("code", "")))
+    return Outcome(
+        table=table,
+        expectation=config.type,
+        columns=[str(c) for c in columns],
+        success=bool(result.success),
+        unexpected_count=int(detail.get("unexpected_count") or 0),
+        unexpected_rows=[int(r) for r in rows[:SAMPLE]],
+        unexpected_values=[_plain(v) for v in values[:SAMPLE]],
+        code=str((config.meta or {}).get("code", "")),
+    )
 
 
 def run_quality(package_dir: str | Path) -> tuple[QualityReport, dict]:
@@ -210,8 +249,10 @@ def run_quality(package_dir: str | Path) -> tuple[QualityReport, dict]:
         with warnings.catch_warnings():
             # pandas warns that a pattern has groups (the schemas' alternations); GX only tests for a match
             warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression")
-            result = definition.run(batch_parameters={"dataframe": frame},
-                                    result_format={"result_format": "COMPLETE", "partial_unexpected_count": SAMPLE})
+            result = definition.run(
+                batch_parameters={"dataframe": frame},
+                result_format={"result_format": "COMPLETE", "partial_unexpected_count": SAMPLE},
+            )
         raw[name] = result.describe_dict()
         outcomes += [_outcome(name, r) for r in result.results]
         patterns, refused = pattern_outcomes(name, resource, frame)
@@ -224,10 +265,15 @@ def write_quality_report(package_dir: str | Path, out_dir: Path) -> tuple[Qualit
     """Run the report and write ``quality.json`` (summary) and ``gx_results.json`` (GX's own) to ``out_dir``."""
     report, raw = run_quality(package_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    summary = {"package": report.package, "success": report.success, "skipped": report.skipped,
-               "expectations": [asdict(o) for o in report.outcomes]}
+    summary = {
+        "package": report.package,
+        "success": report.success,
+        "skipped": report.skipped,
+        "expectations": [asdict(o) for o in report.outcomes],
+    }
     path = out_dir / "quality.json"
     path.write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-    (out_dir / "gx_results.json").write_text(json.dumps(raw, indent=2, ensure_ascii=False, default=str) + "\n",
-                                             encoding="utf-8")
+    (out_dir / "gx_results.json").write_text(
+        json.dumps(raw, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )
     return report, path

@@ -5,6 +5,7 @@ on the typed tables in DuckDB (``row_rule_problems``), and the pandera models (s
 on a pandas frame (the validator does not import pandera: about 0.7 s, more than validating the real package).
 Rows where a rule does not apply (its inputs are missing) pass; presence is a rule of its own.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,8 +43,13 @@ def _compared(code: str, left: str, op: str, right: str | float) -> RowRule:
     """The rule ``left op right`` (compiled_checks.Comparison), its problem reported on ``left``."""
     comparison = Comparison(left, op, right)
     other = q(right) if isinstance(right, str) else repr(right)
-    return RowRule(code, comparison.fields, f"{left} {op} {right}",
-                   _when_given(f"NOT ({q(left)} {op} {other})", *comparison.fields), comparison)
+    return RowRule(
+        code,
+        comparison.fields,
+        f"{left} {op} {right}",
+        _when_given(f"NOT ({q(left)} {op} {other})", *comparison.fields),
+        comparison,
+    )
 
 
 VALUE_FIELDS = tuple(dict.fromkeys(c for columns in STATISTIC_COLUMNS.values() for c in columns))
@@ -57,7 +63,8 @@ def _listed(words: list[str], last: str) -> str:
 UNIT_WORDS = "; ".join(
     f"{_listed([u for u, (target, _) in UNITS.items() if target == unit], 'or')} for "
     f"{_listed([o for o, t in OUTCOME_UNITS.items() if t == unit], 'and')}"
-    for unit in dict.fromkeys(OUTCOME_UNITS.values()))
+    for unit in dict.fromkeys(OUTCOME_UNITS.values())
+)
 
 
 def _statistic_fields_wrong() -> str:
@@ -78,21 +85,34 @@ def _unit_wrong() -> str:
 
 ROW_RULES: dict[str, list[RowRule]] = {
     "outcomes_continuous": [
-        RowRule("statistic-fields", ("statistic",) + VALUE_FIELDS,
-                f"exactly the value columns of the statistic ({STATISTIC_WORDS})",
-                _statistic_fields_wrong()),
+        RowRule(
+            "statistic-fields",
+            ("statistic",) + VALUE_FIELDS,
+            f"exactly the value columns of the statistic ({STATISTIC_WORDS})",
+            _statistic_fields_wrong(),
+        ),
         _compared("sd-not-positive", "sd", ">", 0),
         _compared("se-not-positive", "se", ">", 0),
         _compared("iqr-width-not-positive", "q1", "<", "q3"),
-        RowRule("quartiles-out-of-order", ("q1", "median", "q3"), "q1 <= median <= q3",
-                _when_given('NOT ("q1" <= "median" AND "median" <= "q3")', "q1", "median", "q3")),
-        RowRule("range-out-of-order", ("min", "q1", "median", "q3", "max"),
-                "min <= q1, q3 <= max and min <= median <= max",
-                (_when_given('"min" > "q1"', "min", "q1") + " OR " + _when_given('"q3" > "max"', "q3", "max") + " OR "
-                 + _when_given('NOT ("min" <= "median" AND "median" <= "max")', "min", "median", "max"))),
-        RowRule("unit-not-for-outcome", ("unit", "outcome"),
-                UNIT_WORDS,
-                _unit_wrong()),
+        RowRule(
+            "quartiles-out-of-order",
+            ("q1", "median", "q3"),
+            "q1 <= median <= q3",
+            _when_given('NOT ("q1" <= "median" AND "median" <= "q3")', "q1", "median", "q3"),
+        ),
+        RowRule(
+            "range-out-of-order",
+            ("min", "q1", "median", "q3", "max"),
+            "min <= q1, q3 <= max and min <= median <= max",
+            (
+                _when_given('"min" > "q1"', "min", "q1")
+                + " OR "
+                + _when_given('"q3" > "max"', "q3", "max")
+                + " OR "
+                + _when_given('NOT ("min" <= "median" AND "median" <= "max")', "min", "median", "max")
+            ),
+        ),
+        RowRule("unit-not-for-outcome", ("unit", "outcome"), UNIT_WORDS, _unit_wrong()),
     ],
     "outcomes_dichotomous": [
         _compared("events-above-total", "events", "<=", "total"),
@@ -101,16 +121,30 @@ ROW_RULES: dict[str, list[RowRule]] = {
         _compared("analysed-above-randomized", "n_analysed", "<=", "n_randomized"),
     ],
     "published_results": [
-        RowRule("ci-excludes-estimate", ("estimate", "ci_low", "ci_high"), "ci_low <= estimate <= ci_high",
-                _when_given('NOT ("ci_low" <= "estimate" AND "estimate" <= "ci_high")',
-                            "ci_low", "estimate", "ci_high")),
-        RowRule("ci-incomplete", ("estimate", "ci_low", "ci_high"),
-                "estimate, ci_low and ci_high all given or all empty",
-                ('("estimate" IS NULL OR "ci_low" IS NULL OR "ci_high" IS NULL) AND '
-                 '("estimate" IS NOT NULL OR "ci_low" IS NOT NULL OR "ci_high" IS NOT NULL)')),
-        RowRule("ratio-not-positive", ("measure", "estimate", "ci_low", "ci_high"), "a risk ratio and its CI above 0",
-                ('"measure" = \'RR\' AND (coalesce("estimate", 1) <= 0 OR coalesce("ci_low", 1) <= 0 '
-                 'OR coalesce("ci_high", 1) <= 0)')),
+        RowRule(
+            "ci-excludes-estimate",
+            ("estimate", "ci_low", "ci_high"),
+            "ci_low <= estimate <= ci_high",
+            _when_given('NOT ("ci_low" <= "estimate" AND "estimate" <= "ci_high")', "ci_low", "estimate", "ci_high"),
+        ),
+        RowRule(
+            "ci-incomplete",
+            ("estimate", "ci_low", "ci_high"),
+            "estimate, ci_low and ci_high all given or all empty",
+            (
+                '("estimate" IS NULL OR "ci_low" IS NULL OR "ci_high" IS NULL) AND '
+                '("estimate" IS NOT NULL OR "ci_low" IS NOT NULL OR "ci_high" IS NOT NULL)'
+            ),
+        ),
+        RowRule(
+            "ratio-not-positive",
+            ("measure", "estimate", "ci_low", "ci_high"),
+            "a risk ratio and its CI above 0",
+            (
+                '"measure" = \'RR\' AND (coalesce("estimate", 1) <= 0 OR coalesce("ci_low", 1) <= 0 '
+                'OR coalesce("ci_high", 1) <= 0)'
+            ),
+        ),
     ],
 }
 
@@ -127,9 +161,21 @@ def row_rule_problems(db: TypedTables) -> list[Problem]:
         for rule, count in zip(rules, counts, strict=True):
             if not count:
                 continue
-            for row, *values in db.rows(table, rule.code, f"SELECT rowid, {', '.join(map(q, rule.fields))} "
-                                                          f"FROM {db[table]} WHERE {rule.breaks}", count):
-                problems.append(problem(table, row, rule.fields[0], rule.code, rule.expected,
-                                        ", ".join(f"{c}={fmt(v)}" for c, v in zip(rule.fields, values, strict=True)),
-                                        f"Row breaks the rule '{rule.code}'."))
+            for row, *values in db.rows(
+                table,
+                rule.code,
+                f"SELECT rowid, {', '.join(map(q, rule.fields))} FROM {db[table]} WHERE {rule.breaks}",
+                count,
+            ):
+                problems.append(
+                    problem(
+                        table,
+                        row,
+                        rule.fields[0],
+                        rule.code,
+                        rule.expected,
+                        ", ".join(f"{c}={fmt(v)}" for c, v in zip(rule.fields, values, strict=True)),
+                        f"Row breaks the rule '{rule.code}'.",
+                    )
+                )
     return problems

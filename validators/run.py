@@ -15,6 +15,7 @@ cursor of its own; the problems are sorted afterwards, so the report does not de
 Reads only: the DuckDB database lives in memory, may read only the package's table files, and never the
 network. Every problem is collected, at most ``Limits.max_problems_per_code`` per file and code listed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,8 +37,14 @@ from .row_rules import row_rule_problems
 from .structure import descriptor_standard_problems
 from .table_checks import RULE_CELL_CODES, Typing, foreign_key_problems, table_problems
 from .typed_tables import TypedTables, in_parallel
-from rhil7.core.safe_reader import (UTF8_BOM, SafeResource, UnreadableInput, load_descriptor, locate_resource,
-                                    read_resource)
+from rhil7.core.safe_reader import (
+    UTF8_BOM,
+    SafeResource,
+    UnreadableInput,
+    load_descriptor,
+    locate_resource,
+    read_resource,
+)
 
 
 @dataclass
@@ -45,6 +52,7 @@ class Validation:
     """What one validation read and found. With ``keep``: each table's bytes as read (``files``, by resource
     name, BOM included), their sha256 (``digests``, by file path) and each table read whole as DuckDB typed it
     (``typed``: pyarrow tables, by resource name): what build and release use, never read or typed again."""
+
     descriptor: dict
     problems: list[Problem]
     files: dict[str, bytes] = field(default_factory=dict, repr=False)
@@ -53,8 +61,9 @@ class Validation:
     records: dict = field(default_factory=dict, repr=False)  # name: record number (header = 1) of each typed row
 
 
-def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS,
-                     canonical: dict | None = None) -> list[Problem]:
+def validate_package(
+    package_dir: str | Path, limits: Limits = DEFAULT_LIMITS, canonical: dict | None = None
+) -> list[Problem]:
     """All problems of the package; [] means valid. Raises UnreadableInput when nothing can be read.
 
     ``canonical``: the descriptor whose shape the package must have (default: the one shipped with rhil7).
@@ -62,12 +71,14 @@ def validate_package(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS,
     return validate(package_dir, limits, canonical).problems
 
 
-def validate(package_dir: str | Path, limits: Limits = DEFAULT_LIMITS, canonical: dict | None = None,
-             keep: bool = False) -> Validation:
+def validate(
+    package_dir: str | Path, limits: Limits = DEFAULT_LIMITS, canonical: dict | None = None, keep: bool = False
+) -> Validation:
     """The package validated (``validate_package``), with what was read when ``keep`` (see Validation)."""
     found = Validation({}, [])
-    problems = _all_problems(Path(package_dir), limits, canonical_descriptor() if canonical is None else canonical,
-                             found if keep else None)
+    problems = _all_problems(
+        Path(package_dir), limits, canonical_descriptor() if canonical is None else canonical, found if keep else None
+    )
     found.problems = cap_problems(problems, limits.max_problems_per_code, limits.max_problems)
     return found
 
@@ -78,9 +89,15 @@ def _all_problems(package_dir: Path, limits: Limits, canonical: dict, kept: Vali
         kept.descriptor = descriptor
     deep = too_deep(descriptor, limits.max_descriptor_depth)
     if deep is not None:
-        return [descriptor_problem(deep, "descriptor-too-deep", f"JSON nested at most {limits.max_descriptor_depth} "
-                                   f"levels deep", f"deeper at {deep}", "The descriptor is nested deeper than any "
-                                   "package descriptor needs; nothing else is read.")]
+        return [
+            descriptor_problem(
+                deep,
+                "descriptor-too-deep",
+                f"JSON nested at most {limits.max_descriptor_depth} levels deep",
+                f"deeper at {deep}",
+                "The descriptor is nested deeper than any package descriptor needs; nothing else is read.",
+            )
+        ]
     problems, broken = descriptor_problems(descriptor, limits)
     problems += shape_differences(descriptor, canonical, broken)
     problems += package_reference_problems(descriptor)
@@ -96,8 +113,9 @@ def _all_problems(package_dir: Path, limits: Limits, canonical: dict, kept: Vali
     return _with_lines(problems, reads)
 
 
-def _located_resources(package_dir: Path, descriptor: dict, broken: set[int], canonical: dict,
-                       limits: Limits) -> tuple[list[SafeResource], list[Problem]]:
+def _located_resources(
+    package_dir: Path, descriptor: dict, broken: set[int], canonical: dict, limits: Limits
+) -> tuple[list[SafeResource], list[Problem]]:
     """The resources of the project's tables whose files were found safe to read, and the problems of the rest;
     each with the project's schema."""
     project_schemas = {r["name"]: r["schema"] for r in canonical["resources"]}
@@ -115,8 +133,9 @@ def _located_resources(package_dir: Path, descriptor: dict, broken: set[int], ca
     return located, problems
 
 
-def _table_and_rule_problems(located: list[SafeResource], limits: Limits, kept: Validation | None
-                             ) -> tuple[list[Problem], list[Problem], dict[str, ReadTable]]:
+def _table_and_rule_problems(
+    located: list[SafeResource], limits: Limits, kept: Validation | None
+) -> tuple[list[Problem], list[Problem], dict[str, ReadTable]]:
     """The Table Schema's problems and the rules' problems of the ``located`` tables, and the tables read, in one
     DuckDB database that may read only their files."""
     con = safe_connect(allowed_paths=[r.path for r in located])
@@ -128,8 +147,8 @@ def _table_and_rule_problems(located: list[SafeResource], limits: Limits, kept: 
         # the largest table's checks first, then the rules (the slowest first), then the small tables' checks
         first = checks[:1]
         done = in_parallel(con, first + rules + checks[1:])
-        judged = [p for found in done[len(first):len(first) + len(rules)] for p in found] + db.omitted
-        found += [p for found in done[:len(first)] + done[len(first) + len(rules):] for p in found]
+        judged = [p for found in done[len(first) : len(first) + len(rules)] for p in found] + db.omitted
+        found += [p for found in done[: len(first)] + done[len(first) + len(rules) :] for p in found]
         # text safety is a rule of the project: a cell that the Table Schema already finds bad is not judged
         schema_problems = [p for p in found if p.code not in RULE_CELL_CODES]
         rule_problems = [p for p in found if p.code in RULE_CELL_CODES]
@@ -146,8 +165,9 @@ def _table_and_rule_problems(located: list[SafeResource], limits: Limits, kept: 
 def _with_lines(problems: list[Problem], reads: dict[str, ReadTable]) -> list[Problem]:
     """``problems`` with the physical line of each row where a record's cells span lines (ReadTable.line_of_row)."""
     lines = {read.resource.relpath: read for read in reads.values()}
-    return [replace(p, line=lines[p.file].line_of_row(p.row)) if p.line is None and p.file in lines else p
-            for p in problems]
+    return [
+        replace(p, line=lines[p.file].line_of_row(p.row)) if p.line is None and p.file in lines else p for p in problems
+    ]
 
 
 def _as_read(resource: SafeResource) -> dict:
@@ -160,8 +180,9 @@ def _judge(rule, db: TypedTables, con) -> list[Problem]:
     return rule(mine) + mine.omitted
 
 
-def _read_tables(located: list[SafeResource], db: TypedTables, limits: Limits,
-                 kept: Validation | None) -> tuple[list[Problem], dict[str, ReadTable]]:
+def _read_tables(
+    located: list[SafeResource], db: TypedTables, limits: Limits, kept: Validation | None
+) -> tuple[list[Problem], dict[str, ReadTable]]:
     """Every table that can be read, through DuckDB, with the problems of its bytes and shape; the typed tables
     of those read whole go to ``db`` for the rules (the rules trust only those). The largest table is read
     first, the others beside it. ``kept``: where each table's bytes and digest go (see Validation)."""
@@ -179,8 +200,9 @@ def _read_tables(located: list[SafeResource], db: TypedTables, limits: Limits,
     return problems, reads
 
 
-def _read_table(index: int, located: SafeResource, limits: Limits, kept: Validation | None,
-                con) -> tuple[ReadTable | None, list[Problem]]:
+def _read_table(
+    index: int, located: SafeResource, limits: Limits, kept: Validation | None, con
+) -> tuple[ReadTable | None, list[Problem]]:
     """One table: its bytes (read_resource), then DuckDB's reading. DuckDB reads the file by its path: a file
     changed between the two readings is refused (its size, time or inode differ), so the bytes kept and hashed
     are the bytes DuckDB typed."""
@@ -211,12 +233,20 @@ def _checks(reads: dict[str, ReadTable], listed: int) -> list:
     """The Table Schema's checks of each table that could be checked (the largest first) and of each foreign
     key, as jobs for in_parallel."""
     tables = sorted((read for read in reads.values() if read.checkable), key=lambda read: -len(read.rows))
-    keys = [(read, reads[fk["reference"].get("resource") or name], fk) for name, read in reads.items()
-            for fk in read.resource.descriptor["schema"].get("foreignKeys") or []
-            if (fk["reference"].get("resource") or name) in reads]
+    keys = [
+        (read, reads[fk["reference"].get("resource") or name], fk)
+        for name, read in reads.items()
+        for fk in read.resource.descriptor["schema"].get("foreignKeys") or []
+        if (fk["reference"].get("resource") or name) in reads
+    ]
     # (a table read by a narrower header's fields may lack a referenced field: that key is not checked)
-    keys = [(read, target, fk) for read, target, fk in keys if set(_names(fk["reference"]["fields"])) <=
-            {f["name"] for f in target.resource.descriptor["schema"]["fields"]}]
-    return ([partial(table_problems, read=read, listed=listed) for read in tables] +
-            [partial(foreign_key_problems, read=read, target=target, fk=fk, listed=listed) for read, target, fk in keys
-             if read.checkable and target.checkable])
+    keys = [
+        (read, target, fk)
+        for read, target, fk in keys
+        if set(_names(fk["reference"]["fields"])) <= {f["name"] for f in target.resource.descriptor["schema"]["fields"]}
+    ]
+    return [partial(table_problems, read=read, listed=listed) for read in tables] + [
+        partial(foreign_key_problems, read=read, target=target, fk=fk, listed=listed)
+        for read, target, fk in keys
+        if read.checkable and target.checkable
+    ]

@@ -7,6 +7,7 @@ reported from its second occurrence, as the gate does. What a Table Schema canno
 added from ``row_rules``, whose SQL conditions DuckDB runs on the frame: the validator runs the very same
 conditions. Runnable by users: ``schema_for(resource).validate(frame, lazy=True)``.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -78,8 +79,10 @@ def schema_for(resource: dict) -> pa.DataFrameSchema:
     rules = ROW_RULES.get(resource["name"], [])
     return pa.DataFrameSchema(
         columns,
-        checks=[pa.Check(lambda frame, rule=rule: rule_holds(rule, frame), name=rule.code, error=rule.expected)
-                for rule in rules],
+        checks=[
+            pa.Check(lambda frame, rule=rule: rule_holds(rule, frame), name=rule.code, error=rule.expected)
+            for rule in rules
+        ],
         strict=True,
         ordered=True,
         coerce=True,  # a frame read another way (an empty table's object columns, CSV text) is judged by its values

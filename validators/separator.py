@@ -6,14 +6,17 @@ does not see why. Here the header line is split on ';' and on tab; when one of t
 names, the problem says which separator it found and how to save the file comma-separated. Used by
 `rhil7 validate` on tables/*.csv (csv_reading.header_problems) and by `rhil7 ingest` on a sheet.
 """
+
 from __future__ import annotations
 
 import csv
 
 SEPARATORS = {";": "';' (semicolon)", "\t": "tab"}
 CODE = "separator-not-comma"
-HOW_TO_SAVE = ('Save it as comma-separated CSV: in LibreOffice, File > Save As > "Text CSV (.csv)", tick "Edit '
-               'filter settings", Field delimiter ","; in Excel, File > Save As > "CSV UTF-8 (Comma delimited)".')
+HOW_TO_SAVE = (
+    'Save it as comma-separated CSV: in LibreOffice, File > Save As > "Text CSV (.csv)", tick "Edit '
+    'filter settings", Field delimiter ","; in Excel, File > Save As > "CSV UTF-8 (Comma delimited)".'
+)
 
 
 def separator_found(labels: list[str], expected: list[str]) -> str | None:
@@ -40,5 +43,7 @@ def first_label(labels: list[str]) -> str:
 
 def separator_message(separator: str, what: str) -> str:
     """The sentence a contributor reads: which separator ``what`` (the file or sheet) has, and how to fix it."""
-    return (f"The separator of {what} is {SEPARATORS[separator]}, not a comma: a spreadsheet saved it with its "
-            f"language's list separator. {HOW_TO_SAVE}")
+    return (
+        f"The separator of {what} is {SEPARATORS[separator]}, not a comma: a spreadsheet saved it with its "
+        f"language's list separator. {HOW_TO_SAVE}"
+    )

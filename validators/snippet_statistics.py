@@ -14,6 +14,7 @@ is one SQL condition over the typed rows, built from these declarations:
 A snippet naming no statistic word ("1.20 ± 0.50", a table cell) is not judged: the words are the evidence.
 Rows whose value columns do not match their statistic are the statistic-fields rule's (row_rules.py).
 """
+
 from __future__ import annotations
 
 import re
@@ -32,12 +33,12 @@ CODE = "statistic-not-as-snippet"
 
 @dataclass(frozen=True)
 class StatisticWord:
-    label: str       # how a problem names it
-    kind: str        # "centre" or "spread"
-    pattern: str     # RE2, matched anywhere in the snippet; abbreviations are case-sensitive ("se" is no SE)
-    meaning: str     # what it is, for the message
+    label: str  # how a problem names it
+    kind: str  # "centre" or "spread"
+    pattern: str  # RE2, matched anywhere in the snippet; abbreviations are case-sensitive ("se" is no SE)
+    meaning: str  # what it is, for the message
     hints: tuple[str, ...]  # literal pieces, one of which every match holds (a word's first letter left off, so
-                            # "median" and "Median" both hold "edian"; a word in mixed case such as "MeDian" is missed)
+    # "median" and "Median" both hold "edian"; a word in mixed case such as "MeDian" is missed)
 
 
 # \b keeps a word out of longer words ("SEMA", "mediana", "changes"); a range word counts only before a number
@@ -45,17 +46,41 @@ class StatisticWord:
 STATISTIC_WORDS = (
     StatisticWord("mean", "centre", r"(?i:\bmeans?\b)", "a mean", ("ean", "EAN")),
     StatisticWord("median", "centre", r"(?i:\bmedians?\b)", "a median", ("edian", "EDIAN")),
-    StatisticWord("SD", "spread", r"\bSDs?\b|\bS\.D\b|(?i:\bstandard deviations?\b)", "a standard deviation",
-                  ("SD", "S.D", "tandard", "TANDARD")),
-    StatisticWord("SE", "spread", r"\bSEM?s?\b|\bS\.E\b|(?i:\bstandard errors?\b)", "a standard error",
-                  ("SE", "S.E", "tandard", "TANDARD")),
-    StatisticWord("IQR", "spread", r"\bIQRs?\b|(?i:\binter-?quartile(?: ranges?)?\b|\bquartiles?\b)",
-                  "an interquartile range", ("IQR", "uartile", "UARTILE")),
-    StatisticWord("range", "spread",
-                  r"(?i:\branges?\b[^0-9]{0,12}[0-9]|\bmin(imum)?\s*(-|–|—|to|/)\s*max(imum)?\b)",
-                  "a minimum-to-maximum range", ("ange", "ANGE", "min", "Min", "MIN")),
-    StatisticWord("CI", "spread", r"\bCIs?\b|(?i:\bconfidence intervals?\b)", "a confidence interval",
-                  ("CI", "onfidence", "ONFIDENCE")),
+    StatisticWord(
+        "SD",
+        "spread",
+        r"\bSDs?\b|\bS\.D\b|(?i:\bstandard deviations?\b)",
+        "a standard deviation",
+        ("SD", "S.D", "tandard", "TANDARD"),
+    ),
+    StatisticWord(
+        "SE",
+        "spread",
+        r"\bSEM?s?\b|\bS\.E\b|(?i:\bstandard errors?\b)",
+        "a standard error",
+        ("SE", "S.E", "tandard", "TANDARD"),
+    ),
+    StatisticWord(
+        "IQR",
+        "spread",
+        r"\bIQRs?\b|(?i:\binter-?quartile(?: ranges?)?\b|\bquartiles?\b)",
+        "an interquartile range",
+        ("IQR", "uartile", "UARTILE"),
+    ),
+    StatisticWord(
+        "range",
+        "spread",
+        r"(?i:\branges?\b[^0-9]{0,12}[0-9]|\bmin(imum)?\s*(-|–|—|to|/)\s*max(imum)?\b)",
+        "a minimum-to-maximum range",
+        ("ange", "ANGE", "min", "Min", "MIN"),
+    ),
+    StatisticWord(
+        "CI",
+        "spread",
+        r"\bCIs?\b|(?i:\bconfidence intervals?\b)",
+        "a confidence interval",
+        ("CI", "onfidence", "ONFIDENCE"),
+    ),
 )
 _BY_LABEL = {w.label: w for w in STATISTIC_WORDS}
 _AFTER_WORD = " 0123456789(:,;[="  # what a range word's pattern reads after the word, left out of the message
@@ -108,9 +133,14 @@ def _contradicts(statistic: str) -> str:
 
 
 def _has_its_values() -> str:
-    return "(CASE statistic " + " ".join(
-        f"WHEN {lit(s)} THEN " + " AND ".join(f"{q(c)} IS NOT NULL" for c in columns)
-        for s, columns in STATISTIC_COLUMNS.items()) + " ELSE false END)"
+    return (
+        "(CASE statistic "
+        + " ".join(
+            f"WHEN {lit(s)} THEN " + " AND ".join(f"{q(c)} IS NOT NULL" for c in columns)
+            for s, columns in STATISTIC_COLUMNS.items()
+        )
+        + " ELSE false END)"
+    )
 
 
 def contradiction_query(table: str) -> str:
@@ -119,8 +149,10 @@ def contradiction_query(table: str) -> str:
     says = ", ".join(f"{_says(w)} AS {_column(w)}" for w in STATISTIC_WORDS)
     wrong = "CASE statistic " + " ".join(f"WHEN {lit(s)} THEN {_contradicts(s)}" for s in STATISTIC_SAYS) + " END"
     maybe = "CASE statistic " + " ".join(f"WHEN {lit(s)} THEN {_may_contradict(s)}" for s in STATISTIC_SAYS) + " END"
-    words = (f"SELECT rowid, statistic, array_to_string(regexp_extract_all(snippet, {lit(ANY_WORD)}), ' | ') AS "
-             f"{_WORDS} FROM {table} WHERE snippet <> '' AND {_has_its_values()} AND {maybe}")
+    words = (
+        f"SELECT rowid, statistic, array_to_string(regexp_extract_all(snippet, {lit(ANY_WORD)}), ' | ') AS "
+        f"{_WORDS} FROM {table} WHERE snippet <> '' AND {_has_its_values()} AND {maybe}"
+    )
     return f"SELECT * FROM (SELECT *, {says} FROM ({words}) WHERE {_WORDS} <> '') WHERE {wrong}"
 
 
@@ -136,21 +168,30 @@ def _advice(statistic: str, said: list[str]) -> tuple[str, str]:
         centre = STATISTIC_SAYS[statistic][0]
     spreads = [w for w in said if _BY_LABEL[w].kind == "spread" and w != "CI"]
     if "CI" in said and not spreads:
-        return ("a statistic the snippet gives (it gives a confidence interval, which no statistic column holds)",
-                "A confidence interval is not an SD, SE, IQR or range: do not store its bounds or half-width as one. "
-                "Leave the row out (status not_reported in the sheet, or coverage not_reachable) and say in the "
-                "detail that the source gives a CI.")
+        return (
+            "a statistic the snippet gives (it gives a confidence interval, which no statistic column holds)",
+            "A confidence interval is not an SD, SE, IQR or range: do not store its bounds or half-width as one. "
+            "Leave the row out (status not_reported in the sheet, or coverage not_reachable) and say in the "
+            "detail that the source gives a CI.",
+        )
     better = _suggested(centre, spreads)
     if better is None and not spreads and centre != STATISTIC_SAYS[statistic][0]:
         choices = [s for s, (c, _) in STATISTIC_SAYS.items() if c == centre]
-        return (" or ".join(choices), f"The source reports a {centre}: store the row as the {centre} statistic it "
-                                      f"gives ({', '.join(choices)}), with its own columns.")
+        return (
+            " or ".join(choices),
+            f"The source reports a {centre}: store the row as the {centre} statistic it "
+            f"gives ({', '.join(choices)}), with its own columns.",
+        )
     if better is None:
-        return ("a statistic matching the snippet's words", "Check which statistic the source reports and store "
-                "that statistic with its own columns.")
+        return (
+            "a statistic matching the snippet's words",
+            "Check which statistic the source reports and store that statistic with its own columns.",
+        )
     columns = ", ".join(STATISTIC_COLUMNS[better])
-    return (better, f"Store the row as {better} (columns {columns}), as the source reports it; analysis/ converts "
-                    "at run time.")
+    return (
+        better,
+        f"Store the row as {better} (columns {columns}), as the source reports it; analysis/ converts at run time.",
+    )
 
 
 def statistic_matches_snippet(db: TypedTables) -> list[Problem]:
@@ -162,17 +203,31 @@ def statistic_matches_snippet(db: TypedTables) -> list[Problem]:
     problems = []
     found_words = ", ".join(f"regexp_extract({_WORDS}, {lit(w.pattern)})" for w in STATISTIC_WORDS)
     query = contradiction_query(db[TABLE])
-    for row, statistic, *flags in db.rows(TABLE, CODE, f"SELECT rowid, statistic, "
-                                                                f"{', '.join(map(_column, STATISTIC_WORDS))}, "
-                                                                f"{found_words} FROM ({query})"):
-        said_flags, texts = flags[:len(STATISTIC_WORDS)], flags[len(STATISTIC_WORDS):]
+    for row, statistic, *flags in db.rows(
+        TABLE,
+        CODE,
+        f"SELECT rowid, statistic, {', '.join(map(_column, STATISTIC_WORDS))}, {found_words} FROM ({query})",
+    ):
+        said_flags, texts = flags[: len(STATISTIC_WORDS)], flags[len(STATISTIC_WORDS) :]
         said = [w.label for w, s in zip(STATISTIC_WORDS, said_flags, strict=True) if s]
         centre, spreads = STATISTIC_SAYS[statistic]
         own = {centre, *spreads}
         wrong = [w for w in said if w not in own and not (_BY_LABEL[w].kind == "centre" and centre in said)]
-        named = ", ".join(f'"{text.rstrip(_AFTER_WORD)}" ({_BY_LABEL[w].meaning})' for w, text in
-                          zip([w.label for w in STATISTIC_WORDS], texts, strict=True) if w in wrong)
+        named = ", ".join(
+            f'"{text.rstrip(_AFTER_WORD)}" ({_BY_LABEL[w].meaning})'
+            for w, text in zip([w.label for w in STATISTIC_WORDS], texts, strict=True)
+            if w in wrong
+        )
         expected, advice = _advice(statistic, said)
-        problems.append(problem(TABLE, row, "statistic", CODE, expected, f"{statistic}; the snippet says {named}",
-                                f"The snippet says {named}, but the row's statistic is {statistic}. {advice}"))
+        problems.append(
+            problem(
+                TABLE,
+                row,
+                "statistic",
+                CODE,
+                expected,
+                f"{statistic}; the snippet says {named}",
+                f"The snippet says {named}, but the row's statistic is {statistic}. {advice}",
+            )
+        )
     return problems

@@ -8,6 +8,7 @@ file full of faults costs no more memory than a clean one. The typed table the r
 cells, cast by the same expressions, in the pass that finds the rows with a failing cell. The project's text safety
 (no cell that a spreadsheet reads as a formula, no control character) is checked here too, cell by cell.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,14 @@ from .compiled_checks import CellCheck, field_checks
 from .cross_rules import SnippetFilter
 from .csv_reading import ReadTable
 from .snippets import DIGIT_RUNS
-from .typed_tables import (ROW_FAILS_A_CHECK, SNIPPET_DIGIT_RUNS, SNIPPET_UNCONFIRMED, TYPED_CELLS_AS_TEXT,
-                           first_rows, typed_cell)
+from .typed_tables import (
+    ROW_FAILS_A_CHECK,
+    SNIPPET_DIGIT_RUNS,
+    SNIPPET_UNCONFIRMED,
+    TYPED_CELLS_AS_TEXT,
+    first_rows,
+    typed_cell,
+)
 from rhil7.core.problems import Problem
 
 INTEGER = "[+-]?[0-9]+"
@@ -67,8 +74,18 @@ def _literal(value, type_: str) -> str:
 # A NUL ends a string in C and in base R, an ESC sequence (or its C1 form, U+009B) echoed to a terminal can print
 # anything (a fake "VALID" included), a bidi override (U+202E) or a zero-width character shows other text than is
 # stored: text may hold a tab or a line break, none of these (the byte scan's ``controlled`` finds the same set).
-CONTROL_RANGES = ((0x00, 0x08), (0x0B, 0x0C), (0x0E, 0x1F), (0x7F, 0x9F), (0x061C, 0x061C), (0x200B, 0x200F),
-                  (0x2028, 0x202E), (0x2060, 0x2060), (0x2066, 0x2069), (0xFEFF, 0xFEFF))
+CONTROL_RANGES = (
+    (0x00, 0x08),
+    (0x0B, 0x0C),
+    (0x0E, 0x1F),
+    (0x7F, 0x9F),
+    (0x061C, 0x061C),
+    (0x200B, 0x200F),
+    (0x2028, 0x202E),
+    (0x2060, 0x2060),
+    (0x2066, 0x2069),
+    (0xFEFF, 0xFEFF),
+)
 CONTROL = "[" + "".join(f"\\x{{{lo:x}}}-\\x{{{hi:x}}}" for lo, hi in CONTROL_RANGES) + "]"  # (RE2's syntax)
 _CONTROL = re.compile("[" + "".join(f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" for lo, hi in CONTROL_RANGES) + "]")
 # Codes of the cell checks that are the project's rules, not the Table Schema's (their problems pass through
@@ -90,8 +107,11 @@ def cell_checks(field: dict, controlled: bool = False, typed: str | None = None)
     checks = [("type-error", "", f"({column} <> '' AND {value} IS NULL)")] if typed_type else []
     # (a typed value is NULL unless the cell is of the type; a text cell must be tested for being empty)
     given = "" if typed_type else valid
-    checks += [(check.code, check.kind, _failing(check, column, value, valid, given))
-               for check in field_checks(field) if check.kind != "unique"]
+    checks += [
+        (check.code, check.kind, _failing(check, column, value, valid, given))
+        for check in field_checks(field)
+        if check.kind != "unique"
+    ]
     if type_ == "string":
         # spreadsheet safety (OWASP "CSV injection"): a verbatim snippet is a quote, exempt (the release makes
         # the spreadsheet copies safe); so is a field whose values all come from an enum of safe words (a formula
@@ -129,32 +149,61 @@ class Listing:
     def rows_where(self, con, condition: str, columns: list[str], code: str, count: int | None = None) -> list[tuple]:
         """(record number, *columns) of the first rows where ``condition`` holds; the rest are counted."""
         selected = ", ".join(["rowid"] + [quote_identifier(c) for c in columns])
-        return first_rows(con, self.read, f"SELECT {selected} FROM {self.read.table} WHERE {condition}", code,
-                          self.listed, self.problems, count)
+        return first_rows(
+            con,
+            self.read,
+            f"SELECT {selected} FROM {self.read.table} WHERE {condition}",
+            code,
+            self.listed,
+            self.problems,
+            count,
+        )
 
 
 def _problem(read: ReadTable, row, field, code, expected, found, message) -> Problem:
-    return Problem(read.resource.relpath, row, field, code, expected, "empty (no value)" if found in ("", None) else
-                   str(found), message, "structure")
+    return Problem(
+        read.resource.relpath,
+        row,
+        field,
+        code,
+        expected,
+        "empty (no value)" if found in ("", None) else str(found),
+        message,
+        "structure",
+    )
 
 
 def _cell_problem(read: ReadTable, field: dict, code: str, constraint: str, value: str) -> Problem:
     if code == "formula-like-text":
         first = {"\t": "a tab", "\r": "a carriage return"}.get(value[0], value[0])
-        return Problem(read.resource.relpath, None, field["name"], code,
-                       "text that does not start with =, +, -, @, a tab or a carriage return", value[:80],
-                       f"The text starts with {first} and would be evaluated as a formula when the CSV is opened in a "
-                       "spreadsheet; reword it so it starts with a letter, digit or bracket.")
+        return Problem(
+            read.resource.relpath,
+            None,
+            field["name"],
+            code,
+            "text that does not start with =, +, -, @, a tab or a carriage return",
+            value[:80],
+            f"The text starts with {first} and would be evaluated as a formula when the CSV is opened in a "
+            "spreadsheet; reword it so it starts with a letter, digit or bracket.",
+        )
     if code == "control-character":
         first = _CONTROL.search(value).group()
-        return Problem(read.resource.relpath, None, field["name"], code,
-                       "text without control, bidi or zero-width characters (a tab or a line break is allowed)",
-                       f"U+{ord(first):04X} in {value[:80]!r}",
-                       "The text holds a control or invisible character, which readers truncate at (NUL), a "
-                       "terminal executes (ESC, U+009B) or which shows other text than is stored (a bidi override "
-                       "such as U+202E, a zero-width space); remove it.")
-    message = (f"Type Error: type is \"{field.get('type', 'string')}\"" if code == "type-error" else
-               f"Constraint Error: constraint \"{constraint}\" is \"{(field.get('constraints') or {})[constraint]}\"")
+        return Problem(
+            read.resource.relpath,
+            None,
+            field["name"],
+            code,
+            "text without control, bidi or zero-width characters (a tab or a line break is allowed)",
+            f"U+{ord(first):04X} in {value[:80]!r}",
+            "The text holds a control or invisible character, which readers truncate at (NUL), a "
+            "terminal executes (ESC, U+009B) or which shows other text than is stored (a bidi override "
+            "such as U+202E, a zero-width space); remove it.",
+        )
+    message = (
+        f'Type Error: type is "{field.get("type", "string")}"'
+        if code == "type-error"
+        else f'Constraint Error: constraint "{constraint}" is "{(field.get("constraints") or {})[constraint]}"'
+    )
     return _problem(read, None, field["name"], code, field_expectation(field), value, message)
 
 
@@ -173,13 +222,17 @@ class Typing:
         table function); ``controlled``: the file holds a control character."""
         checked = self._checked_rows(controlled, self._typed_cells(source))
         unconfirmed = f"coalesce({self.snippet.unsure if self.snippet else 'false'}, false)"
-        return (f"SELECT {self._output_columns()}, {ROW_FAILS_A_CHECK}, {unconfirmed} AS {SNIPPET_UNCONFIRMED} "
-                f"FROM {checked}")
+        return (
+            f"SELECT {self._output_columns()}, {ROW_FAILS_A_CHECK}, {unconfirmed} AS {SNIPPET_UNCONFIRMED} "
+            f"FROM {checked}"
+        )
 
     def _typed_cells(self, source: str) -> str:
         """``source``'s text cells, with each cell of a typed field typed once beside them (typed_cell)."""
-        typed = "".join(f", {typed_value(quote_identifier(self.fields[i]['name']), self.fields[i]['type'])} AS {c}"
-                        for i, c in self.cast.items())
+        typed = "".join(
+            f", {typed_value(quote_identifier(self.fields[i]['name']), self.fields[i]['type'])} AS {c}"
+            for i, c in self.cast.items()
+        )
         return f"(SELECT *{typed} FROM {source})"
 
     def _checked_rows(self, controlled: bool, cells: str) -> str:
@@ -194,13 +247,18 @@ class Typing:
         """The typed table's columns: each field as its type (a text field NULL when empty), then, where some
         field is typed, TYPED_CELLS_AS_TEXT."""
         fields, cast = self.fields, self.cast
-        columns = ", ".join(f"{cast[i]} AS {quote_identifier(f['name'])}" if i in cast else
-                            f"{typed_value(quote_identifier(f['name']), 'string')} AS {quote_identifier(f['name'])}"
-                            for i, f in enumerate(fields))
+        columns = ", ".join(
+            f"{cast[i]} AS {quote_identifier(f['name'])}"
+            if i in cast
+            else f"{typed_value(quote_identifier(f['name']), 'string')} AS {quote_identifier(f['name'])}"
+            for i, f in enumerate(fields)
+        )
         if cast:  # the typed cells keep their text only in a row with a failing cell (the only rows listed)
-            columns += (f", CASE WHEN {ROW_FAILS_A_CHECK} THEN ["
-                        + ", ".join(quote_identifier(fields[i]["name"]) for i in cast)
-                        + f"] END AS {TYPED_CELLS_AS_TEXT}")
+            columns += (
+                f", CASE WHEN {ROW_FAILS_A_CHECK} THEN ["
+                + ", ".join(quote_identifier(fields[i]["name"]) for i in cast)
+                + f"] END AS {TYPED_CELLS_AS_TEXT}"
+            )
         return columns
 
     def text_view(self, typed: str) -> str:
@@ -226,8 +284,11 @@ def table_problems(con, read: ReadTable, listed: int) -> list[Problem]:
     failing = [(field, *check) for field in schema["fields"] for check in cell_checks(field, read.controlled)]
     if failing and con.execute(f"SELECT bool_or({ROW_FAILS_A_CHECK}) FROM {read.typed}").fetchone()[0]:
         # only the rows with a failing cell are looked at again (that filter first: the checks run on those)
-        counts = con.execute("SELECT " + ", ".join(f"count_if({c})" for *_, c in failing) +
-                             f" FROM {read.table} WHERE {ROW_FAILS_A_CHECK}").fetchone()
+        counts = con.execute(
+            "SELECT "
+            + ", ".join(f"count_if({c})" for *_, c in failing)
+            + f" FROM {read.table} WHERE {ROW_FAILS_A_CHECK}"
+        ).fetchone()
         for (field, code, constraint, condition), count in zip(failing, counts, strict=True):
             if not count:
                 continue
@@ -239,14 +300,20 @@ def table_problems(con, read: ReadTable, listed: int) -> list[Problem]:
     for field in schema["fields"]:
         # a unique field that is the whole primary key: its repeats are primary-key problems, reported once
         if any(c.kind == "unique" for c in field_checks(field)) and key != [field["name"]]:
-            listing.problems += _repeats(con, listing, [field], "unique-error", field_expectation(field),
-                                         "Unique Error: the value is not unique")
+            listing.problems += _repeats(
+                con, listing, [field], "unique-error", field_expectation(field), "Unique Error: the value is not unique"
+            )
     if key:
         fields = {f["name"]: f for f in schema["fields"]}
         joined = ",".join(key)
-        listing.problems += _repeats(con, listing, [fields[k] for k in key], "primary-key",
-                                     f"a primary key ({joined}) that no other row has",
-                                     "Primary Key Error: the same as in an earlier row")
+        listing.problems += _repeats(
+            con,
+            listing,
+            [fields[k] for k in key],
+            "primary-key",
+            f"a primary key ({joined}) that no other row has",
+            "Primary Key Error: the same as in an earlier row",
+        )
         listing.problems += _keyless(con, listing, key)
     return listing.problems
 
@@ -257,9 +324,18 @@ def _keyless(con, listing: Listing, key: list[str]) -> list[Problem]:
     empty = " AND ".join(f"{quote_identifier(k)} IS NULL" for k in key)
     condition = f"rowid IN (SELECT rowid FROM {listing.read.typed} WHERE {empty})"
     joined = ",".join(key)
-    return [_problem(listing.read, row, joined, "primary-key", f"a primary key ({joined}) in every row",
-                     "empty (no value)", "Primary Key Error: the cells of the primary key are all empty; give the "
-                     "row its key") for row, *_ in listing.rows_where(con, condition, [], "primary-key")]
+    return [
+        _problem(
+            listing.read,
+            row,
+            joined,
+            "primary-key",
+            f"a primary key ({joined}) in every row",
+            "empty (no value)",
+            "Primary Key Error: the cells of the primary key are all empty; give the row its key",
+        )
+        for row, *_ in listing.rows_where(con, condition, [], "primary-key")
+    ]
 
 
 def _repeats(con, listing: Listing, fields: list[dict], code: str, expected: str, message: str) -> list[Problem]:
@@ -269,8 +345,10 @@ def _repeats(con, listing: Listing, fields: list[dict], code: str, expected: str
     names = [f["name"] for f in fields]
     values, typed = ", ".join(map(quote_identifier, names)), listing.read.typed
     present = " AND ".join(f"{quote_identifier(n)} IS NOT NULL" for n in names)
-    condition = (f"rowid IN (SELECT rowid FROM {typed} WHERE {present} "
-                 f"QUALIFY row_number() OVER (PARTITION BY {values} ORDER BY rowid) > 1)")
+    condition = (
+        f"rowid IN (SELECT rowid FROM {typed} WHERE {present} "
+        f"QUALIFY row_number() OVER (PARTITION BY {values} ORDER BY rowid) > 1)"
+    )
     problems = []
     for row, *cells in listing.rows_where(con, condition, names, code):
         if code == "primary-key":
@@ -290,12 +368,23 @@ def foreign_key_problems(con, read: ReadTable, target: ReadTable, fk: dict, list
     present = " AND ".join(_present(quote_identifier(f)) for f in fields)
     mine = ", ".join(quote_identifier(f) for f in fields)
     theirs = ", ".join(quote_identifier(f) for f in ref_fields)
-    condition = f"({present} AND ({mine}) NOT IN (SELECT ({theirs}) FROM {target.table}))" if len(fields) > 1 else \
-        f"({present} AND {mine} NOT IN (SELECT {theirs} FROM {target.table} WHERE {theirs} IS NOT NULL))"
+    condition = (
+        f"({present} AND ({mine}) NOT IN (SELECT ({theirs}) FROM {target.table}))"
+        if len(fields) > 1
+        else f"({present} AND {mine} NOT IN (SELECT {theirs} FROM {target.table} WHERE {theirs} IS NOT NULL))"
+    )
     listing = Listing(read, listed)
     where = f"{reference.get('resource') or 'this table'}.{','.join(ref_fields)}"
     for row, *cells in listing.rows_where(con, condition, fields, "foreign-key"):
-        listing.problems.append(_problem(read, row, ",".join(fields), "foreign-key", f"a value that exists in {where}",
-                                         ",".join(map(str, cells)),
-                                         "Foreign Key Error: the key is not in the referenced table"))
+        listing.problems.append(
+            _problem(
+                read,
+                row,
+                ",".join(fields),
+                "foreign-key",
+                f"a value that exists in {where}",
+                ",".join(map(str, cells)),
+                "Foreign Key Error: the key is not in the referenced table",
+            )
+        )
     return listing.problems

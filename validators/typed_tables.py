@@ -4,6 +4,7 @@ A rule is SQL over these tables; only the rows that break it come back to Python
 query (the rest are counted), so a table of a million rows, or of a million faults, never becomes a Python
 object per row.
 """
+
 from __future__ import annotations
 
 import os
@@ -50,8 +51,9 @@ class TypedTables:
 
     def has(self, name: str, *columns: str) -> bool:
         """Whether ``name`` was read whole and its schema has every one of ``columns``."""
-        return name in self._tables and set(columns) <= {f["name"] for f in
-                                                         self._tables[name].resource.descriptor["schema"]["fields"]}
+        return name in self._tables and set(columns) <= {
+            f["name"] for f in self._tables[name].resource.descriptor["schema"]["fields"]
+        }
 
     def rows(self, name: str, code: str, query: str, count: int | None = None) -> list[tuple]:
         """(record number, *rest) of the rows ``query`` selects (its first column: ``rowid`` of table ``name``),
@@ -79,8 +81,16 @@ class TypedTables:
         return self.con.sql(f"SELECT {columns} FROM {self[name]} ORDER BY rowid").to_arrow_table()
 
 
-def first_rows(con, read: ReadTable, query: str, code: str, listed: int, omitted: list[Problem],
-               count: int | None = None, file: str | None = None) -> list[tuple]:
+def first_rows(
+    con,
+    read: ReadTable,
+    query: str,
+    code: str,
+    listed: int,
+    omitted: list[Problem],
+    count: int | None = None,
+    file: str | None = None,
+) -> list[tuple]:
     """(record number, *rest) of the first ``listed`` rows of ``query`` (its first column: a row id of ``read``'s
     table), in file order; the rest are counted in a problems-omitted record added to ``omitted``. ``count``:
     how many rows ``query`` gives, when known (a plain filter keeps the table's order: the scan stops early)."""
@@ -104,8 +114,15 @@ def fmt(value) -> str:
 
 
 def problem(table: str, row, field, code, expected, found, message) -> Problem:
-    return Problem(file=table, row=None if row is None else int(row), field=field, code=code,
-                   expected=expected, found=str(found), message=message)
+    return Problem(
+        file=table,
+        row=None if row is None else int(row),
+        field=field,
+        code=code,
+        expected=expected,
+        found=str(found),
+        message=message,
+    )
 
 
 def in_parallel(con, jobs: list) -> list:
@@ -124,5 +141,6 @@ def in_parallel(con, jobs: list) -> list:
             return job(cursor)
         finally:
             cursor.close()
+
     with ThreadPoolExecutor(workers) as pool:
         return list(pool.map(run, jobs))

@@ -1,4 +1,5 @@
 """rhIL-7 (CYT107) lymphopenia trials: data package, validation, SQL and reproduction."""
+
 # The package's version, written once in the code; `rhil7 release` checks that pyproject.toml, datapackage.json,
 # CITATION.cff and CHANGELOG.md say the same (metadata of an editable install would lag behind an edit).
 __version__ = "0.2.0"

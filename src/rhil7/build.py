@@ -10,6 +10,7 @@ staging directory, and moves them into place with one rename each, the Parquet d
 database last. A build killed before that leaves the previous outputs whole; its staging directory is
 removed by the next build.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -46,8 +47,9 @@ def write_fingerprint(con, fingerprint: dict, key: bytes) -> None:
     con.execute("INSERT INTO meta.fingerprint VALUES (?, ?)", [text, seal(text, key)])
 
 
-def build_database(package: ValidatedPackage | Path, out: Path | None = None,
-                   progress: Callable[[str], None] = lambda m: None) -> BuildResult:
+def build_database(
+    package: ValidatedPackage | Path, out: Path | None = None, progress: Callable[[str], None] = lambda m: None
+) -> BuildResult:
     """Build from a package directory (validated first) or from a ValidatedPackage (its tables, never read
     again); an invalid package is refused (BuildRefused).
 

@@ -3,6 +3,7 @@
 Exit codes (also in ``rhil7 --help``): 0 success (valid), 1 invalid package, unsafe output path or failed
 query, 2 usage or unreadable input, 3 internal error.
 """
+
 from __future__ import annotations
 
 # The command modules (validators, build, query's database side, reproduce, analysis, release, diff, quality,
@@ -24,8 +25,16 @@ from pathlib import Path
 
 from . import __version__
 from .core.limits import DEFAULT_LIMITS, Limits, UnreadableInput
-from .core.paths import (PackageNotFound, UnsafeOutput, find_package_dir, output_dir, output_lock, publish,
-                         staging_dir, write_file)
+from .core.paths import (
+    PackageNotFound,
+    UnsafeOutput,
+    find_package_dir,
+    output_dir,
+    output_lock,
+    publish,
+    staging_dir,
+    write_file,
+)
 from .core.problem_catalogue import CATALOGUE, explain
 from .core.problems import RENDERERS
 from .core.sinks import github_data, github_property, terminal
@@ -61,16 +70,16 @@ EXIT_CODES = {  # each command's own exit codes, shown by `rhil7 COMMAND --help`
     "validate": "0 the package is valid; 1 it is invalid (each problem names its file, row and field)",
     "build": "0 the database was built; 1 the package is invalid or the output path is unsafe",
     "query": "0 the query ran; 1 the query failed, is not read-only, passed a bound (--max-rows, --timeout, "
-             "--memory-limit), or the database is older than the tables",
+    "--memory-limit), or the database is older than the tables",
     "reproduce": "0 every figure was recomputed (whatever its status); 1 the package is invalid, the plan cannot "
-                 "be honoured or the output path is unsafe",
+    "be honoured or the output path is unsafe",
     "audit": "0 the audit ran (its findings are in the report)",
     "release": "0 the archive was written; 1 the package is invalid, the version or its date differs between "
-               "files, the version was released with other data, or the output path is unsafe",
+    "files, the version was released with other data, or the output path is unsafe",
     "diff": "0 the differences were printed (finding some is no failure)",
     "template": "0 the sheet was written",
     "ingest": "0 the sheet was written into the tables, or had nothing to write (with --check: nothing is ever "
-              "written); 1 the sheet has problems, listed by its rows, and nothing was written",
+    "written); 1 the sheet has problems, listed by its rows, and nothing was written",
     "quality": "0 every expectation holds; 1 one fails, or the output path is unsafe",
     "docs": "0 the dictionary was written, or is up to date; 1 with --check, it is out of date",
     "site": "0 the site was written; 1 the package is invalid or the output path is unsafe",
@@ -81,27 +90,39 @@ OUT_HELP = "output directory (default: $RHIL7_BUILD, else build/ of the package)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rhil7", description=DESCRIPTION, epilog=EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="rhil7", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"rhil7 {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
         codes = f"exit codes: {EXIT_CODES.get(name, '0 success')}; {UNREADABLE}; {INTERNAL}"
-        return sub.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".",
-                              epilog=textwrap.fill(codes, 110, break_on_hyphens=False),
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
+        return sub.add_parser(
+            name,
+            help=help,
+            description=help[0].upper() + help[1:] + ".",
+            epilog=textwrap.fill(codes, 110, break_on_hyphens=False),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
 
     p = command("validate", "check the package against its Table Schemas and the project's rules; writes nothing")
     p.add_argument("path", nargs="?", help=PATH_HELP)
-    p.add_argument("--format", choices=["text", "json", "github"], default="text",
-                   help="text for people (default), json for programs, github for GitHub Actions annotations "
-                        "(one ::error line per problem, placed on the CSV line)")
+    p.add_argument(
+        "--format",
+        choices=["text", "json", "github"],
+        default="text",
+        help="text for people (default), json for programs, github for GitHub Actions annotations "
+        "(one ::error line per problem, placed on the CSV line)",
+    )
     p.add_argument("--max-bytes", type=int, help="largest table file accepted, in bytes")
     p.add_argument("--max-rows", type=int, help="most rows accepted per table")
-    p.add_argument("--canonical", metavar="PATH",
-                   help="datapackage.json (or package directory) whose shape the package must have, e.g. a pull "
-                        "request's base revision (default: the descriptor shipped with rhil7)")
+    p.add_argument(
+        "--canonical",
+        metavar="PATH",
+        help="datapackage.json (or package directory) whose shape the package must have, e.g. a pull "
+        "request's base revision (default: the descriptor shipped with rhil7)",
+    )
 
     p = command("build", "validate, then write build/rhil7.duckdb (tables and views) and build/parquet/")
     p.add_argument("path", nargs="?", help=PATH_HELP)
@@ -110,28 +131,53 @@ def _parser() -> argparse.ArgumentParser:
     p = command("query", "run read-only SQL against build/rhil7.duckdb (refused if the tables changed since the build)")
     p.add_argument("sql", nargs="?", help="SQL text (SELECT or EXPLAIN only)")
     p.add_argument("--file", help="a .sql file to run instead, e.g. queries/examples/coverage_gaps_by_trial.sql")
-    p.add_argument("--format", choices=QUERY_FORMATS, default="table",
-                   help="output format (default: table; line: one 'column = value' a line, for wide rows)")
-    p.add_argument("--database",
-                   help="database file (default: build/rhil7.duckdb of the package, checked for staleness)")
-    p.add_argument("--width", type=int, default=CELL_WIDTH,
-                   help=f"table format: cut cells longer than this, marked ... (default: {CELL_WIDTH}; 0: whole)")
-    p.add_argument("--max-rows", type=positive_count, default=QueryLimits.max_rows,
-                   help=f"refuse a result longer than this (default: {QueryLimits.max_rows:,} rows)")
-    p.add_argument("--timeout", type=positive_seconds, default=QueryLimits.timeout,
-                   help=f"stop the query after this many seconds (default: {QueryLimits.timeout:g})")
-    p.add_argument("--memory-limit", type=memory_size, default=QueryLimits.memory_limit,
-                   help=f"DuckDB's memory limit for the query, e.g. 4GB (default: {QueryLimits.memory_limit})")
+    p.add_argument(
+        "--format",
+        choices=QUERY_FORMATS,
+        default="table",
+        help="output format (default: table; line: one 'column = value' a line, for wide rows)",
+    )
+    p.add_argument(
+        "--database", help="database file (default: build/rhil7.duckdb of the package, checked for staleness)"
+    )
+    p.add_argument(
+        "--width",
+        type=int,
+        default=CELL_WIDTH,
+        help=f"table format: cut cells longer than this, marked ... (default: {CELL_WIDTH}; 0: whole)",
+    )
+    p.add_argument(
+        "--max-rows",
+        type=positive_count,
+        default=QueryLimits.max_rows,
+        help=f"refuse a result longer than this (default: {QueryLimits.max_rows:,} rows)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        default=QueryLimits.timeout,
+        help=f"stop the query after this many seconds (default: {QueryLimits.timeout:g})",
+    )
+    p.add_argument(
+        "--memory-limit",
+        type=memory_size,
+        default=QueryLimits.memory_limit,
+        help=f"DuckDB's memory limit for the query, e.g. 4GB (default: {QueryLimits.memory_limit})",
+    )
 
     p = command("reproduce", "validate, build, recompute every pooled figure of the abstract, write build/report/")
     p.add_argument("path", nargs="?", help=PATH_HELP)
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
     p.add_argument("--no-plots", action="store_true", help="skip the forest plots")
     p.add_argument("--out", help=OUT_HELP)
-    p.add_argument("--plan",
-                   help="analysis plan CSV (default: the package's analysis/plan.csv, else the installed one)")
-    p.add_argument("--model", choices=MODEL_CODES,
-                   help="refit every target with this model (MH, MH-DL: risk ratios; MD targets get FE, DL)")
+    p.add_argument(
+        "--plan", help="analysis plan CSV (default: the package's analysis/plan.csv, else the installed one)"
+    )
+    p.add_argument(
+        "--model",
+        choices=MODEL_CODES,
+        help="refit every target with this model (MH, MH-DL: risk ratios; MD targets get FE, DL)",
+    )
 
     p = command("audit", "check the published pooled figures for internal consistency")
     p.add_argument("path", nargs="?", help=PATH_HELP)
@@ -141,28 +187,52 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?", help=PATH_HELP)
     p.add_argument("--out", help="output directory (default: dist/ of the package); never a symbolic link")
     mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--snapshot", dest="mode", action="store_const", const="snapshot", default="release",
-                      help="build a marked pre-release of the data as it is (rhil7-lymphopenia-snapshot-"
-                           "<next>.dev0+<hash>.zip), not recorded in releases.json")
-    mode.add_argument("--or-snapshot", dest="mode", action="store_const", const="auto",
-                      help="release the version; if it was already released with other data, build a snapshot "
-                           "instead (what `make release` runs)")
-    p.add_argument("--repository-url", metavar="URL",
-                   help="the repository's web address, written into the released README, datapackage.json "
-                        "(homepage) and CITATION.cff; the release workflow passes github.server_url/github.repository")
+    mode.add_argument(
+        "--snapshot",
+        dest="mode",
+        action="store_const",
+        const="snapshot",
+        default="release",
+        help="build a marked pre-release of the data as it is (rhil7-lymphopenia-snapshot-"
+        "<next>.dev0+<hash>.zip), not recorded in releases.json",
+    )
+    mode.add_argument(
+        "--or-snapshot",
+        dest="mode",
+        action="store_const",
+        const="auto",
+        help="release the version; if it was already released with other data, build a snapshot "
+        "instead (what `make release` runs)",
+    )
+    p.add_argument(
+        "--repository-url",
+        metavar="URL",
+        help="the repository's web address, written into the released README, datapackage.json "
+        "(homepage) and CITATION.cff; the release workflow passes github.server_url/github.repository",
+    )
 
     p = command("diff", "rows added, removed and changed between two package versions, and moved pooled estimates")
     p.add_argument("old", help="package directory or git revision of this repository (e.g. main, v0.1.0, HEAD~1)")
     p.add_argument("new", help="package directory or git revision of this repository")
-    p.add_argument("--format", choices=["text", "json", "github", "markdown"], default="text",
-                   help="output format (default: text; github: for an Actions log; markdown: for a job summary)")
+    p.add_argument(
+        "--format",
+        choices=["text", "json", "github", "markdown"],
+        default="text",
+        help="output format (default: text; github: for an Actions log; markdown: for a job summary)",
+    )
 
-    p = command("template", "write a trial's extraction sheet (one row per arm, outcome and time point still missing), "
-                            "or with --new-study the study sheet of a new trial")
+    p = command(
+        "template",
+        "write a trial's extraction sheet (one row per arm, outcome and time point still missing), "
+        "or with --new-study the study sheet of a new trial",
+    )
     p.add_argument("study_id", help="the trial's study_id (a new one with --new-study)")
     p.add_argument("--source", help="source_id to fill in (a new one: describe it in the sheet's source_* columns)")
-    p.add_argument("--new-study", action="store_true",
-                   help="a study sheet for a trial not yet in the package (needs --source and --condition)")
+    p.add_argument(
+        "--new-study",
+        action="store_true",
+        help="a study sheet for a trial not yet in the package (needs --source and --condition)",
+    )
     p.add_argument("--condition", help="the new trial's condition (sepsis, covid19)")
     p.add_argument("--out", help="file to write (default: standard output)")
     p.add_argument("--package", help=PATH_HELP)
@@ -170,11 +240,15 @@ def _parser() -> argparse.ArgumentParser:
     p = command("ingest", "check a filled sheet and write it into the tables, all or nothing (then validate)")
     p.add_argument("sheet", help="the sheet that rhil7 template wrote, filled in")
     p.add_argument("--package", help=PATH_HELP)
-    p.add_argument("--format", choices=["text", "json", "github"], default="text",
-                   help="how problems are printed (default: text)")
-    p.add_argument("--check", action="store_true",
-                   help="ingest into a staged copy of the package and write nothing: exit 1 with the problems on "
-                        "the sheet's rows, else say what ingesting would change (the pull-request check runs it)")
+    p.add_argument(
+        "--format", choices=["text", "json", "github"], default="text", help="how problems are printed (default: text)"
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="ingest into a staged copy of the package and write nothing: exit 1 with the problems on "
+        "the sheet's rows, else say what ingesting would change (the pull-request check runs it)",
+    )
 
     p = command("quality", "Great Expectations data-quality report of the tables, written to build/quality/")
     p.add_argument("path", nargs="?", help=PATH_HELP)
@@ -182,16 +256,25 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("docs", "regenerate docs/data-dictionary.md from the Table Schemas")
     p.add_argument("path", nargs="?", help=PATH_HELP)
-    p.add_argument("--check", action="store_true",
-                   help="write nothing; exit 1 if docs/data-dictionary.md is out of date")
+    p.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if docs/data-dictionary.md is out of date"
+    )
 
     p = command("site", "write the website (static HTML, with a SQL console running DuckDB-WASM) from the release")
     p.add_argument("path", nargs="?", help=PATH_HELP)
     p.add_argument("--out", help="the site's folder (default: build/site of the package); never a symbolic link")
-    p.add_argument("--duckdb-wasm", metavar="DIR", help="dist/ folder of the npm package @duckdb/duckdb-wasm "
-                                                        "(default: node_modules/@duckdb/duckdb-wasm/dist; `npm ci`)")
-    p.add_argument("--release", metavar="ZIP", help="the release archive to show (what the release workflow "
-                                                    "publishes); default: a snapshot of the package as it is")
+    p.add_argument(
+        "--duckdb-wasm",
+        metavar="DIR",
+        help="dist/ folder of the npm package @duckdb/duckdb-wasm "
+        "(default: node_modules/@duckdb/duckdb-wasm/dist; `npm ci`)",
+    )
+    p.add_argument(
+        "--release",
+        metavar="ZIP",
+        help="the release archive to show (what the release workflow "
+        "publishes); default: a snapshot of the package as it is",
+    )
 
     p = command("explain", "say what a problem code means and how to fix it (no code: list every code)")
     p.add_argument("code", nargs="?", help="a problem code, as `rhil7 validate` prints it in brackets")
@@ -210,8 +293,10 @@ def cmd_validate(args) -> int:
     from rhil7.validators.run import validate_package
 
     package_dir = _package_dir(args.path)
-    limits = Limits(max_table_bytes=args.max_bytes or DEFAULT_LIMITS.max_table_bytes,
-                    max_table_rows=args.max_rows or DEFAULT_LIMITS.max_table_rows)
+    limits = Limits(
+        max_table_bytes=args.max_bytes or DEFAULT_LIMITS.max_table_bytes,
+        max_table_rows=args.max_rows or DEFAULT_LIMITS.max_table_rows,
+    )
     try:
         canonical = canonical_descriptor(args.canonical) if args.canonical else None
         problems = validate_package(package_dir, limits, canonical)
@@ -278,8 +363,10 @@ def _query_package_dir() -> Path:
     try:
         return find_package_dir(None)
     except PackageNotFound:
-        raise UsageError("no datapackage.json in the working directory or its parents: run `rhil7 query` inside "
-                         "the package, set RHIL7_PACKAGE to its directory, or give --database FILE") from None
+        raise UsageError(
+            "no datapackage.json in the working directory or its parents: run `rhil7 query` inside "
+            "the package, set RHIL7_PACKAGE to its directory, or give --database FILE"
+        ) from None
 
 
 def cmd_reproduce(args) -> int:
@@ -289,8 +376,14 @@ def cmd_reproduce(args) -> int:
 
     package_dir = _package_dir(args.path)
     try:
-        outcome = reproduce(package_dir, plots=not args.no_plots, progress=lambda m: print(m, file=sys.stderr),
-                            out=_build_out(args), plan_file=args.plan, model=args.model)
+        outcome = reproduce(
+            package_dir,
+            plots=not args.no_plots,
+            progress=lambda m: print(m, file=sys.stderr),
+            out=_build_out(args),
+            plan_file=args.plan,
+            model=args.model,
+        )
     except ReproduceRefused as exc:
         print(f"rhil7 reproduce: {terminal(exc)}", file=sys.stderr)
         return EXIT_INVALID
@@ -322,12 +415,20 @@ def cmd_release(args) -> int:
 
     package_dir = _package_dir(args.path)
     try:
-        archive = make_release(package_dir, output_dir(package_dir, args.out, "dist"),
-                               progress=lambda m: print(m, file=sys.stderr), mode=args.mode,
-                               repository_url=args.repository_url)
+        archive = make_release(
+            package_dir,
+            output_dir(package_dir, args.out, "dist"),
+            progress=lambda m: print(m, file=sys.stderr),
+            mode=args.mode,
+            repository_url=args.repository_url,
+        )
     except ReleaseRefused as exc:  # one line per file that disagrees: each through the terminal sink
-        print("\n".join(f"{'rhil7 release: ' if i == 0 else ''}{terminal(line)}"
-                        for i, line in enumerate(str(exc).splitlines())), file=sys.stderr)
+        print(
+            "\n".join(
+                f"{'rhil7 release: ' if i == 0 else ''}{terminal(line)}" for i, line in enumerate(str(exc).splitlines())
+            ),
+            file=sys.stderr,
+        )
         return EXIT_INVALID
     print(archive)
     return EXIT_OK
@@ -413,8 +514,11 @@ def cmd_ingest(args) -> int:
         print(f"{table}: {counts['added']} row(s) added, {counts['changed']} changed")
     for study, outcome, timepoint, old, new in result.coverage:
         print(f"coverage: {study} {outcome} {timepoint}: {old} -> {new}")
-    print(f"wrote {', '.join(result.written)}; the package is VALID" if result.written
-          else "nothing to write: the sheet's rows are already in the package")
+    print(
+        f"wrote {', '.join(result.written)}; the package is VALID"
+        if result.written
+        else "nothing to write: the sheet's rows are already in the package"
+    )
     return EXIT_OK
 
 
@@ -431,11 +535,15 @@ def _check_sheet(package_dir: Path, sheet: Path, name: str):
 
 def _report_checked_sheet(result, name: str, fmt: str) -> int:
     if not result.written:
-        print(f"{terminal(name)}: valid; ingesting it would change nothing (its filled rows are already in the "
-              "package, or no row is filled)")
+        print(
+            f"{terminal(name)}: valid; ingesting it would change nothing (its filled rows are already in the "
+            "package, or no row is filled)"
+        )
         return EXIT_OK
-    message = (f"The sheet is valid, but its rows are not in tables/ yet: run `rhil7 ingest {name}` and commit "
-               f"{', '.join(result.written)} with it.")
+    message = (
+        f"The sheet is valid, but its rows are not in tables/ yet: run `rhil7 ingest {name}` and commit "
+        f"{', '.join(result.written)} with it."
+    )
     if fmt == "github":
         print(f"::warning file={github_property(name)},title=sheet-not-ingested::{github_data(message)}")
     elif fmt == "json":
@@ -465,8 +573,9 @@ def cmd_site(args) -> int:
 
     package_dir = _package_dir(args.path)
     try:
-        site = build_site(package_dir, args.out, args.duckdb_wasm, progress=lambda m: print(m, file=sys.stderr),
-                          release=args.release)
+        site = build_site(
+            package_dir, args.out, args.duckdb_wasm, progress=lambda m: print(m, file=sys.stderr), release=args.release
+        )
     except MissingDuckDBWasm as exc:
         print(f"rhil7 site: {terminal(exc)}", file=sys.stderr)
         return EXIT_USAGE
@@ -487,10 +596,21 @@ def cmd_explain(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"docs": cmd_docs, "validate": cmd_validate, "build": cmd_build, "query": cmd_query,
-            "reproduce": cmd_reproduce, "audit": cmd_audit, "release": cmd_release, "diff": cmd_diff,
-            "quality": cmd_quality, "template": cmd_template, "ingest": cmd_ingest, "site": cmd_site,
-            "explain": cmd_explain}
+COMMANDS = {
+    "docs": cmd_docs,
+    "validate": cmd_validate,
+    "build": cmd_build,
+    "query": cmd_query,
+    "reproduce": cmd_reproduce,
+    "audit": cmd_audit,
+    "release": cmd_release,
+    "diff": cmd_diff,
+    "quality": cmd_quality,
+    "template": cmd_template,
+    "ingest": cmd_ingest,
+    "site": cmd_site,
+    "explain": cmd_explain,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -511,12 +631,18 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except OSError as exc:  # the machine's, not the package's: a read-only or full disk, a missing permission
         where = f" {terminal(exc.filename)}" if exc.filename else ""
-        print(f"rhil7 {args.command}: cannot read or write{where}: {exc.strerror or exc} (an environment problem, "
-              "not a problem of the package; nothing was changed)", file=sys.stderr)
+        print(
+            f"rhil7 {args.command}: cannot read or write{where}: {exc.strerror or exc} (an environment problem, "
+            "not a problem of the package; nothing was changed)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     except Exception as exc:  # a bug, not bad input: still no traceback for the user, but say so plainly
-        print(f"rhil7 {args.command}: internal error: {type(exc).__name__}: {terminal(exc)} "
-              "(please report it with the command you ran; set RHIL7_DEBUG=1 for the traceback)", file=sys.stderr)
+        print(
+            f"rhil7 {args.command}: internal error: {type(exc).__name__}: {terminal(exc)} "
+            "(please report it with the command you ran; set RHIL7_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
         if os.environ.get("RHIL7_DEBUG"):
             raise
         return 3

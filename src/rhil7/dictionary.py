@@ -9,6 +9,7 @@ values from the table the validator applies (rhil7.validators.cross_rules.PLAUSI
 written by hand, so the dictionary cannot drift from either (a test compares the committed file). Every
 contributed name, title, description and constraint goes through the Markdown sink (rhil7.core.sinks.markdown).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -90,8 +91,10 @@ def render_dictionary(descriptor: dict) -> str:
     """The data dictionary as Markdown (deterministic: same descriptor, same text)."""
     # a resource whose schema is not an object has nothing to document (validate names it: bad-schema)
     resources = [r for r in _objects(descriptor.get("resources")) if isinstance(r.get("schema") or {}, dict)]
-    licenses = ", ".join(str(licence.get("name") or licence.get("title") or licence.get("path"))
-                         for licence in _objects(descriptor.get("licenses")))
+    licenses = ", ".join(
+        str(licence.get("name") or licence.get("title") or licence.get("path"))
+        for licence in _objects(descriptor.get("licenses"))
+    )
     out = [
         "# Data dictionary",
         "",
@@ -99,7 +102,8 @@ def render_dictionary(descriptor: dict) -> str:
         "do not edit by hand. -->",
         "",
         f"Package {_code(descriptor.get('name', ''))}, version {_cell(descriptor.get('version', ''))}"
-        + (f", license {_cell(licenses)}" if licenses else "") + ".",
+        + (f", license {_cell(licenses)}" if licenses else "")
+        + ".",
         "",
         _cell(descriptor.get("description", "")),
         "",
@@ -112,8 +116,10 @@ def render_dictionary(descriptor: dict) -> str:
     ]
     for r in resources:
         pk = _key_names((r.get("schema") or {}).get("primaryKey"))
-        out.append(f"| [{_code(r.get('name'))}](#{markdown(_anchor(str(r.get('name', ''))))}) | "
-                   f"{_code(r.get('path', ''))} | {_cell(r.get('title', ''))} | {', '.join(_code(k) for k in pk)} |")
+        out.append(
+            f"| [{_code(r.get('name'))}](#{markdown(_anchor(str(r.get('name', ''))))}) | "
+            f"{_code(r.get('path', ''))} | {_cell(r.get('title', ''))} | {', '.join(_code(k) for k in pk)} |"
+        )
     for r in resources:
         schema = r.get("schema") or {}
         pk = _key_names(schema.get("primaryKey"))
@@ -128,26 +134,38 @@ def render_dictionary(descriptor: dict) -> str:
             fields = _key_names(fk.get("fields"))
             ref = fk.get("reference") if isinstance(fk.get("reference"), dict) else {}
             ref_fields = _key_names(ref.get("fields"))
-            out.append(f"- Foreign key: {', '.join(_code(f) for f in fields)} -> "
-                       f"{_code(ref.get('resource') or r.get('name'))} ({', '.join(_code(f) for f in ref_fields)})")
+            out.append(
+                f"- Foreign key: {', '.join(_code(f) for f in fields)} -> "
+                f"{_code(ref.get('resource') or r.get('name'))} ({', '.join(_code(f) for f in ref_fields)})"
+            )
         if pk or schema.get("foreignKeys"):
             out.append("")
         out += ["| field | type | unit | required | constraints | description |", "|---|---|---|---|---|---|"]
         for f in _objects(schema.get("fields")):
-            type_ = f"{f.get('type', 'string')}" + (f" ({f['format']})" if f.get("format") not in (None, "default")
-                                                     else "")
-            out.append(f"| {_code(f.get('name'))} | {_cell(type_)} | {_cell(f.get('unit', ''))} | {_required(f)} | "
-                       f"{_constraints(f)} | {_cell(f.get('description', ''))} |")
+            type_ = f"{f.get('type', 'string')}" + (
+                f" ({f['format']})" if f.get("format") not in (None, "default") else ""
+            )
+            out.append(
+                f"| {_code(f.get('name'))} | {_cell(type_)} | {_cell(f.get('unit', ''))} | {_required(f)} | "
+                f"{_constraints(f)} | {_cell(f.get('description', ''))} |"
+            )
     out += plausible_ranges_section()
     return "\n".join(out) + "\n"
 
 
 def plausible_ranges_section() -> list[str]:
-    out = ["", "## Plausible values", "",
-           "`rhil7 validate` reports a value of " + ", ".join(_code(f) for f in PLAUSIBLE_FIELDS) +
-           " in `outcomes_continuous` outside the range of its outcome and unit as `implausible-value`, naming the "
-           "units in which it would be plausible (a count in cells/uL recorded as 10^9/L, say).", "",
-           "| outcome | unit | lowest | highest |", "|---|---|---|---|"]
+    out = [
+        "",
+        "## Plausible values",
+        "",
+        "`rhil7 validate` reports a value of "
+        + ", ".join(_code(f) for f in PLAUSIBLE_FIELDS)
+        + " in `outcomes_continuous` outside the range of its outcome and unit as `implausible-value`, naming the "
+        "units in which it would be plausible (a count in cells/uL recorded as 10^9/L, say).",
+        "",
+        "| outcome | unit | lowest | highest |",
+        "|---|---|---|---|",
+    ]
     for outcome, units in PLAUSIBLE_RANGES.items():
         for unit, (low, high) in units.items():
             out.append(f"| {_code(outcome)} | {_cell(unit)} | {low:g} | {high:,g} |")

@@ -20,6 +20,7 @@ Every line of the text output goes through the terminal's escaping (rhil7.core.s
 through ``github_line`` (a contributed cell cannot become a workflow command), and the Markdown format is the text
 in a fenced block (``markdown_block``): key values, resource names and warnings are contributed text.
 """
+
 from __future__ import annotations
 
 import json
@@ -62,7 +63,7 @@ class DiffError(Exception):
 @dataclass
 class Side:
     spec: str
-    kind: str                 # "directory" or "git"
+    kind: str  # "directory" or "git"
     label: str
     package_dir: Path
     commit: str | None = None
@@ -72,17 +73,18 @@ class Side:
 class TableDiff:
     name: str
     key: list[str]
-    status: str = "present"   # present, added (only in NEW), removed (only in OLD), unreadable
+    status: str = "present"  # present, added (only in NEW), removed (only in OLD), unreadable
     fields_added: list[str] = field(default_factory=list)
     fields_removed: list[str] = field(default_factory=list)
-    added: list[dict] = field(default_factory=list)      # {"key": {...}, "row": {...}}
+    added: list[dict] = field(default_factory=list)  # {"key": {...}, "row": {...}}
     removed: list[dict] = field(default_factory=list)
-    changed: list[dict] = field(default_factory=list)    # {"key": {...}, "fields": {f: {"old", "new"}}}
+    changed: list[dict] = field(default_factory=list)  # {"key": {...}, "fields": {f: {"old", "new"}}}
 
     @property
     def is_unchanged(self) -> bool:
-        return (self.status == "present" and not (self.fields_added or self.fields_removed or self.added
-                                                  or self.removed or self.changed))
+        return self.status == "present" and not (
+            self.fields_added or self.fields_removed or self.added or self.removed or self.changed
+        )
 
 
 @dataclass
@@ -110,9 +112,15 @@ class DiffResult:
         def side(s: Side) -> dict:
             return {"spec": s.spec, "kind": s.kind, "label": s.label, "commit": s.commit}
 
-        return {"old": side(self.old), "new": side(self.new), "summary": self.summary(),
-                "tables": {t.name: {k: v for k, v in asdict(t).items() if k != "name"} for t in self.tables},
-                "reproduction": self.reproduction, "pooled": self.pooled, "warnings": self.warnings}
+        return {
+            "old": side(self.old),
+            "new": side(self.new),
+            "summary": self.summary(),
+            "tables": {t.name: {k: v for k, v in asdict(t).items() if k != "name"} for t in self.tables},
+            "reproduction": self.reproduction,
+            "pooled": self.pooled,
+            "warnings": self.warnings,
+        }
 
 
 # --------------------------------------------------------------------------- resolving OLD and NEW
@@ -143,8 +151,13 @@ def _this_repository() -> tuple[Path, str]:
 
 
 def _safe_relpath(path) -> str | None:
-    if not isinstance(path, str) or not path or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", path) \
-            or path.startswith(("/", "\\")) or re.match(r"^[a-zA-Z]:", path):
+    if (
+        not isinstance(path, str)
+        or not path
+        or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", path)
+        or path.startswith(("/", "\\"))
+        or re.match(r"^[a-zA-Z]:", path)
+    ):
         return None
     parts = PurePosixPath(path.replace("\\", "/")).parts
     if ".." in parts:
@@ -192,8 +205,10 @@ def _blob(root: Path, name: str, limit: int) -> subprocess.CompletedProcess | No
     if size.returncode != 0:
         return None
     if int(size.stdout.decode().strip() or 0) > limit:
-        raise DiffError(f"{name.split(':', 1)[-1]}: {size.stdout.decode().strip()} bytes in the revision, more than "
-                        f"the {limit} bytes a package's files may take; it is not expanded")
+        raise DiffError(
+            f"{name.split(':', 1)[-1]}: {size.stdout.decode().strip()} bytes in the revision, more than "
+            f"the {limit} bytes a package's files may take; it is not expanded"
+        )
     blob = _git(root, "cat-file", "blob", name)
     return blob if blob.returncode == 0 else None
 
@@ -231,8 +246,9 @@ def _plain(value):
 
 def _records(frame: pd.DataFrame) -> list[dict]:
     columns = list(frame.columns)
-    return [{c: _plain(v) for c, v in zip(columns, row, strict=True)}
-            for row in frame.itertuples(index=False, name=None)]
+    return [
+        {c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in frame.itertuples(index=False, name=None)
+    ]
 
 
 def _sort_key(key: tuple) -> tuple:
@@ -252,8 +268,14 @@ def _primary_key(resource: dict | None) -> list[str]:
     return list(pk) if isinstance(pk, list) and all(isinstance(k, str) for k in pk) else []
 
 
-def diff_table(name: str, old: pd.DataFrame | None, new: pd.DataFrame | None,
-               old_resource: dict | None, new_resource: dict | None, warnings: list[str]) -> TableDiff:
+def diff_table(
+    name: str,
+    old: pd.DataFrame | None,
+    new: pd.DataFrame | None,
+    old_resource: dict | None,
+    new_resource: dict | None,
+    warnings: list[str],
+) -> TableDiff:
     key = _primary_key(new_resource) or _primary_key(old_resource)
     result = TableDiff(name, key)
     if old is None and new is None:
@@ -268,8 +290,11 @@ def diff_table(name: str, old: pd.DataFrame | None, new: pd.DataFrame | None,
     else:
         result.fields_added = [f for f in new_fields if f not in old_fields]
         result.fields_removed = [f for f in old_fields if f not in new_fields]
-    common = ([f for f in new_fields if f in old_fields] if old is not None and new is not None
-              else (new_fields or old_fields))
+    common = (
+        [f for f in new_fields if f in old_fields]
+        if old is not None and new is not None
+        else (new_fields or old_fields)
+    )
     if not key or any(k not in common for k in key):
         if key:
             warnings.append(f"{name}: primary key {key} is not in both versions; rows are matched on all common fields")
@@ -294,8 +319,11 @@ def diff_table(name: str, old: pd.DataFrame | None, new: pd.DataFrame | None,
         result.removed.append({"key": dict(zip(key, k, strict=True)), "row": old_rows[k]})
     for k in sorted(old_rows.keys() & new_rows.keys(), key=_sort_key):
         before, after = old_rows[k], new_rows[k]
-        fields = {f: {"old": before.get(f), "new": after.get(f)} for f in common
-                  if f not in key and not _same(before.get(f), after.get(f))}
+        fields = {
+            f: {"old": before.get(f), "new": after.get(f)}
+            for f in common
+            if f not in key and not _same(before.get(f), after.get(f))
+        }
         if fields:
             result.changed.append({"key": dict(zip(key, k, strict=True)), "fields": fields})
     return result
@@ -327,8 +355,10 @@ def _read_side(side: Side, warnings: list[str]) -> tuple[dict, dict[str, pd.Data
         except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
             warnings.append(f"{side.label}: table {resource['name']} cannot be parsed ({str(exc).splitlines()[0]})")
         except (TypeError, KeyError, AttributeError) as exc:  # a field name or type that is not a string
-            warnings.append(f"{side.label}: table {resource['name']} is not read: its Table Schema is malformed "
-                            f"({type(exc).__name__}: {exc}; `rhil7 validate` names it)")
+            warnings.append(
+                f"{side.label}: table {resource['name']} is not read: its Table Schema is malformed "
+                f"({type(exc).__name__}: {exc}; `rhil7 validate` names it)"
+            )
     return descriptor, tables
 
 
@@ -355,8 +385,9 @@ def _numeric_warnings(label: str, step: str, warnings: list[str]):
         yield
     messages = sorted({str(w.message).splitlines()[0] for w in seen if issubclass(w.category, RuntimeWarning)})
     if messages:
-        warnings.append(f"{label}: {step} met invalid numbers ({'; '.join(messages[:3])}); "
-                        "run `rhil7 validate` on this version")
+        warnings.append(
+            f"{label}: {step} met invalid numbers ({'; '.join(messages[:3])}); run `rhil7 validate` on this version"
+        )
 
 
 def reproduction_rows(tables: dict[str, pd.DataFrame], label: str, warnings: list[str]) -> dict[str, dict] | None:
@@ -369,11 +400,19 @@ def reproduction_rows(tables: dict[str, pd.DataFrame], label: str, warnings: lis
     out = {}
     for row in rows:
         out[str(row["target_id"])] = {
-            "outcome": row.get("outcome"), "subgroup": row.get("subgroup"), "timepoint": row.get("timepoint"),
-            "measure": row.get("measure"), "status": row.get("status"), "model": row.get("model"),
-            "k": int(row.get("k") or 0), "studies": sorted(row.get("studies") or []),
-            "estimate": _number(row.get("estimate")), "ci_low": _number(row.get("ci_low")),
-            "ci_high": _number(row.get("ci_high")), "note": row.get("note") or ""}
+            "outcome": row.get("outcome"),
+            "subgroup": row.get("subgroup"),
+            "timepoint": row.get("timepoint"),
+            "measure": row.get("measure"),
+            "status": row.get("status"),
+            "model": row.get("model"),
+            "k": int(row.get("k") or 0),
+            "studies": sorted(row.get("studies") or []),
+            "estimate": _number(row.get("estimate")),
+            "ci_low": _number(row.get("ci_low")),
+            "ci_high": _number(row.get("ci_high")),
+            "note": row.get("note") or "",
+        }
     return out
 
 
@@ -384,16 +423,27 @@ def diff_reproduction(old: dict | None, new: dict | None) -> list[dict]:
     for target in sorted(old.keys() | new.keys()):
         before, after = old.get(target), new.get(target)
         if before is None or after is None:
-            out.append({"target_id": target, "change": "added" if before is None else "removed",
-                        "old": before, "new": after})
+            out.append(
+                {"target_id": target, "change": "added" if before is None else "removed", "old": before, "new": after}
+            )
             continue
-        changed = [f for f in REPRO_FIELDS if (_moved(before[f], after[f]) if f in ("estimate", "ci_low", "ci_high")
-                                               else before[f] != after[f])]
+        changed = [
+            f
+            for f in REPRO_FIELDS
+            if (_moved(before[f], after[f]) if f in ("estimate", "ci_low", "ci_high") else before[f] != after[f])
+        ]
         if changed:
-            kind = ("moved" if any(f in changed for f in ("estimate", "ci_low", "ci_high"))
-                    and before["estimate"] is not None and after["estimate"] is not None
-                    else "appeared" if before["estimate"] is None and after["estimate"] is not None
-                    else "disappeared" if after["estimate"] is None and before["estimate"] is not None else "inputs")
+            kind = (
+                "moved"
+                if any(f in changed for f in ("estimate", "ci_low", "ci_high"))
+                and before["estimate"] is not None
+                and after["estimate"] is not None
+                else "appeared"
+                if before["estimate"] is None and after["estimate"] is not None
+                else "disappeared"
+                if after["estimate"] is None and before["estimate"] is not None
+                else "inputs"
+            )
             out.append({"target_id": target, "change": kind, "fields": changed, "old": before, "new": after})
     return out
 
@@ -406,19 +456,28 @@ def pooled_rows(descriptor: dict, tables: dict[str, pd.DataFrame], label: str, w
         return None
     try:
         with _numeric_warnings(label, "the pooled view", warnings):
-            frame = con.execute("SELECT outcome, timepoint, measure, subgroup, model, k, estimate, ci_low, ci_high, "
-                                "tau2, i2 FROM pooled").fetchdf()
+            frame = con.execute(
+                "SELECT outcome, timepoint, measure, subgroup, model, k, estimate, ci_low, ci_high, "
+                "tau2, i2 FROM pooled"
+            ).fetchdf()
     except Exception as exc:
-        warnings.append(f"{label}: the pooled view could not be read "
-                        f"({type(exc).__name__}: {str(exc).splitlines()[0]})")
+        warnings.append(
+            f"{label}: the pooled view could not be read ({type(exc).__name__}: {str(exc).splitlines()[0]})"
+        )
         return None
     finally:
         con.close()
     out = {}
     for record in _records(frame):
         key = tuple(record[k] for k in POOLED_KEY)
-        out[key] = {"k": int(record["k"]), "estimate": _number(record["estimate"]), "ci_low": _number(record["ci_low"]),
-                    "ci_high": _number(record["ci_high"]), "tau2": _number(record["tau2"]), "i2": _number(record["i2"])}
+        out[key] = {
+            "k": int(record["k"]),
+            "estimate": _number(record["estimate"]),
+            "ci_low": _number(record["ci_low"]),
+            "ci_high": _number(record["ci_high"]),
+            "tau2": _number(record["tau2"]),
+            "i2": _number(record["i2"]),
+        }
     return out
 
 
@@ -466,15 +525,20 @@ def diff_packages(old: str, new: str) -> DiffResult:
         old_resources = _named_resources(old_descriptor)
         new_resources = _named_resources(new_descriptor)
         names = list(new_resources) + [n for n in old_resources if n not in new_resources]
-        tables = [diff_table(n, old_tables.get(n), new_tables.get(n), old_resources.get(n), new_resources.get(n),
-                             warnings) for n in names]
+        tables = [
+            diff_table(n, old_tables.get(n), new_tables.get(n), old_resources.get(n), new_resources.get(n), warnings)
+            for n in names
+        ]
         for t in tables:
             if t.status == "present" and (t.name in old_resources) != (t.name in new_resources):
                 t.status = "added" if t.name not in old_resources else "removed"
-        reproduction = diff_reproduction(reproduction_rows(old_tables, "OLD", warnings),
-                                         reproduction_rows(new_tables, "NEW", warnings))
-        pooled = diff_pooled(pooled_rows(old_descriptor, old_tables, "OLD", warnings),
-                             pooled_rows(new_descriptor, new_tables, "NEW", warnings))
+        reproduction = diff_reproduction(
+            reproduction_rows(old_tables, "OLD", warnings), reproduction_rows(new_tables, "NEW", warnings)
+        )
+        pooled = diff_pooled(
+            pooled_rows(old_descriptor, old_tables, "OLD", warnings),
+            pooled_rows(new_descriptor, new_tables, "NEW", warnings),
+        )
         return DiffResult(old_side, new_side, tables, reproduction, pooled, warnings)
 
 
@@ -501,11 +565,14 @@ def _figure(entry: dict | None, measure: str | None = None) -> str:
 
 def render_text(result: DiffResult) -> str:
     s = result.summary()
-    lines = [f"rhil7 diff  OLD {result.old.label}  ->  NEW {result.new.label}",
-             f"rows: {s['rows_added']} added, {s['rows_removed']} removed, {s['rows_changed']} changed; "
-             f"published targets changed: {s['targets_changed']}; pooled rows: {s['pooled_appeared']} appeared, "
-             f"{s['pooled_moved']} moved, {s['pooled_disappeared']} disappeared", "",
-             "Tables (rows matched by primary key)"]
+    lines = [
+        f"rhil7 diff  OLD {result.old.label}  ->  NEW {result.new.label}",
+        f"rows: {s['rows_added']} added, {s['rows_removed']} removed, {s['rows_changed']} changed; "
+        f"published targets changed: {s['targets_changed']}; pooled rows: {s['pooled_appeared']} appeared, "
+        f"{s['pooled_moved']} moved, {s['pooled_disappeared']} disappeared",
+        "",
+        "Tables (rows matched by primary key)",
+    ]
     unchanged = []
     for t in result.tables:
         if t.is_unchanged:
@@ -538,8 +605,11 @@ def render_text(result: DiffResult) -> str:
         if old["k"] != new["k"] or old["studies"] != new["studies"]:
             gained = sorted(set(new["studies"]) - set(old["studies"]))
             lost = sorted(set(old["studies"]) - set(new["studies"]))
-            parts.append(f"k {old['k']} -> {new['k']}" + (f" (+ {', '.join(gained)})" if gained else "")
-                         + (f" (- {', '.join(lost)})" if lost else ""))
+            parts.append(
+                f"k {old['k']} -> {new['k']}"
+                + (f" (+ {', '.join(gained)})" if gained else "")
+                + (f" (- {', '.join(lost)})" if lost else "")
+            )
         if old["model"] != new["model"]:
             parts.append(f"model {old['model']} -> {new['model']}")
         if "estimate" in r["fields"] or "ci_low" in r["fields"] or "ci_high" in r["fields"]:

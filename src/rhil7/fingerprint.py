@@ -7,6 +7,7 @@ bytes in the user's state directory, outside every repository, made by the first
 answers from the package's own database only when the seal verifies and the fingerprint is the package's now:
 a database committed, downloaded or edited by hand (a fingerprint set to the package's) is never trusted.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,8 +44,10 @@ def package_fingerprint(package_dir: Path) -> dict[str, str]:
     for resource in descriptor["resources"]:
         safe, problems = check_resource(package_dir, resource) if isinstance(resource, dict) else (None, [])
         if problems or safe is None:
-            raise UnreadableInput(f"{package_dir}: resource {resource!r:.80} cannot be read"
-                                  + (f" ({problems[0].message})" if problems else ""))
+            raise UnreadableInput(
+                f"{package_dir}: resource {resource!r:.80} cannot be read"
+                + (f" ({problems[0].message})" if problems else "")
+            )
         digest = hashlib.sha256(b"\xef\xbb\xbf" if safe.has_bom else b"")
         digest.update(safe.body)
         digests[safe.relpath] = digest.hexdigest()
@@ -128,13 +131,19 @@ def _stored(database: Path) -> tuple[str, str | None] | None:
         raise StaleDatabase(f"cannot open {database}: {str(exc).strip()}") from None
     try:
         # a base table's columns only: a view named meta.fingerprint (its SQL would run here) is no record
-        columns = [c[0] for c in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = 'meta' "
-                                             "AND table_name = 'fingerprint' AND table_oid IN "
-                                             "(SELECT table_oid FROM duckdb_tables())").fetchall()]
+        columns = [
+            c[0]
+            for c in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'meta' "
+                "AND table_name = 'fingerprint' AND table_oid IN "
+                "(SELECT table_oid FROM duckdb_tables())"
+            ).fetchall()
+        ]
         if "fingerprint" not in columns:
             return None
-        row = con.execute("SELECT fingerprint" + (", seal" if "seal" in columns else ", NULL") +
-                          " FROM meta.fingerprint").fetchone()
+        row = con.execute(
+            "SELECT fingerprint" + (", seal" if "seal" in columns else ", NULL") + " FROM meta.fingerprint"
+        ).fetchone()
     except duckdb.Error:
         return None
     finally:
@@ -161,8 +170,10 @@ def require_fresh(database: Path, package_dir: Path) -> None:
 
     stored = trusted_fingerprint(database)
     if stored is None:
-        raise StaleDatabase(f"{database} was not built on this machine by this version of `rhil7 build` (or was "
-                            f"changed after): it is not trusted; run `rhil7 build {package_dir}` to rebuild it")
+        raise StaleDatabase(
+            f"{database} was not built on this machine by this version of `rhil7 build` (or was "
+            f"changed after): it is not trusted; run `rhil7 build {package_dir}` to rebuild it"
+        )
     try:
         current = package_fingerprint(package_dir)
     except UnreadableInput as exc:
@@ -170,5 +181,7 @@ def require_fresh(database: Path, package_dir: Path) -> None:
     changed = changed_files(stored, current)
     if changed:
         shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
-        raise StaleDatabase(f"the package changed since {database} was built ({shown}); run "
-                            f"`rhil7 build {package_dir}` first, so the answer is not an old one")
+        raise StaleDatabase(
+            f"the package changed since {database} was built ({shown}); run "
+            f"`rhil7 build {package_dir}` first, so the answer is not an old one"
+        )

@@ -5,6 +5,7 @@ uses it. ``read_table`` types a CSV with pandas, for a file that is not a packag
 Values that do not parse become missing; the validator reports them as type errors.
 Row numbers follow frictionless: the header is row 1, the first record row 2.
 """
+
 from __future__ import annotations
 
 import functools
@@ -23,8 +24,9 @@ def from_typed(table: pa.Table, resource: dict) -> pd.DataFrame:
     """A pyarrow table typed by DuckDB from the Table Schema (rhil7.validators.run) as the frame the analysis
     reads: integer Int64, number Float64, date datetime64[us], text str or None; a 0-based index."""
     types = {f["name"]: f.get("type", "string") for f in resource["schema"]["fields"]}
-    frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}.get,
-                            date_as_object=False)
+    frame = table.to_pandas(
+        types_mapper={pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}.get, date_as_object=False
+    )
     for name in frame.columns:
         if types.get(name) == "date":
             frame[name] = frame[name].astype("datetime64[us]")  # (what pandas.to_datetime gives)
@@ -37,8 +39,9 @@ def read_raw(path: Path) -> pd.DataFrame:
     """Every cell as text ("" for empty), indexed by CSV row number; raises ValueError on unparsable CSV."""
     # skip_blank_lines=False: frictionless counts a blank line as a row (and reports it), so
     # skipping it here would shift every later row number by one.
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                        on_bad_lines="error", skip_blank_lines=False)
+    frame = pd.read_csv(
+        path, dtype=str, keep_default_na=False, encoding="utf-8-sig", on_bad_lines="error", skip_blank_lines=False
+    )
     frame.index = pd.RangeIndex(2, 2 + len(frame))
     return frame
 
@@ -100,8 +103,9 @@ def to_numbers(cells: pd.Series) -> pd.Series:
         return pd.to_numeric(cells, errors="coerce").astype("float64")
     text = pa.array(cells.array)  # the Arrow data itself (a chunked array), not a copy
     plain = pc.fill_null(pc.match_substring_regex(text, _PLAIN_NUMBER), False)
-    numbers = pd.Series(pc.cast(pc.if_else(plain, text, None), pa.float64()).to_numpy(zero_copy_only=False),
-                        index=cells.index)
+    numbers = pd.Series(
+        pc.cast(pc.if_else(plain, text, None), pa.float64()).to_numpy(zero_copy_only=False), index=cells.index
+    )
     others = cells.notna() & ~np.asarray(plain)
     if others.any():
         numbers[others] = pd.to_numeric(cells[others].astype(object), errors="coerce").astype("float64")

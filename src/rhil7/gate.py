@@ -5,6 +5,7 @@ each table as the validator's DuckDB typed it, the fingerprint of those bytes an
 reproduce and release take that ``ValidatedPackage``; none of them opens a table again, types it again or
 skips the validation, so what was validated is, by construction, what is built and released.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ class ValidatedPackage:
     """A package as one validation read it. ``files``: each table's bytes as read (BOM included), by resource
     name; ``tables``: each table read whole, typed by its Table Schema, by resource name; ``fingerprint``: sha256
     of the descriptor and of each table's bytes (rhil7.fingerprint); ``problems``: [] when valid."""
+
     root: Path
     descriptor: dict
     files: dict[str, bytes] = field(repr=False)
@@ -61,14 +63,20 @@ def read_package(root: Path, limits: Limits = DEFAULT_LIMITS, canonical: dict | 
 def refusal_message(problems: list[Problem]) -> str:
     """One sentence for a command that refuses an invalid package: how many problems, the first, what to run."""
     first = min(problems, key=lambda p: p.sort_key())
-    where = printable(first.file) + (f", row {first.row}" if first.row is not None else "") + \
-        (f", field {printable(first.field)}" if first.field else "")
-    return (f"the package is invalid ({len(problems)} problem(s); the first: {where}: [{first.code}]); "
-            "run `rhil7 validate` to see them all")
+    where = (
+        printable(first.file)
+        + (f", row {first.row}" if first.row is not None else "")
+        + (f", field {printable(first.field)}" if first.field else "")
+    )
+    return (
+        f"the package is invalid ({len(problems)} problem(s); the first: {where}: [{first.code}]); "
+        "run `rhil7 validate` to see them all"
+    )
 
 
-def require_valid(package: Path | ValidatedPackage, refusal: type[Exception],
-                  progress: Callable[[str], None] = lambda m: None) -> ValidatedPackage:
+def require_valid(
+    package: Path | ValidatedPackage, refusal: type[Exception], progress: Callable[[str], None] = lambda m: None
+) -> ValidatedPackage:
     """The package read and validated (or as given), or ``refusal`` raised with a message that says what to run."""
     if not isinstance(package, ValidatedPackage):
         progress("validating the package")

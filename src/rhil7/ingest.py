@@ -7,6 +7,7 @@ came from the sheet is reported on that sheet row (same code, same field). Only 
 changed tables moved into place, each by an atomic rename; otherwise nothing is written. Ingesting the same sheet
 twice changes nothing the second time.
 """
+
 from __future__ import annotations
 
 import csv
@@ -45,14 +46,22 @@ def _read_sheet(path: Path) -> tuple[list[str], list[SheetRow]]:
     return header, rows
 
 
-def _check_sheet(header: list[str], rows: list[SheetRow], sheet: SheetLayout, problems: SheetProblems,
-                 arm_roles: dict[str, str]) -> list[SheetRow]:
+def _check_sheet(
+    header: list[str], rows: list[SheetRow], sheet: SheetLayout, problems: SheetProblems, arm_roles: dict[str, str]
+) -> list[SheetRow]:
     """The rows to ingest (status filled); problems of the sheet itself go to ``problems``."""
     if header != sheet.columns:
         separator = separator_found(header, sheet.columns)
-        problems.add(None, None, SEPARATOR_CODE if separator else "header-mismatch", ",".join(sheet.columns),
-                     ",".join(header), separator_message(separator, "the sheet") if separator else
-                     "The sheet's columns are not those `rhil7 template` writes (from the Table Schemas).")
+        problems.add(
+            None,
+            None,
+            SEPARATOR_CODE if separator else "header-mismatch",
+            ",".join(sheet.columns),
+            ",".join(header),
+            separator_message(separator, "the sheet")
+            if separator
+            else "The sheet's columns are not those `rhil7 template` writes (from the Table Schemas).",
+        )
         return []
     chosen = []
     status_of_cell: dict[tuple, tuple[str, SheetRow]] = {}
@@ -62,8 +71,14 @@ def _check_sheet(header: list[str], rows: list[SheetRow], sheet: SheetLayout, pr
         if not status:
             continue
         if status not in SHEET_STATUSES:
-            problems.add(row, "status", "constraint-error", "extracted, not_reported, or empty to leave the row out",
-                         status, "The status of a sheet row says what to do with it.")
+            problems.add(
+                row,
+                "status",
+                "constraint-error",
+                "extracted, not_reported, or empty to leave the row out",
+                status,
+                "The status of a sheet row says what to do with it.",
+            )
             continue
         missing = [f for f in REQUIRED if not v[f].strip()]
         for f in missing:
@@ -72,28 +87,57 @@ def _check_sheet(header: list[str], rows: list[SheetRow], sheet: SheetLayout, pr
             continue
         table = sheet.outcome_table.get(v["outcome"])
         if table is None:
-            problems.add(row, "outcome", "constraint-error", "one of " + ", ".join(sheet.outcome_table), v["outcome"],
-                         "Unknown outcome.")
+            problems.add(
+                row,
+                "outcome",
+                "constraint-error",
+                "one of " + ", ".join(sheet.outcome_table),
+                v["outcome"],
+                "Unknown outcome.",
+            )
             continue
         role = arm_roles.get(v["arm_id"])
         if role is not None and v["arm_role"] and v["arm_role"] != role:
-            problems.add(row, "arm_role", "arm-role-mismatch", f"{role} (the role of {v['arm_id']} in arms.csv)",
-                         v["arm_role"], "The arm's role does not match its arm_id: is the arm_id the right one?")
+            problems.add(
+                row,
+                "arm_role",
+                "arm-role-mismatch",
+                f"{role} (the role of {v['arm_id']} in arms.csv)",
+                v["arm_role"],
+                "The arm's role does not match its arm_id: is the arm_id the right one?",
+            )
         own = set(sheet.outcome_fields[table]) | {"study_id", "arm_id", "arm_role", *COVERAGE_FIELDS}
         values = [c for c in sheet.columns if not c.startswith(SOURCE_PREFIX) and c not in own and v[c].strip()]
         for c in values:
-            problems.add(row, c, "value-not-for-outcome", f"empty (a {v['outcome']} row fills the fields of {table})",
-                         v[c], f"{c} is not a field of {table}: is the outcome right?")
+            problems.add(
+                row,
+                c,
+                "value-not-for-outcome",
+                f"empty (a {v['outcome']} row fills the fields of {table})",
+                v[c],
+                f"{c} is not a field of {table}: is the outcome right?",
+            )
         if status == "not_reported":
             if not v["detail"].strip():
-                problems.add(row, "detail", "missing-reason", "the reason, e.g. 'Table 2 reports no CD8 count'",
-                             "empty", "A not_reported row says in detail why the number is not reported.")
+                problems.add(
+                    row,
+                    "detail",
+                    "missing-reason",
+                    "the reason, e.g. 'Table 2 reports no CD8 count'",
+                    "empty",
+                    "A not_reported row says in detail why the number is not reported.",
+                )
         cell = tuple(v[c] for c in CELL)
         if cell in status_of_cell and status_of_cell[cell][0] != status:
             first = status_of_cell[cell][1]
-            problems.add(row, "status", "coverage-status-disagrees",
-                         f"{status_of_cell[cell][0]} (as on row {first.number})", status,
-                         "Both arms of one outcome and time point have one coverage status.")
+            problems.add(
+                row,
+                "status",
+                "coverage-status-disagrees",
+                f"{status_of_cell[cell][0]} (as on row {first.number})",
+                status,
+                "Both arms of one outcome and time point have one coverage status.",
+            )
         status_of_cell.setdefault(cell, (status, row))
         chosen.append(row)
     return chosen
@@ -139,8 +183,9 @@ def ingest_sheet(package_dir: Path, sheet_path: Path, sheet_name: str | None = N
             if row.values["status"].strip() != "extracted":
                 continue
             table = sheet.outcome_table[row.values["outcome"]]
-            record = {f: row.values[f].strip() if f != "snippet" else row.values[f]
-                      for f in sheet.outcome_fields[table]}
+            record = {
+                f: row.values[f].strip() if f != "snippet" else row.values[f] for f in sheet.outcome_fields[table]
+            }
             change = tables[table].upsert(record, ["row_id"])
             origin[(table, record["row_id"])] = row
             if change != "same":
@@ -162,14 +207,17 @@ def ingest_sheet(package_dir: Path, sheet_path: Path, sheet_name: str | None = N
                 result.coverage.append((study, outcome, timepoint, old.get("status", "none"), new["status"]))
             origin[("coverage", "/".join((study, outcome, timepoint)))] = members[0]
 
-    keys = {"sources": lambda r: r["source_id"],
-            "coverage": lambda r: "/".join((r["study_id"], r["outcome"], r["timepoint"]))}
+    keys = {
+        "sources": lambda r: r["source_id"],
+        "coverage": lambda r: "/".join((r["study_id"], r["outcome"], r["timepoint"])),
+    }
 
     def locate(name, record, field_):
         return origin.get((name, keys.get(name, lambda r: r.get("row_id", ""))(record)))
 
-    result.problems, result.written = apply_staged(package_dir, ("sources", *sheet.outcome_fields, "coverage"), edit,
-                                                   locate, problems)
+    result.problems, result.written = apply_staged(
+        package_dir, ("sources", *sheet.outcome_fields, "coverage"), edit, locate, problems
+    )
     if result.problems:
         result.rows, result.coverage = {}, []
     return result

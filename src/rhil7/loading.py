@@ -5,6 +5,7 @@ validation read. A table that could not be read whole is refused (UnreadableInpu
 ``read_descriptor`` and ``read_resource`` remain for ``rhil7 diff`` (rhil7/diff.py), which still types a
 side's tables with pandas (rhil7.frames.read_table).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
@@ -46,8 +47,10 @@ def read_package(package_dir: Path, names: list[str] | None = None) -> Validated
         if (names is None or name in names) and name not in package.tables:
             where = resource.get("path", name) if isinstance(resource, dict) else name
             first = min((p for p in package.problems if p.file == where), key=lambda p: p.sort_key(), default=None)
-            raise UnreadableInput(f"{Path(package_dir) / str(where)}: the table cannot be read" +
-                                  (f" (row {first.row}: {first.message})" if first else ""))
+            raise UnreadableInput(
+                f"{Path(package_dir) / str(where)}: the table cannot be read"
+                + (f" (row {first.row}: {first.message})" if first else "")
+            )
     return package
 
 
@@ -65,8 +68,9 @@ def _read_resource(package_dir: Path, resource: dict) -> tuple[pd.DataFrame, byt
     safe, problems = check_resource(package_dir, resource)
     if problems:
         first = problems[0]
-        raise UnreadableInput(f"{package_dir / str(first.file)}: {first.message} (expected {first.expected}, "
-                              f"found {first.found})")
+        raise UnreadableInput(
+            f"{package_dir / str(first.file)}: {first.message} (expected {first.expected}, found {first.found})"
+        )
     _no_link(package_dir, safe.relpath)
     data = (UTF8_BOM if safe.has_bom else b"") + safe.body
     return read_table(io.BytesIO(data), resource).reset_index(drop=True), data
@@ -85,5 +89,7 @@ def load_package(package_dir=None) -> LoadedPackage:
     from .core.database import connect_in_memory
 
     package = read_package(find_package_dir(package_dir))
-    return LoadedPackage(**{f.name: getattr(package, f.name) for f in fields(ValidatedPackage)},
-                         connection=connect_in_memory(package.tables, package.descriptor))
+    return LoadedPackage(
+        **{f.name: getattr(package, f.name) for f in fields(ValidatedPackage)},
+        connection=connect_in_memory(package.tables, package.descriptor),
+    )

@@ -2,12 +2,19 @@
 
 Fixed settings, so the same table gives the same bytes (the release's byte-identical guarantee rests on it).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
-PARQUET_SETTINGS = {"compression": "zstd", "compression_level": 9, "version": "2.6", "row_group_size": 1_000_000,
-                    "use_dictionary": True, "write_statistics": True}
+PARQUET_SETTINGS = {
+    "compression": "zstd",
+    "compression_level": 9,
+    "version": "2.6",
+    "row_group_size": 1_000_000,
+    "use_dictionary": True,
+    "write_statistics": True,
+}
 
 
 def write_parquet(con, table: str, target: Path) -> None:

@@ -11,6 +11,7 @@ thread interrupts the connection) and one needing more than ``memory_limit`` (Du
 spilled to disk) end in a QueryError that names the option raising the bound. Text leaves through the escaping
 function of its sink (rhil7.core.sinks): the terminal's for the table and line formats, the spreadsheet's for CSV.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,6 +37,7 @@ FORMATS = ("table", "line", "csv", "json")
 @dataclass(frozen=True)
 class QueryLimits:
     """The bounds of one `rhil7 query` run (each raised by the option of the same name)."""
+
     max_rows: int = 10_000  # rows of one statement's result
     timeout: float = 30.0  # seconds for all the statements together
     memory_limit: str = "1GB"  # DuckDB's memory_limit (nothing spills to disk)
@@ -93,7 +95,7 @@ def _explained(con, query: str) -> list:
     if i < len(words) and words[i][1].startswith("("):
         depth = 0
         for j in range(i, len(tokens)):
-            text = query[tokens[j][0]:].lstrip()[:1]
+            text = query[tokens[j][0] :].lstrip()[:1]
             depth += text == "("
             depth -= text == ")"
             if depth == 0:
@@ -103,7 +105,7 @@ def _explained(con, query: str) -> list:
             return []
     if i >= len(words):
         return []
-    return con.extract_statements(query[words[i][0]:])
+    return con.extract_statements(query[words[i][0] :])
 
 
 def judge(con, sql: str) -> list:
@@ -118,8 +120,10 @@ def judge(con, sql: str) -> list:
             inner_kinds = [s.type.name for s in inner]
             if len(inner_kinds) != 1 or inner_kinds[0] not in ALLOWED:
                 what = _with_article(inner_kinds[0]) if len(inner_kinds) == 1 else "an unreadable"
-                raise QueryError(f"only read queries are allowed; refused an EXPLAIN of {what} statement "
-                                 "(EXPLAIN ANALYZE runs the statement it explains)")
+                raise QueryError(
+                    f"only read queries are allowed; refused an EXPLAIN of {what} statement "
+                    "(EXPLAIN ANALYZE runs the statement it explains)"
+                )
         elif kind not in ALLOWED:
             raise QueryError(f"only read queries are allowed; refused {_with_article(kind)} statement")
     return statements
@@ -147,11 +151,15 @@ def run_queries(database: Path, sql: str, limits: QueryLimits = QueryLimits()) -
         watchdog.start()
         return [_run(con, statement, limits) for statement in statements]
     except duckdb.InterruptException:
-        raise QueryError(f"the query ran longer than {limits.timeout:g} s and was stopped; make it cheaper (a "
-                         "recursive CTE needs a stop condition) or allow more time with --timeout SECONDS") from None
+        raise QueryError(
+            f"the query ran longer than {limits.timeout:g} s and was stopped; make it cheaper (a "
+            "recursive CTE needs a stop condition) or allow more time with --timeout SECONDS"
+        ) from None
     except duckdb.OutOfMemoryException:
-        raise QueryError(f"the query needs more memory than {limits.memory_limit} and was stopped; add a LIMIT "
-                         "or a WHERE, or allow more with --memory-limit (e.g. --memory-limit 4GB)") from None
+        raise QueryError(
+            f"the query needs more memory than {limits.memory_limit} and was stopped; add a LIMIT "
+            "or a WHERE, or allow more with --memory-limit (e.g. --memory-limit 4GB)"
+        ) from None
     except duckdb.Error as exc:
         raise QueryError(str(exc).strip()) from None
     finally:
@@ -164,8 +172,10 @@ def _run(con, statement, limits: QueryLimits) -> QueryResult:
     columns = [d[0] for d in cursor.description] if cursor.description else []
     rows = cursor.fetchmany(limits.max_rows + 1)  # the result streams: no more than this is ever fetched
     if len(rows) > limits.max_rows:
-        raise QueryError(f"the result has more than {limits.max_rows:,} rows, the cap; add a LIMIT (or an "
-                         "aggregate), or raise the cap with --max-rows N")
+        raise QueryError(
+            f"the result has more than {limits.max_rows:,} rows, the cap; add a LIMIT (or an "
+            "aggregate), or raise the cap with --max-rows N"
+        )
     return QueryResult(statement.query.strip(), columns, rows)
 
 
@@ -208,6 +218,7 @@ def _table(columns: list[str], rows: list[tuple], width: int) -> tuple[list[str]
     cells = [[text for text, _ in row] for row in fitted]
     names = [terminal(c) for c in columns]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(names)]
+
     def line(values: list[str]) -> str:
         return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
 
@@ -223,8 +234,9 @@ def _lines(columns: list[str], rows: list[tuple]) -> list[str]:
     width = max((len(n) for n in names), default=0)
     out = []
     for index, row in enumerate(rows):
-        record = [f"{name.rjust(width)} = {terminal(_cell(value))}".rstrip()
-                  for name, value in zip(names, row, strict=True)]
+        record = [
+            f"{name.rjust(width)} = {terminal(_cell(value))}".rstrip() for name, value in zip(names, row, strict=True)
+        ]
         out += ([""] if index else []) + record
     return out + ["", _count(rows)] if rows else [_count(rows)]
 
@@ -241,8 +253,10 @@ def render_results(results: list[QueryResult], fmt: str, width: int = CELL_WIDTH
     """Table, line, CSV or JSON. Several statements: tables (or records) one after the other; CSV and JSON take one
     statement. ``width``: the table format's cell width (0: whole cells); a cut cell is marked and said."""
     if fmt in ("csv", "json") and len(results) != 1:
-        raise QueryError(f"--format {fmt} prints one result; the SQL holds {len(results)} statements "
-                         "(run them one at a time, or use the table or line format)")
+        raise QueryError(
+            f"--format {fmt} prints one result; the SQL holds {len(results)} statements "
+            "(run them one at a time, or use the table or line format)"
+        )
     if fmt == "json":
         result = results[0]
         # all ASCII: every value kept whole (\u escapes), none can drive the terminal it is printed to
@@ -266,6 +280,8 @@ def render_results(results: list[QueryResult], fmt: str, width: int = CELL_WIDTH
         out += lines
         any_cut |= cut
     if any_cut:
-        out.append(f"(cells longer than {width} characters are cut, marked {CUT_MARKER}; --format line shows "
-                   "them whole, one column a line, as do --width 0, --format csv and --format json)")
+        out.append(
+            f"(cells longer than {width} characters are cut, marked {CUT_MARKER}; --format line shows "
+            "them whole, one column a line, as do --width 0, --format csv and --format json)"
+        )
     return "\n".join(out) + "\n"

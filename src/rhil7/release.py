@@ -28,6 +28,7 @@ archive is written under a temporary name and moved into place with os.replace, 
 leaves a partial zip. Each released version is recorded in ``releases.json`` (``release_record``); other data
 under a recorded version is refused.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -58,7 +59,7 @@ class ReleaseRefused(Exception):
 
 @dataclass
 class Member:
-    path: str      # inside the archive's top folder
+    path: str  # inside the archive's top folder
     data: bytes
     what: str = ""
 
@@ -113,8 +114,9 @@ def package_file(package_dir: Path, relpath: str) -> bytes | None:
         except FileNotFoundError:
             return None
         if stat.S_ISLNK(info.st_mode):
-            raise ReleaseRefused(f"{'/'.join(parts[:i + 1])} is a symbolic link; only regular files inside the "
-                                 "package are released")
+            raise ReleaseRefused(
+                f"{'/'.join(parts[: i + 1])} is a symbolic link; only regular files inside the package are released"
+            )
     if not stat.S_ISREG(info.st_mode):
         raise ReleaseRefused(f"{relpath} is not a regular file")
     fd = os.open(current, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
@@ -187,20 +189,26 @@ def database_sql(descriptor: dict, package_dir: Path | None = None) -> str:
     from .core.database import column_types, create_table_sql, quote_literal, raw_table, views_sql
 
     version = descriptor.get("version", "")
-    lines = [f"-- {ARCHIVE_STEM} {version}: builds the DuckDB database from tables/*.csv (run from this folder).",
-             "--   duckdb rhil7.duckdb < create_database.sql",
-             "-- Schema raw: one table per resource of datapackage.json, typed from its Table Schema.",
-             "-- Schema main: the documented views (studies, arms, coverage, effect_sizes, pooled, ...).",
-             "CREATE SCHEMA IF NOT EXISTS raw;", ""]
+    lines = [
+        f"-- {ARCHIVE_STEM} {version}: builds the DuckDB database from tables/*.csv (run from this folder).",
+        "--   duckdb rhil7.duckdb < create_database.sql",
+        "-- Schema raw: one table per resource of datapackage.json, typed from its Table Schema.",
+        "-- Schema main: the documented views (studies, arms, coverage, effect_sizes, pooled, ...).",
+        "CREATE SCHEMA IF NOT EXISTS raw;",
+        "",
+    ]
     for resource in descriptor["resources"]:
         check_member_name(resource["path"])
         fields = resource["schema"]["fields"]
         types = column_types(resource)
         table = raw_table(resource["name"])
         spec = ", ".join(f"{quote_literal(f['name'])}: {quote_literal(t)}" for f, t in zip(fields, types))
-        lines += [f"{create_table_sql(resource)};",
-                  f"INSERT INTO {table} SELECT * FROM read_csv({quote_literal(resource['path'])}, header = true, "
-                  f"auto_detect = false, delim = ',', quote = '\"', escape = '\"', columns = {{{spec}}});", ""]
+        lines += [
+            f"{create_table_sql(resource)};",
+            f"INSERT INTO {table} SELECT * FROM read_csv({quote_literal(resource['path'])}, header = true, "
+            f"auto_detect = false, delim = ',', quote = '\"', escape = '\"', columns = {{{spec}}});",
+            "",
+        ]
     lines += [views_sql(descriptor, package_dir)]  # macros, views, and the comments on every table and column
     return "\n".join(lines)
 
@@ -291,16 +299,22 @@ def with_addresses(descriptor: dict, cff: bytes | None, repository: str | None) 
         out[key] = value
     if cff is not None:
         text = cff.decode("utf-8")
-        additions = [f'{key}: "{value}"' for key, value in (("repository-code", repository),
-                                                             ("repository-artifact", f"{repository}/releases"))
-                     if not re.search(rf"^{key}:", text, re.M)]
+        additions = [
+            f'{key}: "{value}"'
+            for key, value in (("repository-code", repository), ("repository-artifact", f"{repository}/releases"))
+            if not re.search(rf"^{key}:", text, re.M)
+        ]
         cff = (text.rstrip("\n") + "\n" + "".join(a + "\n" for a in additions)).encode("utf-8")
     return out, cff
 
 
-def make_release(package_dir: Path, out_dir: Path | None = None,
-                 progress: Callable[[str], None] = lambda m: None, mode: str = "release",
-                 repository_url: str | None = None) -> Path:
+def make_release(
+    package_dir: Path,
+    out_dir: Path | None = None,
+    progress: Callable[[str], None] = lambda m: None,
+    mode: str = "release",
+    repository_url: str | None = None,
+) -> Path:
     """Release datapackage.json's version; ``mode`` "snapshot" builds a marked pre-release of the data as it is
     (never recorded), "auto" does so only when that version was already released with other data."""
     from .gate import require_valid
@@ -315,7 +329,7 @@ def make_release(package_dir: Path, out_dir: Path | None = None,
     descriptor, tables, table_bytes = package.descriptor, package.tables, package.files
     version = str(descriptor.get("version", ""))
     if not SEMVER.match(version):
-        raise ReleaseRefused(f"datapackage.json has no semantic version (found {version!r}); set \"version\": \"X.Y.Z\"")
+        raise ReleaseRefused(f'datapackage.json has no semantic version (found {version!r}); set "version": "X.Y.Z"')
     repository_url = check_repository_url(repository_url)
     current = content_entry(descriptor, table_bytes)
     try:
@@ -328,8 +342,10 @@ def make_release(package_dir: Path, out_dir: Path | None = None,
         mode, recorded = "snapshot", True
     mismatched = version_problems(package_dir, version, releases)
     if mismatched:
-        raise ReleaseRefused("the version or its date differs between files (datapackage.json says "
-                             f"{version}):\n  " + "\n  ".join(mismatched))
+        raise ReleaseRefused(
+            "the version or its date differs between files (datapackage.json says "
+            f"{version}):\n  " + "\n  ".join(mismatched)
+        )
     snapshot = mode == "snapshot"
     extras = {name: package_file(package_dir, name) for name in EXTRA_FILES}
     if snapshot:
@@ -345,8 +361,11 @@ def make_release(package_dir: Path, out_dir: Path | None = None,
     plan.add("datapackage.json", descriptor_bytes(released), "descriptor")
     for resource in released["resources"]:
         plan.add(resource["path"], table_bytes[resource["name"]], "table")
-        plan.add(f"spreadsheet/{resource['name']}.csv", spreadsheet_copy(table_bytes[resource["name"]], resource),
-                 "spreadsheet")
+        plan.add(
+            f"spreadsheet/{resource['name']}.csv",
+            spreadsheet_copy(table_bytes[resource["name"]], resource),
+            "spreadsheet",
+        )
     plan.add(DATABASE_SQL, database_sql(descriptor, package_dir).encode("utf-8"), "database")
 
     with tempfile.TemporaryDirectory(prefix="rhil7-release-") as tmp:
@@ -364,9 +383,17 @@ def make_release(package_dir: Path, out_dir: Path | None = None,
         if data is not None:
             plan.add(name, data, "documentation")
 
-    readme = archive_readme(plan.version, plan.members, descriptor, tables, extras, top=top,
-                            snapshot_of=latest_version(releases) if snapshot else None, repository=repository_url,
-                            snapshot=snapshot)
+    readme = archive_readme(
+        plan.version,
+        plan.members,
+        descriptor,
+        tables,
+        extras,
+        top=top,
+        snapshot_of=latest_version(releases) if snapshot else None,
+        repository=repository_url,
+        snapshot=snapshot,
+    )
     if not snapshot and (wrong := readme_problems(readme, version)):
         raise ReleaseRefused("\n".join(wrong))
     plan.add("README.md", readme, "readme")
@@ -419,5 +446,12 @@ def verify_archive(archive: Path) -> list[str]:
     return problems
 
 
-__all__ = ["ReleaseRefused", "make_release", "verify_archive", "released_descriptor", "database_sql",
-           "package_file", "check_member_name"]
+__all__ = [
+    "ReleaseRefused",
+    "make_release",
+    "verify_archive",
+    "released_descriptor",
+    "database_sql",
+    "package_file",
+    "check_member_name",
+]

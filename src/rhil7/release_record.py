@@ -15,6 +15,7 @@ Each record holds, per table, the hashes of its schema, metadata and data, its r
 *shape* (fields with type, format and constraints; keys; missing values), so that two versions can be compared
 without the older files.
 """
+
 from __future__ import annotations
 
 import csv
@@ -30,10 +31,17 @@ from pathlib import Path
 
 RECORD_NAME = "releases.json"
 PARTS = ("patch", "minor", "major")
-VERSION_FILES = ("datapackage.json", "CITATION.cff (version and date-released)", "pyproject.toml",
-                 "src/rhil7/__init__.py", "CHANGELOG.md (a `## [X.Y.Z] - YYYY-MM-DD` heading)")
-RULE = ("MAJOR for a table or field removed, renamed or retyped or a constraint tightened; MINOR for a table, "
-        "field, enum value or rows added or a constraint loosened; PATCH for corrected values or descriptions")
+VERSION_FILES = (
+    "datapackage.json",
+    "CITATION.cff (version and date-released)",
+    "pyproject.toml",
+    "src/rhil7/__init__.py",
+    "CHANGELOG.md (a `## [X.Y.Z] - YYYY-MM-DD` heading)",
+)
+RULE = (
+    "MAJOR for a table or field removed, renamed or retyped or a constraint tightened; MINOR for a table, "
+    "field, enum value or rows added or a constraint loosened; PATCH for corrected values or descriptions"
+)
 _CORE = re.compile(r"^([0-9]+)\.([0-9]+)\.([0-9]+)")
 _LOWER_BOUNDS = ("minimum", "exclusiveMinimum", "minLength")
 _UPPER_BOUNDS = ("maximum", "exclusiveMaximum", "maxLength")
@@ -71,11 +79,20 @@ def content_entry(descriptor: dict, table_bytes: dict[str, bytes]) -> dict:
         schema = resource.get("schema", {})
         rest = {k: v for k, v in resource.items() if k not in ("schema", "bytes", "hash")}
         data = table_bytes[resource["name"]]
-        resources[resource["name"]] = {"path": resource["path"], "schema": _sha256(_canonical(schema)),
-                                       "metadata": _sha256(_canonical(rest)), "bytes": len(data), "data": _sha256(data),
-                                       "rows": row_count(data), "shape": schema_shape(schema)}
-    return {"version": str(descriptor.get("version", "")), "metadata": _sha256(_canonical(metadata)),
-            "resources": resources}
+        resources[resource["name"]] = {
+            "path": resource["path"],
+            "schema": _sha256(_canonical(schema)),
+            "metadata": _sha256(_canonical(rest)),
+            "bytes": len(data),
+            "data": _sha256(data),
+            "rows": row_count(data),
+            "shape": schema_shape(schema),
+        }
+    return {
+        "version": str(descriptor.get("version", "")),
+        "metadata": _sha256(_canonical(metadata)),
+        "resources": resources,
+    }
 
 
 def content_hash(current: dict) -> str:
@@ -204,8 +221,9 @@ def version_core(version: str) -> tuple[int, int, int] | None:
 
 def bumped(version: str, part: str) -> str:
     major, minor, patch = version_core(version)
-    return {"major": f"{major + 1}.0.0", "minor": f"{major}.{minor + 1}.0",
-            "patch": f"{major}.{minor}.{patch + 1}"}[part]
+    return {"major": f"{major + 1}.0.0", "minor": f"{major}.{minor + 1}.0", "patch": f"{major}.{minor}.{patch + 1}"}[
+        part
+    ]
 
 
 def latest(releases: list[dict]) -> dict | None:
@@ -225,9 +243,13 @@ def next_version(releases: list[dict], current: dict) -> tuple[str, str, list[tu
 
 
 def _bump_advice(last: dict, part: str, target: str, changes: list[tuple[str, str]]) -> str:
-    return (f"since {last['version']}: " + "; ".join(what for _, what in changes)
-            + f". That is a {part.upper()} change ({RULE}): set version {target} in "
-            + ", ".join(VERSION_FILES) + ".")
+    return (
+        f"since {last['version']}: "
+        + "; ".join(what for _, what in changes)
+        + f". That is a {part.upper()} change ({RULE}): set version {target} in "
+        + ", ".join(VERSION_FILES)
+        + "."
+    )
 
 
 def check_version(releases: list[dict], current: dict) -> bool:
@@ -241,25 +263,33 @@ def check_version(releases: list[dict], current: dict) -> bool:
         if not differences(recorded, current):
             return True
         target, part, changes = next_version(releases, current)
-        raise VersionReused(f"version {current['version']} was released on {recorded.get('date', '?')} with other "
-                            f"data ({RECORD_NAME}); " + _bump_advice(latest(releases), part, target, changes))
+        raise VersionReused(
+            f"version {current['version']} was released on {recorded.get('date', '?')} with other "
+            f"data ({RECORD_NAME}); " + _bump_advice(latest(releases), part, target, changes)
+        )
     last = latest(releases)
     if last is not None:
         target, part, changes = next_version(releases, current)
         have = version_core(current["version"])
         if have is None or have < version_core(target):
-            raise VersionReused(f"version {current['version']} is not a large enough step; "
-                                + _bump_advice(last, part, target, changes))
+            raise VersionReused(
+                f"version {current['version']} is not a large enough step; " + _bump_advice(last, part, target, changes)
+            )
     return False
 
 
 def record_release(package_dir: Path, releases: list[dict], current: dict, released_on: date | None = None) -> Path:
     """Add ``current`` to releases.json, written atomically; returns its path."""
-    entry = {"version": current["version"], "date": (released_on or date.today()).isoformat(),
-             **{k: v for k, v in current.items() if k != "version"}}
-    record = {"about": "Every released version of this data package with the hashes of its data; written by "
-                       "`rhil7 release`, which refuses to release other data under a recorded version. Commit it.",
-              "releases": [*releases, entry]}
+    entry = {
+        "version": current["version"],
+        "date": (released_on or date.today()).isoformat(),
+        **{k: v for k, v in current.items() if k != "version"},
+    }
+    record = {
+        "about": "Every released version of this data package with the hashes of its data; written by "
+        "`rhil7 release`, which refuses to release other data under a recorded version. Commit it.",
+        "releases": [*releases, entry],
+    }
     path = Path(package_dir) / RECORD_NAME
     fd, tmp = tempfile.mkstemp(prefix=f".{RECORD_NAME}.", suffix=".tmp", dir=package_dir)
     try:

@@ -7,6 +7,7 @@ does not have (a data-only copy has no ``pyproject.toml``) is not checked. A rec
 new version is dated by its CHANGELOG heading (else by CITATION.cff) and cannot be dated before the latest
 release.
 """
+
 from __future__ import annotations
 
 import re
@@ -85,7 +86,7 @@ def _pyproject_problems(package_dir: Path, version: str) -> list[str]:
         found = tomllib.loads(text).get("project", {}).get("version")
     except tomllib.TOMLDecodeError as exc:
         return [f"not TOML ({exc}); its [project] version must be {version}"]
-    return [] if found == version else [f"[project] version is {found!r}, set it to \"{version}\""]
+    return [] if found == version else [f'[project] version is {found!r}, set it to "{version}"']
 
 
 def _init_problems(package_dir: Path, version: str) -> list[str]:
@@ -94,7 +95,7 @@ def _init_problems(package_dir: Path, version: str) -> list[str]:
         return []
     match = _INIT_VERSION.search(text)
     found = match.group(1) if match else None
-    return [] if found == version else [f"__version__ is {found!r}, set it to \"{version}\""]
+    return [] if found == version else [f'__version__ is {found!r}, set it to "{version}"']
 
 
 def _changelog_problems(package_dir: Path, version: str, released_on: str | None, source: str) -> list[str]:
@@ -102,8 +103,10 @@ def _changelog_problems(package_dir: Path, version: str, released_on: str | None
     if heading is False:
         return []
     if heading is None:
-        return [f"no `## [{version}] - {released_on or 'YYYY-MM-DD'}` heading; rename `## [Unreleased]` to it "
-                "(keeping its entries) and start a new, empty `## [Unreleased]` above"]
+        return [
+            f"no `## [{version}] - {released_on or 'YYYY-MM-DD'}` heading; rename `## [Unreleased]` to it "
+            "(keeping its entries) and start a new, empty `## [Unreleased]` above"
+        ]
     if released_on and heading != released_on:
         return [f"the heading of {version} is dated {heading}; {source} says {released_on}"]
     return []
@@ -112,14 +115,18 @@ def _changelog_problems(package_dir: Path, version: str, released_on: str | None
 def version_problems(package_dir: Path, version: str, releases: list[dict]) -> list[str]:
     """One sentence per file whose version or date disagrees with ``version`` (datapackage.json's)."""
     released_on, source = _dated(package_dir, version, releases)
-    found = {"CITATION.cff": _citation_problems(package_dir, version, released_on, source),
-             "pyproject.toml": _pyproject_problems(package_dir, version),
-             _INIT: _init_problems(package_dir, version),
-             "CHANGELOG.md": _changelog_problems(package_dir, version, released_on, source)}
+    found = {
+        "CITATION.cff": _citation_problems(package_dir, version, released_on, source),
+        "pyproject.toml": _pyproject_problems(package_dir, version),
+        _INIT: _init_problems(package_dir, version),
+        "CHANGELOG.md": _changelog_problems(package_dir, version, released_on, source),
+    }
     dates = [r["date"] for r in releases if r.get("date")]
     if source != RECORD and released_on and dates and released_on < max(dates):
-        found.setdefault(source, []).append(f"{version} is dated {released_on}, before the latest release "
-                                            f"({max(dates)}); a new version needs its own date")
+        found.setdefault(source, []).append(
+            f"{version} is dated {released_on}, before the latest release "
+            f"({max(dates)}); a new version needs its own date"
+        )
     return [f"{name}: " + "; ".join(wrong) + "." for name, wrong in found.items() if wrong]
 
 
@@ -134,5 +141,11 @@ def release_date(package_dir: Path, version: str, releases: list[dict]) -> date:
 def readme_problems(readme: bytes, version: str) -> list[str]:
     """The release README's versions ("Version X" in its title line and its citation) must all be ``version``."""
     found = sorted(set(_README_VERSION.findall(readme.decode("utf-8"))) - {version})
-    return [f"README.md of the release: it names version(s) {', '.join(found)} besides {version}; "
-            "the citation comes from CITATION.cff, so set its version."] if found else []
+    return (
+        [
+            f"README.md of the release: it names version(s) {', '.join(found)} besides {version}; "
+            "the citation comes from CITATION.cff, so set its version."
+        ]
+        if found
+        else []
+    )

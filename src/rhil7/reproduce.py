@@ -1,4 +1,5 @@
 """rhil7 reproduce: validate, build, recompute every target, write build/report/ (report + forest plots)."""
+
 from __future__ import annotations
 
 import shutil
@@ -22,13 +23,20 @@ class ReproduceOutcome:
     report_path: Path
 
 
-def reproduce(package: ValidatedPackage | Path, plots: bool = True, progress: Callable[[str], None] = lambda m: None,
-              out: Path | None = None, plan_file: Path | None = None, model: str | None = None) -> ReproduceOutcome:
+def reproduce(
+    package: ValidatedPackage | Path,
+    plots: bool = True,
+    progress: Callable[[str], None] = lambda m: None,
+    out: Path | None = None,
+    plan_file: Path | None = None,
+    model: str | None = None,
+) -> ReproduceOutcome:
     """Validate, read the package once, build the database into ``out`` (default build/), recompute, report.
 
     ``package``: a package directory (validated here), or a ValidatedPackage (its tables, never read again); an
-    invalid package is refused (ReproduceRefused). The plan is ``plan_file``, else the package's own ``analysis/plan.csv``, else the installed one; ``model``
-    refits every target with one model code (a sensitivity analysis without editing the plan).
+    invalid package is refused (ReproduceRefused). The plan is ``plan_file``, else the package's own
+    ``analysis/plan.csv``, else the installed one; ``model`` refits every target with one model code (a sensitivity
+    analysis without editing the plan).
     """
     from rhil7.analysis.audit import audit_published
     from rhil7.analysis.plan import PlanError, load_plan
@@ -81,11 +89,21 @@ def _write_report(target: Path, rows, comparisons, checks, tables, plots: bool, 
             published_figures_plot(tables["published_results"], report / "published_figures")
             published_plot = "published_figures.png"
             from rhil7.analysis.coverage_figure import draw_coverage
+
             coverage_plot = draw_coverage(tables["coverage"], report)
         else:
             _keep_earlier_plots(target / "report", report)
-        text = report_markdown(rows, comparisons, checks, tables["coverage"], tables["sources"], plot_paths, published_plot,
-                               subgroup_tests(rows, comparisons), coverage_plot)
+        text = report_markdown(
+            rows,
+            comparisons,
+            checks,
+            tables["coverage"],
+            tables["sources"],
+            plot_paths,
+            published_plot,
+            subgroup_tests(rows, comparisons),
+            coverage_plot,
+        )
         (report / "report.md").write_text(text, encoding="utf-8")
         (report / "reproduction.json").write_text(reproduction_json(rows), encoding="utf-8")
         publish(staging, target, ("report",))

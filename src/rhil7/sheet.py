@@ -10,6 +10,7 @@ are derived from the Table Schemas of datapackage.json, never listed by hand:
 - the fields of `sources` prefixed with `source_` (filled only when `source_id` names a document that is not
   yet in sources.csv: that is how a new source is added).
 """
+
 from __future__ import annotations
 
 import csv
@@ -109,9 +110,16 @@ def template_rows(package_dir: Path, study_id: str, source_id: str | None = None
     for cell in wanted:
         for arm in arms:
             row = dict.fromkeys(sheet.columns, "")
-            row.update(study_id=study_id, arm_id=arm["arm_id"], arm_role=arm["arm_role"], outcome=cell["outcome"],
-                       analysis_timepoint=cell["timepoint"], timepoint=cell["timepoint"],
-                       row_id=row_id_for(arm["arm_id"], cell["outcome"], cell["timepoint"]), source_id=source_id or "")
+            row.update(
+                study_id=study_id,
+                arm_id=arm["arm_id"],
+                arm_role=arm["arm_role"],
+                outcome=cell["outcome"],
+                analysis_timepoint=cell["timepoint"],
+                timepoint=cell["timepoint"],
+                row_id=row_id_for(arm["arm_id"], cell["outcome"], cell["timepoint"]),
+                source_id=source_id or "",
+            )
             rows.append(row)
     return sheet.columns, rows
 

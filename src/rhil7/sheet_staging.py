@@ -4,6 +4,7 @@
 moved into place, one atomic rename per table. (Its own module so that ingest.py, which hands a study sheet to
 study_sheet.py, and study_sheet.py, which writes through this, import each other in neither direction.)
 """
+
 from __future__ import annotations
 
 import os
@@ -47,12 +48,24 @@ class SheetProblems:
         self.sheet_name, self.items = sheet_name, []
 
     def add(self, row: SheetRow | None, field_: str | None, code: str, expected: str, found: str, message: str) -> None:
-        self.items.append(Problem(self.sheet_name, row.number if row else 1, field_, code, expected, found, message,
-                                  "sheet", line=row.line if row else 1))
+        self.items.append(
+            Problem(
+                self.sheet_name,
+                row.number if row else 1,
+                field_,
+                code,
+                expected,
+                found,
+                message,
+                "sheet",
+                line=row.line if row else 1,
+            )
+        )
 
 
-def apply_staged(package_dir: Path, names: tuple[str, ...], edit, locate,
-                 problems: SheetProblems) -> tuple[list[Problem], list[str]]:
+def apply_staged(
+    package_dir: Path, names: tuple[str, ...], edit, locate, problems: SheetProblems
+) -> tuple[list[Problem], list[str]]:
     """Copy the package to a staging directory inside it, let ``edit`` change the tables ``names`` (CsvTables),
     validate the staged package and, when valid, move the changed tables into place (in the order of
     ``names``: referenced tables first). Returns (problems, files written); nothing is written on a problem.
@@ -83,8 +96,10 @@ def _refuse_linked_tables(package_dir: Path) -> None:
     """``tables/`` is a real directory of the package: a rename into a linked one would write outside it."""
     info = os.lstat(package_dir / "tables")
     if not stat.S_ISDIR(info.st_mode):
-        raise UnreadableInput(f"{package_dir / 'tables'}: a symbolic link or not a directory; ingest writes only into "
-                              "the package's own tables/ directory")
+        raise UnreadableInput(
+            f"{package_dir / 'tables'}: a symbolic link or not a directory; ingest writes only into "
+            "the package's own tables/ directory"
+        )
 
 
 def stage_package(package_dir: Path, staging: Path) -> None:
@@ -121,6 +136,9 @@ def _on_sheet(found: list[Problem], tables: dict[str, CsvTable], locate, problem
             field_ = SOURCE_PREFIX + field_
         elif name == "coverage" and field_ not in COVERAGE_FIELDS and "status" in row.values:
             field_ = "status"
-        moved.append(Problem(problems.sheet_name, row.number, field_, p.code, p.expected, p.found, p.message,
-                             p.stage, line=row.line))
+        moved.append(
+            Problem(
+                problems.sheet_name, row.number, field_, p.code, p.expected, p.found, p.message, p.stage, line=row.line
+            )
+        )
     return problems.items + moved

@@ -8,6 +8,7 @@ the study, a study_provenance row for every documented characteristic, both arms
 outcome and time point a published target could pool from the trial (`not_reachable` until the numbers are
 extracted with the trial's extraction sheet), then validates, all or nothing, like the extraction sheet.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -41,15 +42,29 @@ def study_template(package_dir: Path, study_id: str, source_id: str, condition: 
     _, sources = read_csv(package_dir, "sources")
     rows = []
     if source_id not in {s["source_id"] for s in sources}:
-        rows += [dict(record="source", key=source_id, field=f) for f in field_names(descriptor, "sources")
-                 if f not in ("source_id", "study_id")]
+        rows += [
+            dict(record="source", key=source_id, field=f)
+            for f in field_names(descriptor, "sources")
+            if f not in ("source_id", "study_id")
+        ]
     prefilled = dict(condition=condition, source_id=source_id)
-    rows += [dict(record="study", key=study_id, field=f, value=prefilled.get(f, ""), source_id=source_id)
-             for f in field_names(descriptor, "studies") if f != "study_id"]
+    rows += [
+        dict(record="study", key=study_id, field=f, value=prefilled.get(f, ""), source_id=source_id)
+        for f in field_names(descriptor, "studies")
+        if f != "study_id"
+    ]
     for role in ROLES:
         arm_fields = [f for f in field_names(descriptor, "arms") if f not in ("arm_id", "study_id", *ARM_PROVENANCE)]
-        rows += [dict(record=f"{role}_arm", key=f"{study_id}_{role}", field=f,
-                      value=role if f == "arm_role" else "", source_id=source_id) for f in arm_fields]
+        rows += [
+            dict(
+                record=f"{role}_arm",
+                key=f"{study_id}_{role}",
+                field=f,
+                value=role if f == "arm_role" else "",
+                source_id=source_id,
+            )
+            for f in arm_fields
+        ]
     return header, [{c: r.get(c, "") for c in header} for r in rows]
 
 
@@ -57,35 +72,60 @@ def _provenance(row) -> dict:
     return {f: row.values.get(f, "") for f in ARM_PROVENANCE}
 
 
-def ingest_study_rows(package_dir: Path, header: list[str], rows: list[SheetRow],
-                      problems: SheetProblems) -> IngestResult:
+def ingest_study_rows(
+    package_dir: Path, header: list[str], rows: list[SheetRow], problems: SheetProblems
+) -> IngestResult:
     descriptor = read_descriptor(package_dir)
     result = IngestResult()
     if header != columns(descriptor):
         separator = separator_found(header, columns(descriptor))
-        problems.add(None, None, SEPARATOR_CODE if separator else "header-mismatch", ",".join(columns(descriptor)),
-                     ",".join(header), separator_message(separator, "the study sheet") if separator else
-                     "The study sheet's columns are not those `rhil7 template --new-study` writes.")
+        problems.add(
+            None,
+            None,
+            SEPARATOR_CODE if separator else "header-mismatch",
+            ",".join(columns(descriptor)),
+            ",".join(header),
+            separator_message(separator, "the study sheet")
+            if separator
+            else "The study sheet's columns are not those `rhil7 template --new-study` writes.",
+        )
         result.problems = problems.items
         return result
-    documented = set(next(f for f in next(r for r in descriptor["resources"] if r["name"] == "study_provenance")
-                          ["schema"]["fields"] if f["name"] == "field")["constraints"]["enum"])
+    documented = set(
+        next(
+            f
+            for f in next(r for r in descriptor["resources"] if r["name"] == "study_provenance")["schema"]["fields"]
+            if f["name"] == "field"
+        )["constraints"]["enum"]
+    )
     records: dict[str, dict[str, dict]] = {"source": {}, "study": {}, "intervention_arm": {}, "control_arm": {}}
     origin: dict[tuple, object] = {}
     for row in rows:
         kind = row.values[STUDY_SHEET_MARK]
         if kind not in records:
-            problems.add(row, STUDY_SHEET_MARK, "constraint-error", "one of " + ", ".join(records), kind,
-                         "Each row of a study sheet belongs to the source, the study or one of its arms.")
+            problems.add(
+                row,
+                STUDY_SHEET_MARK,
+                "constraint-error",
+                "one of " + ", ".join(records),
+                kind,
+                "Each row of a study sheet belongs to the source, the study or one of its arms.",
+            )
             continue
         records[kind].setdefault(row.values["key"], {})[row.values["field"]] = row
     if problems.items or len(records["study"]) != 1:
         if not problems.items:
-            problems.add(None, STUDY_SHEET_MARK, "constraint-error", "the rows of exactly one study",
-                         ", ".join(records["study"]) or "none", "A study sheet adds one trial.")
+            problems.add(
+                None,
+                STUDY_SHEET_MARK,
+                "constraint-error",
+                "the rows of exactly one study",
+                ", ".join(records["study"]) or "none",
+                "A study sheet adds one trial.",
+            )
         result.problems = problems.items
         return result
-    (study_id, study_rows), = records["study"].items()
+    ((study_id, study_rows),) = records["study"].items()
     first_row = next(iter(study_rows.values()))
 
     def edit(tables: dict[str, CsvTable]) -> None:
@@ -100,18 +140,23 @@ def ingest_study_rows(package_dir: Path, header: list[str], rows: list[SheetRow]
         for f, r in study_rows.items():
             origin[("studies", study_id, f)] = r
             # a characteristic the validator wants documented, or one the contributor documented anyway
-            if f in documented and r.values["value"].strip() and (
-                    f in PROVENANCE_FIELDS or r.values["snippet"].strip()):
+            if (
+                f in documented
+                and r.values["value"].strip()
+                and (f in PROVENANCE_FIELDS or r.values["snippet"].strip())
+            ):
                 prov = dict(_provenance(r), study_id=study_id, field=f)
                 tables["study_provenance"].upsert(prov, ["study_id", "field", "source_id"])
                 origin[("study_provenance", f"{study_id}/{f}", None)] = r
         for role in ROLES:
             for arm_id, fields in records[f"{role}_arm"].items():
-                documented_row = next((r for r in fields.values() if r.values["snippet"].strip()),
-                                      next(iter(fields.values())))
+                documented_row = next(
+                    (r for r in fields.values() if r.values["snippet"].strip()), next(iter(fields.values()))
+                )
                 arm = {f: r.values["value"] for f, r in fields.items()}
-                tables["arms"].upsert(dict(arm, **_provenance(documented_row), arm_id=arm_id, study_id=study_id),
-                                      ["arm_id"])
+                tables["arms"].upsert(
+                    dict(arm, **_provenance(documented_row), arm_id=arm_id, study_id=study_id), ["arm_id"]
+                )
                 for f, r in fields.items():
                     origin[("arms", arm_id, f)] = r
                 origin[("arms", arm_id, None)] = documented_row
@@ -122,16 +167,28 @@ def ingest_study_rows(package_dir: Path, header: list[str], rows: list[SheetRow]
                 continue
             key = dict(study_id=study_id, outcome=target["outcome"], timepoint=target["timepoint"])
             if tables["coverage"].find(key) is None:
-                detail = ("Added with the trial; its arm-level numbers are not extracted yet "
-                          f"(fill the trial's extraction sheet: rhil7 template {study_id}).")
-                tables["coverage"].upsert(dict(key, status="not_reachable", detail=detail,
-                                               wanted_source=f"{main_source}: results tables and figures"),
-                                          list(key))
+                detail = (
+                    "Added with the trial; its arm-level numbers are not extracted yet "
+                    f"(fill the trial's extraction sheet: rhil7 template {study_id})."
+                )
+                tables["coverage"].upsert(
+                    dict(
+                        key,
+                        status="not_reachable",
+                        detail=detail,
+                        wanted_source=f"{main_source}: results tables and figures",
+                    ),
+                    list(key),
+                )
                 origin[("coverage", "/".join(key.values()), None)] = first_row
 
-    keys = {"sources": lambda r: r["source_id"], "studies": lambda r: r["study_id"], "arms": lambda r: r["arm_id"],
-            "study_provenance": lambda r: f"{r['study_id']}/{r['field']}",
-            "coverage": lambda r: "/".join((r["study_id"], r["outcome"], r["timepoint"]))}
+    keys = {
+        "sources": lambda r: r["source_id"],
+        "studies": lambda r: r["study_id"],
+        "arms": lambda r: r["arm_id"],
+        "study_provenance": lambda r: f"{r['study_id']}/{r['field']}",
+        "coverage": lambda r: "/".join((r["study_id"], r["outcome"], r["timepoint"])),
+    }
 
     def locate(name, record, field_):
         if name not in keys:

@@ -4,6 +4,7 @@ Used by tests/test_site.py, and as a script for the screenshots and the page wei
 
     .venv/bin/python tests/browser/site_browser.py build/site --screenshots docs/screenshots
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,11 +23,21 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("drive_site.mjs")
 CHROMIUM = Path("/usr/bin/chromium")
-PAGES = ("index.html", "trials.html", "coverage.html", "contribute.html", "results.html", "dictionary.html",
-         "downloads.html", "console.html")
-INSTALL = ("install Debian's chromium and the npm packages: `apt-get install -y chromium`, then `npm ci` in the "
-           "repository (needs Node.js 20 or newer and npm; playwright-core drives /usr/bin/chromium, so "
-           "`npx playwright install` is not needed)")
+PAGES = (
+    "index.html",
+    "trials.html",
+    "coverage.html",
+    "contribute.html",
+    "results.html",
+    "dictionary.html",
+    "downloads.html",
+    "console.html",
+)
+INSTALL = (
+    "install Debian's chromium and the npm packages: `apt-get install -y chromium`, then `npm ci` in the "
+    "repository (needs Node.js 20 or newer and npm; playwright-core drives /usr/bin/chromium, so "
+    "`npx playwright install` is not needed)"
+)
 
 
 def missing_browser_tools() -> str | None:
@@ -49,8 +60,11 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 def serve(site: Path):
     """The folder on http://127.0.0.1:<free port>/ for the duration of the block."""
     handler = functools.partial(_QuietHandler, directory=str(site))
-    handler.extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".mjs": "text/javascript",
-                              ".wasm": "application/wasm"}
+    handler.extensions_map = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".mjs": "text/javascript",
+        ".wasm": "application/wasm",
+    }
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -63,8 +77,13 @@ def serve(site: Path):
 
 def drive(base: str, pages=PAGES, queries: dict[str, str] | None = None, screenshots: Path | None = None) -> dict:
     """Run the node driver; its JSON report (see drive_site.mjs)."""
-    plan = {"base": base, "pages": list(pages), "queries": queries or {}, "chromium": str(CHROMIUM),
-            "screenshots": str(Path(screenshots).absolute()) if screenshots else None}
+    plan = {
+        "base": base,
+        "pages": list(pages),
+        "queries": queries or {},
+        "chromium": str(CHROMIUM),
+        "screenshots": str(Path(screenshots).absolute()) if screenshots else None,
+    }
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump(plan, fh)
     try:
@@ -108,8 +127,16 @@ def main() -> int:
     with serve(Path(args.site)) as base:
         report = drive(base, ("index.html", "console.html"), screenshots=args.screenshots)
     errors = {page: r["errors"] for page, r in report["pages"].items() if r["errors"]}
-    print(json.dumps({"weights_bytes": page_weights(Path(args.site), report), "screenshots": report["screenshots"],
-                      "errors": errors}, indent=1))
+    print(
+        json.dumps(
+            {
+                "weights_bytes": page_weights(Path(args.site), report),
+                "screenshots": report["screenshots"],
+                "errors": errors,
+            },
+            indent=1,
+        )
+    )
     return 1 if errors else 0
 
 

@@ -6,6 +6,7 @@ bounds the rows before anything is parsed; and the line ends inside a quoted cel
 record starts is known without looking into the parsed cells. The file is scanned a mebibyte at a time: one
 temporary of a 200 MB file's size costs more in fresh memory pages than the comparisons themselves.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -24,11 +25,11 @@ Bytes = bytes | bytearray | memoryview  # a file's contents (a view of a mapped 
 
 @dataclass(frozen=True)
 class ByteScan:
-    lines: int                    # line ends of every kind (LF, CR LF, a lone CR)
-    stray: int | None             # offset of the first quote inside an unquoted field
-    controlled: bool              # a control (C0 but tab, LF, CR; DEL; C1) or invisible format character occurs
+    lines: int  # line ends of every kind (LF, CR LF, a lone CR)
+    stray: int | None  # offset of the first quote inside an unquoted field
+    controlled: bool  # a control (C0 but tab, LF, CR; DEL; C1) or invisible format character occurs
     blank: list[int] = field(default_factory=list)  # line numbers of the empty lines (outside quoted cells)
-    quotes: int = 0               # quote characters (an odd count: a quote never closed)
+    quotes: int = 0  # quote characters (an odd count: a quote never closed)
     # the line ends inside a quoted cell (their index among the line ends, from 0): a record spans those lines
     spanning: NDArray[np.intp] = field(default_factory=lambda: np.empty(0, dtype=np.int64), compare=False)
     # line ends outside quoted cells (those that end records): the first line ended by a lone CR, the first line
@@ -57,8 +58,8 @@ def scan_bytes(body: Bytes, max_lines: int) -> ByteScan | None:
     quoted_parts: list[NDArray[np.bool_]] = []
     stored, stray, controlled, quotes = 0, None, False, 0
     for start in range(0, len(codes), _CHUNK):
-        chunk = codes[start:start + _CHUNK]
-        mask = hits[:len(chunk)]
+        chunk = codes[start : start + _CHUNK]
+        mask = hits[: len(chunk)]
         low = np.flatnonzero(np.less(chunk, 0x20, out=mask))
         found = chunk[low]
         breaks = (found == LF) | (found == CR)
@@ -80,8 +81,17 @@ def scan_bytes(body: Bytes, max_lines: int) -> ByteScan | None:
     if lines > max_lines:
         return None
     lone_cr, mixed_line, first_crlf = _line_end_kinds(offsets, values, ends, quoted)
-    return ByteScan(lines, stray, controlled, _blank_lines(offsets, ends, ends & ~quoted).tolist(), quotes,
-                    np.flatnonzero(quoted[ends]), lone_cr, mixed_line, first_crlf)
+    return ByteScan(
+        lines,
+        stray,
+        controlled,
+        _blank_lines(offsets, ends, ends & ~quoted).tolist(),
+        quotes,
+        np.flatnonzero(quoted[ends]),
+        lone_cr,
+        mixed_line,
+        first_crlf,
+    )
 
 
 def _joined(parts: list[NDArray[_Scalar]], kind: type[_Scalar]) -> NDArray[_Scalar]:
@@ -96,7 +106,7 @@ def _joined(parts: list[NDArray[_Scalar]], kind: type[_Scalar]) -> NDArray[_Scal
 def _invisible_in(codes: NDArray[np.uint8], chunk: NDArray[np.uint8], start: int, mask: NDArray[np.bool_]) -> bool:
     if start == 0 and bytes(chunk[:3]) == b"\xef\xbb\xbf":  # (the file's BOM is allowed)
         chunk, start = chunk[3:], 3
-    mask = mask[:len(chunk)]
+    mask = mask[: len(chunk)]
     if not np.greater_equal(chunk, 0x7F, out=mask).any():  # (ASCII text: one comparison a byte)
         return False
     # only the five lead bytes are looked at further (text with accents has many others: é is C3 A9)
@@ -104,19 +114,29 @@ def _invisible_in(codes: NDArray[np.uint8], chunk: NDArray[np.uint8], start: int
     for lead_byte in (0xC2, 0x7F, 0xD8, 0xEF):
         mask |= chunk == lead_byte
     at = np.flatnonzero(mask) + start
-    following = np.concatenate([codes[at[0]:at[-1] + 3], np.zeros(2, dtype=np.uint8)]) if len(at) else None
+    following = np.concatenate([codes[at[0] : at[-1] + 3], np.zeros(2, dtype=np.uint8)]) if len(at) else None
     if following is None:
         return False
     lead, second, third = (following[at - at[0] + k] for k in range(3))
-    return bool(((lead == 0x7F) | ((lead == 0xC2) & (second <= 0x9F)) | ((lead == 0xD8) & (second == 0x9C))
-                 | ((lead == 0xE2) & (second == 0x80) & (((third >= 0x8B) & (third <= 0x8F))
-                                                         | ((third >= 0xA8) & (third <= 0xAE))))
-                 | ((lead == 0xE2) & (second == 0x81) & ((third == 0xA0) | ((third >= 0xA6) & (third <= 0xA9))))
-                 | ((lead == 0xEF) & (second == 0xBB) & (third == 0xBF))).any())
+    return bool(
+        (
+            (lead == 0x7F)
+            | ((lead == 0xC2) & (second <= 0x9F))
+            | ((lead == 0xD8) & (second == 0x9C))
+            | (
+                (lead == 0xE2)
+                & (second == 0x80)
+                & (((third >= 0x8B) & (third <= 0x8F)) | ((third >= 0xA8) & (third <= 0xAE)))
+            )
+            | ((lead == 0xE2) & (second == 0x81) & ((third == 0xA0) | ((third >= 0xA6) & (third <= 0xA9))))
+            | ((lead == 0xEF) & (second == 0xBB) & (third == 0xBF))
+        ).any()
+    )
 
 
-def _line_end_kinds(offsets: NDArray[np.int64], values: NDArray[np.uint8], ends: NDArray[np.bool_],
-                    quoted: NDArray[np.bool_]) -> tuple[int | None, int | None, bool]:
+def _line_end_kinds(
+    offsets: NDArray[np.int64], values: NDArray[np.uint8], ends: NDArray[np.bool_], quoted: NDArray[np.bool_]
+) -> tuple[int | None, int | None, bool]:
     """Of the line ends outside quoted cells: the line number of the first lone CR, that of the first whose kind
     (LF or CR LF) differs from the first line's, and whether the first is CR LF. (Inside a quoted cell a line
     end is the cell's text, kept as it is by every reader.)"""

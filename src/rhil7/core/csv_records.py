@@ -4,6 +4,7 @@ A contribution should show in `git diff` as the lines it adds or changes, not as
 another writer; so a table is held as its header, the raw text of each record and the parsed values,
 and only new or changed records are serialized.
 """
+
 from __future__ import annotations
 
 import csv
@@ -37,7 +38,7 @@ class CsvTable:
         """The table ``root/relpath``, read by the safe reader (a regular file, no link on the way)."""
         data = read_bytes(root, relpath, DEFAULT_LIMITS.max_table_bytes)
         bom = data.startswith(b"\xef\xbb\xbf")
-        text = data[3 if bom else 0:].decode("utf-8")
+        text = data[3 if bom else 0 :].decode("utf-8")
         lines = text.splitlines(keepends=True)
         newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
         if lines and not lines[-1].endswith(("\n", "\r")):
@@ -46,7 +47,7 @@ class CsvTable:
         chunks: list[tuple[list[str], str]] = []
         start = 0
         for values in reader:
-            chunks.append((values, "".join(lines[start:reader.line_num])))
+            chunks.append((values, "".join(lines[start : reader.line_num])))
             start = reader.line_num
         (header, header_text), body = chunks[0], chunks[1:]
         body = [(values, raw) for values, raw in body if values]  # a blank line is no record

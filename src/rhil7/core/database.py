@@ -4,6 +4,7 @@ Every connection the project opens comes from ``safe_connect`` and every identif
 descriptor goes through ``quote_identifier``: names in a contributed ``datapackage.json`` are data, and
 must never become SQL, a file read or written, an extension installed or a host contacted.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,20 +26,37 @@ if TYPE_CHECKING:
 # Dependency order of the view files; the names are the public interface (README documents them).
 # Old view names kept as aliases for one release (0.2.x), then removed: alias -> the view's name now.
 DEPRECATED_VIEWS = {"published": "published_results"}
-VIEW_ORDER = ["studies", "arms", "sources", "coverage", "outcomes_continuous", "outcomes_dichotomous",
-              "published_results", "published", "effect_size_inputs", "effect_sizes", "pooled", "open_questions",
-              "study_provenance", "provenance"]
+VIEW_ORDER = [
+    "studies",
+    "arms",
+    "sources",
+    "coverage",
+    "outcomes_continuous",
+    "outcomes_dichotomous",
+    "published_results",
+    "published",
+    "effect_size_inputs",
+    "effect_sizes",
+    "pooled",
+    "open_questions",
+    "study_provenance",
+    "provenance",
+]
 MAX_SQL_BYTES = 1024 * 1024  # a view's SQL file; a larger one is no view of this project
 SQL_TYPES = {"integer": "BIGINT", "number": "DOUBLE", "string": "VARCHAR", "date": "DATE"}
 # Files readable by the DuckDB CLI 1.5 (the newest CLI on PyPI) as well as by this library's 2.x.
 FILE_CONFIG = {"storage_compatibility_version": "v1.5.0"}
 # No file other than the database itself, no URL, no extension fetched or loaded behind our back.
-SAFE_CONFIG = {"enable_external_access": False, "autoinstall_known_extensions": False,
-               "autoload_known_extensions": False}
+SAFE_CONFIG = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
 
 
-def safe_connect(path: str | Path = ":memory:", read_only: bool = False, allowed_paths: Iterable[str | Path] = (),
-                 **config: Any) -> DuckDBPyConnection:
+def safe_connect(
+    path: str | Path = ":memory:", read_only: bool = False, allowed_paths: Iterable[str | Path] = (), **config: Any
+) -> DuckDBPyConnection:
     """A DuckDB connection that cannot reach files, the network or extensions, with its configuration locked.
 
     ``config`` adds settings (threads, storage version); it cannot switch the safety settings back on.
@@ -118,6 +136,7 @@ _EVERY_COLUMN = re.compile(r"^Columns: every column of tables/([a-z_]+)\.csv")
 @dataclass
 class ViewDoc:
     """What a view file's header says: the view's meaning and each column's, in order ("" = the Table Schema's)."""
+
     name: str
     description: str
     columns: dict[str, str] = field(default_factory=dict)
@@ -150,8 +169,10 @@ def view_doc(name: str, sql: str) -> ViewDoc:
 
 def field_descriptions(descriptor: dict[str, Any]) -> dict[str, dict[str, str]]:
     """resource -> field -> its Table Schema description (what the data dictionary prints)."""
-    return {r["name"]: {f["name"]: str(f.get("description", "")) for f in r["schema"]["fields"]}
-            for r in descriptor["resources"]}
+    return {
+        r["name"]: {f["name"]: str(f.get("description", "")) for f in r["schema"]["fields"]}
+        for r in descriptor["resources"]
+    }
 
 
 def column_meanings(doc: ViewDoc, described: dict[str, dict[str, str]]) -> dict[str, str]:
@@ -160,8 +181,10 @@ def column_meanings(doc: ViewDoc, described: dict[str, dict[str, str]]) -> dict[
     own = doc.table or doc.name
     columns = dict.fromkeys(described.get(own, {}), "") if doc.table else doc.columns
     order = [own, *described]
-    return {column: meaning or next((described[t][column] for t in order if described.get(t, {}).get(column)), "")
-            for column, meaning in columns.items()}
+    return {
+        column: meaning or next((described[t][column] for t in order if described.get(t, {}).get(column)), "")
+        for column, meaning in columns.items()
+    }
 
 
 def comment_sql(descriptor: dict[str, Any], docs: list[ViewDoc], existing: set[tuple[str, str]] | None = None) -> str:
@@ -173,14 +196,19 @@ def comment_sql(descriptor: dict[str, Any], docs: list[ViewDoc], existing: set[t
     for resource in descriptor["resources"]:
         table = raw_table(resource["name"])
         out.append(f"COMMENT ON TABLE {table} IS {quote_literal(str(resource.get('description', '')))};")
-        out += [f"COMMENT ON COLUMN {table}.{quote_identifier(f)} IS {quote_literal(text)};"
-                for f, text in described[resource["name"]].items()
-                if existing is None or (resource["name"], f) in existing]
+        out += [
+            f"COMMENT ON COLUMN {table}.{quote_identifier(f)} IS {quote_literal(text)};"
+            for f, text in described[resource["name"]].items()
+            if existing is None or (resource["name"], f) in existing
+        ]
     for doc in docs:
         view = quote_identifier(doc.name)
         out.append(f"COMMENT ON VIEW {view} IS {quote_literal(doc.description)};")
-        out += [f"COMMENT ON COLUMN {view}.{quote_identifier(c)} IS {quote_literal(text)};"
-                for c, text in column_meanings(doc, described).items() if existing is None or (doc.name, c) in existing]
+        out += [
+            f"COMMENT ON COLUMN {view}.{quote_identifier(c)} IS {quote_literal(text)};"
+            for c, text in column_meanings(doc, described).items()
+            if existing is None or (doc.name, c) in existing
+        ]
     return "\n".join(out) + "\n"
 
 
@@ -193,8 +221,9 @@ def views_sql(descriptor: dict[str, Any], package_dir: Path | None = None) -> st
     return "\n".join([vocabulary_sql(), views, comment_sql(descriptor, docs)])
 
 
-def create_views(con: DuckDBPyConnection, package_dir: Path | None = None,
-                 descriptor: dict[str, Any] | None = None) -> int:
+def create_views(
+    con: DuckDBPyConnection, package_dir: Path | None = None, descriptor: dict[str, Any] | None = None
+) -> int:
     """The macros, views and comments; ``descriptor`` (default: this project's) gives the tables' descriptions."""
     texts = {name: view_sql(name, package_dir) for name in VIEW_ORDER}
     con.execute(vocabulary_sql())

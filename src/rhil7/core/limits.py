@@ -1,4 +1,5 @@
 """Bounds on untrusted input, in one place so the CLI and the docs agree."""
+
 from dataclasses import dataclass
 
 

@@ -7,6 +7,7 @@ to a place outside the package, so every command writes only through ``output_di
 inside the package (or one the user named), no symbolic link on the way, each output first written into a
 fresh staging directory and then moved into place with ``publish`` while ``output_lock`` is held.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -36,8 +37,9 @@ def find_package_dir(explicit: str | os.PathLike[str] | None = None, start: Path
     for candidate in (here, *here.parents):
         if (candidate / "datapackage.json").is_file():
             return candidate
-    raise PackageNotFound(f"no datapackage.json in {here} or its parents; pass a package directory or set "
-                          "RHIL7_PACKAGE")
+    raise PackageNotFound(
+        f"no datapackage.json in {here} or its parents; pass a package directory or set RHIL7_PACKAGE"
+    )
 
 
 def _refuse_links(base: Path, relative: Path) -> None:
@@ -46,14 +48,20 @@ def _refuse_links(base: Path, relative: Path) -> None:
     for part in relative.parts:
         current = current / part
         if current.is_symlink():
-            raise UnsafeOutput(f"{current} is a symbolic link (to {os.readlink(current)}); outputs are written only "
-                               "to real directories inside the package or to an output directory you name")
+            raise UnsafeOutput(
+                f"{current} is a symbolic link (to {os.readlink(current)}); outputs are written only "
+                "to real directories inside the package or to an output directory you name"
+            )
         if current.exists() and not current.is_dir():
             raise UnsafeOutput(f"{current} is not a directory")
 
 
-def output_dir(package_dir: Path, explicit: str | os.PathLike[str] | None = None, default: str = "build",
-               entries: tuple[str, ...] = ()) -> Path:
+def output_dir(
+    package_dir: Path,
+    explicit: str | os.PathLike[str] | None = None,
+    default: str = "build",
+    entries: tuple[str, ...] = (),
+) -> Path:
     """The directory a command may write ``entries`` into, created if missing; raises UnsafeOutput.
 
     Without ``explicit``: ``package_dir/default``, refused when it or anything between it and the package is
@@ -70,8 +78,10 @@ def output_dir(package_dir: Path, explicit: str | os.PathLike[str] | None = None
         raise UnsafeOutput(f"{target} is not a directory")
     for entry in entries:
         if (target / entry).is_symlink():
-            raise UnsafeOutput(f"{target / entry} is a symbolic link (to {os.readlink(target / entry)}); "
-                               "an output is never written through a link")
+            raise UnsafeOutput(
+                f"{target / entry} is a symbolic link (to {os.readlink(target / entry)}); "
+                "an output is never written through a link"
+            )
     target.mkdir(parents=True, exist_ok=True)
     return target
 
@@ -152,8 +162,9 @@ def write_file(path: str | os.PathLike[str], data: bytes, root: str | os.PathLik
         root = Path(os.path.abspath(root))
         _refuse_links(root, path.parent.relative_to(root))
     if path.is_symlink():
-        raise UnsafeOutput(f"{path} is a symbolic link (to {os.readlink(path)}); an output is never written "
-                           "through a link")
+        raise UnsafeOutput(
+            f"{path} is a symbolic link (to {os.readlink(path)}); an output is never written through a link"
+        )
     if path.exists() and not path.is_file():
         raise UnsafeOutput(f"{path} is not a regular file; nothing is written there")
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

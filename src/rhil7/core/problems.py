@@ -5,6 +5,7 @@ A problem is data first (frictionless-style): a stable code, the file, the row
 expected and what was found. Text, JSON and GitHub annotations are renderings
 of the same list; nothing here decides validity.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,9 @@ def sorted_problems(problems: list[Problem]) -> list[Problem]:
     return sorted(set(problems), key=Problem.sort_key)
 
 
-def descriptor_problem(pointer: str, code: str, expected: str, found: str, message: str,
-                       field: str | None = None) -> Problem:
+def descriptor_problem(
+    pointer: str, code: str, expected: str, found: str, message: str, field: str | None = None
+) -> Problem:
     """A problem of datapackage.json, at a JSON pointer."""
     return Problem("datapackage.json", None, field, code, expected, found, message, "safety", pointer=pointer)
 
@@ -53,11 +55,19 @@ OMITTED = "problems-omitted"
 
 def omitted_problem(file: str, code: str, count: int, shown: int) -> Problem:
     """Stands for ``count`` problems of ``code`` in ``file`` that are not listed (frictionless' limitErrors)."""
-    return Problem(file=file, row=None, field=None, code=OMITTED,
-                   expected=f"at most {shown} listed problems of one code",
-                   found=f"{count} more {code} problem(s)",
-                   message=f"{count} more '{code}' problem(s) in this file are not listed; fix the listed ones "
-                           "(often one cause) and validate again.", stage="safety", omitted=count, omitted_code=code)
+    return Problem(
+        file=file,
+        row=None,
+        field=None,
+        code=OMITTED,
+        expected=f"at most {shown} listed problems of one code",
+        found=f"{count} more {code} problem(s)",
+        message=f"{count} more '{code}' problem(s) in this file are not listed; fix the listed ones "
+        "(often one cause) and validate again.",
+        stage="safety",
+        omitted=count,
+        omitted_code=code,
+    )
 
 
 def omitted_count(problem: Problem) -> tuple[str, int]:

@@ -15,6 +15,7 @@ read, e.g. a git blob), ``load_descriptor``, ``project_descriptor`` (the canonic
 rhil7: code-side data, read through importlib.resources), and ``check_resource`` / ``locate_resource`` /
 ``read_resource`` for tables.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -72,6 +73,7 @@ class SafeResource:
 
 # ------------------------------------------------------------------ opening one file, safely
 
+
 def _parts(relpath: str | os.PathLike[str]) -> tuple[str, ...]:
     text = os.fspath(relpath)
     parts = PurePosixPath(text).parts
@@ -81,9 +83,17 @@ def _parts(relpath: str | os.PathLike[str]) -> tuple[str, ...]:
 
 
 def _kind(mode: int) -> str:
-    return ("a directory" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else
-            "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else
-            "not a regular file")
+    return (
+        "a directory"
+        if stat.S_ISDIR(mode)
+        else "a named pipe (FIFO)"
+        if stat.S_ISFIFO(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "not a regular file"
+    )
 
 
 def _link_problem(root: Path, current: Path, relpath: str) -> UnsafeFile:
@@ -92,14 +102,23 @@ def _link_problem(root: Path, current: Path, relpath: str) -> UnsafeFile:
     except (OSError, RuntimeError):  # a loop of links
         inside = False
     if not inside:
-        return UnsafeFile(relpath, "path-outside-package", f"{current.relative_to(root).as_posix()} is a symbolic "
-                          "link that leaves the package directory; it is not followed")
-    return UnsafeFile(relpath, "symbolic-link", f"{current.relative_to(root).as_posix()} is a symbolic link; a "
-                      "package is read only from its own regular files (commit the file itself)")
+        return UnsafeFile(
+            relpath,
+            "path-outside-package",
+            f"{current.relative_to(root).as_posix()} is a symbolic "
+            "link that leaves the package directory; it is not followed",
+        )
+    return UnsafeFile(
+        relpath,
+        "symbolic-link",
+        f"{current.relative_to(root).as_posix()} is a symbolic link; a "
+        "package is read only from its own regular files (commit the file itself)",
+    )
 
 
-def checked_stat(root: str | os.PathLike[str], relpath: str | os.PathLike[str], limit: int | None = None,
-                 links_allowed: bool = False) -> os.stat_result:
+def checked_stat(
+    root: str | os.PathLike[str], relpath: str | os.PathLike[str], limit: int | None = None, links_allowed: bool = False
+) -> os.stat_result:
     """The lstat of ``root/relpath`` when it may be read: no symbolic link on any component below ``root``, a
     regular file, one name only (unless ``links_allowed``: a file of the checkout, not of a contribution), at
     most ``limit`` bytes. Raises UnsafeFile."""
@@ -117,21 +136,33 @@ def checked_stat(root: str | os.PathLike[str], relpath: str | os.PathLike[str], 
         if stat.S_ISLNK(info.st_mode):
             raise _link_problem(root, current, relpath)
         if i < len(parts) - 1 and not stat.S_ISDIR(info.st_mode):
-            raise UnsafeFile(relpath, "missing-file", f"{'/'.join(parts[:i + 1])} is not a directory")
+            raise UnsafeFile(relpath, "missing-file", f"{'/'.join(parts[: i + 1])} is not a directory")
     if not stat.S_ISREG(info.st_mode):
-        raise UnsafeFile(relpath, "not-a-file", f"{_kind(info.st_mode)}, not a regular file; it is never opened",
-                         _kind(info.st_mode))
+        raise UnsafeFile(
+            relpath, "not-a-file", f"{_kind(info.st_mode)}, not a regular file; it is never opened", _kind(info.st_mode)
+        )
     if info.st_nlink > 1 and not links_allowed:
-        raise UnsafeFile(relpath, "hard-link", f"a hard link ({info.st_nlink} names for one file): the file may "
-                         "lie outside the package; commit a copy of it", f"{info.st_nlink} links")
+        raise UnsafeFile(
+            relpath,
+            "hard-link",
+            f"a hard link ({info.st_nlink} names for one file): the file may "
+            "lie outside the package; commit a copy of it",
+            f"{info.st_nlink} links",
+        )
     if limit is not None and info.st_size > limit:
-        raise UnsafeFile(relpath, "file-too-large", f"{info.st_size} bytes, more than the {limit} allowed",
-                         f"{info.st_size} bytes", f"at most {limit} bytes")
+        raise UnsafeFile(
+            relpath,
+            "file-too-large",
+            f"{info.st_size} bytes, more than the {limit} allowed",
+            f"{info.st_size} bytes",
+            f"at most {limit} bytes",
+        )
     return info
 
 
-def open_regular(root: str | os.PathLike[str], relpath: str | os.PathLike[str], limit: int | None = None,
-                 links_allowed: bool = False) -> int:
+def open_regular(
+    root: str | os.PathLike[str], relpath: str | os.PathLike[str], limit: int | None = None, links_allowed: bool = False
+) -> int:
     """A file descriptor of ``root/relpath`` (read only) after ``checked_stat``; opened without following a
     link and without blocking, and refused when what was opened is not what was looked at. Close it."""
     info = checked_stat(root, relpath, limit, links_allowed)
@@ -146,8 +177,9 @@ def open_regular(root: str | os.PathLike[str], relpath: str | os.PathLike[str], 
     return fd
 
 
-def read_bytes(root: str | os.PathLike[str], relpath: str | os.PathLike[str], limit: int,
-               links_allowed: bool = False) -> bytes:
+def read_bytes(
+    root: str | os.PathLike[str], relpath: str | os.PathLike[str], limit: int, links_allowed: bool = False
+) -> bytes:
     """The bytes of ``root/relpath`` (at most ``limit``), through ``open_regular``; raises UnsafeFile."""
     fd = open_regular(root, relpath, limit, links_allowed)
     with os.fdopen(fd, "rb") as fh:
@@ -157,8 +189,9 @@ def read_bytes(root: str | os.PathLike[str], relpath: str | os.PathLike[str], li
     return data
 
 
-def read_text(root: str | os.PathLike[str], relpath: str | os.PathLike[str], limit: int,
-              links_allowed: bool = False) -> str:
+def read_text(
+    root: str | os.PathLike[str], relpath: str | os.PathLike[str], limit: int, links_allowed: bool = False
+) -> str:
     """The UTF-8 text (a BOM dropped) of ``root/relpath``; raises UnreadableInput."""
     data = read_bytes(root, relpath, limit, links_allowed)
     try:
@@ -167,14 +200,20 @@ def read_text(root: str | os.PathLike[str], relpath: str | os.PathLike[str], lim
         raise UnreadableInput(f"{os.fspath(relpath)}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
 
 
-def read_json(root: str | os.PathLike[str], relpath: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS,
-              links_allowed: bool = False) -> Any:
+def read_json(
+    root: str | os.PathLike[str],
+    relpath: str | os.PathLike[str],
+    limits: Limits = DEFAULT_LIMITS,
+    links_allowed: bool = False,
+) -> Any:
     """The JSON value of ``root/relpath`` (``parse_json``), at most ``limits.max_descriptor_bytes``."""
-    return parse_json(read_bytes(root, relpath, limits.max_descriptor_bytes, links_allowed), os.fspath(relpath),
-                      limits.max_json_depth)
+    return parse_json(
+        read_bytes(root, relpath, limits.max_descriptor_bytes, links_allowed), os.fspath(relpath), limits.max_json_depth
+    )
 
 
 # ------------------------------------------------------------------ JSON
+
 
 class _DuplicateKey(Exception):
     def __init__(self, key: str):
@@ -194,12 +233,12 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _line_of_duplicate(text: str, key: str) -> int | None:
     """The line of the repeated ``key``: the text parsed again (error path only) by json's pure-Python parser,
     whose objects know where they start, then the key's second occurrence from there."""
+
     # json's pure-Python internals used here and in _second_member (JSONObject, parse_object, scan_once, scanner,
     # WHITESPACE, scanstring) are not in typeshed's stubs, which list only the public API: hence the ignores
     def parse_object(s_and_end: tuple[str, int], *rest: Any) -> tuple[dict[str, Any], int]:
         try:
-            return cast("tuple[dict[str, Any], int]",
-                        json.decoder.JSONObject(s_and_end, *rest))  # type: ignore[attr-defined]
+            return cast("tuple[dict[str, Any], int]", json.decoder.JSONObject(s_and_end, *rest))  # type: ignore[attr-defined]
         except _DuplicateKey as exc:
             exc.at = s_and_end[1] if exc.at is None else exc.at  # (the innermost object: the first to see it)
             raise
@@ -273,17 +312,20 @@ def parse_json(raw: bytes, label: str, max_depth: int = DEFAULT_LIMITS.max_json_
     except _DuplicateKey as exc:
         line = _line_of_duplicate(text, exc.key)
         where = f" (line {line})" if line else ""
-        raise UnreadableInput(f"{label}{where}: the key {exc.key!r} appears twice in one object; JSON readers "
-                              "disagree on which value wins (Python keeps the last, R's jsonlite the first), so "
-                              "write it once") from None
+        raise UnreadableInput(
+            f"{label}{where}: the key {exc.key!r} appears twice in one object; JSON readers "
+            "disagree on which value wins (Python keeps the last, R's jsonlite the first), so "
+            "write it once"
+        ) from None
     except json.JSONDecodeError as exc:
         raise UnreadableInput(f"{label}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     except RecursionError:
         raise UnreadableInput(f"{label}: JSON nested too deeply to read (at most {max_depth} levels)") from None
     deep = too_deep(value, max_depth)
     if deep is not None:
-        raise UnreadableInput(f"{label}: JSON nested more than {max_depth} levels deep (at {deep[:80]}); "
-                              "nothing else is read")
+        raise UnreadableInput(
+            f"{label}: JSON nested more than {max_depth} levels deep (at {deep[:80]}); nothing else is read"
+        )
     return value
 
 
@@ -300,8 +342,9 @@ def load_descriptor(package_dir: Path, limits: Limits = DEFAULT_LIMITS) -> dict[
         raise UnreadableInput(f"{descriptor_path}: {reason}") from None
     descriptor = parse_descriptor(raw, str(descriptor_path), limits)
     if len(descriptor["resources"]) > limits.max_resources:
-        raise UnreadableInput(f"{descriptor_path}: {len(descriptor['resources'])} resources, more than "
-                              f"{limits.max_resources}")
+        raise UnreadableInput(
+            f"{descriptor_path}: {len(descriptor['resources'])} resources, more than {limits.max_resources}"
+        )
     return descriptor
 
 
@@ -328,13 +371,17 @@ def project_descriptor() -> dict[str, Any]:
 def project_paths(canonical: dict[str, Any] | None = None) -> dict[str, str]:
     """Each resource's own path in the project (``canonical``, default the shipped descriptor), by name."""
     canonical = project_descriptor() if canonical is None else canonical
-    return {r["name"]: r["path"] for r in canonical["resources"]
-            if isinstance(r, dict) and isinstance(r.get("name"), str) and isinstance(r.get("path"), str)}
+    return {
+        r["name"]: r["path"]
+        for r in canonical["resources"]
+        if isinstance(r, dict) and isinstance(r.get("name"), str) and isinstance(r.get("path"), str)
+    }
 
 
 def _problem(file: str, code: str, expected: str, found: str, message: str, row: int | None = None) -> Problem:
-    return Problem(file=file, row=row, field=None, code=code, expected=expected, found=found,
-                   message=message, stage="safety")
+    return Problem(
+        file=file, row=row, field=None, code=code, expected=expected, found=found, message=message, stage="safety"
+    )
 
 
 def _first_bad_utf8(data: memoryview) -> tuple[int, int] | None:
@@ -345,7 +392,7 @@ def _first_bad_utf8(data: memoryview) -> tuple[int, int] | None:
     for start in range(0, len(data), _DECODED):  # a mebibyte at a time: the text of a whole table is not needed
         pending = len(decoder.getstate()[0])  # (the bytes of a character cut by the previous piece)
         try:
-            decoder.decode(data[start:start + _DECODED], final=start + _DECODED >= len(data))
+            decoder.decode(data[start : start + _DECODED], final=start + _DECODED >= len(data))
         except UnicodeDecodeError as exc:
             offset = start - pending + exc.start
             return offset, bytes(data[:offset]).count(b"\n") + 1
@@ -384,16 +431,33 @@ def _header_problems(root: Path, resource: dict[str, Any], path_value: str, limi
         head = fh.read(limit + 1)
     end = min((i for i in (head.find(b"\n"), head.find(b"\r")) if i != -1), default=-1)
     if end == -1 and len(head) > limit:
-        return [_problem(path_value, "header-too-long", f"a header line of at most {limit} bytes",
-                         f"no line end in the first {limit} bytes", "The first line is longer than any header of "
-                         "this schema can be.", row=1)]
-    line = head[:end if end != -1 else len(head)].decode("utf-8", errors="replace").removeprefix("\ufeff")
+        return [
+            _problem(
+                path_value,
+                "header-too-long",
+                f"a header line of at most {limit} bytes",
+                f"no line end in the first {limit} bytes",
+                "The first line is longer than any header of this schema can be.",
+                row=1,
+            )
+        ]
+    line = head[: end if end != -1 else len(head)].decode("utf-8", errors="replace").removeprefix("\ufeff")
     labels = csv_cells(line)
     if len(labels) <= width:
         return []
-    return [Problem(path_value, 1, label, "extra-label", f"at most {width} columns, as in the Table Schema",
-                    label[:80], "Extra Label: the header has more columns than the Table Schema", "safety")
-            for label in labels[width:]]
+    return [
+        Problem(
+            path_value,
+            1,
+            label,
+            "extra-label",
+            f"at most {width} columns, as in the Table Schema",
+            label[:80],
+            "Extra Label: the header has more columns than the Table Schema",
+            "safety",
+        )
+        for label in labels[width:]
+    ]
 
 
 def csv_cells(line: str) -> list[str]:
@@ -407,12 +471,20 @@ def csv_cells(line: str) -> list[str]:
 _UNSAFE_FILE = {  # what each reason to refuse a file expects, and what a contributor should do
     "missing-file": ("an existing CSV file", "The resource's file does not exist."),
     "path-outside-package": ("a path inside the package directory", "The path leaves the package directory."),
-    "symbolic-link": ("a regular file inside the package", "The table is a symbolic link (or lies behind one); "
-                      "links are never followed: commit the file itself under its own path."),
-    "not-a-file": ("a regular CSV file", "The path names something that is not a regular file (a named pipe, a "
-                   "device or a directory); it is never opened."),
-    "hard-link": ("a file with one name", "The table is a hard link: the same file has another name, possibly "
-                  "outside the package; commit a copy of it."),
+    "symbolic-link": (
+        "a regular file inside the package",
+        "The table is a symbolic link (or lies behind one); "
+        "links are never followed: commit the file itself under its own path.",
+    ),
+    "not-a-file": (
+        "a regular CSV file",
+        "The path names something that is not a regular file (a named pipe, a "
+        "device or a directory); it is never opened.",
+    ),
+    "hard-link": (
+        "a file with one name",
+        "The table is a hard link: the same file has another name, possibly outside the package; commit a copy of it.",
+    ),
     "file-too-large": ("a smaller file", "The file is larger than the validator accepts."),
     "bad-path": ("one relative path to a CSV file", "The path cannot be opened."),
 }
@@ -425,8 +497,12 @@ def unsafe_file_problem(exc: UnsafeFile) -> Problem:
     return _problem(exc.relpath, exc.code, exc.expected or expected, found[:160], message)
 
 
-def check_resource(package_dir: Path, resource: dict[str, Any], limits: Limits = DEFAULT_LIMITS,
-                   canonical: dict[str, Any] | None = None) -> tuple[SafeResource | None, list[Problem]]:
+def check_resource(
+    package_dir: Path,
+    resource: dict[str, Any],
+    limits: Limits = DEFAULT_LIMITS,
+    canonical: dict[str, Any] | None = None,
+) -> tuple[SafeResource | None, list[Problem]]:
     """The resource, its file located (``locate_resource``, at the project's own path for it: ``canonical``,
     default the descriptor shipped with rhil7) and read (``read_resource``), or its problems."""
     name = resource.get("name") if isinstance(resource, dict) else None
@@ -435,8 +511,9 @@ def check_resource(package_dir: Path, resource: dict[str, Any], limits: Limits =
     return (None, problems) if located is None else read_resource(located, limits)
 
 
-def locate_resource(package_dir: Path, resource: dict[str, Any], limits: Limits = DEFAULT_LIMITS,
-                    project_path: str | None = None) -> tuple[SafeResource | None, list[Problem]]:
+def locate_resource(
+    package_dir: Path, resource: dict[str, Any], limits: Limits = DEFAULT_LIMITS, project_path: str | None = None
+) -> tuple[SafeResource | None, list[Problem]]:
     """The resource's file, if it may be read at all: a relative path inside the package (``project_path``, when
     given, the only one accepted) to a regular file (``checked_stat``), within the size limit, with a header no
     wider than the schema (only its first line is read)."""
@@ -444,21 +521,49 @@ def locate_resource(package_dir: Path, resource: dict[str, Any], limits: Limits 
     path_value = resource.get("path")
     label = path_value if isinstance(path_value, str) else f"resource {name}"
     if "data" in resource and path_value is None:
-        return None, [_problem(label, "inline-data", "a CSV file path", "inline data",
-                               "Inline data is not accepted; put the table in a CSV file inside the package.")]
+        return None, [
+            _problem(
+                label,
+                "inline-data",
+                "a CSV file path",
+                "inline data",
+                "Inline data is not accepted; put the table in a CSV file inside the package.",
+            )
+        ]
     if not isinstance(path_value, str) or not path_value or len(path_value) > MAX_PATH or not path_value.isprintable():
         label = f"resource {name}" if isinstance(path_value, str) else label
-        return None, [_problem(label, "bad-path", "one relative path to a CSV file", repr(path_value),
-                               "A resource must name exactly one CSV file by a relative path.")]
+        return None, [
+            _problem(
+                label,
+                "bad-path",
+                "one relative path to a CSV file",
+                repr(path_value),
+                "A resource must name exactly one CSV file by a relative path.",
+            )
+        ]
     if REMOTE.match(path_value):
-        return None, [_problem(path_value, "remote-path", "a relative path inside the package", path_value,
-                               "Remote resources are refused: validation never opens a network connection.")]
+        return None, [
+            _problem(
+                path_value,
+                "remote-path",
+                "a relative path inside the package",
+                path_value,
+                "Remote resources are refused: validation never opens a network connection.",
+            )
+        ]
     references = resource_reference_problems(resource, path_value)
     if references:
         return None, references
     if path_value.startswith(("/", "\\")) or re.match(r"^[a-zA-Z]:", path_value):
-        return None, [_problem(path_value, "absolute-path", "a relative path inside the package", path_value,
-                               "Absolute paths are refused.")]
+        return None, [
+            _problem(
+                path_value,
+                "absolute-path",
+                "a relative path inside the package",
+                path_value,
+                "Absolute paths are refused.",
+            )
+        ]
     if project_path is not None and path_value != project_path:
         return None, [path_changed_problem(path_value, project_path)]
     root = Path(package_dir).resolve()
@@ -469,21 +574,33 @@ def locate_resource(package_dir: Path, resource: dict[str, Any], limits: Limits 
         return None, [unsafe_file_problem(exc)]
     if header:  # a table wider than its schema is refused before anything reads more than its first line
         return None, header
-    return SafeResource(name=name, relpath=path_value, path=root / path_value, descriptor=resource,
-                        has_bom=False, root=root), []
+    return SafeResource(
+        name=name, relpath=path_value, path=root / path_value, descriptor=resource, has_bom=False, root=root
+    ), []
 
 
 def plain_relative_path(path_value: object) -> bool:
     """A path ``locate_resource`` would look for in the package (the others are refused for what they are)."""
-    return (isinstance(path_value, str) and 0 < len(path_value) <= MAX_PATH and path_value.isprintable()
-            and not REMOTE.match(path_value) and not path_value.startswith(("/", "\\"))
-            and not re.match(r"^[a-zA-Z]:", path_value) and ".." not in PurePosixPath(path_value).parts)
+    return (
+        isinstance(path_value, str)
+        and 0 < len(path_value) <= MAX_PATH
+        and path_value.isprintable()
+        and not REMOTE.match(path_value)
+        and not path_value.startswith(("/", "\\"))
+        and not re.match(r"^[a-zA-Z]:", path_value)
+        and ".." not in PurePosixPath(path_value).parts
+    )
 
 
 def path_changed_problem(path_value: str, project_path: str) -> Problem:
-    return _problem(path_value, "path-changed", f"{project_path} (the project's path for this table)", path_value,
-                    f"The resource's path is not the project's: every reader (rhil7 template, ingest, the README's "
-                    f"recipes) reads {project_path}; keep the table there.")
+    return _problem(
+        path_value,
+        "path-changed",
+        f"{project_path} (the project's path for this table)",
+        path_value,
+        f"The resource's path is not the project's: every reader (rhil7 template, ingest, the README's "
+        f"recipes) reads {project_path}; keep the table there.",
+    )
 
 
 def read_resource(res: SafeResource, limits: Limits = DEFAULT_LIMITS) -> tuple[SafeResource | None, list[Problem]]:
@@ -495,11 +612,18 @@ def read_resource(res: SafeResource, limits: Limits = DEFAULT_LIMITS) -> tuple[S
         data = _contents(root, below, limits.max_table_bytes)
     except UnsafeFile as exc:
         return None, [unsafe_file_problem(exc)]
-    has_bom = data[:len(UTF8_BOM)] == UTF8_BOM
-    body = memoryview(data)[len(UTF8_BOM) if has_bom else 0:]
+    has_bom = data[: len(UTF8_BOM)] == UTF8_BOM
+    body = memoryview(data)[len(UTF8_BOM) if has_bom else 0 :]
     if _NOT_BLANK.search(body) is None:  # (not body.strip(), which copies the whole file)
-        return None, [_problem(path_value, "empty-file", "a header row and data rows", "an empty file",
-                               "The file is empty; even a table with no rows needs its header.")]
+        return None, [
+            _problem(
+                path_value,
+                "empty-file",
+                "a header row and data rows",
+                "an empty file",
+                "The file is empty; even a table with no rows needs its header.",
+            )
+        ]
     bad = _first_bad_utf8(body)
     if bad is not None:
         offset, line = bad
@@ -509,15 +633,26 @@ def read_resource(res: SafeResource, limits: Limits = DEFAULT_LIMITS) -> tuple[S
             row = sum(1 for _ in csv.reader(io.StringIO(before, newline=""))) or None
         except csv.Error:
             row = None
-        problem = _problem(path_value, "encoding-error", "UTF-8 text",
-                           f"byte 0x{body[offset]:02x} at byte offset {offset + (3 if has_bom else 0)}, line {line}",
-                           "The file is not UTF-8; save it as UTF-8 (a BOM is accepted).", row=row)
+        problem = _problem(
+            path_value,
+            "encoding-error",
+            "UTF-8 text",
+            f"byte 0x{body[offset]:02x} at byte offset {offset + (3 if has_bom else 0)}, line {line}",
+            "The file is not UTF-8; save it as UTF-8 (a BOM is accepted).",
+            row=row,
+        )
         return None, [replace(problem, line=line)]
     scanned = scan_bytes(body, limits.max_table_rows)
     if scanned is None:
-        return None, [_problem(path_value, "too-many-rows", f"at most {limits.max_table_rows} rows",
-                               f"{line_breaks(body)} records (line ends: LF, CR LF or CR)",
-                               "The table has more rows than the validator accepts.")]
+        return None, [
+            _problem(
+                path_value,
+                "too-many-rows",
+                f"at most {limits.max_table_rows} rows",
+                f"{line_breaks(body)} records (line ends: LF, CR LF or CR)",
+                "The table has more rows than the validator accepts.",
+            )
+        ]
     line_ends = line_end_problems(path_value, scanned)
     if line_ends:  # refused, not repaired: DuckDB would read other cells than pandas or R
         return None, line_ends + _integrity_problems(resource, data, path_value)
@@ -531,18 +666,37 @@ def line_end_problems(path_value: str, scan: ByteScan) -> list[Problem]:
     pandas loads ``=q3``), so the file is refused with the line to fix, never repaired."""
     if scan.lone_cr is not None:
         line = scan.lone_cr
-        return [replace(_problem(path_value, "lone-cr", "lines ending in LF or CR LF",
-                                 f"line {line} ends in a lone CR (carriage return without line feed)",
-                                 "A lone CR ends this line: CSV readers disagree on where its records end (DuckDB "
-                                 "drops the next byte). Save the file with LF (or CR LF) line ends.",
-                                 row=scan.record_of_line(line)), line=line)]
+        return [
+            replace(
+                _problem(
+                    path_value,
+                    "lone-cr",
+                    "lines ending in LF or CR LF",
+                    f"line {line} ends in a lone CR (carriage return without line feed)",
+                    "A lone CR ends this line: CSV readers disagree on where its records end (DuckDB "
+                    "drops the next byte). Save the file with LF (or CR LF) line ends.",
+                    row=scan.record_of_line(line),
+                ),
+                line=line,
+            )
+        ]
     if scan.mixed_line is not None:
         line = scan.mixed_line
         first, other = ("CR LF", "LF") if scan.first_crlf else ("LF", "CR LF")
-        return [replace(_problem(path_value, "mixed-line-endings", f"every line ending in {first}, like line 1",
-                                 f"line {line} ends in {other}", "The file mixes LF and CR LF line ends: CSV readers "
-                                 "disagree on such a file. Save it with one kind of line end.",
-                                 row=scan.record_of_line(line)), line=line)]
+        return [
+            replace(
+                _problem(
+                    path_value,
+                    "mixed-line-endings",
+                    f"every line ending in {first}, like line 1",
+                    f"line {line} ends in {other}",
+                    "The file mixes LF and CR LF line ends: CSV readers "
+                    "disagree on such a file. Save it with one kind of line end.",
+                    row=scan.record_of_line(line),
+                ),
+                line=line,
+            )
+        ]
     return []
 
 
@@ -552,9 +706,15 @@ def _integrity_problems(resource: dict[str, Any], data: mmap.mmap | bytes, path_
     problems: list[Problem] = []
     size = resource.get("bytes")
     if isinstance(size, int) and not isinstance(size, bool) and size != len(data):
-        problems.append(_problem(path_value, "byte-count", f"{size} bytes, as the descriptor records",
-                                 f"{len(data)} bytes", "The file is not the one the descriptor describes (its size "
-                                 "differs)."))
+        problems.append(
+            _problem(
+                path_value,
+                "byte-count",
+                f"{size} bytes, as the descriptor records",
+                f"{len(data)} bytes",
+                "The file is not the one the descriptor describes (its size differs).",
+            )
+        )
     recorded = resource.get("hash")
     if isinstance(recorded, str) and recorded:
         algorithm, _, digest = recorded.rpartition(":")
@@ -562,7 +722,13 @@ def _integrity_problems(resource: dict[str, Any], data: mmap.mmap | bytes, path_
         if algorithm in ("md5", "sha1", "sha256", "sha512"):
             found = hashlib.new(algorithm, data).hexdigest()
             if found != digest.lower():
-                problems.append(_problem(path_value, "hash-count", f"{algorithm} {digest}, as the descriptor records",
-                                         f"{algorithm} {found}", "The file is not the one the descriptor describes "
-                                         "(its hash differs)."))
+                problems.append(
+                    _problem(
+                        path_value,
+                        "hash-count",
+                        f"{algorithm} {digest}, as the descriptor records",
+                        f"{algorithm} {found}",
+                        "The file is not the one the descriptor describes (its hash differs).",
+                    )
+                )
     return problems

@@ -14,6 +14,7 @@ through that sink's function here, and through nothing hand-written in a rendere
 Every function is pure and total (any value is turned into text with ``str``); all but ``markdown_block`` return
 one line.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,9 @@ _VISIBLE = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 def _visible(char: str) -> str:
     code = ord(char)
-    return _VISIBLE.get(char) or (f"\\x{code:02x}" if code < 0x100 else
-                                  f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return _VISIBLE.get(char) or (
+        f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+    )
 
 
 def terminal(value: object) -> str:
@@ -81,8 +83,19 @@ def github_line(value: object) -> str:
 # Markdown characters that make structure inside a line: HTML and entities (& < > "), table cells (|), code spans
 # and fences (`), links and images ([ ] and so "![x](y)"), backslash escapes (\), emphasis and strikethrough
 # (* ~; "_" only where it can open or close emphasis: between two letters it is part of a name like study_id).
-_MARKDOWN_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "|": "&#124;", "`": "&#96;",
-                      "[": "&#91;", "]": "&#93;", "\\": "&#92;", "*": "&#42;", "~": "&#126;"}
+_MARKDOWN_ENTITIES = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    '"': "&quot;",
+    "|": "&#124;",
+    "`": "&#96;",
+    "[": "&#91;",
+    "]": "&#93;",
+    "\\": "&#92;",
+    "*": "&#42;",
+    "~": "&#126;",
+}
 _MARKDOWN_SPECIAL = re.compile(r'[&<>"|`\[\]\\*~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])')
 # What makes a block when it starts a line: ATX heading, list item, setext underline or thematic break, ordered
 # list item ("1. " / "1)" then a blank or the end: "0.1.0" is no list), and leading blanks (four: a code block).
@@ -107,14 +120,15 @@ def markdown(value: object, *, code: bool = False) -> str:
     if code and text and "|" not in text:
         longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
         fence = "`" * (longest + 1)
-        pad = " " if text.startswith("`") or text.endswith("`") or (text[:1] == text[-1:] == " " and text.strip()) \
-            else ""
+        pad = (
+            " " if text.startswith("`") or text.endswith("`") or (text[:1] == text[-1:] == " " and text.strip()) else ""
+        )
         return f"{fence}{pad}{text}{pad}{fence}"
     text = _MARKDOWN_SPECIAL.sub(lambda m: _MARKDOWN_ENTITIES.get(m.group(), "&#95;"), text)
     start = _MARKDOWN_BLOCK_START.match(text)
     if start:
         index = start.end() - 1 if start.group()[-1] in ".)" else 0
-        text = text[:index] + f"&#{ord(text[index])};" + text[index + 1:]
+        text = text[:index] + f"&#{ord(text[index])};" + text[index + 1 :]
     return f"<code>{text}</code>" if code and text else text
 
 

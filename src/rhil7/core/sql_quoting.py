@@ -3,6 +3,7 @@
 Re-exported by rhil7.core.database (the documented place to import them from); a module of its own so that
 rhil7.core.vocabulary, which rhil7.core.database imports, can quote its words without an import cycle.
 """
+
 from __future__ import annotations
 
 

@@ -2,6 +2,7 @@
 forest plots, dictionary). What is data (the allowed codes) lives in the Table Schemas of datapackage.json;
 this module holds what the code means by them, and a test proves the two agree.
 """
+
 from __future__ import annotations
 
 import re
@@ -57,13 +58,20 @@ OUTCOMES = (
     Outcome("cd4", CONTINUOUS_TABLE, "CD4+ T cells", "10^9/L", HIGHER_IS_BETTER, "count"),
     Outcome("cd8", CONTINUOUS_TABLE, "CD8+ T cells", "10^9/L", HIGHER_IS_BETTER, "count"),
     Outcome("icu_los", CONTINUOUS_TABLE, "ICU length of stay", "days", LOWER_IS_BETTER, "stay", "icu_stay"),
-    Outcome("hospital_los", CONTINUOUS_TABLE, "Hospital length of stay", "days", LOWER_IS_BETTER, "stay",
-            "hospital_stay"),
+    Outcome(
+        "hospital_los", CONTINUOUS_TABLE, "Hospital length of stay", "days", LOWER_IS_BETTER, "stay", "hospital_stay"
+    ),
     Outcome("mortality", DICHOTOMOUS_TABLE, "Mortality", None, LOWER_IS_BETTER, "event"),
     Outcome("secondary_infection", DICHOTOMOUS_TABLE, "Secondary infection", None, LOWER_IS_BETTER, "event"),
     Outcome("sae", DICHOTOMOUS_TABLE, "Serious adverse events", None, LOWER_IS_BETTER, "event"),
-    Outcome("fever_respiratory_distress", DICHOTOMOUS_TABLE, "Fever and respiratory distress", None,
-            LOWER_IS_BETTER, "event"),
+    Outcome(
+        "fever_respiratory_distress",
+        DICHOTOMOUS_TABLE,
+        "Fever and respiratory distress",
+        None,
+        LOWER_IS_BETTER,
+        "event",
+    ),
 )
 OUTCOME_BY_CODE = {o.code: o for o in OUTCOMES}
 OUTCOMES_BY_TABLE = {t: tuple(o.code for o in OUTCOMES if o.table == t) for t in (CONTINUOUS_TABLE, DICHOTOMOUS_TABLE)}
@@ -126,8 +134,12 @@ class Model:
 
     def plan_settings(self) -> dict[str, str]:
         """The plan columns this model sets (``rhil7 reproduce --model``)."""
-        settings = {"model": self.effects, "pooling": self.pooling, "tau2_estimator": self.tau2_estimator,
-                    "adjustment": self.adjustment}
+        settings = {
+            "model": self.effects,
+            "pooling": self.pooling,
+            "tau2_estimator": self.tau2_estimator,
+            "adjustment": self.adjustment,
+        }
         return {column: value for column, value in settings.items() if value is not None}
 
 
@@ -152,11 +164,16 @@ TIMEPOINT_PATTERN = "^(" + "|".join(TIMEPOINT_UNIT_DAYS) + ")([0-9]+)$"
 TIMEPOINT_BEFORE = ("baseline",)
 # Named periods after every timed point, in this order.
 TIMEPOINT_PERIODS = ("icu_stay", "hospital_stay", "end_of_study")
-TIMEPOINT_WORDS = {"baseline": "at baseline", "icu_stay": "over the ICU stay",
-                   "hospital_stay": "over the hospital stay", "end_of_study": "at end of study"}
+TIMEPOINT_WORDS = {
+    "baseline": "at baseline",
+    "icu_stay": "over the ICU stay",
+    "hospital_stay": "over the hospital stay",
+    "end_of_study": "at end of study",
+}
 # The Table Schema's pattern for every timepoint field, built from the same grammar.
-TIMEPOINT_SCHEMA_PATTERN = "^(" + "|".join([*TIMEPOINT_BEFORE, *(f"{u}[0-9]+" for u in TIMEPOINT_UNIT_DAYS),
-                                            *TIMEPOINT_PERIODS]) + ")$"
+TIMEPOINT_SCHEMA_PATTERN = (
+    "^(" + "|".join([*TIMEPOINT_BEFORE, *(f"{u}[0-9]+" for u in TIMEPOINT_UNIT_DAYS), *TIMEPOINT_PERIODS]) + ")$"
+)
 _TIMED = re.compile(TIMEPOINT_PATTERN)
 
 
@@ -221,21 +238,29 @@ def t_975(df_max: int = T_975_LISTED) -> tuple[float, ...]:
 
 def _t975_macro() -> str:
     z = "z975()"
-    terms = [f"({z} ^ 3 + {z}) / (4 * df)", f"(5 * {z} ^ 5 + 16 * {z} ^ 3 + 3 * {z}) / (96 * df ^ 2)",
-             f"(3 * {z} ^ 7 + 19 * {z} ^ 5 + 17 * {z} ^ 3 - 15 * {z}) / (384 * df ^ 3)",
-             f"(79 * {z} ^ 9 + 776 * {z} ^ 7 + 1482 * {z} ^ 5 - 1920 * {z} ^ 3 - 945 * {z}) / (92160 * df ^ 4)"]
+    terms = [
+        f"({z} ^ 3 + {z}) / (4 * df)",
+        f"(5 * {z} ^ 5 + 16 * {z} ^ 3 + 3 * {z}) / (96 * df ^ 2)",
+        f"(3 * {z} ^ 7 + 19 * {z} ^ 5 + 17 * {z} ^ 3 - 15 * {z}) / (384 * df ^ 3)",
+        f"(79 * {z} ^ 9 + 776 * {z} ^ 7 + 1482 * {z} ^ 5 - 1920 * {z} ^ 3 - 945 * {z}) / (92160 * df ^ 4)",
+    ]
     listed = ", ".join(repr(t) for t in t_975())
-    return (f"CREATE OR REPLACE MACRO t975(df) AS CASE WHEN df >= 1 AND df <= {T_975_LISTED} "
-            f"THEN ([{listed}]::DOUBLE[])[df::BIGINT] "
-            f"WHEN df > {T_975_LISTED} THEN {z} + " + " + ".join(terms) + " END;")
+    return (
+        f"CREATE OR REPLACE MACRO t975(df) AS CASE WHEN df >= 1 AND df <= {T_975_LISTED} "
+        f"THEN ([{listed}]::DOUBLE[])[df::BIGINT] "
+        f"WHEN df > {T_975_LISTED} THEN {z} + " + " + ".join(terms) + " END;"
+    )
 
 
 def _statistic_incomplete_macro() -> str:
     columns = list(dict.fromkeys(c for cs in STATISTIC_COLUMNS.values() for c in cs))
-    cases = " ".join(f"WHEN {quote_literal(s)} THEN " + " OR ".join(f"{c} IS NULL" for c in cs)
-                     for s, cs in STATISTIC_COLUMNS.items())
-    return (f"CREATE OR REPLACE MACRO statistic_incomplete(statistic, {', '.join(columns)}) "
-            f"AS CASE statistic {cases} END;")
+    cases = " ".join(
+        f"WHEN {quote_literal(s)} THEN " + " OR ".join(f"{c} IS NULL" for c in cs)
+        for s, cs in STATISTIC_COLUMNS.items()
+    )
+    return (
+        f"CREATE OR REPLACE MACRO statistic_incomplete(statistic, {', '.join(columns)}) AS CASE statistic {cases} END;"
+    )
 
 
 def vocabulary_sql() -> str:
@@ -247,13 +272,16 @@ def vocabulary_sql() -> str:
     targets = " ".join(f"WHEN {quote_literal(u)} THEN {quote_literal(t)}" for u, (t, _) in UNITS.items())
     ranks = " ".join(f"WHEN {quote_literal(s)} THEN {i}" for i, s in enumerate(STATISTIC_PREFERENCE, 1))
     measures = " ".join(f"WHEN {quote_literal(o)} THEN {quote_literal(m)}" for o, m in OUTCOME_MEASURES.items())
-    return "\n".join([
-        "-- Generated from rhil7.core.vocabulary: the engine's constants and words, written once.",
-        f"CREATE OR REPLACE MACRO z975() AS {Z_975!r}::DOUBLE;",
-        f"CREATE OR REPLACE MACRO unit_factor(unit) AS CASE unit {factors} END;",
-        f"CREATE OR REPLACE MACRO analysis_unit(unit) AS CASE unit {targets} END;",
-        f"CREATE OR REPLACE MACRO statistic_rank(statistic) AS CASE statistic {ranks} END;",
-        _statistic_incomplete_macro(),
-        f"CREATE OR REPLACE MACRO outcome_measure(outcome) AS CASE outcome {measures} END;",
-        _t975_macro(),
-        ""])
+    return "\n".join(
+        [
+            "-- Generated from rhil7.core.vocabulary: the engine's constants and words, written once.",
+            f"CREATE OR REPLACE MACRO z975() AS {Z_975!r}::DOUBLE;",
+            f"CREATE OR REPLACE MACRO unit_factor(unit) AS CASE unit {factors} END;",
+            f"CREATE OR REPLACE MACRO analysis_unit(unit) AS CASE unit {targets} END;",
+            f"CREATE OR REPLACE MACRO statistic_rank(statistic) AS CASE statistic {ranks} END;",
+            _statistic_incomplete_macro(),
+            f"CREATE OR REPLACE MACRO outcome_measure(outcome) AS CASE outcome {measures} END;",
+            _t975_macro(),
+            "",
+        ]
+    )

@@ -4,6 +4,7 @@ The site is a folder of plain HTML, CSS and JavaScript (no server, no build step
 other host): the pages are written here from the release (``release_contents``) and the DuckDB-WASM files are
 copied from the npm package ``@duckdb/duckdb-wasm`` (``vendor``). ``build_site`` writes it atomically.
 """
+
 from __future__ import annotations
 
 from .build import SiteRefused, build_site

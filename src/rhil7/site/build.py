@@ -13,6 +13,7 @@ Layout of the built folder (open index.html, or serve the folder with any static
 Written into a staging folder next to the target, then moved into place with one rename (``core.paths.publish``):
 a reader sees the old site or the new one, never half of one.
 """
+
 from __future__ import annotations
 
 import json
@@ -82,16 +83,22 @@ def site_files(contents: ReleaseContents, examples: dict[str, bytes], contributi
     # runs the release's create_database.sql as it is, over the release's CSV files: the same SQL, the same tables
     # and views as `rhil7 build` and `rhil7 query`.
     tables = {r["path"]: f"{pages.RELEASE_DIR}/{r['path']}" for r in contents.descriptor["resources"]}
-    out["console/manifest.json"] = (json.dumps({"database": f"{pages.RELEASE_DIR}/{DATABASE_SQL}", "files": tables},
-                                               indent=1) + "\n").encode("utf-8")
+    out["console/manifest.json"] = (
+        json.dumps({"database": f"{pages.RELEASE_DIR}/{DATABASE_SQL}", "files": tables}, indent=1) + "\n"
+    ).encode("utf-8")
     out |= {f"queries/examples/{name}": data for name, data in examples.items()}
     out["vendor/apache-arrow/arrow-module.mjs"] = arrow_module().encode("utf-8")
     out[".nojekyll"] = b""  # GitHub Pages: serve the folder as it is
     return out
 
 
-def build_site(package_dir: Path, out: Path | None = None, duckdb_wasm: Path | None = None,
-               progress: Callable[[str], None] = lambda m: None, release: Path | None = None) -> Path:
+def build_site(
+    package_dir: Path,
+    out: Path | None = None,
+    duckdb_wasm: Path | None = None,
+    progress: Callable[[str], None] = lambda m: None,
+    release: Path | None = None,
+) -> Path:
     """Build the site of ``package_dir`` into ``out`` (default: build/site of the package); its path.
 
     ``release``: the release zip to show (what the release workflow publishes); without it, a snapshot of the
@@ -101,12 +108,16 @@ def build_site(package_dir: Path, out: Path | None = None, duckdb_wasm: Path | N
     package is invalid."""
     package_dir = Path(package_dir)
     if duckdb_wasm is None:  # the package's own node_modules (a checkout), else the one where rhil7 runs
-        duckdb_wasm = next((d for d in (package_dir / DEFAULT_DIST, DEFAULT_DIST.absolute()) if d.is_dir()),
-                           package_dir / DEFAULT_DIST)
+        duckdb_wasm = next(
+            (d for d in (package_dir / DEFAULT_DIST, DEFAULT_DIST.absolute()) if d.is_dir()), package_dir / DEFAULT_DIST
+        )
     vendored = vendored_files(Path(duckdb_wasm))
     try:
-        contents = (read_release(Path(release), package_dir) if release is not None
-                    else snapshot_contents(package_dir, progress))
+        contents = (
+            read_release(Path(release), package_dir)
+            if release is not None
+            else snapshot_contents(package_dir, progress)
+        )
         contributing = package_file(package_dir, "CONTRIBUTING.md")
         examples = example_queries(package_dir)
         for name in examples:

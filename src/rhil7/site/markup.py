@@ -4,6 +4,7 @@
 characters themselves, so its result is safe as element text and inside a double-quoted attribute (never put it in
 a single-quoted one: ``'`` is left as is). Markup of our own is written here, around escaped values only.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,9 +14,16 @@ import re
 from rhil7.core.sinks import markdown
 
 SITE_NAME = "rhIL-7 lymphopenia trials"
-NAV = [("index.html", "Home"), ("trials.html", "Trials"), ("coverage.html", "Coverage"),
-       ("results.html", "Reproduction"), ("dictionary.html", "Data dictionary"), ("downloads.html", "Downloads"),
-       ("console.html", "SQL console"), ("contribute.html", "Contribute")]
+NAV = [
+    ("index.html", "Home"),
+    ("trials.html", "Trials"),
+    ("coverage.html", "Coverage"),
+    ("results.html", "Reproduction"),
+    ("dictionary.html", "Data dictionary"),
+    ("downloads.html", "Downloads"),
+    ("console.html", "SQL console"),
+    ("contribute.html", "Contribute"),
+]
 _SAFE_ID = re.compile(r"[^A-Za-z0-9_-]")
 _WEB_ADDRESS = re.compile(r"^https?://[^\s\"<>]+$")
 
@@ -63,15 +71,18 @@ def table(headers: list[str], rows: list[list[str]], caption: str = "", cls: str
     body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>\n" for row in rows)
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     klass = f' class="{cls}"' if cls else ""
-    return (f'<div class="scroll" tabindex="0" role="region" aria-label="{esc(caption or "table")}">'
-            f"<table{klass}>{cap}<thead><tr>{head}</tr></thead><tbody>\n{body}</tbody></table></div>")
+    return (
+        f'<div class="scroll" tabindex="0" role="region" aria-label="{esc(caption or "table")}">'
+        f"<table{klass}>{cap}<thead><tr>{head}</tr></thead><tbody>\n{body}</tbody></table></div>"
+    )
 
 
 def page(filename: str, title: str, body: str, version: str, head_extra: str = "") -> str:
     """A whole page: skip link, site header, navigation (the current page marked), main, footer."""
     current = ' aria-current="page"'
-    links = "".join(f'<li><a href="{href}"{current if href == filename else ""}>{label}</a></li>'
-                    for href, label in NAV)
+    links = "".join(
+        f'<li><a href="{href}"{current if href == filename else ""}>{label}</a></li>' for href, label in NAV
+    )
     return f"""<!doctype html>
 <html lang="en">
 <head>

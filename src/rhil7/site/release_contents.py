@@ -6,6 +6,7 @@ temporary folder (validated and reproduced, never recorded in releases.json), wh
 The archive is checked against its SHA256SUMS and its descriptor's hashes before anything is read from it; the
 tables come from its Parquet files, the reproduction from ``report/reproduction.json``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,14 +22,22 @@ from typing import Callable
 from rhil7.release import ReleaseRefused, check_member_name, make_release, verify_archive
 
 PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*\.zip")
-KINDS = (("tables/", "table"), ("spreadsheet/", "spreadsheet"), ("parquet/", "parquet"), ("report/", "report"),
-         ("docs/", "documentation"), ("datapackage.json", "descriptor"), ("create_database.sql", "database"),
-         ("README.md", "readme"), ("SHA256SUMS", "checksums"))
+KINDS = (
+    ("tables/", "table"),
+    ("spreadsheet/", "spreadsheet"),
+    ("parquet/", "parquet"),
+    ("report/", "report"),
+    ("docs/", "documentation"),
+    ("datapackage.json", "descriptor"),
+    ("create_database.sql", "database"),
+    ("README.md", "readme"),
+    ("SHA256SUMS", "checksums"),
+)
 
 
 @dataclass
 class ReleaseFile:
-    path: str   # inside the release folder
+    path: str  # inside the release folder
     data: bytes
 
     @property
@@ -43,11 +52,11 @@ class ReleaseFile:
 @dataclass
 class ReleaseContents:
     package_dir: Path | None  # the package the site is built for (its queries/ and CONTRIBUTING.md)
-    archive_name: str         # a plain file name (letters, digits, . _ + -), whatever the zip was called
-    archive: bytes            # the zip itself, offered whole on the downloads page
+    archive_name: str  # a plain file name (letters, digits, . _ + -), whatever the zip was called
+    archive: bytes  # the zip itself, offered whole on the downloads page
     members: list[ReleaseFile]
-    descriptor: dict          # the released datapackage.json
-    tables: dict              # resource name -> DataFrame, from the release's Parquet files
+    descriptor: dict  # the released datapackage.json
+    tables: dict  # resource name -> DataFrame, from the release's Parquet files
     reproduction: list[dict]  # report/reproduction.json
 
     def files(self) -> dict[str, bytes]:
