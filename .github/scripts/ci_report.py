@@ -8,6 +8,7 @@ Standard library only: the workflow runs it whatever happened to the install or 
 leaves through the escaping function of its sink, rhil7.core.sinks (standard library only too), imported from this
 checkout's src/ without installing anything.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,15 +55,25 @@ def summary(report: dict, diff_text: str | None) -> str:
     elif not problems:
         out.append("VALID: no problems.")
     else:
-        out += [f"INVALID: {len(problems)} problem(s).", "",
-                "| file | row | field | problem | expected | found |", "|---|---|---|---|---|---|"]
+        out += [
+            f"INVALID: {len(problems)} problem(s).",
+            "",
+            "| file | row | field | problem | expected | found |",
+            "|---|---|---|---|---|---|",
+        ]
         for p in problems:
-            cells = [p.get(k) for k in ("file", "row", "field")] + [f"{p.get('code', '')}: {p.get('message', '')}",
-                                                                    p.get("expected"), p.get("found")]
+            cells = [p.get(k) for k in ("file", "row", "field")] + [
+                f"{p.get('code', '')}: {p.get('message', '')}",
+                p.get("expected"),
+                p.get("found"),
+            ]
             out.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     out += ["", "## What this pull request changes (`rhil7 diff` against its base)", ""]
-    out += [markdown_block(diff_text.rstrip())] if diff_text and diff_text.strip() else \
-        ["(no diff: see the diff step's log)"]
+    out += (
+        [markdown_block(diff_text.rstrip())]
+        if diff_text and diff_text.strip()
+        else ["(no diff: see the diff step's log)"]
+    )
     return "\n".join(out) + "\n"
 
 
