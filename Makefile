@@ -27,7 +27,7 @@ reproduce: $(STAMP)
 	$(BIN)/rhil7 reproduce
 
 test: lint
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 # validate + the data-dependent tests: what a pull request adding numbers must pass (under a minute)
 check: $(STAMP)
@@ -36,7 +36,7 @@ check: $(STAMP)
 
 # everything but the tests marked slow, for the edit-test loop
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadfile --skip-slow -q
+	$(BIN)/python -m pytest -n auto --dist worksteal --skip-slow -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
