@@ -682,14 +682,6 @@ def test_diff_of_a_malformed_descriptor_warns_never_crashes(package, tmp_path, c
     assert "table sources is not read: its Table Schema is malformed" in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="template reads the contributed descriptor and tables unchecked "
-    "(src/rhil7/sheet.py: _fields does next(r ... if r['name'] == name)['schema']['fields'], "
-    "template_rows indexes s['study_id'], a['arm_role'], c['status']): a resource that is not an "
-    "object (TypeError) or a table without its key column (KeyError) ends in exit 3; template "
-    "should refuse a package whose shape validate refuses, with exit 1",
-)
 @pytest.mark.parametrize(
     "change",
     [
@@ -699,6 +691,9 @@ def test_diff_of_a_malformed_descriptor_warns_never_crashes(package, tmp_path, c
     ids=["a resource that is a string", "studies without its study_id column"],
 )
 def test_template_on_a_package_of_the_wrong_shape_is_a_clear_error(package, tmp_path, change, capsys):
+    """template writes a sheet only from a package the gate accepts: a malformed one is refused, exit 1 or 2."""
     change(package)
     code = main(["template", "francois2018", "--package", str(package), "--out", str(tmp_path / "sheet.csv")])
-    assert code in (1, 2) and "internal error" not in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code in (1, 2) and "internal error" not in err and "rhil7 template:" in err
+    assert not (tmp_path / "sheet.csv").exists()

@@ -468,17 +468,29 @@ def cmd_quality(args) -> int:
     return EXIT_OK if report.success else EXIT_INVALID
 
 
+class TemplateRefused(Exception):
+    """The package does not validate: a sheet is never written from a package the gate refuses."""
+
+
 def cmd_template(args) -> int:
+    from .gate import require_valid
     from .sheet import SheetError, render_sheet, template_rows
     from .study_sheet import study_template
 
+    package_dir = _package_dir(args.package)
+    try:
+        # the sheet is built from the package's descriptor and tables: only from what the gate accepted
+        require_valid(package_dir, TemplateRefused)
+    except TemplateRefused as exc:
+        print(f"rhil7 template: {exc}", file=sys.stderr)
+        return EXIT_INVALID
     try:
         if args.new_study:
             if not (args.source and args.condition):
                 raise UsageError("--new-study needs --source SOURCE_ID and --condition CONDITION")
-            columns, rows = study_template(_package_dir(args.package), args.study_id, args.source, args.condition)
+            columns, rows = study_template(package_dir, args.study_id, args.source, args.condition)
         else:
-            columns, rows = template_rows(_package_dir(args.package), args.study_id, args.source)
+            columns, rows = template_rows(package_dir, args.study_id, args.source)
     except SheetError as exc:
         raise UsageError(str(exc)) from None
     text = render_sheet(columns, rows)
