@@ -87,3 +87,22 @@ def test_query_outside_a_package_says_what_it_takes(tmp_path, monkeypatch):
     done = run_cli("query", "SELECT 1", cwd=tmp_path)
     assert done.returncode == 2
     assert "give --database FILE" in done.stderr and "pass a package directory" not in done.stderr
+
+
+def test_a_missing_optional_dependency_names_its_extra(monkeypatch, capsys):
+    """rhil7 quality on a plain install (no Great Expectations, no RE2): exit 2 naming the extra, never exit 3."""
+    from rhil7 import cli
+
+    def quality_without_its_extra(args):
+        raise ModuleNotFoundError("No module named 're2'", name="re2")
+
+    monkeypatch.setitem(cli.COMMANDS, "quality", quality_without_its_extra)
+    assert cli.main(["quality"]) == 2
+    assert "rhil7-lymphopenia[quality]" in capsys.readouterr().err
+
+    def a_bug(args):
+        raise ModuleNotFoundError("No module named 'nothing_we_use'", name="nothing_we_use")
+
+    monkeypatch.setitem(cli.COMMANDS, "quality", a_bug)
+    assert cli.main(["quality"]) == 3
+    assert "internal error" in capsys.readouterr().err

@@ -43,6 +43,8 @@ from .query import CELL_WIDTH, FORMATS as QUERY_FORMATS, QueryError, QueryLimits
 from .query import positive_seconds, render_results, run_queries
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+# optional modules and the extra (pyproject.toml) that installs each: a missing one is exit 2 saying so, never exit 3
+OPTIONAL_MODULES = {"great_expectations": "quality", "re2": "quality"}
 # Arrow's default allocator (mimalloc) is slowest on first use of fresh memory, which is all a one-shot
 # command does: reading a 200 MB table cold took about 1.0 s with it and 0.75 s with the system allocator
 # (jemalloc: the same, but not in every wheel). Only this process is concerned; a user's own setting wins.
@@ -639,6 +641,16 @@ def main(argv: list[str] | None = None) -> int:
     except UnreadableInput as exc:  # a package (or a file it names) the safe reader refuses to read
         print(f"rhil7 {args.command}: {terminal(exc)}", file=sys.stderr)
         return EXIT_USAGE
+    except ModuleNotFoundError as exc:  # an optional dependency of this command is not installed
+        extra = OPTIONAL_MODULES.get((exc.name or "").split(".")[0])
+        if extra is None:
+            return _internal_error(args.command, exc)
+        print(
+            f"rhil7 {args.command}: needs the optional dependency {exc.name}: "
+            f"pip install 'rhil7-lymphopenia[{extra}]' (or make, which installs every extra)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except OSError as exc:  # the machine's, not the package's: a read-only or full disk, a missing permission
@@ -650,14 +662,18 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_USAGE
     except Exception as exc:  # a bug, not bad input: still no traceback for the user, but say so plainly
-        print(
-            f"rhil7 {args.command}: internal error: {type(exc).__name__}: {terminal(exc)} "
-            "(please report it with the command you ran; set RHIL7_DEBUG=1 for the traceback)",
-            file=sys.stderr,
-        )
-        if os.environ.get("RHIL7_DEBUG"):
-            raise
-        return 3
+        return _internal_error(args.command, exc)
+
+
+def _internal_error(command: str, exc: Exception) -> int:
+    print(
+        f"rhil7 {command}: internal error: {type(exc).__name__}: {terminal(exc)} "
+        "(please report it with the command you ran; set RHIL7_DEBUG=1 for the traceback)",
+        file=sys.stderr,
+    )
+    if os.environ.get("RHIL7_DEBUG"):
+        raise exc
+    return 3
 
 
 if __name__ == "__main__":
