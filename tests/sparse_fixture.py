@@ -10,22 +10,11 @@ import csv
 import json
 from pathlib import Path
 
+from rhil7.analysis import plan
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = "synthetic_fixture"
-PLAN_COLUMNS = [
-    "target_id",
-    "measure",
-    "model",
-    "tau2_estimator",
-    "adjustment",
-    "pooling",
-    "target_unit",
-    "conversion",
-    "zero_cells",
-    "skewed_medians",
-    "claim",
-    "rationale",
-]
+PLAN_COLUMNS = ["target_id", *plan.COLUMNS]  # the analysis plan's own columns, never a copy
 
 # study: condition, n per arm (intervention, control)
 STUDIES = {

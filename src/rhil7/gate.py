@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from rhil7.core.limits import DEFAULT_LIMITS, Limits
-from rhil7.core.problems import Problem, printable
+from rhil7.core.problems import Problem
+from rhil7.core.sinks import terminal
 from rhil7.core.safe_reader import UnreadableInput
 from rhil7.validators.run import validate
 
@@ -64,9 +65,9 @@ def refusal_message(problems: list[Problem]) -> str:
     """One sentence for a command that refuses an invalid package: how many problems, the first, what to run."""
     first = min(problems, key=lambda p: p.sort_key())
     where = (
-        printable(first.file)
+        terminal(first.file)
         + (f", row {first.row}" if first.row is not None else "")
-        + (f", field {printable(first.field)}" if first.field else "")
+        + (f", field {terminal(first.field)}" if first.field else "")
     )
     return (
         f"the package is invalid ({len(problems)} problem(s); the first: {where}: [{first.code}]); "

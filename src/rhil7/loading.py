@@ -22,19 +22,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def _no_link(package_dir: Path, relpath: str) -> None:
-    current = Path(package_dir)
-    for part in Path(relpath).parts:
-        current = current / part
-        if current.is_symlink():
-            raise UnreadableInput(f"{current}: a symbolic link; a package is read only from its own regular files")
-
-
 def read_descriptor(package_dir: Path) -> dict:
     """The descriptor, read like ``rhil7 validate`` reads it; raises UnreadableInput."""
     from rhil7.core.safe_reader import load_descriptor
 
-    _no_link(package_dir, "datapackage.json")
     return load_descriptor(Path(package_dir))
 
 
@@ -71,7 +62,6 @@ def _read_resource(package_dir: Path, resource: dict) -> tuple[pd.DataFrame, byt
         raise UnreadableInput(
             f"{package_dir / str(first.file)}: {first.message} (expected {first.expected}, found {first.found})"
         )
-    _no_link(package_dir, safe.relpath)
     data = (UTF8_BOM if safe.has_bom else b"") + safe.body
     return read_table(io.BytesIO(data), resource).reset_index(drop=True), data
 

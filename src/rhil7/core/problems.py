@@ -101,10 +101,6 @@ def count_problems(problems: list[Problem]) -> int:
     return sum(omitted_count(p)[1] if p.code == OMITTED else 1 for p in problems)
 
 
-# Kept for the modules that print a problem's place (gate.py): the terminal's escaping, under its old name.
-printable = terminal
-
-
 def _shown(problem: Problem) -> Problem:
     """The problem with every text escaped for the terminal (also the base of the GitHub escaping)."""
     texts = {f.name: getattr(problem, f.name) for f in fields(problem)}
